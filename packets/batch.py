@@ -1,0 +1,289 @@
+"""Many organisations: find them, skip what is up to date, render the rest in parallel.
+
+Each worker process sets WeasyPrint up once (fonts, stylesheets, templates, curriculum)
+and reuses it for every organisation it is given. One organisation failing never stops
+the others: its result carries the problem and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .curriculum import Project
+from .errors import InputError, Problem
+from .output import org_folder, pdf_name, slug_problem, write_atomic
+from .pipeline import BuildOptions, OrgResult, OrgSource
+
+MANIFEST = ".packets-manifest.json"
+
+
+def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
+    """ORG arguments are slugs in content/orgs/ or paths to YAML files; no argument means all."""
+    names = list(names)
+    available = sorted(p.stem for p in project.orgs.glob("*.yaml"))
+    if not names:
+        paths = [project.orgs / f"{slug}.yaml" for slug in available]
+    else:
+        paths = []
+        problems = []
+        for name in names:
+            if name.endswith((".yaml", ".yml")) or os.sep in name or "/" in name:
+                path = Path(name)
+                if not path.is_file():
+                    problems.append(Problem(name, 0, "no such organisation file"))
+                paths.append(path)
+            elif (project.orgs / f"{name}.yaml").is_file():
+                paths.append(project.orgs / f"{name}.yaml")
+            else:
+                problems.append(
+                    Problem(name, 0, "unknown organisation", "available: " + (", ".join(available) or "none yet"))
+                )
+        if problems:
+            raise InputError(problems)
+    sources = []
+    problems = []
+    for path in paths:
+        slug = re.sub(r"\.ya?ml$", "", path.name)
+        problem = slug_problem(slug, str(path))
+        if problem:
+            problems.append(problem)
+        sources.append(OrgSource(slug, path))
+    if problems:
+        raise InputError(problems)
+    slugs = [s.slug for s in sources]
+    twice = sorted({s for s in slugs if slugs.count(s) > 1})
+    if twice:
+        raise InputError(
+            [Problem(s, 0, "two organisation files would write the same folder", "rename one of them") for s in twice]
+        )
+    return sources
+
+
+# ------------------------------------------------------------------ what a build depends on
+
+
+def _digest_files(paths: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(str(path).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def shared_inputs_digest(project: Project) -> str:
+    """Content (not organisations), templates, CSS, fonts and the tool's version."""
+    files = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
+    files += [p for p in project.templates.rglob("*") if p.is_file()]
+    files += [p for p in Path(__file__).parent.glob("*.py")]
+    return hashlib.sha256((__version__ + _digest_files(files)).encode()).hexdigest()
+
+
+_LOGO = re.compile(r"^logo\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
+
+
+def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> str:
+    h = hashlib.sha256(shared.encode())
+    h.update(repr((options.audiences, options.paper, options.html, options.large_print)).encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    try:
+        raw = source.path.read_bytes()
+    except OSError:
+        return ""
+    h.update(raw)
+    for match in _LOGO.finditer(raw.decode("utf-8", "replace")):
+        logo = source.path.parent / match[1].strip()
+        if logo.is_file():
+            h.update(logo.read_bytes())
+    return h.hexdigest()
+
+
+def expected_outputs(source: OrgSource, options: BuildOptions) -> list[Path]:
+    folder = org_folder(options.out_dir, source.slug)
+    names = []
+    for audience in options.audiences:
+        names.append(pdf_name(source.slug, audience))
+        if options.large_print:
+            names.append(pdf_name(source.slug, audience, large_print=True))
+    paths = [folder / n for n in names]
+    if options.html:
+        paths += [p.with_suffix(".html") for p in paths]
+    return paths
+
+
+@dataclass
+class Manifest:
+    """What each organisation was last built from, and what that build wrote."""
+
+    path: Path
+    entries: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, out_dir: Path) -> Manifest:
+        path = out_dir / MANIFEST
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(entries, dict):
+                entries = {}
+        except (OSError, ValueError):
+            entries = {}
+        return cls(path, entries)
+
+    def up_to_date(self, slug: str, key: str, outputs: list[Path]) -> bool:
+        entry = self.entries.get(slug)
+        if not key or not isinstance(entry, dict) or entry.get("key") != key:
+            return False
+        recorded = entry.get("outputs", {})
+        if set(recorded) != {p.name for p in outputs}:
+            return False
+        for path in outputs:
+            try:
+                st = path.stat()
+            except OSError:
+                return False
+            if [st.st_size, st.st_mtime_ns] != recorded[path.name][:2]:
+                return False
+        return True
+
+    def record(self, slug: str, key: str, outputs: list[Path], pages: dict[str, int]) -> None:
+        self.entries[slug] = {
+            "key": key,
+            "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns, pages.get(p.name, 0)] for p in outputs},
+        }
+
+    def pages(self, slug: str) -> int:
+        entry = self.entries.get(slug, {})
+        return sum(v[2] for v in entry.get("outputs", {}).values() if len(v) > 2)
+
+    def forget(self, slug: str) -> None:
+        self.entries.pop(slug, None)
+
+    def save(self) -> None:
+        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
+
+
+# ------------------------------------------------------------------ workers
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(root: str) -> None:
+    from .curriculum import load_curriculum
+    from .pdf import Renderer
+
+    project = Project(Path(root))
+    curriculum = load_curriculum(project)
+    _worker.update(
+        project=project,
+        curriculum=curriculum,
+        renderer=Renderer(project.templates, (project.templates, project.content)),
+    )
+
+
+def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
+    return (project.templates, project.content, source.path.parent)
+
+
+def _build_in_worker(source: OrgSource, options: BuildOptions, debug: bool) -> OrgResult:
+    from .pipeline import build_org
+
+    renderer = _worker["renderer"]
+    renderer.roots = _renderer_roots(_worker["project"], source)
+    try:
+        return build_org(source, _worker["project"], _worker["curriculum"], options, renderer)
+    except InputError as exc:
+        return OrgResult(source.slug, "invalid", problems=exc.problems)
+    except Exception as exc:  # isolate one organisation's failure from the rest of the batch
+        detail = traceback.format_exc() if debug else ""
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        return OrgResult(source.slug, "failed", error=message + ("\n" + detail if detail else ""))
+
+
+@dataclass
+class Summary:
+    built: list[OrgResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    invalid: list[OrgResult] = field(default_factory=list)
+    failed: list[OrgResult] = field(default_factory=list)
+    pages: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.failed:
+            return 1
+        if self.invalid:
+            return 2
+        return 0
+
+
+def build_many(
+    sources: list[OrgSource],
+    project: Project,
+    options: BuildOptions,
+    jobs: int,
+    on_result: Callable[[OrgResult], None],
+    debug: bool = False,
+) -> Summary:
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest.load(options.out_dir)
+    shared = shared_inputs_digest(project)
+    summary = Summary()
+    todo: list[tuple[OrgSource, str]] = []
+    for source in sources:
+        key = org_inputs_digest(source, shared, options)
+        if not options.force and manifest.up_to_date(source.slug, key, expected_outputs(source, options)):
+            summary.skipped.append(source.slug)
+            summary.pages += manifest.pages(source.slug)
+            on_result(OrgResult(source.slug, "skipped"))
+        else:
+            todo.append((source, key))
+
+    def finish(result: OrgResult, source: OrgSource, key: str) -> None:
+        if result.status == "built":
+            summary.built.append(result)
+            summary.pages += sum(w.pages for w in result.written)
+            manifest.record(
+                source.slug, key, expected_outputs(source, options), {w.path.name: w.pages for w in result.written}
+            )
+        else:
+            manifest.forget(source.slug)
+            (summary.invalid if result.status == "invalid" else summary.failed).append(result)
+        on_result(result)
+
+    if todo:
+        from .curriculum import load_curriculum
+
+        load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
+    try:
+        if todo and (jobs <= 1 or len(todo) == 1):
+            _init_worker(str(project.root))
+            for source, key in todo:
+                finish(_build_in_worker(source, options, debug), source, key)
+        elif todo:
+            with ProcessPoolExecutor(
+                max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(str(project.root),)
+            ) as pool:
+                futures = {pool.submit(_build_in_worker, s, options, debug): (s, k) for s, k in todo}
+                try:
+                    for future in as_completed(futures):
+                        source, key = futures[future]
+                        try:
+                            result = future.result()
+                        except Exception as exc:  # a worker died (killed, out of memory)
+                            result = OrgResult(source.slug, "failed", error=f"worker stopped: {exc}")
+                        finish(result, source, key)
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        manifest.save()
+    return summary

@@ -1,0 +1,395 @@
+"""The command line: parse options, call the pipeline, print what happened.
+
+Exit status: 0 success, 2 a problem in someone's files (each printed as
+`path:line: message`), 1 an unexpected failure (one line; `--debug` for the traceback).
+Heavy imports (WeasyPrint, pydantic) happen inside commands, so `packets --help` and a
+build with nothing to do stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InputError, Problem
+
+EXAMPLES = {
+    "build": "Example: packets build riverside --paper a4",
+    "check": "Example: packets check riverside --strict",
+    "list": "Example: packets list",
+    "init": "Example: packets init riverside",
+    "schema": "Example: packets schema -o org.schema.json",
+}
+
+
+def find_project_root() -> Path:
+    """The folder holding content/ and templates/: PACKETS_ROOT, the working folder, or the checkout."""
+    candidates = [os.environ.get("PACKETS_ROOT"), os.getcwd(), str(Path(__file__).resolve().parent.parent)]
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "content").is_dir() and (Path(candidate) / "templates").is_dir():
+            return Path(candidate)
+    raise click.ClickException("cannot find the project's content/ and templates/ folders; run from the project")
+
+
+def _project():
+    from .curriculum import Project
+
+    return Project(find_project_root())
+
+
+def _print_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+class PacketsGroup(click.Group):
+    """Turns our errors into exit codes and one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _print_problems(exc.problems)
+            ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; no partial files were left in the output folder.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("debug"):
+                traceback.print_exc()
+            message = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(
+                f"error: unexpected failure: {type(exc).__name__}: {message}"
+                + ("" if ctx.meta.get("debug") else " (rerun with --debug for details)"),
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=PacketsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="packets")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected failures.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Printable allyship workshop packets: a facilitator guide and a participant handout per organisation.
+
+    Example: packets build
+    """
+    ctx.meta["debug"] = debug
+
+
+@main.command(epilog=EXAMPLES["build"])
+@click.argument("orgs", nargs=-1, metavar="[ORG]...")
+@click.option(
+    "--audience",
+    type=click.Choice(["facilitator", "participant", "both"]),
+    default="both",
+    show_default=True,
+    help="Which document to build.",
+)
+@click.option(
+    "--paper", type=click.Choice(["letter", "a4"]), default=None, help="Paper size, overriding the organisation file."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to write into; each organisation gets a subfolder.",
+)
+@click.option("--html", is_flag=True, help="Also write the intermediate HTML next to each PDF.")
+@click.option("--large-print", is_flag=True, help="Also write large-print editions (body text 16 pt).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of CPUs)."
+)
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+@click.pass_context
+def build(
+    ctx: click.Context,
+    orgs: tuple[str, ...],
+    audience: str,
+    paper: str | None,
+    out_dir: Path,
+    html: bool,
+    large_print: bool,
+    jobs: int | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Build the packets of the named organisations (slugs in content/orgs/ or paths), or of all of them."""
+    from .batch import build_many, find_sources
+    from .output import check_out_dir
+    from .pipeline import BuildOptions
+
+    project = _project()
+    problem = check_out_dir(
+        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
+    )
+    if problem:
+        raise InputError([problem])
+    sources = find_sources(project, orgs)
+    options = BuildOptions(
+        audiences=("facilitator", "participant") if audience == "both" else (audience,),
+        paper=paper,
+        out_dir=out_dir,
+        html=html,
+        large_print=large_print,
+        force=force,
+    )
+    jobs = jobs or os.cpu_count() or 1
+    started = time.monotonic()
+    show_bar = not quiet and sys.stderr.isatty() and len(sources) > 1
+    bar = click.progressbar(length=len(sources), label="Building", file=sys.stderr) if show_bar else None
+
+    def on_result(result) -> None:
+        if bar:
+            bar.update(1)
+        if result.status == "built" and not quiet:
+            for w in result.written:
+                line = f"{_shown(w.path)} ({w.pages} page{'s' if w.pages != 1 else ''})"
+                click.echo(("\n" if bar else "") + line)
+        elif result.status == "skipped" and not quiet and not bar:
+            click.echo(f"{result.slug}: up to date")
+        if result.status in ("built", "invalid"):
+            _print_problems(result.problems)
+        if result.status == "failed":
+            click.echo(
+                f"{result.slug}: error: {result.error}"
+                + ("" if ctx.meta.get("debug") else " (rerun with --debug for details)"),
+                err=True,
+            )
+
+    if bar:
+        with bar:
+            summary = build_many(sources, project, options, jobs, on_result, debug=ctx.meta.get("debug", False))
+    else:
+        summary = build_many(sources, project, options, jobs, on_result, debug=ctx.meta.get("debug", False))
+    elapsed = time.monotonic() - started
+    click.echo(
+        f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
+        f"{len(summary.invalid) + len(summary.failed)} failed; {summary.pages} pages in {elapsed:.1f} s",
+        err=quiet,
+    )
+    ctx.exit(summary.exit_code)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@main.command(epilog=EXAMPLES["check"])
+@click.argument("orgs", nargs=-1, metavar="[ORG]...")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(orgs: tuple[str, ...], strict: bool) -> None:
+    """Validate the curriculum and organisation files without rendering; print every problem."""
+    from .batch import find_sources
+    from .curriculum import load_curriculum
+    from .organisation import load_organisation
+
+    project = _project()
+    curriculum = load_curriculum(project)
+    problems: list[Problem] = []
+    sources = find_sources(project, orgs)
+    for source in sources:
+        problems.extend(load_organisation(source.path, source.slug, project, curriculum).problems)
+    _print_problems(problems)
+    errors = [p for p in problems if p.is_error or strict]
+    warnings = len(problems) - len([p for p in problems if p.is_error])
+    click.echo(
+        f"Checked {len(sources)} organisation file{'s' if len(sources) != 1 else ''} and the curriculum: "
+        f"{len([p for p in problems if p.is_error])} errors, {warnings} warnings.",
+        err=True,
+    )
+    if errors:
+        sys.exit(2)
+
+
+@main.command(name="list", epilog=EXAMPLES["list"])
+def list_command() -> None:
+    """List the organisations, curriculum modules and workshop formats."""
+    from .curriculum import load_curriculum
+
+    project = _project()
+    curriculum = load_curriculum(project)
+    click.echo("Organisations (content/orgs/):")
+    for path in sorted(project.orgs.glob("*.yaml")):
+        click.echo(f"  {path.stem}")
+    click.echo("Modules:")
+    for module in curriculum.modules.values():
+        click.echo(f"  {module.id:<32} {module.minutes:>3} min  {module.title}")
+    click.echo("Formats:")
+    for fmt in curriculum.formats.values():
+        click.echo(f"  {fmt.id:<32} {fmt.minutes:>3} min  {fmt.name}")
+
+
+def _split(value: str, parts: int) -> list[str | None]:
+    items: list[str | None] = [p.strip() or None for p in value.split("|")]
+    return (items + [None] * parts)[:parts]
+
+
+def _ask_many(label: str, no_input: bool, given: tuple[str, ...]) -> list[str]:
+    if given or no_input:
+        return list(given)
+    answers = []
+    while True:
+        answer = click.prompt(f"{label} (blank to finish)", default="", show_default=False).strip()
+        if not answer:
+            return answers
+        answers.append(answer)
+
+
+@main.command(epilog=EXAMPLES["init"])
+@click.argument("slug", required=False)
+@click.option("--name", help="Organisation name as it should print.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), help="Paper size.")
+@click.option("--format", "format_id", help="Workshop format id (see `packets list`).")
+@click.option("--title", help="Workshop title (optional).")
+@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Session date, YYYY-MM-DD.")
+@click.option("--start", help='Start time, "HH:MM".')
+@click.option("--location", help="Where the session takes place.")
+@click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role"; repeat for each facilitator.')
+@click.option(
+    "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
+)
+@click.option("--territory", help='e.g. "unceded" or "Treaty 6 territory".')
+@click.option("--commitment", "commitments", multiple=True, help="What the organisation is doing; repeatable.")
+@click.option("--reviewed-by", help="Who from the community reviewed the acknowledgement.")
+@click.option("--reviewed-on", type=click.DateTime(["%Y-%m-%d"]), help="When it was reviewed, YYYY-MM-DD.")
+@click.option("--no-input", is_flag=True, help="Ask nothing; use the flags and defaults.")
+@click.option("--force", is_flag=True, help="Overwrite an existing organisation file.")
+def init(
+    slug: str | None,
+    name: str | None,
+    paper: str | None,
+    format_id: str | None,
+    title: str | None,
+    date_,
+    start: str | None,
+    location: str | None,
+    facilitators: tuple[str, ...],
+    nations: tuple[str, ...],
+    territory: str | None,
+    commitments: tuple[str, ...],
+    reviewed_by: str | None,
+    reviewed_on,
+    no_input: bool,
+    force: bool,
+) -> None:
+    """Create content/orgs/SLUG.yaml step by step (or from flags with --no-input)."""
+    from slugify import slugify
+
+    from .curriculum import load_curriculum
+    from .organisation import load_organisation
+    from .output import slug_problem, write_atomic
+    from .scaffold import NewOrganisation, organisation_yaml
+
+    project = _project()
+    curriculum = load_curriculum(project)
+
+    def ask(value, label, default=None, **kw):
+        if value is not None or no_input:
+            return value if value is not None else default
+        answer = click.prompt(label, default=default if default is not None else "", show_default=bool(default), **kw)
+        return answer.strip() if isinstance(answer, str) and answer.strip() else (default if answer == "" else answer)
+
+    name = ask(name, "Organisation name")
+    if not name:
+        raise InputError([Problem("init", 0, "an organisation name is needed", "give --name")])
+    slug = slug or slugify(name, max_length=60, word_boundary=True)
+    problem = slug_problem(slug, "init")
+    if problem:
+        raise InputError([problem])
+    target = project.orgs / f"{slug}.yaml"
+    if target.exists() and not force:
+        raise InputError(
+            [
+                Problem(
+                    str(target),
+                    0,
+                    "this organisation file already exists",
+                    "choose another slug, or pass --force to overwrite it",
+                )
+            ]
+        )
+    paper = ask(paper, "Paper size", "letter", type=click.Choice(["letter", "a4"]))
+    format_id = ask(format_id, "Workshop format", "standard", type=click.Choice(list(curriculum.formats)))
+    if format_id not in curriculum.formats:
+        raise InputError(
+            [Problem("init", 0, f"unknown format '{format_id}'", "choose one of: " + ", ".join(curriculum.formats))]
+        )
+    date_ = (
+        ask(date_, "Date (YYYY-MM-DD, blank if not known)", None, type=click.DateTime(["%Y-%m-%d"]))
+        if not no_input and date_ is None
+        else date_
+    )
+    start = ask(start, 'Start time ("HH:MM", blank if not known)')
+    location = ask(location, "Location (blank to skip)")
+    facilitator_list = [tuple(_split(f, 2)) for f in _ask_many("Facilitator as Name|Role", no_input, facilitators)]
+    nation_list = [
+        tuple(_split(n, 3))
+        for n in _ask_many("Nation as own-language name|English name|pronunciation", no_input, nations)
+    ]
+    territory = ask(territory, "Territory or treaty (blank to skip)")
+    commitment_list = _ask_many("A commitment your organisation is acting on", no_input, commitments)
+    reviewed_by = ask(reviewed_by, "Who from the community reviewed the acknowledgement (blank if no one yet)")
+    new = NewOrganisation(
+        name=name,
+        paper=paper,
+        format=format_id,
+        title=title or None,
+        date=date_.date() if date_ else None,
+        start=start or None,
+        location=location or None,
+        facilitators=[(f[0], f[1]) for f in facilitator_list if f[0]],
+        nations=[(n[0], n[1], n[2]) for n in nation_list if n[0]],
+        territory=territory or None,
+        commitments=commitment_list,
+        reviewed_by=reviewed_by or None,
+        reviewed_on=reviewed_on.date() if reviewed_on else None,
+    )
+    text = organisation_yaml(new)
+    write_atomic(target, text.encode("utf-8"))
+    loaded = load_organisation(target, slug, project, curriculum)
+    if loaded.errors:
+        target.unlink()
+        raise InputError(loaded.errors)
+    click.echo(f"Wrote {_shown(target)}")
+    _print_problems(loaded.warnings)
+    click.echo(f"Next: edit it, then `packets check {slug}` and `packets build {slug}`.")
+
+
+@main.command(epilog=EXAMPLES["schema"])
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def schema(output: Path | None) -> None:
+    """Write the JSON Schema of organisation files, for editor completion and validation."""
+    import json
+
+    from .model import Organisation
+
+    text = json.dumps(Organisation.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        from .output import write_atomic
+
+        write_atomic(output, text.encode())
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

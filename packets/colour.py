@@ -1,0 +1,33 @@
+"""Contrast arithmetic (WCAG 2), so an organisation's brand colour never makes a heading hard to read."""
+
+from __future__ import annotations
+
+
+def _channel(c: int) -> float:
+    s = c / 255
+    return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def luminance(hex_colour: str) -> float:
+    r, g, b = (_channel(c) for c in _rgb(hex_colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_on_white(hex_colour: str) -> float:
+    return 1.05 / (luminance(hex_colour) + 0.05)
+
+
+def darker_passing(hex_colour: str, target: float) -> str:
+    """The same hue, darkened just enough to reach `target`: a suggestion people can accept as is."""
+    r, g, b = _rgb(hex_colour)
+    for step in range(101):
+        f = 1 - step / 100
+        candidate = f"#{int(r * f):02x}{int(g * f):02x}{int(b * f):02x}"
+        if contrast_on_white(candidate) >= target + 0.05:
+            return candidate
+    return "#000000"

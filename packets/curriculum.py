@@ -1,0 +1,215 @@
+"""The curriculum: every file under content/ except organisations, loaded and cross-checked.
+
+We collect every problem rather than stopping at the first, because whoever edits the
+curriculum wants one list to work through, not a loop of reruns.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import glyphs
+from .errors import InputError, Problem
+from .model import (
+    AcknowledgementGuide,
+    Facilitation,
+    Formats,
+    Handout,
+    Meta,
+    Module,
+    Resources,
+    SourceMap,
+    WorkshopFormat,
+)
+from .sources import YamlDocument, read_yaml
+from .validation import M, suggest, validate_document
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where the curriculum, templates and organisation files live."""
+
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def orgs(self) -> Path:
+        return self.content / "orgs"
+
+
+@dataclass(frozen=True)
+class Curriculum:
+    meta: Meta
+    modules: dict[str, Module]
+    formats: dict[str, WorkshopFormat]
+    facilitation: Facilitation
+    handout: Handout
+    acknowledgement: AcknowledgementGuide
+    resources: Resources
+    source_map: SourceMap | None
+    files: tuple[Path, ...]
+
+    def all_ids(self) -> set[str]:
+        return set(_ids_in(self))
+
+
+def _ids_in(obj: Any) -> typing.Iterator[str]:
+    if isinstance(obj, BaseModel):
+        if "id" in type(obj).model_fields and isinstance(getattr(obj, "id", None), str):
+            yield obj.id
+        for name in type(obj).model_fields:
+            yield from _ids_in(getattr(obj, name))
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _ids_in(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from _ids_in(item)
+    elif isinstance(obj, Curriculum):
+        for name in ("modules", "facilitation", "handout", "acknowledgement", "resources"):
+            yield from _ids_in(getattr(obj, name))
+
+
+def load_curriculum(project: Project) -> Curriculum:
+    """Read every curriculum file; raise InputError listing all problems found."""
+    content = project.content
+    problems: list[Problem] = []
+    files: list[Path] = []
+
+    def one(name: str, model: type[M], required: bool = True) -> M | None:
+        path = content / name
+        if not path.exists():
+            if required:
+                problems.append(Problem(str(path), 0, "curriculum file is missing"))
+            return None
+        files.append(path)
+        doc = read_yaml(path)
+        value, found = validate_document(doc, model)
+        problems.extend(found)
+        if doc.data is not None:
+            problems.extend(glyphs.check_document(doc))
+        return value
+
+    meta = one("meta.yaml", Meta)
+    formats = one("formats.yaml", Formats)
+    facilitation = one("facilitation.yaml", Facilitation)
+    handout = one("handout.yaml", Handout)
+    acknowledgement = one("acknowledgement.yaml", AcknowledgementGuide)
+    resources = one("resources.yaml", Resources)
+    source_map = one("source-map.yaml", SourceMap, required=False)
+
+    modules: dict[str, Module] = {}
+    module_docs: dict[str, YamlDocument] = {}
+    for path in sorted((content / "modules").glob("*.yaml")):
+        files.append(path)
+        doc = read_yaml(path)
+        module, found = validate_document(doc, Module)
+        problems.extend(found)
+        if doc.data is not None:
+            problems.extend(glyphs.check_document(doc))
+        if module is None:
+            continue
+        if module.id in modules:
+            problems.append(
+                Problem(
+                    doc.shown_path,
+                    doc.line_of(("id",)),
+                    f"module id '{module.id}' is also used by {module_docs[module.id].shown_path}",
+                )
+            )
+            continue
+        modules[module.id] = module
+        module_docs[module.id] = doc
+    if not modules:
+        problems.append(Problem(str(content / "modules"), 0, "no curriculum modules found"))
+
+    if formats is not None and modules:
+        problems.extend(_check_formats(formats, modules, content / "formats.yaml"))
+
+    if problems and any(p.is_error for p in problems):
+        raise InputError(problems)
+    assert meta and formats and facilitation and handout and acknowledgement and resources
+    curriculum = Curriculum(
+        meta=meta,
+        modules=modules,
+        formats={f.id: f for f in formats.formats},
+        facilitation=facilitation,
+        handout=handout,
+        acknowledgement=acknowledgement,
+        resources=resources,
+        source_map=source_map,
+        files=tuple(files),
+    )
+    duplicates = _duplicate_ids(curriculum)
+    if duplicates:
+        raise InputError(
+            [Problem(str(content), 0, f"id '{i}' is used more than once in the curriculum") for i in duplicates]
+        )
+    return curriculum
+
+
+def _duplicate_ids(curriculum: Curriculum) -> list[str]:
+    seen: set[str] = set()
+    dupes = []
+    for i in _ids_in(curriculum):
+        if i in seen:
+            dupes.append(i)
+        seen.add(i)
+    return dupes
+
+
+def _check_formats(formats: Formats, modules: dict[str, Module], path: Path) -> list[Problem]:
+    doc = read_yaml(path)
+    problems = []
+    shown = doc.shown_path
+    for fi, fmt in enumerate(formats.formats):
+        total = sum(s.minutes for s in fmt.segments)
+        if total != fmt.minutes:
+            problems.append(
+                Problem(
+                    shown,
+                    doc.line_of(("formats", fi, "minutes")),
+                    f"format '{fmt.id}' segments add up to {total} minutes, not {fmt.minutes}",
+                )
+            )
+        for si, seg in enumerate(fmt.segments):
+            line = doc.line_of(("formats", fi, "segments", si))
+            if seg.kind != "module":
+                if seg.module or seg.activities is not None:
+                    problems.append(Problem(shown, line, f"a {seg.kind} segment takes no module or activities"))
+                continue
+            module = modules.get(seg.module or "")
+            if module is None:
+                problems.append(
+                    Problem(shown, line, f"unknown module '{seg.module}'", suggest(seg.module or "", modules))
+                )
+                continue
+            known = {a.id: a for a in module.activities}
+            chosen = seg.activities if seg.activities is not None else list(known)
+            for a in chosen:
+                if a not in known:
+                    problems.append(
+                        Problem(shown, line, f"module '{module.id}' has no activity '{a}'", suggest(a, known))
+                    )
+            used = sum(known[a].minutes for a in chosen if a in known)
+            if used > seg.minutes:
+                problems.append(
+                    Problem(
+                        shown,
+                        line,
+                        f"activities of '{module.id}' take {used} minutes, more than the segment's {seg.minutes}",
+                    )
+                )
+    return problems

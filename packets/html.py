@@ -1,0 +1,76 @@
+"""Render a plan into HTML for one audience with Jinja2.
+
+Templates are ours and trusted; everything else (curriculum prose, organisation text)
+only ever arrives as *data*: autoescaped, never compiled as a template, and prose goes
+through a Markdown renderer with raw HTML switched off. `{{ 7*7 }}` in a name prints as
+typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+from babel.dates import format_date
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from . import __version__
+from .plan import Plan
+
+DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout"}
+
+_md = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable(
+    ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline", "image", "table"],
+    ignoreInvalid=True,
+)
+
+
+def markdown(text: str | None) -> Markup:
+    return Markup(_md.render(text or ""))
+
+
+def markdown_inline(text: str | None) -> Markup:
+    return Markup(_md.renderInline(text or ""))
+
+
+def long_date(value: dt.date | None, locale: str = "en_CA") -> str:
+    return format_date(value, format="full", locale=locale) if value else ""
+
+
+def duration(minutes: int) -> str:
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+
+
+@lru_cache(maxsize=4)
+def environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration)
+    return env
+
+
+def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime) -> str:
+    """The complete HTML document for one audience; the same string goes to WeasyPrint and to --html."""
+    template = environment(templates).get_template(f"{audience}.html.j2")
+    return template.render(
+        plan=plan,
+        org=plan.org,
+        content=plan.curriculum,
+        audience=audience,
+        doc_title=DOCUMENT_TITLES[audience],
+        version=__version__,
+        created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        page_size="A4" if plan.paper == "a4" else "letter",
+    )

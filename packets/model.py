@@ -1,0 +1,298 @@
+"""The contract: what a curriculum file and an organisation file may contain.
+
+These models are the single source for validation, the JSON Schema editors use
+(`packets schema`) and the org-file reference in the README, so the three never drift.
+Every model forbids unknown keys: a misspelt key is the commonest mistake, and
+silently ignoring it would print a packet without the thing the person meant to add.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from .colour import contrast_on_white, darker_passing
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
+Minutes = Annotated[int, Field(ge=0, le=600)]
+
+MIN_ACCENT_CONTRAST = 4.5
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- curriculum
+
+
+class Principle(Strict):
+    id: Id
+    name: Line
+    explanation: Prose
+
+
+class DiscussionQuestion(Strict):
+    id: Id
+    question: Line
+    scenario: Prose | None = None
+    prompts: list[Line] = []
+    listen_for: list[Line] = []
+
+
+class Activity(Strict):
+    id: Id
+    name: Line
+    minutes: Minutes
+    materials: list[Line] = []
+    instructions: list[Line] = Field(min_length=1)
+    facilitator_notes: Prose | None = None
+
+
+class FacilitatorNote(Strict):
+    id: Id
+    title: Line
+    body: Prose
+
+
+class Module(Strict):
+    id: Id
+    title: Line
+    summary: Prose
+    minutes: Minutes
+    say_aloud: Prose | None = None
+    objectives: list[Line] = Field(min_length=1)
+    key_points: list[Line] = []
+    principles: list[Principle] = []
+    discussion_questions: list[DiscussionQuestion] = []
+    activities: list[Activity] = []
+    facilitator_notes: list[FacilitatorNote] = []
+
+
+class Segment(Strict):
+    kind: Literal["opening", "module", "break", "closing"]
+    minutes: Minutes
+    module: Id | None = None
+    activities: list[Id] | None = None
+
+
+class WorkshopFormat(Strict):
+    id: Id
+    name: Line
+    minutes: Minutes
+    description: Prose
+    segments: list[Segment] = Field(min_length=1)
+
+
+class Formats(Strict):
+    formats: list[WorkshopFormat] = Field(min_length=1)
+
+
+class ChecklistItem(Strict):
+    id: Id
+    text: Line
+
+
+class Script(Strict):
+    say_aloud: Prose
+    notes: Prose | None = None
+
+
+class Practice(Strict):
+    id: Id
+    title: Line
+    body: Prose
+
+
+class Facilitation(Strict):
+    how_to_use: Prose
+    preparation: list[ChecklistItem]
+    ground_rules: list[Line]
+    opening: Script
+    closing: Script
+    facilitator_practice: list[Practice]
+
+
+class Stem(Strict):
+    id: Id
+    text: Line
+
+
+class CommitmentWorksheet(Strict):
+    intro: Prose
+    stems: list[Stem] = Field(min_length=1)
+    follow_up: Prose | None = None
+
+
+class Handout(Strict):
+    welcome: Prose
+    purpose: Prose
+    commitments: CommitmentWorksheet
+    notes_intro: Line
+
+
+class GuidanceSection(Strict):
+    id: Id
+    title: Line
+    body: Prose
+
+
+class DraftStatement(Strict):
+    opening: Line
+    territory: Line
+    commitments_intro: Line
+    closing: Line
+
+
+class AcknowledgementGuide(Strict):
+    sections: list[GuidanceSection]
+    participant_summary: Prose
+    delivery_tips: list[Line]
+    draft_statement: DraftStatement
+
+
+class Resource(Strict):
+    id: Id
+    title: Line
+    edition: Line | None = None
+    publisher: Line | None = None
+    year: int | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+    note: Prose | None = None
+
+
+class Resources(Strict):
+    resources: list[Resource]
+    ally_resources_note: Prose
+    attribution: Prose
+
+
+class SourceIdea(Strict):
+    lines: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    idea: Line
+    taught_by: list[Id] = Field(min_length=1)
+
+
+class SourceMap(Strict):
+    ideas: list[SourceIdea]
+
+
+class Meta(Strict):
+    version: Line
+    published: dt.date
+    default_title: Line
+    language: Line = "en"
+
+
+# ---------------------------------------------------------------- organisations
+
+OrgText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+OrgProse = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Facilitator(Strict):
+    name: OrgText = Field(description="The facilitator's name as it should print.")
+    role: OrgText | None = Field(None, description="Role or title, e.g. 'Health equity lead'.")
+    contact: OrgText | None = Field(None, description="Email or phone, printed in the facilitator guide only.")
+
+
+class Workshop(Strict):
+    title: OrgText | None = Field(None, description="Workshop title on the covers; a default is used when absent.")
+    date: dt.date | None = Field(None, description="Date of the session, YYYY-MM-DD.")
+    start: str | None = Field(
+        None, description='Start time as "HH:MM" (24-hour, in quotes); enables clock times in the run of show.'
+    )
+    format: Id = Field("standard", description="Workshop format id from content/formats.yaml (see `packets list`).")
+    location: OrgText | None = Field(None, description="Where the session takes place.")
+    facilitators: list[Facilitator] = Field([], description="Who runs the session.")
+    modules: list[Id] | None = Field(
+        None, description="Module ids to run instead of the format's own selection, in order."
+    )
+
+    @field_validator("start")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*", value)
+        if not match:
+            raise ValueError(f'start time "{value}" is not HH:MM; write it like "09:30" (in quotes)')
+        return f"{int(match[1]):02d}:{match[2]}"
+
+
+class Nation(Strict):
+    name: OrgText = Field(description="The Nation's name in its own orthography, e.g. xʷməθkʷəy̓əm or ᓀᐦᐃᔭᐤ.")
+    english_name: OrgText | None = Field(None, description="The English name, e.g. Musqueam.")
+    pronunciation: OrgText | None = Field(None, description='A guide to saying the name, e.g. "MUS-kwee-um".')
+
+
+class LandAcknowledgement(Strict):
+    nations: list[Nation] = Field([], description="The Nations whose land this is, each in its own orthography.")
+    places: list[Nation] = Field(
+        [], description="Place names to practise (own-language name, English name, pronunciation)."
+    )
+    territory: OrgText | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
+    statement: OrgProse | None = Field(
+        None, description="The organisation's own acknowledgement; a present-tense draft is composed when absent."
+    )
+    commitments: list[OrgText] = Field([], description="What the organisation is doing: the action behind the words.")
+    reviewed_by: OrgText | None = Field(None, description="Who from the community reviewed this acknowledgement.")
+    reviewed_on: dt.date | None = Field(None, description="When it was last reviewed, YYYY-MM-DD.")
+    based_on: OrgText | None = Field(
+        None, description="What it is based on, e.g. a conversation with the Nation's education office."
+    )
+
+
+class LocalResource(Strict):
+    name: OrgText = Field(description="Name of the organisation, service or person.")
+    contact: OrgText | None = Field(None, description="Website, phone or email.")
+    note: OrgText | None = Field(None, description="What it offers, in a few words.")
+
+
+class Organisation(Strict):
+    """One organisation's file in content/orgs/."""
+
+    name: OrgText = Field(description="The organisation's name as it should print.")
+    paper: Literal["letter", "a4"] = Field("letter", description="Paper size: letter (default) or a4.")
+    accent_colour: str | None = Field(
+        None, description='Colour for headings and rules, "#rrggbb"; needs 4.5:1 contrast on white.'
+    )
+    logo: str | None = Field(None, description="PNG, JPEG or SVG file, relative to content/orgs/.")
+    logo_alt: OrgText | None = Field(None, description="Text read aloud for the logo; defaults to the name.")
+    workshop: Workshop = Field(Workshop(), description="The session: title, date, time, format, place, people.")
+    land_acknowledgement: LandAcknowledgement = Field(
+        LandAcknowledgement(), description="The local land acknowledgement, written with the Nations."
+    )
+    local_resources: list[LocalResource] = Field([], description="Local supports and contacts for participants.")
+
+    @field_validator("accent_colour")
+    @classmethod
+    def _accent(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})", value.strip()):
+            raise ValueError(f'accent colour "{value[:40]}" is not a colour like "#1f5f8b"')
+        value = value.strip().lower()
+        if len(value) == 4:
+            value = "#" + "".join(c * 2 for c in value[1:])
+        ratio = contrast_on_white(value)
+        if ratio < MIN_ACCENT_CONTRAST:
+            raise ValueError(
+                f"accent colour {value} has a contrast of {ratio:.2f}:1 on white; it needs at least "
+                f"{MIN_ACCENT_CONTRAST}:1 to read in print — try {darker_passing(value, MIN_ACCENT_CONTRAST)}"
+            )
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_suffix(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.search(r"\.(png|jpe?g|svg)$", value, re.IGNORECASE):
+            raise ValueError(f'logo "{value[:80]}" must be a .png, .jpg or .svg file')
+        return value

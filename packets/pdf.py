@@ -1,0 +1,113 @@
+"""HTML to PDF with WeasyPrint: our fonts only, our files only, tagged and reproducible.
+
+A `Renderer` is made once per process and reused for every document, because font
+configuration and stylesheet parsing are a real share of the cost of a small document.
+Nothing here reaches the network: the URL fetcher serves files from the folders it is
+given and refuses everything else, loudly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+STYLESHEETS = ("page.css", "type.css", "blocks.css")
+LARGE_PRINT = "large-print.css"
+MAX_DATA_URL = 2048
+
+
+class ResourceRefused(Exception):
+    """A document asked for something outside the allowed folders."""
+
+
+class _Refusal(FatalURLFetchingError):
+    """WeasyPrint only stops on BaseException subclasses; we want a refused fetch to stop the build."""
+
+
+class ConfinedFetcher(URLFetcher):
+    """Serves `file:` URLs inside `roots` (after resolving links and `..`) and nothing else."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
+        self.roots = tuple(r.resolve() for r in roots)
+        self.refused: list[str] = []
+
+    def allows(self, url: str) -> Path | None:
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if any(path == r or r in path.parents for r in self.roots) and path.is_file():
+            return path
+        return None
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.startswith("data:") and len(url) <= MAX_DATA_URL:
+            return super().fetch(url, headers)
+        path = self.allows(url)
+        if path is None:
+            self.refused.append(url[:200])
+            raise _Refusal(f"refused to fetch {url[:200]}")
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
+
+
+def _mime(path: Path) -> str:
+    return {
+        ".css": "text/css",
+        ".ttf": "font/ttf",
+        ".otf": "font/otf",
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".svg": "image/svg+xml",
+    }.get(path.suffix.lower(), "application/octet-stream")
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+
+
+@dataclass
+class Renderer:
+    """WeasyPrint set up once: fonts, parsed stylesheets and the confined fetcher."""
+
+    templates: Path
+    roots: tuple[Path, ...]
+    fonts: FontConfiguration = field(init=False)
+    sheets: list[CSS] = field(init=False)
+    large_sheet: CSS = field(init=False)
+
+    def __post_init__(self) -> None:
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        self.fonts = FontConfiguration()
+        css_dir = self.templates / "css"
+        fetcher = ConfinedFetcher((self.templates,))
+        self.sheets = [
+            CSS(filename=str(css_dir / name), font_config=self.fonts, url_fetcher=fetcher) for name in STYLESHEETS
+        ]
+        self.large_sheet = CSS(filename=str(css_dir / LARGE_PRINT), font_config=self.fonts, url_fetcher=fetcher)
+
+    def render(self, html: str, base: Path, large_print: bool = False) -> Rendered:
+        fetcher = ConfinedFetcher(self.roots)
+        sheets = self.sheets + ([self.large_sheet] if large_print else [])
+        try:
+            document = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher).render(
+                stylesheets=sheets, font_config=self.fonts, pdf_tags=True
+            )
+            pdf = document.write_pdf(
+                pdf_variant="pdf/ua-1",
+                pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
+                uncompressed_pdf=False,
+            )
+        except FatalURLFetchingError as exc:
+            raise ResourceRefused(", ".join(fetcher.refused) or str(exc)) from None
+        return Rendered(pdf, len(document.pages))

@@ -1,0 +1,121 @@
+"""One organisation, start to finish: load -> validate -> plan -> HTML -> PDF -> write.
+
+This is the whole product in one screen. Batches, progress and caching live in
+`batch.py`; this module knows nothing about how many organisations there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .curriculum import Curriculum, Project
+from .errors import Problem, display_path
+from .html import render_html
+from .organisation import load_organisation
+from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from .plan import make_plan
+
+if TYPE_CHECKING:
+    from .pdf import Renderer
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    audiences: tuple[str, ...] = ("facilitator", "participant")
+    paper: str | None = None
+    out_dir: Path = Path("output")
+    html: bool = False
+    large_print: bool = False
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class OrgSource:
+    slug: str
+    path: Path
+
+
+@dataclass
+class Written:
+    path: Path
+    pages: int
+
+
+@dataclass
+class OrgResult:
+    slug: str
+    status: str  # built | skipped | invalid | failed
+    written: list[Written] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    error: str = ""
+
+
+def creation_time(curriculum: Curriculum) -> dt.datetime:
+    """Fixed, so the same inputs give byte-identical PDFs; SOURCE_DATE_EPOCH wins when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.combine(curriculum.meta.published, dt.time(), dt.UTC)
+
+
+def build_org(
+    source: OrgSource, project: Project, curriculum: Curriculum, options: BuildOptions, renderer: Renderer
+) -> OrgResult:
+    from .pdf import ResourceRefused
+
+    loaded = load_organisation(source.path, source.slug, project, curriculum)
+    if loaded.org is None:
+        return OrgResult(source.slug, "invalid", problems=loaded.problems)
+    created = creation_time(curriculum)
+    editions = [False, True] if options.large_print else [False]
+    documents: list[tuple[Path, bytes, int]] = []
+    folder = org_folder(options.out_dir, source.slug)
+    for audience in options.audiences:
+        for large in editions:
+            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large)
+            html = render_html(plan, audience, project.templates, created)
+            try:
+                rendered = renderer.render(html, base=source.path.parent, large_print=large)
+            except ResourceRefused as exc:
+                return OrgResult(
+                    source.slug,
+                    "invalid",
+                    problems=loaded.problems
+                    + [
+                        Problem(
+                            display_path(source.path),
+                            loaded.line_of(("logo",)),
+                            f"a file or address outside the project was requested while rendering: {exc}",
+                            "logos must be files inside the organisation's folder",
+                        )
+                    ],
+                )
+            target = folder / pdf_name(source.slug, audience, large)
+            documents.append((target, rendered.pdf, rendered.pages))
+            if options.html:
+                documents.append((target.with_suffix(".html"), _browsable(html, project).encode(), 0))
+    # Write only once every document rendered, so a failure never leaves half a packet.
+    remove_stale_temporaries(folder)
+    written = []
+    for target, data, pages in documents:
+        write_atomic(target, data)
+        if target.suffix == ".pdf":
+            written.append(Written(target, pages))
+    return OrgResult(source.slug, "built", written=written, problems=loaded.warnings)
+
+
+def _browsable(html: str, project: Project) -> str:
+    """The --html copy links the stylesheets by absolute path, so it opens styled in a browser."""
+    from .pdf import LARGE_PRINT, STYLESHEETS
+
+    sheets = STYLESHEETS + (
+        (LARGE_PRINT,) if 'class="participant large-print"' in html or 'class="facilitator large-print"' in html else ()
+    )
+    links = "".join(
+        f'<link rel="stylesheet" href="{(project.templates / "css" / s).resolve().as_uri()}">\n' for s in sheets
+    )
+    return html.replace("</head>", links + "</head>", 1)

@@ -1,0 +1,189 @@
+"""Reviewing a land acknowledgement the way a careful colleague would, before it is printed.
+
+These are warnings, not errors: an organisation may have good reasons, and the
+community it works with decides. Each message says briefly *why* it matters, because
+people fix what they understand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from .curriculum import Project
+from .errors import Problem
+from .model import Organisation
+from .sources import LineDict, YamlDocument, read_yaml
+
+REVIEW_MAX_AGE_DAYS = 365
+
+_PAST_TENSE = re.compile(
+    r"\b(were|was)\s+(the\s+)?(original|first|traditional)\b"
+    r"|\bused\s+to\s+(live|be|hunt|gather|fish|occupy|inhabit|call)\b"
+    r"|\bonce\s+(lived|inhabited|occupied|called|roamed|were)\b"
+    r"|\b(lived|inhabited|occupied|roamed)\s+(here|this|these|on)\b"
+    r"|\bformerly\b|\bin the past,? (this|these|the)\b",
+    re.IGNORECASE,
+)
+
+# English names that Nations are often given by others; when one of these stands alone
+# as `name`, the Nation's own name is probably missing.
+_ENGLISH_ONLY = {
+    "algonquin",
+    "anishinabe",
+    "assiniboine",
+    "beaver",
+    "blackfoot",
+    "blood",
+    "carrier",
+    "chipewyan",
+    "cree",
+    "dene",
+    "gitxsan",
+    "haida",
+    "huron",
+    "iroquois",
+    "kwakiutl",
+    "lillooet",
+    "mi'kmaq",
+    "micmac",
+    "mohawk",
+    "montagnais",
+    "musqueam",
+    "naskapi",
+    "nisga'a",
+    "ojibwa",
+    "ojibway",
+    "ojibwe",
+    "chippewa",
+    "oneida",
+    "onondaga",
+    "cayuga",
+    "seneca",
+    "tuscarora",
+    "peigan",
+    "piikani",
+    "salish",
+    "sarcee",
+    "saulteaux",
+    "shuswap",
+    "sioux",
+    "slavey",
+    "squamish",
+    "stoney",
+    "tsleil-waututh",
+    "thompson",
+    "tlingit",
+    "tsimshian",
+    "wet'suwet'en",
+    "inuit",
+    "métis",
+    "metis",
+    "first nations",
+}
+
+
+def _plain(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).casefold().replace("’", "'").split())
+
+
+def _example_values(project: Project) -> set[str]:
+    doc = read_yaml(project.orgs / "example.yaml")
+    ack = doc.data.get("land_acknowledgement") if isinstance(doc.data, LineDict) else None
+    if not isinstance(ack, LineDict):
+        return set()
+    values = set()
+    if isinstance(ack.get("statement"), str):
+        values.add(_plain(ack["statement"]))
+    for commitment in ack.get("commitments") or []:
+        if isinstance(commitment, str):
+            values.add(_plain(commitment))
+    return values
+
+
+def review_acknowledgement(
+    org: Organisation,
+    doc: YamlDocument,
+    project: Project,
+    today: dt.date | None = None,
+) -> list[Problem]:
+    today = today or dt.date.today()
+    ack = org.land_acknowledgement
+    shown = doc.shown_path
+    found: list[Problem] = []
+
+    def warn(loc: tuple, message: str, hint: str) -> None:
+        found.append(Problem(shown, doc.line_of(loc), message, hint, severity="warning"))
+
+    base = ("land_acknowledgement",)
+    if not ack.nations:
+        warn(
+            base,
+            "no Nations are listed in the land acknowledgement",
+            "an acknowledgement names the peoples whose land this is; add them under "
+            "land_acknowledgement.nations, as the Nations write their names",
+        )
+    if doc.path.resolve() != (project.orgs / "example.yaml").resolve():
+        example = _example_values(project)
+        if ack.statement and _plain(ack.statement) in example:
+            warn(
+                base + ("statement",),
+                "the statement is still the shipped example's text",
+                "an acknowledgement copied from elsewhere has no relationship behind it; "
+                "write your own with the local Nations",
+            )
+        for i, commitment in enumerate(ack.commitments):
+            if _plain(commitment) in example:
+                warn(
+                    base + ("commitments", i),
+                    "this commitment is still the shipped example's text",
+                    "commitments are what your organisation is really doing; replace it with your own",
+                )
+    if ack.statement:
+        match = _PAST_TENSE.search(ack.statement)
+        if match:
+            warn(
+                base + ("statement",),
+                f'the statement speaks of the Nations in the past tense ("{match[0]}")',
+                "the Nations are still here: write in the present tense, e.g. "
+                '"whose land this is" or "who have cared for this land since time immemorial"',
+            )
+    if not ack.commitments:
+        warn(
+            base,
+            "the acknowledgement lists no commitments",
+            "words with no action behind them can feel empty to the people named; add what your "
+            "organisation is doing under land_acknowledgement.commitments",
+        )
+    if not ack.reviewed_by:
+        warn(
+            base,
+            "no one from the community is named as having reviewed the acknowledgement",
+            "review it with the local Nations (and pay for their time), then add reviewed_by and reviewed_on",
+        )
+    if ack.reviewed_on and (today - ack.reviewed_on).days > REVIEW_MAX_AGE_DAYS:
+        warn(
+            base + ("reviewed_on",),
+            f"the acknowledgement was last reviewed on {ack.reviewed_on.isoformat()}, more than 12 months ago",
+            "relationships and wording change; revisit it with the community",
+        )
+    for kind in ("nations", "places"):
+        for i, nation in enumerate(getattr(ack, kind)):
+            loc = base + (kind, i)
+            if not nation.pronunciation:
+                warn(
+                    loc,
+                    f"no pronunciation is given for '{nation.name}'",
+                    "saying a name right is part of the respect; ask the Nation and add a pronunciation",
+                )
+            if _plain(nation.name) in _ENGLISH_ONLY or (
+                nation.english_name and _plain(nation.name) == _plain(nation.english_name)
+            ):
+                warn(
+                    loc,
+                    f"'{nation.name}' looks like an English name",
+                    "give the name as the Nation writes it in its own language, and move the English "
+                    "one to english_name",
+                )
+    return found

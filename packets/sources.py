@@ -1,0 +1,332 @@
+"""Reading YAML written by people we don't know, safely, remembering where each value came from.
+
+Organisation files arrive by email from many hands. This module is the only place that
+touches their bytes, so every limit lives here: size, encoding, one document per file,
+no Python tags, no duplicate keys, bounded alias expansion, no control characters.
+
+Scalars follow the YAML 1.2 idea of "what you see is text": only `true`/`false`, `null`,
+plain decimal integers and plain decimals are typed; everything else (`NO`, `on`,
+`9:30`, `01234`, `1e3`, dates) stays the exact text the person typed. Where an older
+YAML 1.1 tool would have read such a value differently, we say so in a warning, so that
+nothing is ever changed silently and the file means the same thing in every editor.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Problem, display_path
+
+MAX_FILE_BYTES = 1_000_000
+MAX_STRING_CHARS = 20_000
+MAX_EXPANDED_NODES = 50_000
+
+_BIDI_AND_INVISIBLE = {
+    0x200B,
+    0x200E,
+    0x200F,
+    0x202A,
+    0x202B,
+    0x202C,
+    0x202D,
+    0x202E,
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,
+    0xFEFF,
+    0x2028,
+    0x2029,
+}
+
+# What YAML 1.1 (PyYAML's default, many editors) would have typed differently.
+_YAML11_SURPRISES = [
+    (re.compile(r"^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"), "a true/false value"),
+    (re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$"), "a number in base 60 (9:30 as 570)"),
+    (re.compile(r"^[-+]?0[0-7_]+$"), "an octal number (01234 as 668)"),
+    (re.compile(r"^[-+]?0[0-9_]+$"), "a number without its leading zero"),
+    (re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)[eE][-+]?[0-9]+$"), "a number in scientific notation"),
+    (re.compile(r"^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$"), "infinity or not-a-number"),
+]
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of each key, for `path:line:` messages."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class LineList(list):
+    """A sequence that remembers the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML plus where it came from; `data` is None when the file had errors."""
+
+    path: Path
+    data: Any
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def shown_path(self) -> str:
+        return display_path(self.path)
+
+    def line_of(self, loc: tuple[Any, ...]) -> int:
+        """The line of the value at `loc` (keys and indexes, as pydantic reports them)."""
+        node = self.data
+        line = getattr(node, "line", 1) or 1
+        for part in loc:
+            if isinstance(node, LineDict) and part in node:
+                line = node.key_lines.get(part, line)
+                node = node[part]
+            elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+                line = node.item_lines[part]
+                node = node[part]
+            else:
+                break
+        return line
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    pass
+
+
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789"))
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]+$"), list("-+0123456789")
+)
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _Loader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    yaml.composer.Composer,
+    yaml.constructor.SafeConstructor,
+    _Resolver,
+):
+    def __init__(self, stream: str, shown_path: str):
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        _Resolver.__init__(self)
+        self.shown_path = shown_path
+        self.problems: list[Problem] = []
+
+    def _problem(self, node: Node, message: str, hint: str = "", severity: str = "error") -> None:
+        self.problems.append(Problem(self.shown_path, node.start_mark.line + 1, message, hint, severity))
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self._problem(key_node, "a key must be a plain word", "write 'name: value'")
+                continue
+            key = str(self.construct_object(key_node, deep=True))
+            line = key_node.start_mark.line + 1
+            if key in result:
+                self._problem(
+                    key_node,
+                    f"duplicate key '{key}' (first given on line {result.key_lines[key]})",
+                    "keep one of them",
+                )
+                continue
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+        return result
+
+    def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+    def construct_yaml_str(self, node: ScalarNode) -> str:  # type: ignore[override]
+        value = unicodedata.normalize("NFC", str(self.construct_scalar(node)))
+        if len(value) > MAX_STRING_CHARS:
+            self._problem(
+                node,
+                f"text of {len(value):,} characters is too long (the limit is {MAX_STRING_CHARS:,})",
+                "shorten it",
+            )
+            return ""
+        for ch in value:
+            cp = ord(ch)
+            if cp in _BIDI_AND_INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
+                self._problem(
+                    node,
+                    f"invisible control character U+{cp:04X} ({unicodedata.name(ch, 'control')}) in text",
+                    "delete it: it can reorder or hide what prints",
+                )
+                break
+        if node.style is None and node.tag == "tag:yaml.org,2002:str":
+            for pattern, reading in _YAML11_SURPRISES:
+                if pattern.match(value):
+                    self._problem(
+                        node,
+                        f"'{value}' is read as the text \"{value}\", but older YAML tools read it as {reading}",
+                        f'put it in quotes: "{value}"',
+                        severity="warning",
+                    )
+                    break
+        return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+for _tag in (
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:set",
+    "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs",
+):
+    _Loader.yaml_constructors.pop(_tag, None)
+
+
+def _expanded_size(node: Node, memo: dict[int, int], visiting: set[int]) -> int:
+    """How many nodes the document would have with every alias copied out, without copying."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in visiting:
+        raise RecursionError
+    visiting.add(key)
+    total = 1
+    if isinstance(node, SequenceNode):
+        for child in node.value:
+            total += _expanded_size(child, memo, visiting)
+    elif isinstance(node, MappingNode):
+        for k, v in node.value:
+            total += _expanded_size(k, memo, visiting) + _expanded_size(v, memo, visiting)
+    visiting.discard(key)
+    memo[key] = total
+    return total
+
+
+def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Problem]]:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(shown, 1, "the file is saved as UTF-16", "save it as UTF-8")]
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return None, [
+            Problem(
+                shown, line, "the file contains a NUL byte: it is not a text file", "save it again as plain UTF-8 text"
+            )
+        ]
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, f"invalid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8")]
+
+
+def read_yaml(path: Path) -> YamlDocument:
+    """Parse one YAML file into LineDict/LineList/scalars; never raises for bad input."""
+    shown = display_path(path)
+    doc = YamlDocument(path, None)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            doc.problems.append(
+                Problem(
+                    shown, 1, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", "is this the right file?"
+                )
+            )
+            return doc
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc.problems.append(Problem(shown, 0, f"cannot read the file: {exc.strerror or exc}"))
+        return doc
+    text, problems = _decode(raw, shown)
+    if text is None:
+        doc.problems.extend(problems)
+        return doc
+    return parse_yaml_text(text, path)
+
+
+def parse_yaml_text(text: str, path: Path) -> YamlDocument:
+    shown = display_path(path)
+    doc = YamlDocument(path, None)
+    loader = _Loader(text, shown)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            doc.problems.append(Problem(shown, 1, "the file is empty", "copy content/orgs/example.yaml to start"))
+            return doc
+        try:
+            size = _expanded_size(node, {}, set())
+        except RecursionError:
+            doc.problems.append(
+                Problem(
+                    shown,
+                    node.start_mark.line + 1,
+                    "an alias refers to itself",
+                    "write the value out instead of using &anchors and *aliases",
+                )
+            )
+            return doc
+        if size > MAX_EXPANDED_NODES:
+            doc.problems.append(
+                Problem(
+                    shown,
+                    node.start_mark.line + 1,
+                    f"aliases expand to over {MAX_EXPANDED_NODES:,} values",
+                    "write the values out instead of using &anchors and *aliases",
+                )
+            )
+            return doc
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        doc.problems.append(_yaml_problem(exc, shown))
+        return doc
+    except yaml.YAMLError as exc:
+        doc.problems.append(Problem(shown, 1, f"not valid YAML: {exc}"))
+        return doc
+    finally:
+        loader.dispose()
+    doc.problems.extend(loader.problems)
+    if any(p.is_error for p in loader.problems):
+        return doc
+    doc.data = data
+    return doc
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = exc.problem or "not valid YAML"
+    hint = "check the indentation and quoting on this line"
+    if "expected a single document" in str(exc.context):
+        problem, hint = "the file holds more than one YAML document", "remove the '---' line and what follows"
+    elif "'\\t'" in problem or "\\t" in problem:
+        problem, hint = "a tab character is used for indentation", "indent with spaces, not tabs"
+    elif "could not determine a constructor" in problem:
+        tag = problem.split("tag ", 1)[-1]
+        problem, hint = f"the tag {tag} is not allowed", "remove it: files hold plain text, lists and mappings only"
+    elif "special characters are not allowed" in problem:
+        problem, hint = "the file contains a control character", "delete it; save as plain UTF-8 text"
+    return Problem(shown, line, problem, hint)
