@@ -24,7 +24,7 @@ EXAMPLES = {
     "check": "Example: packets check riverside --strict",
     "list": "Example: packets list",
     "init": "Example: packets init riverside",
-    "schema": "Example: packets schema -o org.schema.json",
+    "schema": "Example: packets schema -o content/orgs/org.schema.json",
 }
 
 
@@ -393,3 +393,19 @@ def schema(output: Path | None) -> None:
         click.echo(f"Wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command(epilog="Example: packets reference --update-readme")
+@click.option("--update-readme", is_flag=True, help="Rewrite the reference section of README.md in place.")
+def reference(update_readme: bool) -> None:
+    """Print the organisation-file reference (Markdown), generated from the model."""
+    from .output import write_atomic
+    from .reference import org_reference, replace_between_markers
+
+    body = org_reference()
+    if not update_readme:
+        click.echo(body, nl=False)
+        return
+    readme = find_project_root() / "README.md"
+    write_atomic(readme, replace_between_markers(readme.read_text(encoding="utf-8"), body).encode("utf-8"))
+    click.echo(f"Updated {readme.name}", err=True)

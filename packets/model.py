@@ -262,7 +262,9 @@ class Organisation(Strict):
     accent_colour: str | None = Field(
         None, description='Colour for headings and rules, "#rrggbb"; needs 4.5:1 contrast on white.'
     )
-    logo: str | None = Field(None, description="PNG, JPEG or SVG file, relative to content/orgs/.")
+    logo: str | None = Field(
+        None, description="PNG, JPEG or SVG file inside the folder of the org file (content/orgs/)."
+    )
     logo_alt: OrgText | None = Field(None, description="Text read aloud for the logo; defaults to the name.")
     workshop: Workshop = Field(Workshop(), description="The session: title, date, time, format, place, people.")
     land_acknowledgement: LandAcknowledgement = Field(

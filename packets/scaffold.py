@@ -37,7 +37,7 @@ def _q(value: str) -> str:
 
 def organisation_yaml(new: NewOrganisation) -> str:
     out = [
-        "# yaml-language-server: $schema=../../org.schema.json",
+        "# yaml-language-server: $schema=org.schema.json",
         f"# Organisation file for {new.name}, made with `packets init`.",
         "# Check it with `packets check <slug>`, build it with `packets build <slug>`.",
         "",

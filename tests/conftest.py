@@ -1,0 +1,68 @@
+"""Shared helpers: run the real CLI, build packets once per session, read PDFs back."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from packets.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SOURCE = ROOT.parent / "shared" / "source" / "allyship-guidance.txt"
+
+
+def run(*args: str, input: str | None = None):
+    """Invoke the CLI as a user would (from the project root), capturing stdout and stderr."""
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def pdf_text(path: Path) -> str:
+    """Text of every page, pypdf's reading, NFC-normalised."""
+    reader = PdfReader(str(path))
+    return nfc("\n".join(page.extract_text() or "" for page in reader.pages))
+
+
+def page_texts(path: Path) -> list[str]:
+    return [nfc(page.extract_text() or "") for page in PdfReader(str(path)).pages]
+
+
+def pdftotext(path: Path) -> str:
+    """Poppler's reading, the one most PDF viewers' copy-paste agrees with."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True)
+    return nfc(out.stdout.decode("utf-8"))
+
+
+def flat(text: str) -> str:
+    """Whitespace folded, so line wrapping in the PDF does not matter."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory) -> dict[str, Path]:
+    """The shipped example org, both documents, built once for the whole session."""
+    out = tmp_path_factory.mktemp("example-out")
+    result = run("build", "example", "--out", str(out), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    folder = out / "example"
+    return {
+        "out": out,
+        "facilitator": folder / "example-facilitator-guide.pdf",
+        "participant": folder / "example-participant-handout.pdf",
+    }

@@ -1,0 +1,240 @@
+"""Organisations: fixture orgs build with every name intact; acknowledgement review warns and teaches."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdftotext, run
+from pypdf import PdfReader
+
+from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
+
+ORG_FIXTURES = sorted((FIXTURES / "orgs").glob("*.yaml"))
+WARNINGS = FIXTURES / "warnings"
+
+
+def _names(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    ack = data.get("land_acknowledgement", {})
+    return [nfc(n["name"]) for n in ack.get("nations", []) + ack.get("places", [])]
+
+
+@pytest.fixture(scope="module")
+def fixture_builds(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("fixtures-out")
+    result = run("build", *map(str, ORG_FIXTURES), "--out", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_there_are_at_least_four_varied_fixture_orgs():
+    assert len(ORG_FIXTURES) >= 4
+    text = "".join(p.read_text(encoding="utf-8") for p in ORG_FIXTURES)
+    assert re.search(r"[\u1400-\u167F]", text), "no syllabics"
+    assert re.search(r"[\u0300-\u036F]", nfc(text)) or "y̓" in text, "no combining marks"
+    assert "paper: a4" in text and "Treaty" in text and "modules:" in text
+
+
+@pytest.mark.parametrize("org", ORG_FIXTURES, ids=lambda p: p.stem)
+def test_fixture_nation_names_read_back_exactly(fixture_builds, org):
+    for audience, suffix in (("facilitator", "facilitator-guide"), ("participant", "participant-handout")):
+        pdf = fixture_builds / org.stem / f"{org.stem}-{suffix}.pdf"
+        for reading in (pdf_text(pdf), pdftotext(pdf)):
+            for name in _names(org):
+                if audience == "participant" and name not in [nfc(n) for n in _nation_names_only(org)]:
+                    continue  # places are practised in the guide only
+                assert name in reading, f"{name!r} did not read back from {pdf.name}"
+
+
+def _nation_names_only(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [n["name"] for n in data.get("land_acknowledgement", {}).get("nations", [])]
+
+
+def test_long_organisation_name_wraps_on_the_cover(fixture_builds):
+    org = FIXTURES / "orgs/many-nations.yaml"
+    name = yaml.safe_load(org.read_text(encoding="utf-8"))["name"]
+    first = PdfReader(str(fixture_builds / "many-nations/many-nations-participant-handout.pdf")).pages[0]
+    assert flat(name) in flat(nfc(first.extract_text()))
+
+
+def test_draft_statement_is_composed_in_present_tense_and_flagged(fixture_builds):
+    guide = flat(pdf_text(fixture_builds / "treaty-six/treaty-six-facilitator-guide.pdf"))
+    assert "Draft to review with the community" in guide
+    assert "ᓀᐦᐃᔭᐤ" in guide and "Treaty 6 territory" in guide
+    handout = flat(pdf_text(fixture_builds / "treaty-six/treaty-six-participant-handout.pdf"))
+    assert "Draft to review" not in handout
+
+
+def test_provenance_box_says_who_reviewed_and_when(fixture_builds):
+    guide = flat(pdf_text(fixture_builds / "pacific-coast/pacific-coast-facilitator-guide.pdf"))
+    assert "Reviewed by The Nations' joint health committee on" in guide
+    assert "September 15, 2026" in guide
+
+
+def test_unreviewed_acknowledgement_says_so_plainly(tmp_path):
+    out = tmp_path / "out"
+    result = run("build", str(WARNINGS / "not-reviewed.yaml"), "--audience", "facilitator", "--out", str(out), "-j1")
+    assert result.exit_code == 0, result.output
+    assert "Not reviewed yet" in flat(pdf_text(out / "not-reviewed/not-reviewed-facilitator-guide.pdf"))
+
+
+def test_pronunciation_page_lists_every_name(fixture_builds):
+    org = FIXTURES / "orgs/francophone.yaml"
+    text = pdf_text(fixture_builds / "francophone/francophone-facilitator-guide.pdf")
+    assert "Saying the names" in text
+    for name in _names(org):
+        assert name in text
+
+
+def test_local_resources_and_facilitators_appear(fixture_builds):
+    guide = flat(pdf_text(fixture_builds / "pacific-coast/pacific-coast-facilitator-guide.pdf"))
+    handout = flat(pdf_text(fixture_builds / "pacific-coast/pacific-coast-participant-handout.pdf"))
+    assert "Hope for Wellness Help Line" in handout and "Hope for Wellness Help Line" in guide
+    assert "Priya Raman" in guide and "priya.raman@example.org" in guide
+    assert "priya.raman@example.org" not in handout
+
+
+# ---------------------------------------------------------------- acknowledgement review
+
+WARNING_CASES = {
+    "no-nations": (r"no Nations are listed", 2),
+    "example-text": (r"still the shipped example", 5),
+    "past-tense": (r"past tense \(\"were the original\"\)", 6),
+    "used-to-live": (r"past tense \(\"used to live\"\)", 5),
+    "no-commitments": (r"lists no commitments", 2),
+    "not-reviewed": (r"no one from the community is named", 2),
+    "review-stale": (r"more than 12 months ago", 7),
+    "no-pronunciation": (r"no pronunciation is given for 'Wendat'", 4),
+    "english-only": (r"'Mohawk' looks like an English name", 4),
+}
+
+
+@pytest.mark.parametrize("case", sorted(WARNING_CASES))
+def test_each_acknowledgement_warning_is_triggered_with_file_line_and_why(case):
+    pattern, line = WARNING_CASES[case]
+    result = run("check", str(WARNINGS / f"{case}.yaml"))
+    assert result.exit_code == 0, result.output  # warnings alone do not fail
+    match = re.search(rf"{case}\.yaml:(\d+): warning: {pattern}.*\((.+)\)", result.output)
+    assert match, result.output
+    assert int(match[1]) == line
+    assert len(match[2]) > 30, "the warning should say briefly why it matters"
+    strict = run("check", "--strict", str(WARNINGS / f"{case}.yaml"))
+    assert strict.exit_code == 2
+
+
+def test_a_good_acknowledgement_has_no_warnings():
+    result = run("check", "--strict", str(FIXTURES / "orgs/pacific-coast.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output.replace("0 warnings", "")
+
+
+def test_review_age_is_measured_from_today():
+    from packets.curriculum import Project
+    from packets.model import Organisation
+    from packets.review import review_acknowledgement
+    from packets.sources import read_yaml
+
+    doc = read_yaml(WARNINGS / "review-stale.yaml")
+    org = Organisation.model_validate(doc.data)
+    old = review_acknowledgement(org, doc, Project(ROOT), today=dt.date(2019, 6, 1))
+    assert not any("12 months" in p.message for p in old)
+    new = review_acknowledgement(org, doc, Project(ROOT), today=dt.date(2027, 1, 1))
+    assert any("12 months" in p.message for p in new)
+
+
+def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(tmp_path):
+    org = tmp_path / "pale.yaml"
+    org.write_text('name: Pale Clinic\naccent_colour: "#ffcc00"\n', encoding="utf-8")
+    result = run("check", str(org))
+    assert result.exit_code == 2
+    match = re.search(r"pale\.yaml:2: accent colour #ffcc00 has a contrast of (\d\.\d\d):1 .* try (#[0-9a-f]{6})",
+                      result.output)
+    assert match, result.output
+    from packets.colour import contrast_on_white
+
+    assert float(match[1]) == pytest.approx(contrast_on_white("#ffcc00"), abs=0.01)
+    assert contrast_on_white(match[2]) >= 4.5
+
+
+# ---------------------------------------------------------------- init and schema
+
+
+def test_init_without_input_writes_a_file_that_builds(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    for item in (ROOT / "content").iterdir():
+        if item.name != "orgs":
+            (project / "content" / item.name).symlink_to(item)
+    (project / "content/orgs").mkdir()
+    (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
+    (project / "templates").symlink_to(ROOT / "templates")
+    monkeypatch.setenv("PACKETS_ROOT", str(project))
+    args = ["init", "lakeside", "--no-input", "--name", "Lakeside Family Health Team", "--paper", "a4",
+            "--format", "short", "--date", "2027-02-11", "--start", "10:00",
+            "--facilitator", "Dana Fox|Nurse educator",
+            "--nation", "Kanien’kehá:ka|Mohawk|ga-nyen-geh-HA-ga",
+            "--territory", "Dish With One Spoon territory",
+            "--commitment", "We co-design our diabetes program with the community health centre.",
+            "--reviewed-by", "Community health centre board", "--reviewed-on", "2026-11-01"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    written = project / "content/orgs/lakeside.yaml"
+    text = written.read_text(encoding="utf-8")
+    assert "Kanien’kehá:ka" in text and text.startswith("# yaml-language-server: $schema=")
+    again = run(*args)
+    assert again.exit_code == 2 and "--force" in again.output
+    assert run(*args, "--force").exit_code == 0
+    out = tmp_path / "out"
+    built = run("build", "lakeside", "--out", str(out), "-j1")
+    assert built.exit_code == 0, built.output
+    assert "Kanien’kehá:ka" in pdf_text(out / "lakeside/lakeside-participant-handout.pdf")
+
+
+def test_init_asks_step_by_step(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    for item in (ROOT / "content").iterdir():
+        if item.name != "orgs":
+            (project / "content" / item.name).symlink_to(item)
+    (project / "content/orgs").mkdir()
+    (project / "templates").symlink_to(ROOT / "templates")
+    monkeypatch.setenv("PACKETS_ROOT", str(project))
+    answers = "\n".join([
+        "Bayview Clinic",  # name
+        "letter", "standard", "", "", "",  # paper, format, date, start, location
+        "Kim Lee|Lead", "",  # facilitators
+        "ᐃᓄᐃᑦ|Inuit|IN-oo-eet", "",  # nations
+        "", "We hire Inuit patient navigators.", "", "",  # territory, commitments, reviewed by
+    ]) + "\n"
+    result = run("init", input=answers)
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((project / "content/orgs/bayview-clinic.yaml").read_text(encoding="utf-8"))
+    assert data["land_acknowledgement"]["nations"][0]["name"] == "ᐃᓄᐃᑦ"
+    assert data["workshop"]["facilitators"][0] == {"name": "Kim Lee", "role": "Lead"}
+
+
+def test_schema_is_generated_from_the_model(tmp_path):
+    result = run("schema", "-o", str(tmp_path / "schema.json"))
+    assert result.exit_code == 0
+    schema = json.loads((tmp_path / "schema.json").read_text(encoding="utf-8"))
+    assert schema["additionalProperties"] is False
+    assert {"name", "land_acknowledgement", "workshop"} <= set(schema["properties"])
+    assert (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=")
+
+
+def test_readme_org_reference_matches_the_model():
+    from packets.reference import org_reference
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- org-reference:start -->")
+    end = readme.index("<!-- org-reference:end -->")
+    assert readme[start:end].split("\n", 1)[1].strip() == org_reference().strip(), (
+        "README's org-file reference is out of date: run `packets reference --write-readme`"
+    )

@@ -1,0 +1,251 @@
+"""The two documents, read back from the PDFs the way a person (or a screen reader) would."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from conftest import ROOT, flat, nfc, page_texts, pdf_text, run
+from pypdf import PdfReader
+
+from packets.curriculum import Project, load_curriculum
+
+EXAMPLE = yaml.safe_load((ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8"))
+CURRICULUM = load_curriculum(Project(ROOT))
+FORMAT = CURRICULUM.formats[EXAMPLE["workshop"]["format"]]
+PLANNED = [CURRICULUM.modules[s.module] for s in FORMAT.segments if s.kind == "module"]
+
+
+def test_cover_and_running_header_name_the_organisation(example_build):
+    for audience in ("facilitator", "participant"):
+        pages = page_texts(example_build[audience])
+        assert EXAMPLE["name"] in flat(pages[0])
+        assert all(EXAMPLE["name"] in flat(p) for p in pages[1:]), "running header missing on some page"
+
+
+def test_cover_has_no_running_header_or_footer(example_build):
+    first = flat(page_texts(example_build["facilitator"])[0])
+    assert "Page 1 of" not in first
+    assert first.count(EXAMPLE["name"]) == 1
+
+
+def test_footer_counts_pages(example_build):
+    for audience in ("facilitator", "participant"):
+        pages = page_texts(example_build[audience])
+        n = len(pages)
+        assert f"Page 2 of {n}" in flat(pages[1])
+        assert f"Page {n} of {n}" in flat(pages[-1])
+
+
+def test_every_planned_module_title_is_in_both_documents(example_build):
+    for audience in ("facilitator", "participant"):
+        text = flat(pdf_text(example_build[audience]))
+        for module in PLANNED:
+            assert flat(module.title) in text, f"{module.title!r} missing from the {audience} document"
+
+
+def test_facilitator_prompts_are_in_the_guide_and_not_in_the_handout(example_build):
+    guide = flat(pdf_text(example_build["facilitator"]))
+    handout = flat(pdf_text(example_build["participant"]))
+    private = []
+    for module in PLANNED:
+        for q in module.discussion_questions:
+            private += q.prompts + q.listen_for
+        for note in module.facilitator_notes:
+            private.append(note.title)
+        for activity in module.activities:
+            private += activity.instructions
+        if module.say_aloud:
+            private.append(module.say_aloud)
+    assert private, "the curriculum has no facilitator-only text to check"
+    for text in private:
+        assert flat(text) in guide, f"facilitator text missing from the guide: {text!r}"
+        assert flat(text) not in handout, f"facilitator-only text leaked into the handout: {text!r}"
+    for label in ("Facilitator note", "Listen for", "Run of show", "Say aloud"):
+        assert label not in handout
+
+
+def test_participant_questions_are_in_the_handout(example_build):
+    handout = flat(pdf_text(example_build["participant"]))
+    for module in PLANNED:
+        for q in module.discussion_questions:
+            assert flat(q.question) in handout
+
+
+def _run_of_show_rows(path) -> list[tuple[str, int]]:
+    text = next(t for t in page_texts(path) if "Run of show" in t and "Total" in t)
+    return [(m[1], int(m[2])) for m in re.finditer(r"(\d\d:\d\d)\s+(\d+)\s", text)]
+
+
+def test_run_of_show_adds_up_and_starts_on_time(example_build):
+    rows = _run_of_show_rows(example_build["facilitator"])
+    assert rows[0][0] == EXAMPLE["workshop"]["start"]
+    *segments, total = rows
+    assert total[1] == FORMAT.minutes
+    assert sum(minutes for _, minutes in segments) == FORMAT.minutes
+    h, m = map(int, EXAMPLE["workshop"]["start"].split(":"))
+    clock = h * 60 + m
+    for time, minutes in segments:
+        assert time == f"{clock // 60:02d}:{clock % 60:02d}"
+        clock += minutes
+    assert total[0] == f"{clock // 60:02d}:{clock % 60:02d}"
+
+
+def test_run_of_show_is_not_in_the_handout(example_build):
+    assert "Run of show" not in pdf_text(example_build["participant"])
+
+
+def test_metadata_title_author_and_language(example_build):
+    for audience, title in (("facilitator", "Facilitator guide"), ("participant", "Participant handout")):
+        reader = PdfReader(str(example_build[audience]))
+        meta = reader.metadata
+        assert title in meta.title and EXAMPLE["name"] in meta.title
+        assert meta.author == EXAMPLE["name"]
+        assert meta.subject
+        assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_sections_are_bookmarked(example_build):
+    reader = PdfReader(str(example_build["facilitator"]))
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    for expected in ("Run of show", "Land acknowledgement", *[m.title for m in PLANNED], "Attribution"):
+        assert expected in titles
+
+
+def test_nation_names_read_back_exactly(example_build):
+    for audience in ("facilitator", "participant"):
+        text = pdf_text(example_build[audience])
+        for nation in EXAMPLE["land_acknowledgement"]["nations"]:
+            assert nfc(nation["name"]) in text
+
+
+def test_letter_by_default_and_a4_by_option(example_build, tmp_path):
+    box = PdfReader(str(example_build["participant"])).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+    result = run("build", "example", "--audience", "participant", "--paper", "a4", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    box = PdfReader(str(tmp_path / "example/example-participant-handout.pdf")).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_a4_from_the_organisation_file(tmp_path):
+    org = tmp_path / "a4-org.yaml"
+    org.write_text("name: Paper Test Clinic\npaper: a4\n", encoding="utf-8")
+    result = run("build", str(org), "--audience", "participant", "--out", str(tmp_path / "out"), "-j1")
+    assert result.exit_code == 0, result.output
+    box = PdfReader(str(tmp_path / "out/a4-org/a4-org-participant-handout.pdf")).pages[0].mediabox
+    assert round(float(box.width)) == 595
+
+
+def test_attribution_credits_ipac(example_build):
+    for audience in ("facilitator", "participant"):
+        text = flat(pdf_text(example_build[audience]))
+        assert "Attribution" in text
+        assert "Indigenous Physicians Association of Canada" in text
+
+
+def test_commitment_worksheet_in_handout(example_build):
+    text = flat(pdf_text(example_build["participant"]))
+    for stem in CURRICULUM.handout.commitments.stems:
+        assert flat(stem.text) in text
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_build_prints_each_file_with_its_page_count(tmp_path):
+    result = run("build", "example", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    for name in ("example-facilitator-guide.pdf", "example-participant-handout.pdf"):
+        path = tmp_path / "example" / name
+        pages = len(PdfReader(str(path)).pages)
+        assert re.search(rf"{re.escape(name)} \({pages} pages\)", result.output)
+
+
+def test_build_all_builds_every_org_in_content_orgs(tmp_path):
+    result = run("build", "--out", str(tmp_path), "-j1", "--audience", "participant")
+    assert result.exit_code == 0, result.output
+    for org in (ROOT / "content/orgs").glob("*.yaml"):
+        assert (tmp_path / org.stem / f"{org.stem}-participant-handout.pdf").is_file()
+
+
+def test_html_option_writes_the_intermediate_html(tmp_path):
+    result = run("build", "example", "--audience", "participant", "--html", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "example/example-participant-handout.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'rel="stylesheet"' in html
+
+
+def test_check_reports_a_broken_file_with_its_line(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: Broken Clinic\nland_acknowledgement:\n  nation:\n    - name: X\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("check", str(bad))
+    assert result.exit_code == 2
+    assert re.search(r"broken\.yaml:3: unknown key 'nation' \(did you mean 'nations'\?\)", result.output)
+    assert "Traceback" not in result.output
+    result = run("build", str(bad), "--out", str(out), "-j1")
+    assert result.exit_code == 2
+    assert not any(out.rglob("*.pdf"))
+
+
+def test_check_reports_every_problem_not_just_the_first(tmp_path):
+    bad = tmp_path / "many.yaml"
+    bad.write_text("name: Many Problems\npaper: legal\nworkshop:\n  format: weekly\n  colour: red\n", encoding="utf-8")
+    result = run("check", str(bad))
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.startswith(str(bad)) or "many.yaml:" in line]
+    assert any(":2:" in line and "paper" in line for line in lines)
+    assert any(":5:" in line and "colour" in line for line in lines)
+
+
+def test_check_passes_the_shipped_example():
+    result = run("check", "example")
+    assert result.exit_code == 0, result.output
+
+
+def test_unknown_org_lists_the_available_ones():
+    result = run("build", "no-such-org")
+    assert result.exit_code == 2
+    assert "unknown organisation" in result.output and "example" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_list_shows_orgs_modules_and_formats():
+    result = run("list")
+    assert result.exit_code == 0
+    assert "example" in result.output
+    for module in CURRICULUM.modules.values():
+        assert module.id in result.output
+    for fmt in ("short", "standard", "half-day"):
+        assert fmt in result.output
+
+
+@pytest.mark.parametrize("command", ["build", "check", "list", "init", "schema"])
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: packets" in result.output
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and re.search(r"\d+\.\d+\.\d+", result.output)
+
+
+def test_build_py_is_the_same_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "build.py", "--version"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and "packets" in out.stdout
