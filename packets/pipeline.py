@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .assets import resolve_inside
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
@@ -71,12 +72,13 @@ def build_org(
     if loaded.org is None:
         return OrgResult(source.slug, "invalid", problems=loaded.problems)
     created = creation_time(curriculum)
+    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
     editions = [False, True] if options.large_print else [False]
     documents: list[tuple[Path, bytes, int]] = []
     folder = org_folder(options.out_dir, source.slug)
     for audience in options.audiences:
         for large in editions:
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large)
+            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
             html = render_html(plan, audience, project.templates, created)
             try:
                 rendered = renderer.render(html, base=source.path.parent, large_print=large)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .curriculum import Curriculum
 from .model import Activity, Module, Nation, Organisation, Segment, WorkshopFormat
@@ -60,7 +61,16 @@ class Plan:
     end_clock: str | None
     statement: Statement
     accent: str
+    logo_uri: str | None = None
     large_print: bool = False
+
+    @property
+    def running_name(self) -> str:
+        """The organisation's name for the running head, shortened at a word so it fits one line."""
+        name = self.org.name
+        if len(name) <= RUNNING_NAME_CHARS:
+            return name
+        return name[:RUNNING_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
     def custom_selection(self) -> bool:
@@ -68,6 +78,7 @@ class Plan:
 
 
 DEFAULT_ACCENT = "#1d5c57"
+RUNNING_NAME_CHARS = 60
 
 
 def _clock(start: dt.datetime | None, offset: int) -> str | None:
@@ -113,6 +124,7 @@ def make_plan(
     curriculum: Curriculum,
     paper: str | None = None,
     large_print: bool = False,
+    logo: Path | None = None,
 ) -> Plan:
     fmt = curriculum.formats[org.workshop.format]
     start = (
@@ -181,6 +193,7 @@ def make_plan(
         end_clock=_clock(start, offset),
         statement=compose_statement(org, curriculum),
         accent=org.accent_colour or DEFAULT_ACCENT,
+        logo_uri=logo.as_uri() if logo else None,
         large_print=large_print,
     )
 
