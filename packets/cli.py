@@ -8,6 +8,7 @@ build with nothing to do stay fast.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import time
@@ -300,10 +301,22 @@ def init(
     curriculum = load_curriculum(project)
 
     def ask(value, label, default=None, **kw):
+        """A flag's value when given; otherwise a prompt (blank keeps the default), or the default with --no-input."""
         if value is not None or no_input:
             return value if value is not None else default
-        answer = click.prompt(label, default=default if default is not None else "", show_default=bool(default), **kw)
-        return answer.strip() if isinstance(answer, str) and answer.strip() else (default if answer == "" else answer)
+        answer = click.prompt(label, default=default or "", show_default=bool(default), **kw)
+        return answer.strip() if isinstance(answer, str) else answer
+
+    def ask_date(value, label):
+        while value is None and not no_input:
+            answer = click.prompt(label, default="", show_default=False).strip()
+            if not answer:
+                return None
+            try:
+                return dt.datetime.strptime(answer, "%Y-%m-%d")
+            except ValueError:
+                click.echo("Please write the date as YYYY-MM-DD, e.g. 2027-03-14.", err=True)
+        return value
 
     name = ask(name, "Organisation name")
     if not name:
@@ -330,11 +343,7 @@ def init(
         raise InputError(
             [Problem("init", 0, f"unknown format '{format_id}'", "choose one of: " + ", ".join(curriculum.formats))]
         )
-    date_ = (
-        ask(date_, "Date (YYYY-MM-DD, blank if not known)", None, type=click.DateTime(["%Y-%m-%d"]))
-        if not no_input and date_ is None
-        else date_
-    )
+    date_ = ask_date(date_, "Date (YYYY-MM-DD, blank if not known)")
     start = ask(start, 'Start time ("HH:MM", blank if not known)')
     location = ask(location, "Location (blank to skip)")
     facilitator_list = [tuple(_split(f, 2)) for f in _ask_many("Facilitator as Name|Role", no_input, facilitators)]

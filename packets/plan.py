@@ -73,6 +73,14 @@ class Plan:
         return name[:RUNNING_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
+    def territory_line(self) -> str | None:
+        territory = self.org.land_acknowledgement.territory
+        if not territory:
+            return None
+        phrase = territory_phrase(territory)
+        return phrase[0].upper() + phrase[1:]
+
+    @property
     def custom_selection(self) -> bool:
         return self.org.workshop.modules is not None
 

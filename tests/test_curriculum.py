@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import textstat
 import yaml
+from conftest import ROOT, SOURCE, flat, pdf_text, run
 from pypdf import PdfReader
 
-from conftest import ROOT, SOURCE, flat, pdf_text, run
 from packets.curriculum import Project, load_curriculum
 
 CURRICULUM = load_curriculum(Project(ROOT))

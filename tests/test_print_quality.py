@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
 from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from pypdf import PdfReader
-
 from conftest import FIXTURES, flat, pdf_text, pdftotext, run
+from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
 OUR_FAMILIES = ("Packet-Sans", "Packet-Syllabics")
@@ -177,7 +175,7 @@ def _render(path: Path, scale: float = 0.5):
 
 @pytest.mark.parametrize("key", ["guide", "handout", "large"])
 def test_no_blank_pages_and_no_ink_in_the_outer_margins(editions, key):
-    for number, ((width_pt, _), image) in enumerate(_render(editions[key]), start=1):
+    for number, (_size, image) in enumerate(_render(editions[key]), start=1):
         pixels = image.load()
         w, h = image.size
         ink = sum(1 for x in range(0, w, 2) for y in range(0, h, 2) if pixels[x, y] < 200)
