@@ -13,7 +13,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import glyphs
 from .errors import InputError, Problem
 from .model import (
     AcknowledgementGuide,
@@ -27,7 +26,7 @@ from .model import (
     WorkshopFormat,
 )
 from .sources import YamlDocument, read_yaml
-from .validation import M, suggest, validate_document
+from .validation import M, read_model, suggest
 
 
 @dataclass(frozen=True)
@@ -95,11 +94,8 @@ def load_curriculum(project: Project) -> Curriculum:
                 problems.append(Problem(str(path), 0, "curriculum file is missing"))
             return None
         files.append(path)
-        doc = read_yaml(path)
-        value, found = validate_document(doc, model)
+        value, _, found = read_model(path, model)
         problems.extend(found)
-        if doc.data is not None:
-            problems.extend(glyphs.check_document(doc))
         return value
 
     meta = one("meta.yaml", Meta)
@@ -114,11 +110,8 @@ def load_curriculum(project: Project) -> Curriculum:
     module_docs: dict[str, YamlDocument] = {}
     for path in sorted((content / "modules").glob("*.yaml")):
         files.append(path)
-        doc = read_yaml(path)
-        module, found = validate_document(doc, Module)
+        module, doc, found = read_model(path, Module)
         problems.extend(found)
-        if doc.data is not None:
-            problems.extend(glyphs.check_document(doc))
         if module is None:
             continue
         if module.id in modules:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import assets, glyphs
+from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
 from .model import Organisation
 from .review import review_acknowledgement
-from .sources import YamlDocument, read_yaml
-from .validation import suggest, validate_document
+from .sources import YamlDocument
+from .validation import read_model, suggest
 
 
 @dataclass
@@ -36,11 +36,8 @@ class LoadedOrg:
 
 def load_organisation(path: Path, slug: str, project: Project, curriculum: Curriculum) -> LoadedOrg:
     """Validate one organisation file against the model and the curriculum; never raises for bad input."""
-    doc = read_yaml(path)
-    org, problems = validate_document(doc, Organisation)
+    org, doc, problems = read_model(path, Organisation)
     loaded = LoadedOrg(slug, path, org, problems, doc)
-    if doc.data is not None:
-        loaded.problems.extend(glyphs.check_document(doc))
     if org is None:
         return loaded
     wf = org.workshop

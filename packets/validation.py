@@ -5,13 +5,15 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from . import glyphs
 from .errors import Problem
 from .model import Organisation
-from .sources import LineDict, YamlDocument
+from .sources import LineDict, YamlDocument, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -163,3 +165,12 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
     if close:
         return f"did you mean '{close[0]}'?"
     return "choose one of: " + ", ".join(choices) if choices else ""
+
+
+def read_model(path: Path, model: type[M]) -> tuple[M | None, YamlDocument, list[Problem]]:
+    """Read, validate and glyph-check one file: every file a packet prints from goes through here."""
+    doc = read_yaml(path)
+    value, problems = validate_document(doc, model)
+    if doc.data is not None:
+        problems.extend(glyphs.check_document(doc))
+    return value, doc, problems
