@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing.util
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -58,6 +60,12 @@ class ConfinedFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
 
 
+def _remove_font_folder(fonts: FontConfiguration) -> None:
+    folder = getattr(fonts, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _mime(path: Path) -> str:
     return {
         ".css": "text/css",
@@ -89,6 +97,10 @@ class Renderer:
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         self.fonts = FontConfiguration()
+        # WeasyPrint copies @font-face files into a temporary folder that it only removes when
+        # the configuration is garbage-collected, which never happens at process exit (nor in
+        # pool workers): remove it ourselves when the process ends.
+        multiprocessing.util.Finalize(self, _remove_font_folder, args=(self.fonts,), exitpriority=10)
         css_dir = self.templates / "css"
         fetcher = ConfinedFetcher((self.templates,))
         self.sheets = [
