@@ -227,22 +227,18 @@ def _fill(phrasing: str, values: dict[str, str]) -> str:
 def compose_statement(org: Organisation, curriculum: Curriculum) -> Statement:
     ack = org.land_acknowledgement
     draft = curriculum.acknowledgement.draft_statement
-    if ack.statement:
-        paragraphs = tuple(p.strip() for p in re.split(r"\n\s*\n", ack.statement) if p.strip())
-        return Statement(paragraphs, draft.commitments_intro if ack.commitments else None, None, is_draft=False)
-    if not ack.nations:
-        return Statement((), draft.commitments_intro if ack.commitments else None, None, is_draft=True)
     values = {
         "organisation": org.name,
         "nations": nation_list(ack.nations),
         "territory": territory_phrase(ack.territory or ""),
     }
+    commitments_intro = _fill(draft.commitments_intro, values) if ack.commitments else None
+    if ack.statement:
+        paragraphs = tuple(" ".join(p.split()) for p in re.split(r"\n\s*\n", ack.statement) if p.strip())
+        return Statement(paragraphs, commitments_intro, None, is_draft=False)
+    if not ack.nations:
+        return Statement((), commitments_intro, None, is_draft=True)
     paragraphs = [_fill(draft.opening, values)]
     if ack.territory:
         paragraphs.append(_fill(draft.territory, values))
-    return Statement(
-        (" ".join(paragraphs),),
-        _fill(draft.commitments_intro, values) if ack.commitments else None,
-        _fill(draft.closing, values),
-        is_draft=True,
-    )
+    return Statement((" ".join(paragraphs),), commitments_intro, _fill(draft.closing, values), is_draft=True)

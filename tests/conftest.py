@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -30,14 +31,33 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def rejoin_marks(text: str) -> str:
+    """Undo one extractor artefact: a line break or space put around a combining mark.
+
+    With the comma above placed to the right of a tall letter (l̓, as Salishan orthographies
+    write it), text extractors see the mark outside the letter's box and put a break before
+    (and sometimes after) it. The characters and their order are otherwise intact.
+    """
+    text = re.sub(r"\s+([\u0300-\u036f]+)\s+", r"\1", text)
+    return re.sub(r"\s+(?=[\u0300-\u036f])", "", text)
+
+
 def pdf_text(path: Path) -> str:
     """Text of every page, pypdf's reading, NFC-normalised."""
     reader = PdfReader(str(path))
-    return nfc("\n".join(page.extract_text() or "" for page in reader.pages))
+    return nfc(rejoin_marks("\n".join(page.extract_text() or "" for page in reader.pages)))
+
+
+def pdfium_text(path: Path) -> str:
+    """Text of every page as PDFium (Chrome's PDF viewer) copies it, NFC-normalised."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    return nfc(rejoin_marks("\n".join(page.get_textpage().get_text_range() for page in pdf)))
 
 
 def page_texts(path: Path) -> list[str]:
-    return [nfc(page.extract_text() or "") for page in PdfReader(str(path)).pages]
+    return [nfc(rejoin_marks(page.extract_text() or "")) for page in PdfReader(str(path)).pages]
 
 
 def pdftotext(path: Path) -> str:

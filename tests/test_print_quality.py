@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import FIXTURES, flat, pdf_text, pdftotext, run
+from conftest import FIXTURES, flat, pdf_text, pdfium_text, pdftotext, run
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -64,9 +65,9 @@ def test_syllabics_use_the_companion_font(editions):
 def test_tagged_pdf_with_language_title_and_structure(editions, key):
     root = PdfReader(str(editions[key])).trailer["/Root"]
     assert root["/Lang"] == "en"
-    assert root["/MarkInfo"]["/Marked"] is True
+    assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
-    assert root["/ViewerPreferences"]["/DisplayDocTitle"] is True
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
 
 
 def test_logo_has_alt_text_in_the_structure_tree(editions):
@@ -91,16 +92,17 @@ def test_logo_has_alt_text_in_the_structure_tree(editions):
 
 
 def _font_sizes(path: Path) -> Counter:
-    """Characters per effective font size (points, one decimal), read with PDFium."""
+    """Characters per effective font size in points (text matrix times CTM), read with pypdf."""
     sizes: Counter = Counter()
-    pdf = pdfium.PdfDocument(str(path))
-    for page in pdf:
-        text = page.get_textpage()
-        for i in range(text.count_chars()):
-            ch = pdfium_c.FPDFText_GetUnicode(text.raw, i)
-            if chr(ch).isspace():
-                continue
-            sizes[round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1)] += 1
+
+    def visit(text, cm, tm, font_dict, font_size):
+        scale_y = math.hypot(tm[1] * cm[0] + tm[3] * cm[2], tm[1] * cm[1] + tm[3] * cm[3])
+        chars = len("".join(text.split()))
+        if chars:
+            sizes[round(font_size * scale_y, 1)] += chars
+
+    for page in PdfReader(str(path)).pages:
+        page.extract_text(visitor_text=visit)
     return sizes
 
 
@@ -138,11 +140,20 @@ def test_source_date_epoch_sets_the_creation_date(tmp_path, monkeypatch):
 
 
 def test_syllabics_and_combining_marks_copy_paste_exactly(editions):
-    for reading in (pdf_text(editions["syllabics"]), pdftotext(editions["syllabics"])):
-        assert "ᓀᐦᐃᔭᐤ" in reading
-    for reading in (pdf_text(editions["handout"]), pdftotext(editions["handout"])):
+    for reading in (pdf_text(editions["syllabics"]), pdfium_text(editions["syllabics"]),
+                    pdftotext(editions["syllabics"])):
+        assert "ᓀᐦᐃᔭᐤ" in reading and "ᓀᐦᐃᔭᐍᐏᐣ" in reading
+    for reading in (pdf_text(editions["handout"]), pdfium_text(editions["handout"])):
         for name in ("xʷməθkʷəy̓əm", "Sḵwx̱wú7mesh", "səl̓ilw̓ətaʔɬ"):
             assert name in reading
+    poppler = pdftotext(editions["handout"])
+    for name in ("xʷməθkʷəy̓əm", "Sḵwx̱wú7mesh"):
+        assert name in poppler
+
+
+@pytest.mark.xfail(strict=True, reason="known: poppler reorders the comma above set to the right of l (l̓) in Andika")
+def test_poppler_keeps_l_with_comma_above_in_order(editions):
+    assert "səl̓ilw̓ətaʔɬ" in pdftotext(editions["handout"])
 
 
 def test_uncovered_character_is_an_error_with_its_code_point(tmp_path):
@@ -189,7 +200,19 @@ def test_no_blank_pages_and_no_ink_in_the_outer_margins(editions, key):
 def test_the_cover_has_the_logo(editions):
     pdf = pdfium.PdfDocument(str(editions["handout"]))
     image = pdf[0].render(scale=1).to_pil().convert("RGB")
-    teal = sum(1 for px in image.getdata() if abs(px[0] - 0x1D) < 20 and abs(px[1] - 0x5C) < 20
+    teal = sum(1 for px in image.get_flattened_data() if abs(px[0] - 0x1D) < 20 and abs(px[1] - 0x5C) < 20
                and abs(px[2] - 0x57) < 20)
     assert teal > 500, "the logo's colour is not on the cover"
     assert flat("Salish Sea") in flat(pdf_text(editions["handout"]))
+
+
+def test_headings_are_in_order_without_skipped_levels(tmp_path):
+    result = run("build", str(PACIFIC), "--html", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    import re
+
+    for html in tmp_path.rglob("*.html"):
+        levels = [int(m) for m in re.findall(r"<h([1-6])\b", html.read_text(encoding="utf-8"))]
+        assert levels and levels[0] == 1, html.name
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, f"{html.name}: h{before} followed by h{after}"
