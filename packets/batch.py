@@ -126,6 +126,7 @@ class Manifest:
 
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
@@ -155,6 +156,7 @@ class Manifest:
         return True
 
     def record(self, slug: str, key: str, outputs: list[Path], pages: dict[str, int]) -> None:
+        self.changed = True
         self.entries[slug] = {
             "key": key,
             "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns, pages.get(p.name, 0)] for p in outputs},
@@ -165,10 +167,13 @@ class Manifest:
         return sum(v[2] for v in entry.get("outputs", {}).values() if len(v) > 2)
 
     def forget(self, slug: str) -> None:
-        self.entries.pop(slug, None)
+        if self.entries.pop(slug, None) is not None:
+            self.changed = True
 
     def save(self) -> None:
-        write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
+        """Written only when something changed, so a failed build leaves the output folder as it was."""
+        if self.changed:
+            write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
 
 
 # ------------------------------------------------------------------ workers
@@ -233,7 +238,6 @@ def build_many(
     on_result: Callable[[OrgResult], None],
     debug: bool = False,
 ) -> Summary:
-    options.out_dir.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()

@@ -27,6 +27,7 @@ from .errors import Problem, display_path
 MAX_FILE_BYTES = 1_000_000
 MAX_STRING_CHARS = 20_000
 MAX_EXPANDED_NODES = 50_000
+MAX_DEPTH = 40
 
 _BIDI_AND_INVISIBLE = {
     0x200B,
@@ -130,6 +131,19 @@ class _Loader(
         _Resolver.__init__(self)
         self.shown_path = shown_path
         self.problems: list[Problem] = []
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+        # Deep nesting would exhaust Python's stack later on; no real file nests this deep.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"values are nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def _problem(self, node: Node, message: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.shown_path, node.start_mark.line + 1, message, hint, severity))
@@ -327,6 +341,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
     elif "could not determine a constructor" in problem:
         tag = problem.split("tag ", 1)[-1]
         problem, hint = f"the tag {tag} is not allowed", "remove it: files hold plain text, lists and mappings only"
+    elif "nested more than" in problem:
+        hint = "simplify the structure"
     elif "special characters are not allowed" in problem:
         problem, hint = "the file contains a control character", "delete it; save as plain UTF-8 text"
     return Problem(shown, line, problem, hint)

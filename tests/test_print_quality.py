@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import FIXTURES, flat, pdf_text, pdfium_text, pdftotext, run
 from pypdf import PdfReader
