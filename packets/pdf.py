@@ -37,7 +37,7 @@ class ConfinedFetcher(URLFetcher):
     """Serves `file:` URLs inside `roots` (after resolving links and `..`) and nothing else."""
 
     def __init__(self, roots: tuple[Path, ...]):
-        super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=True)
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True)
         self.roots = tuple(r.resolve() for r in roots)
         self.refused: list[str] = []
 
@@ -64,6 +64,7 @@ def _remove_font_folder(fonts: FontConfiguration) -> None:
     folder = getattr(fonts, "_folder", None)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
+        fonts._folder = None  # so WeasyPrint's own __del__, run during shutdown, has nothing left to do
 
 
 def _mime(path: Path) -> str:

@@ -285,7 +285,14 @@ def read_yaml(path: Path) -> YamlDocument:
 def parse_yaml_text(text: str, path: Path) -> YamlDocument:
     shown = display_path(path)
     doc = YamlDocument(path, None)
-    loader = _Loader(text, shown)
+    try:
+        loader = _Loader(text, shown)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        doc.problems.append(Problem(shown, line, f"the file contains a control character (U+{exc.character:04X})"
+                                    if isinstance(exc.character, int) else "the file contains a control character",
+                                    "delete it; save as plain UTF-8 text"))
+        return doc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -316,6 +323,11 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         doc.problems.append(_yaml_problem(exc, shown))
+        return doc
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        doc.problems.append(Problem(shown, line, "the file contains a control character",
+                                    "delete it; save as plain UTF-8 text"))
         return doc
     except yaml.YAMLError as exc:
         doc.problems.append(Problem(shown, 1, f"not valid YAML: {exc}"))
