@@ -134,7 +134,8 @@ def test_fetcher_allows_a_small_data_url(tmp_path):
 ])
 def test_documents_cannot_embed_or_read_outside_files(html, tmp_path):
     renderer = Renderer(ROOT / "templates", (ROOT / "templates",))
-    document = f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body>{html}</body></html>'
+    head = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
+    document = f"{head}<body>{html}</body></html>"
     try:
         rendered = renderer.render(document, base=ROOT / "templates")
     except ResourceRefused as exc:
