@@ -289,9 +289,16 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
         loader = _Loader(text, shown)
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        doc.problems.append(Problem(shown, line, f"the file contains a control character (U+{exc.character:04X})"
-                                    if isinstance(exc.character, int) else "the file contains a control character",
-                                    "delete it; save as plain UTF-8 text"))
+        doc.problems.append(
+            Problem(
+                shown,
+                line,
+                f"the file contains a control character (U+{exc.character:04X})"
+                if isinstance(exc.character, int)
+                else "the file contains a control character",
+                "delete it; save as plain UTF-8 text",
+            )
+        )
         return doc
     try:
         node = loader.get_single_node()
@@ -326,8 +333,9 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
         return doc
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        doc.problems.append(Problem(shown, line, "the file contains a control character",
-                                    "delete it; save as plain UTF-8 text"))
+        doc.problems.append(
+            Problem(shown, line, "the file contains a control character", "delete it; save as plain UTF-8 text")
+        )
         return doc
     except yaml.YAMLError as exc:
         doc.problems.append(Problem(shown, 1, f"not valid YAML: {exc}"))

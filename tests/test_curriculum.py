@@ -27,13 +27,12 @@ def _words(text: str) -> list[str]:
 
 
 def _source_lines() -> dict[int, str]:
-    return {i: line for i, line in enumerate(SOURCE.read_text(encoding="utf-8").splitlines(), start=1)
-            if line.strip()}
+    return {i: line for i, line in enumerate(SOURCE.read_text(encoding="utf-8").splitlines(), start=1) if line.strip()}
 
 
 def test_no_eight_word_run_of_the_source_is_copied():
     source = _words(SOURCE.read_text(encoding="utf-8"))
-    grams = {" ".join(source[i:i + 8]) for i in range(len(source) - 7)}
+    grams = {" ".join(source[i : i + 8]) for i in range(len(source) - 7)}
     copied = []
     for path in CONTENT_FILES:
         text = " ".join(_words(path.read_text(encoding="utf-8")))
@@ -65,13 +64,14 @@ def half_day(tmp_path_factory) -> dict[str, Path]:
     """Every module is in the half-day format, so every mapped id must reach a PDF there."""
     tmp = tmp_path_factory.mktemp("half-day")
     org = tmp / "all-modules.yaml"
-    org.write_text("name: Curriculum Test Clinic\nworkshop:\n  format: half-day\n  start: \"09:00\"\n",
-                   encoding="utf-8")
+    org.write_text('name: Curriculum Test Clinic\nworkshop:\n  format: half-day\n  start: "09:00"\n', encoding="utf-8")
     result = run("build", str(org), "--out", str(tmp / "out"), "--jobs", "2")
     assert result.exit_code == 0, result.output
     folder = tmp / "out/all-modules"
-    return {"facilitator": folder / "all-modules-facilitator-guide.pdf",
-            "participant": folder / "all-modules-participant-handout.pdf"}
+    return {
+        "facilitator": folder / "all-modules-facilitator-guide.pdf",
+        "participant": folder / "all-modules-participant-handout.pdf",
+    }
 
 
 def test_every_mapped_id_is_rendered_into_a_pdf(half_day):
@@ -122,8 +122,12 @@ def test_difficult_moments_are_all_covered():
 
 
 def _participant_text() -> str:
-    parts = [CURRICULUM.handout.welcome, CURRICULUM.handout.purpose, CURRICULUM.handout.commitments.intro,
-             CURRICULUM.acknowledgement.participant_summary]
+    parts = [
+        CURRICULUM.handout.welcome,
+        CURRICULUM.handout.purpose,
+        CURRICULUM.handout.commitments.intro,
+        CURRICULUM.acknowledgement.participant_summary,
+    ]
     for m in CURRICULUM.modules.values():
         parts += [m.summary, *m.key_points, *m.objectives]
         parts += [p.explanation for p in m.principles]
@@ -159,8 +163,16 @@ def test_no_certificates_badges_or_praise(example_build):
     """Allies don't expect recognition, so the packets never hand any out (they may say so)."""
     text = " ".join(path.read_text(encoding="utf-8") for path in CONTENT_FILES).lower()
     text += flat(pdf_text(example_build["participant"])).lower()
-    for phrase in ("certificate of", "certified", "congratulations", "well done", "great job", "you are now an ally",
-                   "proud of you", "awarded to"):
+    for phrase in (
+        "certificate of",
+        "certified",
+        "congratulations",
+        "well done",
+        "great job",
+        "you are now an ally",
+        "proud of you",
+        "awarded to",
+    ):
         assert phrase not in text, phrase
 
 

@@ -130,8 +130,9 @@ def test_a_ten_megabyte_file_is_refused_without_reading_it(tmp_path):
 
 
 def test_template_syntax_in_a_name_prints_literally(tmp_path):
-    result = run("build", str(BAD / "template-injection.yaml"), "--out", str(tmp_path), "-j1",
-                 "--audience", "participant")
+    result = run(
+        "build", str(BAD / "template-injection.yaml"), "--out", str(tmp_path), "-j1", "--audience", "participant"
+    )
     assert result.exit_code == 0, result.output
     text = flat(pdf_text(tmp_path / "template-injection/template-injection-participant-handout.pdf"))
     assert "{{ 7*7 }} Clinic {% raw %}" in text
@@ -139,8 +140,9 @@ def test_template_syntax_in_a_name_prints_literally(tmp_path):
 
 
 def test_markup_in_a_name_and_statement_prints_literally(tmp_path):
-    result = run("build", str(BAD / "html-injection.yaml"), "--out", str(tmp_path), "-j1", "--html",
-                 "--audience", "participant")
+    result = run(
+        "build", str(BAD / "html-injection.yaml"), "--out", str(tmp_path), "-j1", "--html", "--audience", "participant"
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / "html-injection"
     text = flat(pdf_text(folder / "html-injection-participant-handout.pdf"))

@@ -101,16 +101,19 @@ def test_fetcher_serves_files_inside_its_roots(tmp_path):
     assert response.read() == b"p { color: black }"
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd",
-    "{root}/allowed/../secret.txt",
-    "{root}/allowed/%2e%2e/secret.txt",
-    "{root}/allowed/link.css",
-    "http://127.0.0.1:9/x.css",
-    "https://example.org/x.css",
-    "ftp://127.0.0.1/x",
-    "data:text/css," + "a" * 5000,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "{root}/allowed/../secret.txt",
+        "{root}/allowed/%2e%2e/secret.txt",
+        "{root}/allowed/link.css",
+        "http://127.0.0.1:9/x.css",
+        "https://example.org/x.css",
+        "ftp://127.0.0.1/x",
+        "data:text/css," + "a" * 5000,
+    ],
+)
 def test_fetcher_refuses_everything_else(tmp_path, url):
     from weasyprint.urls import FatalURLFetchingError
 
@@ -125,13 +128,16 @@ def test_fetcher_allows_a_small_data_url(tmp_path):
     assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
 
 
-@pytest.mark.parametrize("html", [
-    '<link rel="attachment" href="file:///etc/passwd"><p>x</p>',
-    '<p><a rel="attachment" href="file:///etc/passwd">x</a></p>',
-    '<style>@import url(file:///etc/passwd);</style><p>x</p>',
-    '<base href="file:///etc/"><p><img src="passwd"></p>',
-    '<p style="background: url(file:///etc/passwd)">x</p>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<link rel="attachment" href="file:///etc/passwd"><p>x</p>',
+        '<p><a rel="attachment" href="file:///etc/passwd">x</a></p>',
+        "<style>@import url(file:///etc/passwd);</style><p>x</p>",
+        '<base href="file:///etc/"><p><img src="passwd"></p>',
+        '<p style="background: url(file:///etc/passwd)">x</p>',
+    ],
+)
 def test_documents_cannot_embed_or_read_outside_files(html, tmp_path):
     renderer = Renderer(ROOT / "templates", (ROOT / "templates",))
     head = '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head>'
@@ -150,7 +156,10 @@ def test_interrupted_build_leaves_no_partial_pdf(tmp_path):
     for delay in (0.8, 1.6, 2.4):
         proc = subprocess.Popen(
             [sys.executable, "build.py", "build", "example", "--out", str(out), "--jobs", "1", "--force"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         time.sleep(delay)
         proc.send_signal(signal.SIGINT)

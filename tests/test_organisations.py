@@ -153,8 +153,9 @@ def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(t
     org.write_text('name: Pale Clinic\naccent_colour: "#ffcc00"\n', encoding="utf-8")
     result = run("check", str(org))
     assert result.exit_code == 2
-    match = re.search(r"pale\.yaml:2: accent colour #ffcc00 has a contrast of (\d\.\d\d):1 .* try (#[0-9a-f]{6})",
-                      result.output)
+    match = re.search(
+        r"pale\.yaml:2: accent colour #ffcc00 has a contrast of (\d\.\d\d):1 .* try (#[0-9a-f]{6})", result.output
+    )
     assert match, result.output
     from packets.colour import contrast_on_white
 
@@ -175,13 +176,33 @@ def test_init_without_input_writes_a_file_that_builds(tmp_path, monkeypatch):
     (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
     (project / "templates").symlink_to(ROOT / "templates")
     monkeypatch.setenv("PACKETS_ROOT", str(project))
-    args = ["init", "lakeside", "--no-input", "--name", "Lakeside Family Health Team", "--paper", "a4",
-            "--format", "short", "--date", "2027-02-11", "--start", "10:00",
-            "--facilitator", "Dana Fox|Nurse educator",
-            "--nation", "Kanien’kehá:ka|Mohawk|ga-nyen-geh-HA-ga",
-            "--territory", "Dish With One Spoon territory",
-            "--commitment", "We co-design our diabetes program with the community health centre.",
-            "--reviewed-by", "Community health centre board", "--reviewed-on", "2026-11-01"]
+    args = [
+        "init",
+        "lakeside",
+        "--no-input",
+        "--name",
+        "Lakeside Family Health Team",
+        "--paper",
+        "a4",
+        "--format",
+        "short",
+        "--date",
+        "2027-02-11",
+        "--start",
+        "10:00",
+        "--facilitator",
+        "Dana Fox|Nurse educator",
+        "--nation",
+        "Kanien’kehá:ka|Mohawk|ga-nyen-geh-HA-ga",
+        "--territory",
+        "Dish With One Spoon territory",
+        "--commitment",
+        "We co-design our diabetes program with the community health centre.",
+        "--reviewed-by",
+        "Community health centre board",
+        "--reviewed-on",
+        "2026-11-01",
+    ]
     result = run(*args)
     assert result.exit_code == 0, result.output
     written = project / "content/orgs/lakeside.yaml"
@@ -205,13 +226,27 @@ def test_init_asks_step_by_step(tmp_path, monkeypatch):
     (project / "content/orgs").mkdir()
     (project / "templates").symlink_to(ROOT / "templates")
     monkeypatch.setenv("PACKETS_ROOT", str(project))
-    answers = "\n".join([
-        "Bayview Clinic",  # name
-        "letter", "standard", "", "", "",  # paper, format, date, start, location
-        "Kim Lee|Lead", "",  # facilitators
-        "ᐃᓄᐃᑦ|Inuit|IN-oo-eet", "",  # nations
-        "", "We hire Inuit patient navigators.", "", "",  # territory, commitments, reviewed by
-    ]) + "\n"
+    answers = (
+        "\n".join(
+            [
+                "Bayview Clinic",  # name
+                "letter",
+                "standard",
+                "",
+                "",
+                "",  # paper, format, date, start, location
+                "Kim Lee|Lead",
+                "",  # facilitators
+                "ᐃᓄᐃᑦ|Inuit|IN-oo-eet",
+                "",  # nations
+                "",
+                "We hire Inuit patient navigators.",
+                "",
+                "",  # territory, commitments, reviewed by
+            ]
+        )
+        + "\n"
+    )
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     data = yaml.safe_load((project / "content/orgs/bayview-clinic.yaml").read_text(encoding="utf-8"))
@@ -225,8 +260,9 @@ def test_schema_is_generated_from_the_model(tmp_path):
     schema = json.loads((tmp_path / "schema.json").read_text(encoding="utf-8"))
     assert schema["additionalProperties"] is False
     assert {"name", "land_acknowledgement", "workshop"} <= set(schema["properties"])
-    assert (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8").startswith(
-        "# yaml-language-server: $schema=")
+    assert (
+        (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8").startswith("# yaml-language-server: $schema=")
+    )
 
 
 def test_readme_org_reference_matches_the_model():

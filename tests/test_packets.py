@@ -15,8 +15,12 @@ EXAMPLE = yaml.safe_load((ROOT / "content/orgs/example.yaml").read_text(encoding
 CURRICULUM = load_curriculum(Project(ROOT))
 FORMAT = CURRICULUM.formats[EXAMPLE["workshop"]["format"]]
 PLANNED = [CURRICULUM.modules[s.module] for s in FORMAT.segments if s.kind == "module"]
-RUN = {a for s in FORMAT.segments if s.kind == "module" for a in (s.activities if s.activities is not None else [
-    x.id for x in CURRICULUM.modules[s.module].activities])}
+RUN = {
+    a
+    for s in FORMAT.segments
+    if s.kind == "module"
+    for a in (s.activities if s.activities is not None else [x.id for x in CURRICULUM.modules[s.module].activities])
+}
 
 
 def test_cover_and_running_header_name_the_organisation(example_build):

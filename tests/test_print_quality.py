@@ -18,8 +18,9 @@ OUR_FAMILIES = ("Packet-Sans", "Packet-Syllabics")
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("print-out")
-    result = run("build", str(PACIFIC), str(FIXTURES / "orgs/treaty-six.yaml"), "--large-print", "--out", str(out),
-                 "--jobs", "2")
+    result = run(
+        "build", str(PACIFIC), str(FIXTURES / "orgs/treaty-six.yaml"), "--large-print", "--out", str(out), "--jobs", "2"
+    )
     assert result.exit_code == 0, result.output
     folder = out / "pacific-coast"
     return {
@@ -39,8 +40,9 @@ def _fonts(path: Path) -> list[dict]:
             font = ref.get_object()
             descendants = font.get("/DescendantFonts")
             target = descendants[0].get_object() if descendants else font
-            found[font["/BaseFont"]] = target.get("/FontDescriptor", {}).get_object() if target.get(
-                "/FontDescriptor") else {}
+            found[font["/BaseFont"]] = (
+                target.get("/FontDescriptor", {}).get_object() if target.get("/FontDescriptor") else {}
+            )
     return [{"name": str(k), "descriptor": v} for k, v in found.items()]
 
 
@@ -139,8 +141,11 @@ def test_source_date_epoch_sets_the_creation_date(tmp_path, monkeypatch):
 
 
 def test_syllabics_and_combining_marks_copy_paste_exactly(editions):
-    for reading in (pdf_text(editions["syllabics"]), pdfium_text(editions["syllabics"]),
-                    pdftotext(editions["syllabics"])):
+    for reading in (
+        pdf_text(editions["syllabics"]),
+        pdfium_text(editions["syllabics"]),
+        pdftotext(editions["syllabics"]),
+    ):
         assert "ᓀᐦᐃᔭᐤ" in reading and "ᓀᐦᐃᔭᐍᐏᐣ" in reading
     for reading in (pdf_text(editions["handout"]), pdfium_text(editions["handout"])):
         for name in ("xʷməθkʷəy̓əm", "Sḵwx̱wú7mesh", "səl̓ilw̓ətaʔɬ"):
@@ -157,11 +162,12 @@ def test_poppler_keeps_l_with_comma_above_in_order(editions):
 
 def test_uncovered_character_is_an_error_with_its_code_point(tmp_path):
     org = tmp_path / "glyph.yaml"
-    org.write_text("name: Glyph Test\nland_acknowledgement:\n  nations:\n    - name: \"Test \U0001F600 Nation\"\n",
-                   encoding="utf-8")
+    org.write_text(
+        'name: Glyph Test\nland_acknowledgement:\n  nations:\n    - name: "Test \U0001f600 Nation"\n', encoding="utf-8"
+    )
     result = run("check", str(org))
     assert result.exit_code == 2
-    assert "glyph.yaml:4: '\U0001F600' (U+1F600" in result.output
+    assert "glyph.yaml:4: '\U0001f600' (U+1F600" in result.output
     assert "not covered by the bundled fonts" in result.output
 
 
@@ -199,8 +205,11 @@ def test_no_blank_pages_and_no_ink_in_the_outer_margins(editions, key):
 def test_the_cover_has_the_logo(editions):
     pdf = pdfium.PdfDocument(str(editions["handout"]))
     image = pdf[0].render(scale=1).to_pil().convert("RGB")
-    teal = sum(1 for px in image.get_flattened_data() if abs(px[0] - 0x1D) < 20 and abs(px[1] - 0x5C) < 20
-               and abs(px[2] - 0x57) < 20)
+    teal = sum(
+        1
+        for px in image.get_flattened_data()
+        if abs(px[0] - 0x1D) < 20 and abs(px[1] - 0x5C) < 20 and abs(px[2] - 0x57) < 20
+    )
     assert teal > 500, "the logo's colour is not on the cover"
     assert flat("Salish Sea") in flat(pdf_text(editions["handout"]))
 
