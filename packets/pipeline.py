@@ -83,23 +83,17 @@ def build_org(
             try:
                 rendered = renderer.render(html, base=source.path.parent, large_print=large)
             except ResourceRefused as exc:
-                return OrgResult(
-                    source.slug,
-                    "invalid",
-                    problems=loaded.problems
-                    + [
-                        Problem(
-                            display_path(source.path),
-                            loaded.line_of(("logo",)),
-                            f"a file or address outside the project was requested while rendering: {exc}",
-                            "logos must be files inside the organisation's folder",
-                        )
-                    ],
+                refused = Problem(
+                    display_path(source.path),
+                    loaded.line_of(("logo",)),
+                    f"a file or address outside the project was requested while rendering: {exc}",
+                    "logos must be self-contained files inside the organisation's folder",
                 )
+                return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
             target = folder / pdf_name(source.slug, audience, large)
             documents.append((target, rendered.pdf, rendered.pages))
             if options.html:
-                documents.append((target.with_suffix(".html"), _browsable(html, project).encode(), 0))
+                documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
     remove_stale_temporaries(folder)
     written = []
@@ -110,13 +104,11 @@ def build_org(
     return OrgResult(source.slug, "built", written=written, problems=loaded.warnings)
 
 
-def _browsable(html: str, project: Project) -> str:
+def _browsable(html: str, project: Project, large_print: bool) -> str:
     """The --html copy links the stylesheets by absolute path, so it opens styled in a browser."""
     from .pdf import LARGE_PRINT, STYLESHEETS
 
-    sheets = STYLESHEETS + (
-        (LARGE_PRINT,) if 'class="participant large-print"' in html or 'class="facilitator large-print"' in html else ()
-    )
+    sheets = STYLESHEETS + ((LARGE_PRINT,) if large_print else ())
     links = "".join(
         f'<link rel="stylesheet" href="{(project.templates / "css" / s).resolve().as_uri()}">\n' for s in sheets
     )

@@ -274,3 +274,16 @@ def test_readme_org_reference_matches_the_model():
     assert readme[start:end].split("\n", 1)[1].strip() == org_reference().strip(), (
         "README's org-file reference is out of date: run `packets reference --write-readme`"
     )
+
+
+def test_custom_module_selection_is_run_in_the_given_order(fixture_builds):
+    from packets.curriculum import Project, load_curriculum
+
+    curriculum = load_curriculum(Project(ROOT))
+    chosen = yaml.safe_load((FIXTURES / "orgs/many-nations.yaml").read_text(encoding="utf-8"))["workshop"]["modules"]
+    text = flat(pdf_text(fixture_builds / "many-nations/many-nations-facilitator-guide.pdf"))
+    positions = [text.find(f"{i}. {curriculum.modules[m].title}") for i, m in enumerate(chosen, start=1)]
+    assert all(p >= 0 for p in positions), positions
+    assert positions == sorted(positions)
+    skipped = set(curriculum.modules) - set(chosen)
+    assert not any(f"Module {n}" in text for n in range(len(chosen) + 1, 10)), skipped
