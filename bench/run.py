@@ -181,8 +181,9 @@ def table(rows: list[dict], jobs: int, sample: int) -> str:
         )
     lines.append("")
     for r in rows:
+        overhead = 100 * (r["jobs1_per_doc"] / r["alone_per_doc"] - 1)
         lines.append(
-            f"- N={r['n']}: pipeline overhead over WeasyPrint alone {100 * (r['jobs1_per_doc'] / r['alone_per_doc'] - 1):+.0f}%; "
+            f"- N={r['n']}: pipeline overhead over WeasyPrint alone {overhead:+.0f}%; "
             f"`--jobs {jobs}` is {r['jobs1_per_doc'] / r['jobsN_per_doc']:.2f}× faster than `--jobs 1`."
         )
     if len(rows) >= 2:
