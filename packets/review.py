@@ -39,7 +39,6 @@ _ENGLISH_ONLY = {
     "carrier",
     "chipewyan",
     "cree",
-    "dene",
     "gitxsan",
     "haida",
     "huron",
@@ -77,10 +76,6 @@ _ENGLISH_ONLY = {
     "tlingit",
     "tsimshian",
     "wet'suwet'en",
-    "inuit",
-    "métis",
-    "metis",
-    "first nations",
 }
 
 
