@@ -150,6 +150,22 @@ def load_curriculum(project: Project) -> Curriculum:
         raise InputError(
             [Problem(str(content), 0, f"id '{i}' is used more than once in the curriculum") for i in duplicates]
         )
+    if source_map is not None:
+        known = curriculum.all_ids()
+        doc = read_yaml(content / "source-map.yaml")
+        unknown = [
+            Problem(
+                doc.shown_path,
+                doc.line_of(("ideas", i, "taught_by", j)),
+                f"no content has the id '{ref}'",
+                suggest(ref, sorted(known)),
+            )
+            for i, idea in enumerate(source_map.ideas)
+            for j, ref in enumerate(idea.taught_by)
+            if ref not in known
+        ]
+        if unknown:
+            raise InputError(unknown)
     return curriculum
 
 
