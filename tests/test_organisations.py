@@ -166,7 +166,9 @@ def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(t
 # ---------------------------------------------------------------- init and schema
 
 
-def test_init_without_input_writes_a_file_that_builds(tmp_path, monkeypatch):
+@pytest.fixture
+def empty_project(tmp_path, monkeypatch) -> Path:
+    """The real curriculum and templates, linked, with an organisations folder holding only the example."""
     project = tmp_path / "project"
     (project / "content").mkdir(parents=True)
     for item in (ROOT / "content").iterdir():
@@ -176,6 +178,11 @@ def test_init_without_input_writes_a_file_that_builds(tmp_path, monkeypatch):
     (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
     (project / "templates").symlink_to(ROOT / "templates")
     monkeypatch.setenv("PACKETS_ROOT", str(project))
+    return project
+
+
+def test_init_without_input_writes_a_file_that_builds(empty_project, tmp_path):
+    project = empty_project
     args = [
         "init",
         "lakeside",
@@ -217,15 +224,8 @@ def test_init_without_input_writes_a_file_that_builds(tmp_path, monkeypatch):
     assert "Kanien’kehá:ka" in pdf_text(out / "lakeside/lakeside-participant-handout.pdf")
 
 
-def test_init_asks_step_by_step(tmp_path, monkeypatch):
-    project = tmp_path / "project"
-    (project / "content").mkdir(parents=True)
-    for item in (ROOT / "content").iterdir():
-        if item.name != "orgs":
-            (project / "content" / item.name).symlink_to(item)
-    (project / "content/orgs").mkdir()
-    (project / "templates").symlink_to(ROOT / "templates")
-    monkeypatch.setenv("PACKETS_ROOT", str(project))
+def test_init_asks_step_by_step(empty_project):
+    project = empty_project
     answers = (
         "\n".join(
             [
