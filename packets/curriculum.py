@@ -58,7 +58,6 @@ class Curriculum:
     acknowledgement: AcknowledgementGuide
     resources: Resources
     source_map: SourceMap | None
-    files: tuple[Path, ...]
 
     def all_ids(self) -> set[str]:
         return set(_ids_in(self))
@@ -85,7 +84,6 @@ def load_curriculum(project: Project) -> Curriculum:
     """Read every curriculum file; raise InputError listing all problems found."""
     content = project.content
     problems: list[Problem] = []
-    files: list[Path] = []
 
     def one(name: str, model: type[M], required: bool = True) -> M | None:
         path = content / name
@@ -93,7 +91,6 @@ def load_curriculum(project: Project) -> Curriculum:
             if required:
                 problems.append(Problem(str(path), 0, "curriculum file is missing"))
             return None
-        files.append(path)
         value, _, found = read_model(path, model)
         problems.extend(found)
         return value
@@ -109,7 +106,6 @@ def load_curriculum(project: Project) -> Curriculum:
     modules: dict[str, Module] = {}
     module_docs: dict[str, YamlDocument] = {}
     for path in sorted((content / "modules").glob("*.yaml")):
-        files.append(path)
         module, doc, found = read_model(path, Module)
         problems.extend(found)
         if module is None:
@@ -143,7 +139,6 @@ def load_curriculum(project: Project) -> Curriculum:
         acknowledgement=acknowledgement,
         resources=resources,
         source_map=source_map,
-        files=tuple(files),
     )
     duplicates = _duplicate_ids(curriculum)
     if duplicates:

@@ -14,9 +14,6 @@ from pathlib import Path
 from .curriculum import Curriculum
 from .model import Activity, Module, Nation, Organisation, Segment, WorkshopFormat
 
-AUDIENCES = ("facilitator", "participant")
-
-
 @dataclass(frozen=True)
 class PlannedModule:
     number: int
