@@ -14,6 +14,7 @@ from pathlib import Path
 from .curriculum import Curriculum
 from .model import Activity, Module, Nation, Organisation, Segment, WorkshopFormat
 
+
 @dataclass(frozen=True)
 class PlannedModule:
     number: int
