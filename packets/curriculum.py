@@ -19,6 +19,7 @@ from .model import (
     Facilitation,
     Formats,
     Handout,
+    Interface,
     Meta,
     Module,
     Resources,
@@ -57,6 +58,7 @@ class Curriculum:
     handout: Handout
     acknowledgement: AcknowledgementGuide
     resources: Resources
+    interface: Interface
     source_map: SourceMap | None
 
     def all_ids(self) -> set[str]:
@@ -101,6 +103,7 @@ def load_curriculum(project: Project) -> Curriculum:
     handout = one("handout.yaml", Handout)
     acknowledgement = one("acknowledgement.yaml", AcknowledgementGuide)
     resources = one("resources.yaml", Resources)
+    interface = one("interface.yaml", Interface)
     source_map = one("source-map.yaml", SourceMap, required=False)
 
     modules: dict[str, Module] = {}
@@ -129,7 +132,7 @@ def load_curriculum(project: Project) -> Curriculum:
 
     if problems and any(p.is_error for p in problems):
         raise InputError(problems)
-    assert meta and formats and facilitation and handout and acknowledgement and resources
+    assert meta and formats and facilitation and handout and acknowledgement and resources and interface
     curriculum = Curriculum(
         meta=meta,
         modules=modules,
@@ -138,6 +141,7 @@ def load_curriculum(project: Project) -> Curriculum:
         handout=handout,
         acknowledgement=acknowledgement,
         resources=resources,
+        interface=interface,
         source_map=source_map,
     )
     duplicates = _duplicate_ids(curriculum)

@@ -9,6 +9,7 @@ typed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,11 @@ def markdown_inline(text: str | None) -> Markup:
     return Markup(_md.renderInline(text or ""))
 
 
+def fill(phrasing: str, **values: object) -> str:
+    """Put plain values into {name} slots of our own phrasing; never evaluated as a template."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], m[0])), phrasing)
+
+
 def long_date(value: dt.date | None, locale: str = "en_CA") -> str:
     return format_date(value, format="full", locale=locale) if value else ""
 
@@ -57,7 +63,7 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration)
+    env.filters.update(md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration, fill=fill)
     return env
 
 

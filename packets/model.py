@@ -182,6 +182,19 @@ class SourceMap(Strict):
     ideas: list[SourceIdea]
 
 
+class Interface(Strict):
+    cover_credit: Line
+    legend_say_aloud: Line
+    legend_facilitator_note: Line
+    custom_selection: Line
+    draft_notice: Prose
+    no_acknowledgement: Prose
+    not_reviewed: Line
+    practise_names: Line
+    no_pronunciation: Line
+    no_names: Line
+
+
 class Meta(Strict):
     version: Line
     published: dt.date

@@ -165,7 +165,8 @@ def test_interrupted_build_leaves_no_partial_pdf(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
         assert b"Traceback" not in err
-        assert proc.returncode in (0, 130), err
+        # 130: interrupted and reported; 0: finished first; -SIGINT: the signal came during shutdown.
+        assert proc.returncode in (0, 130, -signal.SIGINT), err
         for pdf in out.rglob("*.pdf"):
             assert pdf.read_bytes().startswith(b"%PDF") and pdf.read_bytes().rstrip().endswith(b"%%EOF")
         assert not [p for p in out.rglob("*") if p.name.startswith(".partial-")]
