@@ -20,10 +20,21 @@ _MAGIC = {
     ".jpeg": (b"\xff\xd8\xff",),
 }
 
+# A backslash is a CSS escape in <style> (`u\72l(`, `@\69mport`) that spells a reference
+# the other patterns cannot see; exported logos never contain one.
 _SVG_REFERENCE = re.compile(
-    r"""(?:href\s*=\s*["']\s*(?!#)[^"'\s]|url\(\s*["']?\s*(?!#)[^)\s]|@import|<!ENTITY|<!DOCTYPE[^>]*\[|<script|<foreignObject)""",
+    r"""(?:href\s*=\s*["']\s*(?!#)[^"'\s]|url\(\s*["']?\s*(?!#)[^)\s]|@import|<!ENTITY|<!DOCTYPE[^>]*\[|<script|<foreignObject|\\)""",
     re.IGNORECASE,
 )
+
+# XML character references (`@&#105;mport`, `&#117;rl(`) are decoded before CSS sees the text.
+_CHARACTER_REFERENCE = re.compile(r"&#([xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
+
+
+def _character(match: re.Match[str]) -> str:
+    ref = match[1]
+    code = int(ref[1:], 16) if ref[0] in "xX" else int(ref)
+    return chr(code) if code <= 0x10FFFF else "\\"
 
 
 def resolve_inside(folder: Path, relative: str) -> Path | None:
@@ -85,7 +96,7 @@ def check_logo(logo: str, folder: Path, shown: str, line: int) -> list[Problem]:
             return [Problem(shown, line, f"logo '{logo}' is not a readable SVG file", "save it as UTF-8 SVG")]
         if "<svg" not in text:
             return [Problem(shown, line, f"logo '{logo}' is not an SVG image", "export it again as SVG")]
-        if _SVG_REFERENCE.search(text):
+        if _SVG_REFERENCE.search(_CHARACTER_REFERENCE.sub(_character, text)):
             return [
                 Problem(
                     shown,

@@ -20,6 +20,8 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from .actual_text import mark_words_with_marks
+
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
 MAX_DATA_URL = 2048
@@ -45,9 +47,12 @@ class ConfinedFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
-        path = Path(unquote(parts.path)).resolve()
-        if any(path == r or r in path.parents for r in self.roots) and path.is_file():
-            return path
+        try:
+            path = Path(unquote(parts.path)).resolve()
+            if any(path == r or r in path.parents for r in self.roots) and path.is_file():
+                return path
+        except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
+            pass
         return None
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
@@ -120,7 +125,12 @@ class Renderer:
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
                 uncompressed_pdf=False,
+                finisher=mark_words_with_marks,
             )
         except FatalURLFetchingError as exc:
             raise ResourceRefused(", ".join(fetcher.refused) or str(exc)) from None
+        if fetcher.refused:
+            # WeasyPrint draws SVG images inside `except BaseException`, so a refusal from an
+            # <image> in an SVG is swallowed there; it must still stop the build.
+            raise ResourceRefused(", ".join(fetcher.refused))
         return Rendered(pdf, len(document.pages))

@@ -13,6 +13,7 @@ nothing is ever changed silently and the file means the same thing in every edit
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,8 +29,10 @@ MAX_FILE_BYTES = 1_000_000
 MAX_STRING_CHARS = 20_000
 MAX_EXPANDED_NODES = 50_000
 MAX_DEPTH = 40
+MAX_NUMBER_CHARS = 100
 
 _BIDI_AND_INVISIBLE = {
+    0x061C,
     0x200B,
     0x200E,
     0x200F,
@@ -100,6 +103,14 @@ class YamlDocument:
         return line
 
 
+class _Refused(yaml.constructor.ConstructorError):
+    """A value we will not construct, with a message and hint written for people."""
+
+    def __init__(self, node: Node, problem: str, hint: str):
+        super().__init__(None, None, problem, node.start_mark)
+        self.hint = hint
+
+
 class _Resolver(yaml.resolver.BaseResolver):
     pass
 
@@ -148,7 +159,31 @@ class _Loader(
     def _problem(self, node: Node, message: str, hint: str = "", severity: str = "error") -> None:
         self.problems.append(Problem(self.shown_path, node.start_mark.line + 1, message, hint, severity))
 
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        # PyYAML's constructors for explicit tags (`!!int abc`, `!!bool maybe`, `!!map text`) fail
+        # with plain Python exceptions; turn those into a message at the value's line.
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            shown = node.value if isinstance(node, ScalarNode) else node.id
+            raise _Refused(
+                node,
+                f"'{str(shown)[:60]}' cannot be read as {node.tag.replace('tag:yaml.org,2002:', '!!')}",
+                "remove the '!!' tag and write plain text",
+            ) from None
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:  # type: ignore[override]
+        # Python refuses to convert very long numbers, and `!!int 1:2:3:...` is slow to compute.
+        text = str(node.value)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise _Refused(node, f"a number of {len(text):,} characters is too long", "put it in quotes if it is text")
+        return super().construct_yaml_int(node)
+
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        if not isinstance(node, MappingNode):
+            raise _Refused(node, "'!!map' is given to a value that is not a mapping", "remove the '!!map' tag")
         self.flatten_mapping(node)
         result = LineDict()
         result.line = node.start_mark.line + 1
@@ -171,13 +206,21 @@ class _Loader(
         return result
 
     def construct_sequence(self, node: SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        if not isinstance(node, SequenceNode):
+            raise _Refused(node, "'!!seq' is given to a value that is not a list", "remove the '!!seq' tag")
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         return result
 
     def construct_yaml_str(self, node: ScalarNode) -> str:  # type: ignore[override]
-        value = unicodedata.normalize("NFC", str(self.construct_scalar(node)))
+        value = str(self.construct_scalar(node))
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            # JSON-style escapes write a character beyond U+FFFF as a pair ("\ud83c\udf3f"),
+            # which PyYAML leaves as two halves: join them; a lone half is reported below.
+            with contextlib.suppress(UnicodeError):
+                value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        value = unicodedata.normalize("NFC", value)
         if len(value) > MAX_STRING_CHARS:
             self._problem(
                 node,
@@ -187,6 +230,13 @@ class _Loader(
             return ""
         for ch in value:
             cp = ord(ch)
+            if unicodedata.category(ch) == "Cs":
+                self._problem(
+                    node,
+                    f"U+{cp:04X} is half of an escaped character pair, not a character",
+                    f"delete the escape \\u{cp:04x} or write the character itself",
+                )
+                break
             if cp in _BIDI_AND_INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
                 self._problem(
                     node,
@@ -210,6 +260,7 @@ class _Loader(
 _Loader.add_constructor("tag:yaml.org,2002:str", _Loader.construct_yaml_str)
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 for _tag in (
     "tag:yaml.org,2002:timestamp",
     "tag:yaml.org,2002:binary",
@@ -220,24 +271,42 @@ for _tag in (
     _Loader.yaml_constructors.pop(_tag, None)
 
 
-def _expanded_size(node: Node, memo: dict[int, int], visiting: set[int]) -> int:
-    """How many nodes the document would have with every alias copied out, without copying."""
+class _AliasLoop(Exception):
+    pass
+
+
+def _expanded_size(
+    node: Node, memo: dict[int, tuple[int, int]], visiting: set[int], too_deep: list[int]
+) -> tuple[int, int]:
+    """How many nodes, and how many levels deep, the document would be with every alias copied out.
+
+    Computed without copying. Anchors come before their aliases, so the recursion here is
+    never deeper than the nesting of the text itself (which the composer limits). The line
+    of the first value that goes past MAX_DEPTH is appended to `too_deep`.
+    """
     key = id(node)
     if key in memo:
         return memo[key]
     if key in visiting:
-        raise RecursionError
+        raise _AliasLoop
     visiting.add(key)
-    total = 1
-    if isinstance(node, SequenceNode):
-        for child in node.value:
-            total += _expanded_size(child, memo, visiting)
-    elif isinstance(node, MappingNode):
-        for k, v in node.value:
-            total += _expanded_size(k, memo, visiting) + _expanded_size(v, memo, visiting)
+    children = (
+        node.value
+        if isinstance(node, SequenceNode)
+        else [n for pair in node.value for n in pair]
+        if isinstance(node, MappingNode)
+        else []
+    )
+    total, depth = 1, 0
+    for child in children:
+        size, child_depth = _expanded_size(child, memo, visiting, too_deep)
+        total += size
+        depth = max(depth, child_depth)
     visiting.discard(key)
-    memo[key] = total
-    return total
+    if depth == MAX_DEPTH and not too_deep:
+        too_deep.append(node.start_mark.line + 1)
+    memo[key] = (total, depth + 1)
+    return memo[key]
 
 
 def _decode(raw: bytes, shown: str) -> tuple[str | None, list[Problem]]:
@@ -305,9 +374,11 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
         if node is None:
             doc.problems.append(Problem(shown, 1, "the file is empty", "copy content/orgs/example.yaml to start"))
             return doc
+        memo: dict[int, tuple[int, int]] = {}
+        too_deep: list[int] = []
         try:
-            size = _expanded_size(node, {}, set())
-        except RecursionError:
+            size, _ = _expanded_size(node, memo, set(), too_deep)
+        except _AliasLoop:
             doc.problems.append(
                 Problem(
                     shown,
@@ -317,12 +388,32 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
                 )
             )
             return doc
+        if len(memo) > MAX_EXPANDED_NODES:
+            doc.problems.append(
+                Problem(
+                    shown,
+                    node.start_mark.line + 1,
+                    f"the file holds over {MAX_EXPANDED_NODES:,} values",
+                    "is this the right file?",
+                )
+            )
+            return doc
         if size > MAX_EXPANDED_NODES:
             doc.problems.append(
                 Problem(
                     shown,
                     node.start_mark.line + 1,
                     f"aliases expand to over {MAX_EXPANDED_NODES:,} values",
+                    "write the values out instead of using &anchors and *aliases",
+                )
+            )
+            return doc
+        if too_deep:
+            doc.problems.append(
+                Problem(
+                    shown,
+                    too_deep[0],
+                    f"with its aliases copied out, values are nested more than {MAX_DEPTH} levels deep",
                     "write the values out instead of using &anchors and *aliases",
                 )
             )
@@ -353,6 +444,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     problem = exc.problem or "not valid YAML"
+    if isinstance(exc, _Refused):
+        return Problem(shown, line, problem, exc.hint)
     hint = "check the indentation and quoting on this line"
     if "expected a single document" in str(exc.context):
         problem, hint = "the file holds more than one YAML document", "remove the '---' line and what follows"
