@@ -7,6 +7,8 @@ the others: its result carries the problem and the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
 from .errors import InputError, Problem
 from .output import org_folder, pdf_name, slug_problem, write_atomic
@@ -72,20 +75,39 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
 # ------------------------------------------------------------------ what a build depends on
 
 
-def _digest_files(paths: Iterable[Path]) -> str:
-    h = hashlib.sha256()
+# The rendering stack: a new version of any of these can change the HTML or the PDFs.
+RENDERER_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "jinja2", "markdown-it-py", "babel")
+
+
+def _digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:
     for path in sorted(paths):
-        h.update(str(path).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+        # Names relative to their folder, so a moved or copied checkout stays up to date.
+        h.update(path.relative_to(base).as_posix().encode() + b"\0")
+        data = path.read_bytes()
+        h.update(len(data).to_bytes(8, "big") + data)
+
+
+def _renderer_versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = []
+    for name in RENDERER_PACKAGES:
+        try:
+            versions.append(f"{name}=={version(name)}")
+        except PackageNotFoundError:
+            versions.append(f"{name}==?")
+    return ";".join(versions)
 
 
 def shared_inputs_digest(project: Project) -> str:
-    """Content (not organisations), templates, CSS, fonts and the tool's version."""
-    files = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
-    files += [p for p in project.templates.rglob("*") if p.is_file()]
-    files += [p for p in Path(__file__).parent.glob("*.py")]
-    return hashlib.sha256((__version__ + _digest_files(files)).encode()).hexdigest()
+    """Content (not organisations), templates, CSS, fonts, the tool's code and version, and WeasyPrint's."""
+    h = hashlib.sha256(f"{__version__};{_renderer_versions()}".encode())
+    content = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
+    _digest_files(h, project.content, content)
+    _digest_files(h, project.templates, [p for p in project.templates.rglob("*") if p.is_file()])
+    code = Path(__file__).parent
+    _digest_files(h, code, code.glob("*.py"))
+    return h.hexdigest()
 
 
 _LOGO = re.compile(r"^logo\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
@@ -101,9 +123,12 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> 
         return ""
     h.update(raw)
     for match in _LOGO.finditer(raw.decode("utf-8", "replace")):
-        logo = source.path.parent / match[1].strip()
-        if logo.is_file():
-            h.update(logo.read_bytes())
+        # The same confinement and size limit as the build itself: a logo that fails them
+        # fails validation, so hashing it would only read what we refuse to use.
+        logo = resolve_inside(source.path.parent, match[1].strip())
+        with contextlib.suppress(OSError):
+            if logo is not None and logo.is_file() and logo.stat().st_size <= MAX_LOGO_BYTES:
+                h.update(logo.read_bytes())
     return h.hexdigest()
 
 
@@ -181,17 +206,22 @@ class Manifest:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(root: str) -> None:
+def _init_worker(root: str, curriculum: Any = None) -> None:
+    """Set up once per worker process: curriculum, fonts, parsed stylesheets (and, lazily, templates)."""
     from .curriculum import load_curriculum
     from .pdf import Renderer
 
     project = Project(Path(root))
-    curriculum = load_curriculum(project)
     _worker.update(
         project=project,
-        curriculum=curriculum,
+        curriculum=curriculum if curriculum is not None else load_curriculum(project),
         renderer=Renderer(project.templates, (project.templates, project.content)),
     )
+    # What exists now lives as long as the worker. Freezing it keeps the cyclic garbage collector
+    # from walking it again on every full collection while rendering (about 5% of render time,
+    # with no change in memory).
+    gc.collect()
+    gc.freeze()
 
 
 def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
@@ -263,15 +293,20 @@ def build_many(
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
         on_result(result)
 
+    curriculum = None
     if todo:
         from .curriculum import load_curriculum
 
-        load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
+        curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
     try:
         if todo and (jobs <= 1 or len(todo) == 1):
-            _init_worker(str(project.root))
-            for source, key in todo:
-                finish(_build_in_worker(source, options, debug), source, key)
+            _init_worker(str(project.root), curriculum)
+            try:
+                for source, key in todo:
+                    finish(_build_in_worker(source, options, debug), source, key)
+            finally:
+                gc.unfreeze()  # this process goes on (tests, embedding): let its objects be collected again
+                _worker.clear()
         elif todo:
             with ProcessPoolExecutor(
                 max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(str(project.root),)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,27 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project):
     assert not (project / "output/broken").exists()
 
 
+def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch):
+    import packets.pipeline
+
+    real = packets.pipeline.build_org
+
+    def build_org(source, *args):
+        if source.slug == "clinic-1":
+            raise RuntimeError("the renderer fell over")
+        return real(source, *args)
+
+    monkeypatch.setattr(packets.pipeline, "build_org", build_org)
+    result = _build(project, "-j1")
+    assert result.exit_code == 1
+    assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
+    assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
+    assert not (project / "output/clinic-1").exists()
+    # The failed org is not recorded as built, so the next build tries it again.
+    monkeypatch.setattr(packets.pipeline, "build_org", real)
+    assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
+
+
 def test_second_build_with_no_changes_renders_nothing(project):
     assert _build(project, "-j1").exit_code == 0
     before = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*.pdf")}
@@ -84,6 +108,43 @@ def test_changing_the_content_or_a_font_rebuilds(project):
     font = project / "templates/fonts/OFL-Andika.txt"
     font.write_text(font.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert _summary(_build(project, "-j1").output).startswith("3 built")
+
+
+def test_changing_a_logo_rebuilds_only_its_org(project):
+    from PIL import Image
+
+    logos = project / "content/orgs/logos"
+    logos.mkdir()
+    Image.new("RGB", (8, 8), (20, 90, 60)).save(logos / "clinic.png")
+    org = project / "content/orgs/clinic-0.yaml"
+    org.write_text(org.read_text(encoding="utf-8") + "logo: logos/clinic.png\n", encoding="utf-8")
+    assert _summary(_build(project, "-j1").output).startswith("3 built")
+    Image.new("RGB", (8, 8), (120, 30, 60)).save(logos / "clinic.png")
+    assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
+
+
+def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch):
+    import packets.batch
+
+    _build(project, "-j1")
+    monkeypatch.setattr(packets.batch, "RENDERER_PACKAGES", (*packets.batch.RENDERER_PACKAGES, "pytest"))
+    assert _summary(_build(project, "-j1").output).startswith("3 built, 0 up to date")
+
+
+def test_a_build_with_nothing_to_do_does_not_load_weasyprint(project):
+    """What keeps a no-op rebuild of many organisations well under a second."""
+    _build(project, "-j1")
+    script = (
+        "import sys\n"
+        "from packets.cli import main\n"
+        f"code = main(['build', '-q', '--audience', 'participant', '--out', {str(project / 'output')!r}],"
+        " standalone_mode=False)\n"
+        "print(code, 'weasyprint' in sys.modules)\n"
+    )
+    env = {**os.environ, "PACKETS_ROOT": str(project), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert "0 built, 3 up to date" in out.stderr
+    assert out.stdout.split() == ["0", "False"]
 
 
 def test_force_rebuilds(project):
@@ -126,3 +187,58 @@ def test_summary_counts_pages(project):
 
     assert pages == sum(len(PdfReader(str(p)).pages) for p in (project / "output").rglob("*.pdf"))
     assert os.path.exists(project / "output/.packets-manifest.json")
+
+
+def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp_path):
+    """Fonts, stylesheets and the template environment are made once per worker, whatever the batch size."""
+    import packets.html
+    import packets.pdf
+
+    log = tmp_path / "setups.log"
+
+    def logged(cls, what):
+        class Logged(cls):
+            def __init__(self, *args, **kwargs):
+                with open(log, "a", encoding="utf-8") as handle:
+                    handle.write(f"{what} {os.getpid()}\n")
+                super().__init__(*args, **kwargs)
+
+        return Logged
+
+    # Worker processes are forked from this one, so they inherit these patches.
+    monkeypatch.setattr(packets.pdf, "FontConfiguration", logged(packets.pdf.FontConfiguration, "fonts"))
+    monkeypatch.setattr(packets.pdf, "CSS", logged(packets.pdf.CSS, "css"))
+    monkeypatch.setattr(packets.html, "Environment", logged(packets.html.Environment, "jinja"))
+    for i in range(3, 7):
+        (project / f"content/orgs/clinic-{i}.yaml").write_text(_org(i), encoding="utf-8")
+    result = _build(project, "-j2")
+    assert _summary(result.output).startswith("7 built")
+    setups = Counter(tuple(line.split()) for line in log.read_text(encoding="utf-8").splitlines())
+    workers = {pid for _, pid in setups}
+    assert 1 <= len(workers) <= 2
+    assert str(os.getpid()) not in workers
+    for pid in workers:
+        # One font configuration, the three stylesheets and the large-print one, one Jinja environment.
+        assert (setups["fonts", pid], setups["css", pid], setups["jinja", pid]) == (1, 4, 1)
+
+
+@pytest.mark.parametrize("logo", ["../../secret.png", "/SECRET", "logos/huge.png"])
+def test_deciding_what_to_rebuild_reads_no_logo_the_build_would_refuse(project, logo):
+    """The up-to-date check runs before validation, so it keeps to the same limits as the build."""
+    from packets.assets import MAX_LOGO_BYTES
+    from packets.batch import org_inputs_digest
+    from packets.pipeline import BuildOptions, OrgSource
+
+    secret = project / "secret.png"
+    (project / "content/orgs/logos").mkdir()
+    huge = project / "content/orgs/logos/huge.png"
+    org = project / "content/orgs/clinic-0.yaml"
+    org.write_text(org.read_text(encoding="utf-8") + f"logo: {logo.replace('/SECRET', str(secret))}\n", "utf-8")
+    source = OrgSource("clinic-0", org)
+    digests = set()
+    for fill in (b"a", b"b"):
+        secret.write_bytes(b"\x89PNG\r\n\x1a\n" + fill * 64)
+        huge.write_bytes(b"\x89PNG\r\n\x1a\n" + fill * MAX_LOGO_BYTES)
+        digests.add(org_inputs_digest(source, "shared", BuildOptions()))
+    assert len(digests) == 1
+    assert _build(project, "-j1").exit_code == 2
