@@ -32,11 +32,12 @@ def nfc(text: str) -> str:
 
 
 def rejoin_marks(text: str) -> str:
-    """Undo one extractor artefact: a line break or space put around a combining mark.
+    """Undo one pypdf artefact: a line break or space put around a combining mark.
 
-    With the comma above placed to the right of a tall letter (l̓, as Salishan orthographies
-    write it), text extractors see the mark outside the letter's box and put a break before
-    (and sometimes after) it. The characters and their order are otherwise intact.
+    With the comma above raised to the right of a tall letter (l̓, as Salishan orthographies
+    write it), pypdf sees the mark on another baseline and puts a break before (and sometimes
+    after) it. It does not read /ActualText, which is how the PDF tells viewers the word;
+    the characters and their order are otherwise intact. Viewers' readings are not rejoined.
     """
     text = re.sub(r"\s+([\u0300-\u036f]+)\s+", r"\1", text)
     return re.sub(r"\s+(?=[\u0300-\u036f])", "", text)
@@ -53,7 +54,7 @@ def pdfium_text(path: Path) -> str:
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(str(path))
-    return nfc(rejoin_marks("\n".join(page.get_textpage().get_text_range() for page in pdf)))
+    return nfc("\n".join(page.get_textpage().get_text_range() for page in pdf))
 
 
 def page_texts(path: Path) -> list[str]:
