@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from . import __version__
+from .colour import PANEL
 from .plan import Plan
 
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout"}
@@ -75,6 +76,7 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
         org=plan.org,
         content=plan.curriculum,
         audience=audience,
+        panel_colour=PANEL,
         doc_title=DOCUMENT_TITLES[audience],
         version=__version__,
         created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),

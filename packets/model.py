@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from .colour import contrast_on_white, darker_passing
+from .colour import PANEL, darker_passing, weakest_contrast
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
@@ -273,7 +273,8 @@ class Organisation(Strict):
     name: OrgText = Field(description="The organisation's name as it should print.")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size: letter (default) or a4.")
     accent_colour: str | None = Field(
-        None, description='Colour for headings and rules, "#rrggbb"; needs 4.5:1 contrast on white.'
+        None,
+        description='Colour for headings and rules, "#rrggbb"; needs 4.5:1 contrast on white and on the note panels.',
     )
     logo: str | None = Field(
         None, description="PNG, JPEG or SVG file inside the folder of the org file (content/orgs/)."
@@ -295,10 +296,11 @@ class Organisation(Strict):
         value = value.strip().lower()
         if len(value) == 4:
             value = "#" + "".join(c * 2 for c in value[1:])
-        ratio = contrast_on_white(value)
+        ratio = weakest_contrast(value)
         if ratio < MIN_ACCENT_CONTRAST:
             raise ValueError(
-                f"accent colour {value} has a contrast of {ratio:.2f}:1 on white; it needs at least "
+                f"accent colour {value} has a contrast of {ratio:.2f}:1 on the pale note panels ({PANEL}); "
+                f"it needs at least "
                 f"{MIN_ACCENT_CONTRAST}:1 to read in print — try {darker_passing(value, MIN_ACCENT_CONTRAST)}"
             )
         return value

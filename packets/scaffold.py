@@ -43,7 +43,7 @@ def organisation_yaml(new: NewOrganisation) -> str:
         "",
         f"name: {_q(new.name)}",
         f"paper: {new.paper}                      # letter | a4",
-        '# accent_colour: "#1f5f8b"          # headings and rules; needs 4.5:1 contrast on white',
+        '# accent_colour: "#1f5f8b"          # headings and rules; needs 4.5:1 contrast',
         "# logo: logos/my-logo.png             # PNG, JPEG or SVG inside content/orgs/",
         "workshop:",
     ]

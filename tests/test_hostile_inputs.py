@@ -68,7 +68,8 @@ CASES = {
     "accent-low-contrast.yaml": (
         2,
         2,
-        "#ffcc00 has a contrast of 1.51:1 on white; it needs at least 4.5:1 to read in print — try #8e7200",
+        "#ffcc00 has a contrast of 1.38:1 on the pale note panels (#f3f5f4); "
+        "it needs at least 4.5:1 to read in print — try #876c00",
     ),
     "long-statement.yaml": (2, 3, "text of 31,200 characters is too long (the limit is 20,000)"),
     "complex-key.yaml": (2, 2, "a key must be a plain word"),

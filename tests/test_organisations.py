@@ -157,10 +157,23 @@ def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(t
         r"pale\.yaml:2: accent colour #ffcc00 has a contrast of (\d\.\d\d):1 .* try (#[0-9a-f]{6})", result.output
     )
     assert match, result.output
-    from packets.colour import contrast_on_white
+    from packets.colour import weakest_contrast
 
-    assert float(match[1]) == pytest.approx(contrast_on_white("#ffcc00"), abs=0.01)
-    assert contrast_on_white(match[2]) >= 4.5
+    assert float(match[1]) == pytest.approx(weakest_contrast("#ffcc00"), abs=0.01)
+    assert weakest_contrast(match[2]) >= 4.5
+
+
+def test_an_accent_that_reads_on_white_but_not_on_the_note_panels_is_an_error(tmp_path):
+    """#767676 is 4.54:1 on white, but labels in the accent colour also sit on the pale panels."""
+    from packets.colour import PANEL, contrast_on_white, weakest_contrast
+
+    assert contrast_on_white("#767676") >= 4.5 > weakest_contrast("#767676")
+    org = tmp_path / "grey.yaml"
+    org.write_text('name: Grey Clinic\naccent_colour: "#767676"\n', encoding="utf-8")
+    result = run("check", str(org))
+    assert result.exit_code == 2
+    assert "grey.yaml:2: accent colour #767676 has a contrast of 4.1" in result.output
+    assert f"on the pale note panels ({PANEL})" in result.output
 
 
 # ---------------------------------------------------------------- init and schema

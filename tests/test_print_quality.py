@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import FIXTURES, flat, pdf_text, pdfium_text, pdftotext, run
+from conftest import FIXTURES, ROOT, flat, pdf_text, pdfium_text, pdftotext, run
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -163,6 +164,152 @@ def test_pypdf_reads_the_names_in_order(editions):
     """pypdf ignores /ActualText; with its break before a raised mark undone, the letters are in order."""
     for name in NAMES:
         assert name in pdf_text(editions["handout"])
+
+
+def _text_colours(path: Path) -> Counter:
+    """How many printed characters each fill colour draws (PDFium's reading of the text runs)."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    counts: Counter = Counter()
+    channels = [ctypes.c_uint() for _ in range(4)]
+    for page in pdfium.PdfDocument(str(path)):
+        textpage = page.get_textpage()
+        for i in range(textpage.count_chars()):
+            if not chr(raw.FPDFText_GetUnicode(textpage, i)).isspace():
+                assert raw.FPDFText_GetFillColor(textpage, i, *channels)
+                counts["#{:02x}{:02x}{:02x}".format(*(c.value for c in channels[:3]))] += 1
+    return counts
+
+
+@pytest.mark.parametrize("key", ["guide", "handout", "large"])
+def test_text_colours_have_high_contrast(editions, key):
+    """Text at least 7:1 on the page and on the note panels; the organisation's accent at least 4.5:1."""
+    from packets.colour import weakest_contrast
+
+    accent = "#" + re.search(r"accent_colour:\s*\"#([0-9a-fA-F]{6})\"", PACIFIC.read_text(encoding="utf-8"))[1].lower()
+    colours = _text_colours(editions[key])
+    assert accent in colours, "the accent colour is not used for any text: the test would not test it"
+    for colour, count in colours.items():
+        needed = 4.5 if colour == accent else 7
+        assert weakest_contrast(colour) >= needed, f"{count} characters in {colour}"
+
+
+def _words(path: Path) -> list[list[tuple[str, str]]]:
+    """Each page's words in reading order, each with the name of the font its letters are in."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    name, flags = ctypes.create_string_buffer(256), ctypes.c_int()
+    pages = []
+    for page in pdfium.PdfDocument(str(path)):
+        textpage = page.get_textpage()
+        words: list[tuple[str, str]] = []
+        word, fonts = "", set()
+        for i in range(textpage.count_chars()):
+            ch = chr(raw.FPDFText_GetUnicode(textpage, i))
+            if ch.isspace():
+                if word:
+                    words.append((word, " ".join(sorted(fonts))))
+                word, fonts = "", set()
+                continue
+            raw.FPDFText_GetFontInfo(textpage, i, name, 256, flags)
+            word += ch
+            fonts.add(name.value.decode())
+        if word:
+            words.append((word, " ".join(sorted(fonts))))
+        pages.append(words)
+    return pages
+
+
+def _longest_run(pages: list[list[tuple[str, str]]], keep) -> list[str]:
+    longest: list[str] = []
+    for words in pages:
+        run: list[str] = []
+        for word, font in words + [("", "")]:
+            if word and keep(word, font):
+                run.append(word)
+            else:
+                longest = max(longest, run, key=len)
+                run = []
+    return longest
+
+
+@pytest.mark.parametrize("key", ["guide", "handout", "large"])
+def test_italics_and_capitals_stay_within_a_phrase(editions, key):
+    pages = _words(editions[key])
+    assert any("Italic" in font for words in pages for _, font in words), "no italics at all: nothing was tested"
+    italic = _longest_run(pages, lambda _, font: "Italic" in font)
+    assert len(italic) <= 20 and sum(w[-1] in ".!?" for w in italic[:-1]) == 0, " ".join(italic)
+
+    def capitals(word: str, _font: str) -> bool:
+        letters = "".join(ch for ch in word if ch.isalpha())
+        return len(letters) >= 2 and letters.isupper()
+
+    assert len(_longest_run(pages, capitals)) <= 3
+
+
+@pytest.mark.parametrize("key,minimum", [("guide", 12), ("handout", 12), ("large", 16)])
+def test_body_lines_are_spaced_at_least_1_4(editions, key, minimum):
+    """Baseline to baseline within body paragraphs, measured on the page."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    body_pt = _font_sizes(editions[key]).most_common(1)[0][0]
+    assert body_pt >= minimum
+    x, y = ctypes.c_double(), ctypes.c_double()
+    ratios: list[tuple[float, float]] = []
+    for page in pdfium.PdfDocument(str(editions[key])):
+        textpage = page.get_textpage()
+        lines: dict[float, Counter] = {}
+        for i in range(textpage.count_chars()):
+            if chr(raw.FPDFText_GetUnicode(textpage, i)).isspace():
+                continue
+            raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+            # PDFium's size is in text space units; the dominant one on a line identifies body lines.
+            lines.setdefault(round(y.value, 1), Counter())[round(raw.FPDFText_GetFontSize(textpage, i), 1)] += 1
+        baselines = sorted(((b, c.most_common(1)[0][0]) for b, c in lines.items()), reverse=True)
+        ratios += [
+            (size_a, (a - b) / body_pt)
+            for (a, size_a), (b, size_b) in zip(baselines, baselines[1:], strict=False)
+            if size_a == size_b
+        ]
+    body = Counter(size for size, _ in ratios).most_common(1)[0][0]
+    close = [r for size, r in ratios if size == body and r < 2.2]  # lines of one paragraph or list
+    assert len(close) > 50
+    assert min(close) >= 1.4 - 0.01, sorted(close)[:5]
+
+
+@pytest.mark.parametrize("key,pitch_mm", [("handout", 9), ("large", 11)])
+def test_writing_lines_are_spaced_for_handwriting(editions, key, pitch_mm):
+    import pypdfium2.raw as raw
+
+    best: list[float] = []
+    for page in pdfium.PdfDocument(str(editions[key])):
+        rules: dict[tuple[int, int], list[float]] = {}
+        for obj in page.get_objects(max_depth=5):
+            if obj.type == raw.FPDF_PAGEOBJ_PATH:
+                left, bottom, right, _top = obj.get_bounds()
+                if right - left > 150:
+                    rules.setdefault((round(left), round(right)), []).append(bottom)
+        for bottoms in rules.values():
+            if len(bottoms) > len(best):
+                best = sorted(bottoms)
+    assert len(best) >= 10, "no page of writing lines found"
+    pitches = [b - a for a, b in zip(best, best[1:], strict=False)]
+    assert min(pitches) >= pitch_mm * 72 / 25.4, pitches
+    # Within a block the lines are evenly spaced; a larger step is the gap before the next block.
+    assert all(p - min(pitches) < 0.5 or p > 1.5 * min(pitches) for p in pitches), pitches
+
+
+def test_no_stylesheet_justifies_text_or_sets_tight_body_lines():
+    for sheet in (ROOT / "templates/css").glob("*.css"):
+        css = sheet.read_text(encoding="utf-8")
+        assert "justify" not in css, sheet.name
+    assert re.search(r"html\s*{[^}]*line-height:\s*1\.(4|5)", (ROOT / "templates/css/type.css").read_text("utf-8"))
 
 
 def test_uncovered_character_is_an_error_with_its_code_point(tmp_path):
