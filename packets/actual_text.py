@@ -148,9 +148,22 @@ def _rewrite(items: list[Any], fonts: dict[str, Any]) -> list[Any] | None:
 def mark_words_with_marks(document: Any, pdf: Any) -> None:
     """WeasyPrint finisher: give every word that holds a combining mark an /ActualText span."""
     fonts = {font.hash: font for font in document.fonts.values()}
+    # Most pages hold no mark at all: look for the marks' glyph ids in a stream's bytes before
+    # reading it operator by operator (a false match only costs that reading).
+    needles = {
+        f"{glyph:0{2 if getattr(font, 'bitmap', False) else 4}x}".encode()
+        for font in fonts.values()
+        for glyph, text in getattr(font, "to_unicode", {}).items()
+        if _is_mark(text)
+    }
+    if not needles:
+        return
     for obj in pdf.objects:
         items = getattr(obj, "stream", None)
-        if isinstance(items, list) and any(isinstance(x, bytes) and x.endswith(b" TJ") for x in items):
+        if not isinstance(items, list):
+            continue
+        data = b"\n".join(x for x in items if isinstance(x, bytes))
+        if b" TJ" in data and any(needle in data for needle in needles):
             rewritten = _rewrite(items, fonts)
             if rewritten is not None:
                 obj.stream = rewritten

@@ -27,8 +27,8 @@ def renderer() -> Renderer:
     return Renderer(ROOT / "templates", (ROOT / "templates",))
 
 
-def _write(renderer: Renderer, path: Path, finisher) -> Path:
-    document = HTML(string=HTML_TEXT).render(stylesheets=renderer.sheets, font_config=renderer.fonts, pdf_tags=True)
+def _write(renderer: Renderer, path: Path, finisher, html: str = HTML_TEXT) -> Path:
+    document = HTML(string=html).render(stylesheets=renderer.sheets, font_config=renderer.fonts, pdf_tags=True)
     path.write_bytes(document.write_pdf(pdf_variant="pdf/ua-1", finisher=finisher))
     return path
 
@@ -42,6 +42,13 @@ def test_words_with_marks_get_a_span_and_plain_words_do_not(renderer, tmp_path):
     spans = _actual_texts(_write(renderer, tmp_path / "marked.pdf", mark_words_with_marks))
     expected_once = ["səl̓ilw̓ətaʔɬ", "xʷməθkʷəy̓əm,", "k̓ʷ", "t̓", "ƛ̓", "Sḵwx̱wú7mesh"]
     assert sorted(nfc(s) for s in spans) == sorted(expected_once * 2 + ["səl̓ilw̓ətaʔɬ"])
+
+
+def test_a_document_without_marks_is_left_as_it_is(renderer, tmp_path):
+    html = HTML_TEXT.replace(WORDS, "Wendat and Haudenosaunee").replace("səl̓ilw̓ətaʔɬ", "Plain")
+    plain = _write(renderer, tmp_path / "plain.pdf", None, html).read_bytes()
+    marked = _write(renderer, tmp_path / "marked.pdf", mark_words_with_marks, html).read_bytes()
+    assert b"ActualText" not in marked and len(plain) == len(marked)
 
 
 def test_the_spans_change_nothing_on_the_page(renderer, tmp_path):
