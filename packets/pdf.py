@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
@@ -24,6 +25,8 @@ from .actual_text import mark_words_with_marks
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
+COMPACT_COVER = "cover-compact.css"
+COVER_END = "cover-end"  # id of the cover's last element: the page it lands on shows whether the cover fits
 MAX_DATA_URL = 2048
 
 
@@ -88,6 +91,7 @@ def _mime(path: Path) -> str:
 class Rendered:
     pdf: bytes
     pages: int
+    cover_pages: int = 1
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Renderer:
     fonts: FontConfiguration = field(init=False)
     sheets: list[CSS] = field(init=False)
     large_sheet: CSS = field(init=False)
+    compact_cover_sheet: CSS = field(init=False)
 
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -113,14 +118,22 @@ class Renderer:
             CSS(filename=str(css_dir / name), font_config=self.fonts, url_fetcher=fetcher) for name in STYLESHEETS
         ]
         self.large_sheet = CSS(filename=str(css_dir / LARGE_PRINT), font_config=self.fonts, url_fetcher=fetcher)
+        self.compact_cover_sheet = CSS(
+            filename=str(css_dir / COMPACT_COVER), font_config=self.fonts, url_fetcher=fetcher
+        )
 
     def render(self, html: str, base: Path, large_print: bool = False) -> Rendered:
         fetcher = ConfinedFetcher(self.roots)
         sheets = self.sheets + ([self.large_sheet] if large_print else [])
         try:
-            document = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher).render(
-                stylesheets=sheets, font_config=self.fonts, pdf_tags=True
-            )
+            page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
+            document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
+            if _cover_pages(document) > 1:
+                # A long title, a long place or many facilitators push the cover onto a second
+                # page, where it has no running head and splits the details: lay it out tighter.
+                document = page.render(
+                    stylesheets=[*sheets, self.compact_cover_sheet], font_config=self.fonts, pdf_tags=True
+                )
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
@@ -133,4 +146,12 @@ class Renderer:
             # WeasyPrint draws SVG images inside `except BaseException`, so a refusal from an
             # <image> in an SVG is swallowed there; it must still stop the build.
             raise ResourceRefused(", ".join(fetcher.refused))
-        return Rendered(pdf, len(document.pages))
+        return Rendered(pdf, len(document.pages), _cover_pages(document))
+
+
+def _cover_pages(document: Document) -> int:
+    """How many pages the cover takes: the number of the page its last element is on."""
+    for number, page in enumerate(document.pages, start=1):
+        if COVER_END in page.anchors:
+            return number
+    return 1

@@ -16,7 +16,7 @@ from .assets import resolve_inside
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
-from .organisation import load_organisation
+from .organisation import LoadedOrg, load_organisation
 from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
 from .plan import make_plan
 
@@ -75,6 +75,7 @@ def build_org(
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
     editions = [False, True] if options.large_print else [False]
     documents: list[tuple[Path, bytes, int]] = []
+    notes: list[Problem] = []
     folder = org_folder(options.out_dir, source.slug)
     for audience in options.audiences:
         for large in editions:
@@ -92,6 +93,8 @@ def build_org(
                 return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
             target = folder / pdf_name(source.slug, audience, large)
             documents.append((target, rendered.pdf, rendered.pages))
+            if rendered.cover_pages > 1:
+                notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
             if options.html:
                 documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
@@ -101,7 +104,17 @@ def build_org(
         write_atomic(target, data)
         if target.suffix == ".pdf":
             written.append(Written(target, pages))
-    return OrgResult(source.slug, "built", written=written, problems=loaded.warnings)
+    return OrgResult(source.slug, "built", written=written, problems=[*loaded.warnings, *notes])
+
+
+def _long_cover(source: OrgSource, loaded: LoadedOrg, target: Path, pages: int) -> Problem:
+    return Problem(
+        display_path(source.path),
+        loaded.line_of(("workshop",)),
+        f"the cover of {target.name} runs over {pages} pages even laid out tightly",
+        "shorten the workshop title or place, or list fewer facilitators",
+        severity="warning",
+    )
 
 
 def _browsable(html: str, project: Project, large_print: bool) -> str:

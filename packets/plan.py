@@ -64,11 +64,16 @@ class Plan:
 
     @property
     def running_name(self) -> str:
-        """The organisation's name for the running head, shortened at a word so it fits one line."""
+        """The organisation's name for the running head, shortened at a word so it fits one line.
+
+        Large print sets the running head bigger, so fewer characters fit. The stylesheet
+        still clips with an ellipsis if unusually wide letters make even this too long.
+        """
         name = self.org.name
-        if len(name) <= RUNNING_NAME_CHARS:
+        limit = RUNNING_NAME_CHARS_LARGE if self.large_print else RUNNING_NAME_CHARS
+        if len(name) <= limit:
             return name
-        return name[:RUNNING_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
+        return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
     def territory_line(self) -> str | None:
@@ -85,6 +90,7 @@ class Plan:
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
+RUNNING_NAME_CHARS_LARGE = 42
 
 
 def _clock(start: dt.datetime | None, offset: int) -> str | None:

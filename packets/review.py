@@ -28,7 +28,9 @@ _PAST_TENSE = re.compile(
 )
 
 # English names that Nations are often given by others; when one of these stands alone
-# as `name`, the Nation's own name is probably missing.
+# as `name`, the Nation's own name is probably missing. Names that Nations use for
+# themselves in Latin letters (Gitxsan, Nisga'a, Wet'suwet'en, Piikani, Haida,
+# Tsleil-Waututh) are not here: warning about them would tell a Nation its own name is wrong.
 _ENGLISH_ONLY = {
     "algonquin",
     "anishinabe",
@@ -39,8 +41,6 @@ _ENGLISH_ONLY = {
     "carrier",
     "chipewyan",
     "cree",
-    "gitxsan",
-    "haida",
     "huron",
     "iroquois",
     "kwakiutl",
@@ -51,7 +51,6 @@ _ENGLISH_ONLY = {
     "montagnais",
     "musqueam",
     "naskapi",
-    "nisga'a",
     "ojibwa",
     "ojibway",
     "ojibwe",
@@ -62,7 +61,6 @@ _ENGLISH_ONLY = {
     "seneca",
     "tuscarora",
     "peigan",
-    "piikani",
     "salish",
     "sarcee",
     "saulteaux",
@@ -71,11 +69,9 @@ _ENGLISH_ONLY = {
     "slavey",
     "squamish",
     "stoney",
-    "tsleil-waututh",
     "thompson",
     "tlingit",
     "tsimshian",
-    "wet'suwet'en",
 }
 
 

@@ -134,6 +134,20 @@ def test_a_good_acknowledgement_has_no_warnings():
     assert "warning" not in result.output.replace("0 warnings", "")
 
 
+def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
+    """Gitxsan, Nisga'a, Wet'suwet'en, Piikani, Haida: the Nations' own names in Latin letters."""
+    text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
+    own = "".join(
+        f"    - {{name: {name}, pronunciation: \"x\"}}\n"
+        for name in ("Gitxsan", "Nisga’a", "Wet’suwet’en", "Piikani", "Haida", "Tsleil-Waututh")
+    )
+    org = tmp_path / "own-names.yaml"
+    org.write_text(text.replace('    - {name: Mohawk, pronunciation: "MO-hawk"}\n', own), encoding="utf-8")
+    result = run("check", str(org))
+    assert result.exit_code == 0, result.output
+    assert "English name" not in result.output
+
+
 def test_review_age_is_measured_from_today():
     from packets.curriculum import Project
     from packets.model import Organisation

@@ -13,6 +13,7 @@ from conftest import FIXTURES, ROOT, flat, pdf_text, pdfium_text, pdftotext, run
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
+LONG_TEXT = FIXTURES / "print/long-text.yaml"
 OUR_FAMILIES = ("Packet-Sans", "Packet-Syllabics")
 
 
@@ -335,23 +336,74 @@ def test_text_is_normalised_to_nfc_on_load(tmp_path):
 # ---------------------------------------------------------------- looking at the pages
 
 
-def _render(path: Path, scale: float = 0.5):
-    pdf = pdfium.PdfDocument(str(path))
-    for page in pdf:
-        yield page.get_size(), page.render(scale=scale, grayscale=True).to_pil()
+def _ink_outside_the_type_area(path: Path) -> list[str]:
+    """Blank pages, and ink where nothing may print: the outer 10 mm of each side (the
+    margins are 18 and 25 mm) and the top and bottom 8 mm (above the running head, below
+    the page number)."""
+    found = []
+    for number, page in enumerate(pdfium.PdfDocument(str(path)), start=1):
+        width_pt, _ = page.get_size()
+        image = page.render(scale=0.5, grayscale=True).to_pil()
+        w, h = image.size
+        per_mm = w / (width_pt / 72 * 25.4)
+        side, edge = round(10 * per_mm), round(8 * per_mm)
+        if image.point(lambda v: 255 if v < 200 else 0).getbbox() is None:
+            found.append(f"page {number} is blank")
+        bands = {
+            "left margin": (0, 0, side, h),
+            "right margin": (w - side, 0, w, h),
+            "top margin": (0, 0, w, edge),
+            "bottom margin": (0, h - edge, w, h),
+        }
+        for where, box in bands.items():
+            if image.crop(box).getextrema()[0] <= 200:
+                found.append(f"page {number}: ink in the {where}")
+    return found
 
 
 @pytest.mark.parametrize("key", ["guide", "handout", "large"])
 def test_no_blank_pages_and_no_ink_in_the_outer_margins(editions, key):
-    for number, (_size, image) in enumerate(_render(editions[key]), start=1):
-        pixels = image.load()
-        w, h = image.size
-        ink = sum(1 for x in range(0, w, 2) for y in range(0, h, 2) if pixels[x, y] < 200)
-        assert ink > 50, f"page {number} is blank"
-        band = int(w * (10 / 215.9))  # 10 mm, inside the 18 mm outer margin
-        for x in list(range(band)) + list(range(w - band, w)):
-            column = [pixels[x, y] for y in range(h)]
-            assert min(column) > 200, f"page {number}: ink at x={x} px, in the outer margin band"
+    assert _ink_outside_the_type_area(editions[key]) == []
+
+
+@pytest.fixture(scope="module")
+def long_text(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("long-text")
+    result = run("build", str(LONG_TEXT), "--large-print", "--out", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output, result.output
+    return {p.stem.removeprefix("long-text-"): p for p in (out / "long-text").glob("*.pdf")}
+
+
+def test_long_names_and_addresses_stay_inside_the_page(long_text):
+    """Unbroken e-mail and web addresses and very long names break rather than run off the
+    page; a long organisation name shortens in the running head instead of wrapping into
+    the top margin (large print sets the head bigger, so it shortens more)."""
+    assert len(long_text) == 4
+    for name, path in long_text.items():
+        assert _ink_outside_the_type_area(path) == [], name
+    reading = flat(pdfium_text(long_text["participant-handout-large-print"]))
+    assert "Ts’msyen Sm’algyax Language and Health…" in reading
+    assert "averyverylongdomainname.example.org" in reading
+
+
+def test_a_long_cover_is_laid_out_tighter_to_fit_one_page(long_text):
+    for name, path in long_text.items():
+        second = pdfium.PdfDocument(str(path))[1].get_textpage().get_text_range()
+        assert re.search(r"Page 2 of \d+", second), f"the cover of the {name} runs onto page 2"
+
+
+def test_a_cover_that_cannot_fit_one_page_is_reported(tmp_path):
+    text = LONG_TEXT.read_text(encoding="utf-8")
+    many = "".join(f"    - {{name: Facilitator Number {n}, role: Community health educator}}\n" for n in range(14))
+    org = tmp_path / "crowded.yaml"
+    org.write_text(text.replace("  facilitators:\n", "  facilitators:\n" + many), encoding="utf-8")
+    result = run("build", str(org), "--out", str(tmp_path / "out"), "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    line = text.splitlines().index("workshop:") + 1
+    assert f"crowded.yaml:{line}: warning: the cover of crowded-participant-handout.pdf runs over 2 pages" in flat(
+        result.output
+    )
 
 
 def test_the_cover_has_the_logo(editions):
