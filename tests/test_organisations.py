@@ -138,7 +138,7 @@ def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
     """Gitxsan, Nisga'a, Wet'suwet'en, Piikani, Haida: the Nations' own names in Latin letters."""
     text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
     own = "".join(
-        f"    - {{name: {name}, pronunciation: \"x\"}}\n"
+        f'    - {{name: {name}, pronunciation: "x"}}\n'
         for name in ("Gitxsan", "Nisga’a", "Wet’suwet’en", "Piikani", "Haida", "Tsleil-Waututh")
     )
     org = tmp_path / "own-names.yaml"
