@@ -22,6 +22,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .actual_text import mark_words_with_marks
+from .link_text import describe_links
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
@@ -138,7 +139,7 @@ class Renderer:
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
                 uncompressed_pdf=False,
-                finisher=mark_words_with_marks,
+                finisher=_finish,
             )
         except FatalURLFetchingError as exc:
             raise ResourceRefused(", ".join(fetcher.refused) or str(exc)) from None
@@ -147,6 +148,13 @@ class Renderer:
             # <image> in an SVG is swallowed there; it must still stop the build.
             raise ResourceRefused(", ".join(fetcher.refused))
         return Rendered(pdf, len(document.pages), _cover_pages(document))
+
+
+def _finish(document: Document, pdf: object) -> None:
+    """Last touches on the PDF before it is written: text that copies out as printed, and
+    links that say where they go."""
+    mark_words_with_marks(document, pdf)
+    describe_links(document, pdf)
 
 
 def _cover_pages(document: Document) -> int:

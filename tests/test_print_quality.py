@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import FIXTURES, ROOT, flat, pdf_text, pdfium_text, pdftotext, run
+from conftest import FIXTURES, ROOT, flat, page_texts, pdf_text, pdfium_text, pdftotext, run
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -92,6 +92,53 @@ def test_logo_has_alt_text_in_the_structure_tree(editions):
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     assert "Salish Sea Community Health Cooperative logo" in alts, data[:0]
+
+
+def _structure(path: Path) -> list[str]:
+    """The structure tree's element types (H1, P, Figure …) in document order."""
+    from pypdf.generic import ArrayObject, DictionaryObject
+
+    found: list[str] = []
+
+    def walk(node, depth=0):
+        node = node.get_object()
+        if not isinstance(node, DictionaryObject) or depth > 80:
+            return
+        if "/S" in node:
+            found.append(str(node["/S"]).lstrip("/"))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, ArrayObject) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                walk(kid, depth + 1)
+
+    walk(PdfReader(str(path)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.parametrize("key", ["guide", "handout", "large"])
+def test_tagged_headings_start_at_h1_and_skip_no_level(editions, key):
+    """What a screen reader navigates by: the PDF's own structure tree, not the HTML."""
+    levels = [int(tag[1]) for tag in _structure(editions[key]) if re.fullmatch(r"H[1-6]", tag)]
+    assert len(levels) > 10 and levels[0] == 1
+    for before, after in zip(levels, levels[1:], strict=False):
+        assert after <= before + 1, f"H{before} followed by H{after}"
+
+
+def test_links_are_described_by_their_text(editions):
+    """PDF/UA: a link's /Contents is what a screen reader says; WeasyPrint puts the target id there."""
+    module_titles = set()
+    described = []
+    for page in PdfReader(str(editions["guide"])).pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link":
+                contents = str(annotation.get("/Contents", ""))
+                assert contents and contents != str(annotation.get("/Dest")), contents
+                described.append(contents)
+    for text in page_texts(editions["guide"])[1:3]:
+        module_titles.update(t.strip() for t in re.findall(r"^\d\. [^\n.]+", text, re.MULTILINE))
+    assert described and "How to use this guide" in described
+    assert module_titles and module_titles <= set(described), module_titles - set(described)
 
 
 def _font_sizes(path: Path) -> Counter:
