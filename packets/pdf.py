@@ -35,6 +35,14 @@ class ResourceRefused(Exception):
     """A document asked for something outside the allowed folders."""
 
 
+class ForeignFont(Exception):
+    """Text was set in a font that is not one of ours: the machine's fonts leaked in."""
+
+
+# The @font-face families of templates/css/type.css: the only fonts a packet may embed.
+OUR_FAMILIES = frozenset({"Packet Sans", "Packet Syllabics"})
+
+
 class _Refusal(FatalURLFetchingError):
     """WeasyPrint only stops on BaseException subclasses; we want a refused fetch to stop the build."""
 
@@ -152,7 +160,15 @@ class Renderer:
 
 def _finish(document: Document, pdf: object) -> None:
     """Last touches on the PDF before it is written: text that copies out as printed, and
-    links that say where they go."""
+    links that say where they go. First, a check that WeasyPrint only logs: a glyph it
+    could not find in our fonts is silently taken from whatever the machine has installed,
+    and the packet would then look different on every machine."""
+    foreign = sorted({font.family for font in document.fonts.values()} - OUR_FAMILIES)
+    if foreign:
+        raise ForeignFont(
+            f"text was set in {', '.join(foreign)}, which is not a bundled font "
+            "(check templates/fonts/ and the @font-face rules in templates/css/type.css)"
+        )
     mark_words_with_marks(document, pdf)
     describe_links(document, pdf)
 

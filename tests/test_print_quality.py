@@ -59,6 +59,18 @@ def test_only_our_fonts_are_embedded_and_subset(editions, key):
         assert any(k in font["descriptor"] for k in ("/FontFile", "/FontFile2", "/FontFile3")), "not embedded"
 
 
+def test_a_font_from_the_machine_stops_the_build():
+    """WeasyPrint only logs when it takes a glyph from an installed font; we refuse the PDF."""
+    from packets.pdf import ForeignFont, Renderer
+
+    templates = ROOT / "templates"
+    renderer = Renderer(templates, (templates,))
+    page = '<html lang="en"><head><title>t</title></head><body><p{}>Sḵwx̱wú7mesh ᓀᐦᐃᔭᐤ</p></body></html>'
+    assert renderer.render(page.format(""), templates).pages == 1
+    with pytest.raises(ForeignFont, match="is not a bundled font"):
+        renderer.render(page.format(' style="font-family: monospace"'), templates)
+
+
 def test_syllabics_use_the_companion_font(editions):
     names = [f["name"] for f in _fonts(editions["syllabics"])]
     assert any("Packet-Syllabics" in n for n in names)
