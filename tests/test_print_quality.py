@@ -446,8 +446,8 @@ def test_long_names_and_addresses_stay_inside_the_page(long_text):
     assert "averyverylongdomainname.example.org" in reading
 
 
-def test_a_long_cover_is_laid_out_tighter_to_fit_one_page(long_text):
-    for name, path in long_text.items():
+def test_a_long_cover_is_laid_out_tighter_to_fit_one_page(long_text, editions):
+    for name, path in [*long_text.items(), *editions.items()]:
         second = pdfium.PdfDocument(str(path))[1].get_textpage().get_text_range()
         assert re.search(r"Page 2 of \d+", second), f"the cover of the {name} runs onto page 2"
 
