@@ -218,8 +218,9 @@ def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp
     assert 1 <= len(workers) <= 2
     assert str(os.getpid()) not in workers
     for pid in workers:
-        # One font configuration, the three stylesheets and the large-print one, one Jinja environment.
-        assert (setups["fonts", pid], setups["css", pid], setups["jinja", pid]) == (1, 4, 1)
+        # One font configuration, the three stylesheets, the large-print one and the tight cover,
+        # one Jinja environment.
+        assert (setups["fonts", pid], setups["css", pid], setups["jinja", pid]) == (1, 5, 1)
 
 
 @pytest.mark.parametrize("logo", ["../../secret.png", "/SECRET", "logos/huge.png"])
