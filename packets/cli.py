@@ -45,7 +45,7 @@ def _project():
 
 
 def _print_problems(problems: list[Problem]) -> None:
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: (p.path, p.line)):
         click.echo(str(problem), err=True)
 
 
@@ -157,7 +157,7 @@ def build(
             bar.update(1)
         if result.status == "built" and not quiet:
             for w in result.written:
-                line = f"{_shown(w.path)} ({w.pages} page{'s' if w.pages != 1 else ''})"
+                line = f"{_shown(w.path)} ({_count(w.pages, 'page')})"
                 click.echo(("\n" if bar else "") + line)
         elif result.status == "skipped" and not quiet and not bar:
             click.echo(f"{result.slug}: up to date")
@@ -184,6 +184,10 @@ def build(
     ctx.exit(summary.exit_code)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -208,10 +212,11 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
         problems.extend(load_organisation(source.path, source.slug, project, curriculum).problems)
     _print_problems(problems)
     errors = [p for p in problems if p.is_error or strict]
-    warnings = len(problems) - len([p for p in problems if p.is_error])
+    n_errors = len([p for p in problems if p.is_error])
+    n_warnings = len(problems) - n_errors
     click.echo(
-        f"Checked {len(sources)} organisation file{'s' if len(sources) != 1 else ''} and the curriculum: "
-        f"{len([p for p in problems if p.is_error])} errors, {warnings} warnings.",
+        f"Checked {_count(len(sources), 'organisation file')} and the curriculum: "
+        f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}.",
         err=True,
     )
     if errors:

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from .colour import PANEL, darker_passing, weakest_contrast
 
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
 Minutes = Annotated[int, Field(ge=0, le=600)]

@@ -199,6 +199,7 @@ def test_check_reports_a_broken_file_with_its_line(tmp_path):
     out = tmp_path / "out"
     result = run("check", str(bad))
     assert result.exit_code == 2
+    assert "1 organisation file and the curriculum: 1 error, 0 warnings." in result.output
     assert re.search(r"broken\.yaml:3: unknown key 'nation' \(did you mean 'nations'\?\)", result.output)
     assert "Traceback" not in result.output
     result = run("build", str(bad), "--out", str(out), "-j1")
@@ -213,7 +214,10 @@ def test_check_reports_every_problem_not_just_the_first(tmp_path):
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.startswith(str(bad)) or "many.yaml:" in line]
     assert any(":2:" in line and "paper" in line for line in lines)
+    assert any(":4:" in line and "unknown workshop format 'weekly'" in line for line in lines)
     assert any(":5:" in line and "colour" in line for line in lines)
+    assert [line.split(":")[1] for line in lines] == ["2", "4", "5"]
+    assert "Checked 1 organisation file and the curriculum: 3 errors, 0 warnings." in result.output
 
 
 def test_check_passes_the_shipped_example():
