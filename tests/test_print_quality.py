@@ -465,6 +465,20 @@ def test_a_cover_that_cannot_fit_one_page_is_reported(tmp_path):
     )
 
 
+@pytest.mark.parametrize("key", ["guide", "large-guide"])
+def test_the_agenda_total_is_printed_once_with_the_last_segment(editions, key):
+    """A total repeated at the foot of each page of a long agenda reads as its end; and the
+    last page of the agenda must not hold the total alone."""
+    pages = page_texts(editions[key])
+    agenda = [i for i, text in enumerate(pages) if re.search(r"Minutes\s+Segment", text)]
+    totals = [i for i, text in enumerate(pages) if re.search(r"Total: \d", text)]
+    assert totals == agenda[-1:], (agenda, totals)
+    last = flat(pages[totals[0]])
+    assert flat("Closing and commitments") in last
+    if key == "large-guide":
+        assert len(agenda) > 1, "the large-print agenda was meant to run over two pages"
+
+
 def test_the_cover_has_the_logo(editions):
     pdf = pdfium.PdfDocument(str(editions["handout"]))
     image = pdf[0].render(scale=1).to_pil().convert("RGB")
