@@ -76,13 +76,16 @@ def test_syllabics_use_the_companion_font(editions):
     assert any("Packet-Syllabics" in n for n in names)
 
 
-@pytest.mark.parametrize("key", ["guide", "handout", "large"])
+@pytest.mark.parametrize("key", ["guide", "handout", "large", "large-guide"])
 def test_tagged_pdf_with_language_title_and_structure(editions, key):
     root = PdfReader(str(editions[key])).trailer["/Root"]
     assert root["/Lang"] == "en"
     assert bool(root["/MarkInfo"]["/Marked"])
     assert "/StructTreeRoot" in root
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    title = PdfReader(str(editions[key])).metadata.title
+    assert title.startswith("Participant handout" if "guide" not in key else "Facilitator guide")
+    assert ("(large print)" in title) == key.startswith("large"), title
 
 
 def test_logo_has_alt_text_in_the_structure_tree(editions):
