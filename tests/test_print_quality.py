@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -88,9 +89,8 @@ def test_tagged_pdf_with_language_title_and_structure(editions, key):
     assert ("(large print)" in title) == key.startswith("large"), title
 
 
-def test_logo_has_alt_text_in_the_structure_tree(editions):
-    data = editions["handout"].read_bytes()
-    reader = PdfReader(str(editions["handout"]))
+def _alt_texts(path: Path) -> list[str]:
+    reader = PdfReader(str(path))
     alts = []
 
     def walk(node, depth=0):
@@ -106,7 +106,22 @@ def test_logo_has_alt_text_in_the_structure_tree(editions):
                 walk(kid, depth + 1)
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
-    assert "Salish Sea Community Health Cooperative logo" in alts, data[:0]
+    return alts
+
+
+def test_logo_has_alt_text_in_the_structure_tree(editions):
+    assert _alt_texts(editions["handout"]) == ["Salish Sea Community Health Cooperative logo"]
+
+
+def test_logo_alt_text_defaults_to_the_organisation_name(tmp_path):
+    shutil.copytree(PACIFIC.parent / "logos", tmp_path / "logos")
+    org = tmp_path / "no-alt.yaml"
+    text = PACIFIC.read_text(encoding="utf-8")
+    org.write_text(re.sub(r"(?m)^logo_alt:.*\n", "", text), encoding="utf-8")
+    result = run("build", str(org), "--audience", "participant", "--out", str(tmp_path / "out"), "-j1")
+    assert result.exit_code == 0, result.output
+    alts = _alt_texts(tmp_path / "out/no-alt/no-alt-participant-handout.pdf")
+    assert alts == ["Salish Sea Community Health Cooperative"]
 
 
 def _structure(path: Path) -> list[str]:
