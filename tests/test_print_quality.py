@@ -508,6 +508,14 @@ def test_the_agenda_total_is_printed_once_with_the_last_segment(editions, key):
         assert len(agenda) > 1, "the large-print agenda was meant to run over two pages"
 
 
+@pytest.mark.parametrize("key", ["guide", "large-guide"])
+def test_the_acknowledgement_source_is_never_alone_on_a_page(editions, key):
+    """The box saying who reviewed the acknowledgement travels with the statement's last words."""
+    pages = page_texts(editions[key])
+    [page] = [text for text in pages if "Where this acknowledgement comes from" in text]
+    assert flat("with the Nations' health departments.") in flat(page)
+
+
 def test_the_cover_has_the_logo(editions):
     pdf = pdfium.PdfDocument(str(editions["handout"]))
     image = pdf[0].render(scale=1).to_pil().convert("RGB")
