@@ -9,6 +9,7 @@ from pathlib import Path
 from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
+from .legibility import review_capitals
 from .model import ID_PATTERN, Organisation
 from .review import review_acknowledgement
 from .sources import YamlDocument
@@ -50,6 +51,7 @@ def load_organisation(path: Path, slug: str, project: Project, curriculum: Curri
         loaded.org = None
     else:
         loaded.problems.extend(review_acknowledgement(org, doc, project))
+        loaded.problems.extend(review_capitals(org, doc))
     return loaded
 
 

@@ -112,6 +112,7 @@ WARNING_CASES = {
     "review-stale": (r"more than 12 months ago", 7),
     "no-pronunciation": (r"no pronunciation is given for 'Wendat'", 4),
     "english-only": (r"'Mohawk' looks like an English name", 4),
+    "capitals": (r'10 words in a row are in capitals \("WE ACKNOWLEDGE THAT WE WORK ON …"\)', 5),
 }
 
 
@@ -132,6 +133,14 @@ def test_a_good_acknowledgement_has_no_warnings():
     result = run("check", "--strict", str(FIXTURES / "orgs/pacific-coast.yaml"))
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output.replace("0 warnings", "")
+
+
+def test_names_and_acronyms_in_capitals_are_not_warned_about():
+    """W̱SÁNEĆ and SENĆOŦEN are written in capitals by their Nation; IPAC and CISSS are acronyms."""
+    result = run("check", str(WARNINGS / "capitals.yaml"))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("words in a row are in capitals") == 1, result.output
+    assert "capitals.yaml:7" not in result.output
 
 
 def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
