@@ -38,12 +38,23 @@ def _letters(word: str) -> str:
     return "".join(ch for ch in word if ch.isalpha())
 
 
+def _abbreviation(letters: str) -> bool:
+    """Credentials and initialisms (MD, FRCPC, CCFP, MPH, RN) have no vowel: no English word
+    in a sentence is written that way, so a list of them is not a sentence in capitals."""
+    return not any(ch in "AEIOUY" for ch in letters)
+
+
 def _capitals_run(text: str, names: set[str]) -> list[str]:
-    """The longest run of words written wholly in capitals, leaving out the Nations' own names."""
+    """The longest run of words written wholly in capitals, leaving out the Nations' own names.
+
+    Abbreviations neither count nor break a run: "MD, FRCPC, CCFP, MPH" is a list of
+    credentials, while "PLEASE BRING YOUR RN CARD" is still a sentence in capitals."""
     longest: list[str] = []
     run: list[str] = []
     for word in [*text.split(), ""]:
         letters = _letters(word)
+        if len(letters) >= 2 and letters.isupper() and _abbreviation(letters):
+            continue
         if len(letters) >= 2 and letters.isupper() and letters.casefold() not in names:
             run.append(word)
         else:

@@ -143,6 +143,25 @@ def test_names_and_acronyms_in_capitals_are_not_warned_about():
     assert "capitals.yaml:7" not in result.output
 
 
+def test_credentials_in_capitals_are_not_a_sentence(tmp_path):
+    """A facilitator's credentials are a list of abbreviations; a sentence in capitals with
+    one abbreviation in it is still a sentence in capitals."""
+    text = (WARNINGS / "capitals.yaml").read_text(encoding="utf-8")
+    org = tmp_path / "credentials.yaml"
+    org.write_text(
+        text.replace("WE ACKNOWLEDGE THAT WE WORK ON THE LAND OF THE W̱SÁNEĆ PEOPLE.", "We acknowledge the land.")
+        + "workshop:\n  facilitators:\n"
+        + "    - {name: Dr. Ana Lee, role: 'MD, FRCPC, CCFP, MPH, MSc'}\n"
+        + "    - {name: Sam Roy, role: 'RN, BScN, CDE, IBCLC, CHPCN(C)'}\n"
+        + "    - {name: Jo Kent, role: PLEASE BRING YOUR RN CARD}\n",
+        encoding="utf-8",
+    )
+    result = run("check", str(org))
+    assert result.exit_code == 0, result.output
+    assert result.output.count("words in a row are in capitals") == 1, result.output
+    assert '4 words in a row are in capitals ("PLEASE BRING YOUR CARD")' in result.output
+
+
 def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
     """Gitxsan, Nisga'a, Wet'suwet'en, Piikani, Haida: the Nations' own names in Latin letters."""
     text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
