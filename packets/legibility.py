@@ -10,6 +10,7 @@ W̱SÁNEĆ), which never count.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,7 +42,8 @@ def _letters(word: str) -> str:
 def _abbreviation(letters: str) -> bool:
     """Credentials and initialisms (MD, FRCPC, CCFP, MPH, RN) have no vowel: no English word
     in a sentence is written that way, so a list of them is not a sentence in capitals."""
-    return not any(ch in "AEIOUY" for ch in letters)
+    # Compared on base letters, so ÉTÉ and À in a French sentence are words, not abbreviations.
+    return not any(ch in "AEIOUY" for ch in unicodedata.normalize("NFD", letters))
 
 
 def _capitals_run(text: str, names: set[str]) -> list[str]:
@@ -53,9 +55,10 @@ def _capitals_run(text: str, names: set[str]) -> list[str]:
     run: list[str] = []
     for word in [*text.split(), ""]:
         letters = _letters(word)
-        if len(letters) >= 2 and letters.isupper() and _abbreviation(letters):
+        capitals = len(letters) >= 2 and letters.isupper()
+        if capitals and _abbreviation(letters):
             continue
-        if len(letters) >= 2 and letters.isupper() and letters.casefold() not in names:
+        if capitals and letters.casefold() not in names:
             run.append(word)
         else:
             longest = max(longest, run, key=len)

@@ -153,12 +153,14 @@ def test_credentials_in_capitals_are_not_a_sentence(tmp_path):
         + "workshop:\n  facilitators:\n"
         + "    - {name: Dr. Ana Lee, role: 'MD, FRCPC, CCFP, MPH, MSc'}\n"
         + "    - {name: Sam Roy, role: 'RN, BScN, CDE, IBCLC, CHPCN(C)'}\n"
-        + "    - {name: Jo Kent, role: PLEASE BRING YOUR RN CARD}\n",
+        + "    - {name: Jo Kent, role: PLEASE BRING YOUR RN CARD}\n"
+        + "    - {name: Lou Roy, role: RENCONTRE DE L'ÉTÉ PRÉVUE}\n",
         encoding="utf-8",
     )
     result = run("check", str(org))
     assert result.exit_code == 0, result.output
-    assert result.output.count("words in a row are in capitals") == 1, result.output
+    assert result.output.count("words in a row are in capitals") == 2, result.output
+    assert '4 words in a row are in capitals ("RENCONTRE DE L\'ÉTÉ PRÉVUE")' in result.output
     assert '4 words in a row are in capitals ("PLEASE BRING YOUR CARD")' in result.output
 
 
