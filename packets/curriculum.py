@@ -24,6 +24,7 @@ from .model import (
     Module,
     Resources,
     SourceMap,
+    Timing,
     WorkshopFormat,
 )
 from .sources import YamlDocument, read_yaml
@@ -54,6 +55,8 @@ class Curriculum:
     meta: Meta
     modules: dict[str, Module]
     formats: dict[str, WorkshopFormat]
+    priority: tuple[str, ...]
+    timing: Timing
     facilitation: Facilitation
     handout: Handout
     acknowledgement: AcknowledgementGuide
@@ -129,6 +132,8 @@ def load_curriculum(project: Project) -> Curriculum:
 
     if formats is not None and modules:
         problems.extend(_check_formats(formats, modules, content / "formats.yaml"))
+        for module_id, module in modules.items():
+            problems.extend(_check_module_timing(module, module_docs[module_id], formats.timing))
 
     if problems and any(p.is_error for p in problems):
         raise InputError(problems)
@@ -137,6 +142,8 @@ def load_curriculum(project: Project) -> Curriculum:
         meta=meta,
         modules=modules,
         formats={f.id: f for f in formats.formats},
+        priority=tuple(formats.priority),
+        timing=formats.timing,
         facilitation=facilitation,
         handout=handout,
         acknowledgement=acknowledgement,
@@ -179,45 +186,80 @@ def _duplicate_ids(curriculum: Curriculum) -> list[str]:
 
 
 def _check_formats(formats: Formats, modules: dict[str, Module], path: Path) -> list[Problem]:
+    """Presets name real modules, and the priority order names each module once."""
     doc = read_yaml(path)
-    problems = []
     shown = doc.shown_path
+    problems = []
     for fi, fmt in enumerate(formats.formats):
-        total = sum(s.minutes for s in fmt.segments)
-        if total != fmt.minutes:
+        for key in ("modules", "emphasis"):
+            for mi, module_id in enumerate(getattr(fmt, key) or []):
+                if module_id not in modules:
+                    problems.append(
+                        Problem(
+                            shown,
+                            doc.line_of(("formats", fi, key, mi)),
+                            f"format '{fmt.id}' names an unknown module '{module_id}'",
+                            suggest(module_id, modules),
+                        )
+                    )
+    listed = formats.priority
+    for module_id in sorted(set(modules) - set(listed)):
+        problems.append(Problem(shown, doc.line_of(("priority",)), f"module '{module_id}' is missing from priority"))
+    for pi, module_id in enumerate(listed):
+        if module_id not in modules:
             problems.append(
                 Problem(
                     shown,
-                    doc.line_of(("formats", fi, "minutes")),
-                    f"format '{fmt.id}' segments add up to {total} minutes, not {fmt.minutes}",
+                    doc.line_of(("priority", pi)),
+                    f"priority names an unknown module '{module_id}'",
+                    suggest(module_id, modules),
                 )
             )
-        for si, seg in enumerate(fmt.segments):
-            line = doc.line_of(("formats", fi, "segments", si))
-            if seg.kind != "module":
-                if seg.module or seg.activities is not None:
-                    problems.append(Problem(shown, line, f"a {seg.kind} segment takes no module or activities"))
-                continue
-            module = modules.get(seg.module or "")
-            if module is None:
-                problems.append(
-                    Problem(shown, line, f"unknown module '{seg.module}'", suggest(seg.module or "", modules))
-                )
-                continue
-            known = {a.id: a for a in module.activities}
-            chosen = seg.activities if seg.activities is not None else list(known)
-            for a in chosen:
-                if a not in known:
-                    problems.append(
-                        Problem(shown, line, f"module '{module.id}' has no activity '{a}'", suggest(a, known))
-                    )
-            used = sum(known[a].minutes for a in chosen if a in known)
-            if used > seg.minutes:
-                problems.append(
-                    Problem(
-                        shown,
-                        line,
-                        f"activities of '{module.id}' take {used} minutes, more than the segment's {seg.minutes}",
-                    )
-                )
+        elif listed.index(module_id) != pi:
+            problems.append(Problem(shown, doc.line_of(("priority", pi)), f"module '{module_id}' is listed twice"))
+    return problems
+
+
+def module_needs(module: Module, timing: Timing) -> tuple[int, int]:
+    """The least minutes a module's content needs to run, and to run in full.
+
+    Core questions and core activities always run; every question discussed gets at least
+    `timing.question` minutes, every activity its stated minutes.
+    """
+    core_questions = sum(1 for q in module.discussion_questions if q.core)
+    optional_questions = len(module.discussion_questions) - core_questions
+    core_activities = sum(a.minutes for a in module.activities if a.core)
+    other_activities = sum(a.minutes for a in module.activities if not a.core)
+    least = timing.module_introduction + timing.question * core_questions + core_activities
+    return least, least + timing.question * optional_questions + other_activities
+
+
+def _check_module_timing(module: Module, doc: YamlDocument, timing: Timing) -> list[Problem]:
+    """A module's declared minutes must hold its content, so no plan can squeeze it."""
+    least, full = module_needs(module, timing)
+    problems = []
+    if not any(q.core for q in module.discussion_questions):
+        problems.append(
+            Problem(doc.shown_path, doc.line_of(("discussion_questions",)), "a module needs at least one core question")
+        )
+    if module.minimum_minutes < least:
+        problems.append(
+            Problem(
+                doc.shown_path,
+                doc.line_of(("minimum_minutes",)),
+                f"minimum_minutes {module.minimum_minutes} cannot hold the introduction, core questions and core "
+                f"activities ({least} minutes)",
+                f"give minimum_minutes: {least} or more",
+            )
+        )
+    if module.ideal_minutes < max(full, module.minimum_minutes):
+        problems.append(
+            Problem(
+                doc.shown_path,
+                doc.line_of(("ideal_minutes",)),
+                f"ideal_minutes {module.ideal_minutes} cannot hold every question and activity "
+                f"({max(full, module.minimum_minutes)} minutes)",
+                f"give ideal_minutes: {max(full, module.minimum_minutes)} or more",
+            )
+        )
     return problems

@@ -42,14 +42,22 @@ class DiscussionQuestion(Strict):
     id: Id
     question: Line
     scenario: Prose | None = None
+    # Core questions are discussed in every session that runs the module; the others only
+    # when the plan has time for them (at least `Timing.question` minutes each).
+    core: bool = False
     prompts: list[Line] = []
     listen_for: list[Line] = []
+    # What would show the discussion going wrong, and how to respond (facilitator only).
+    warning_signs: list[Line] = []
+    note: Prose | None = None
 
 
 class Activity(Strict):
     id: Id
     name: Line
     minutes: Minutes
+    # A core activity is the heart of its module and runs whenever the module runs.
+    core: bool = False
     materials: list[Line] = []
     instructions: list[Line] = Field(min_length=1)
     facilitator_notes: Prose | None = None
@@ -65,7 +73,11 @@ class Module(Strict):
     id: Id
     title: Line
     summary: Prose
-    minutes: Minutes
+    # The least time the module can run in (its introduction, core questions and core
+    # activities) and the time it needs to run everything; the curriculum loader checks
+    # both against the content, and the planner never goes below the minimum.
+    minimum_minutes: Minutes
+    ideal_minutes: Minutes
     say_aloud: Prose | None = None
     objectives: list[Line] = Field(min_length=1)
     key_points: list[Line] = []
@@ -75,23 +87,43 @@ class Module(Strict):
     facilitator_notes: list[FacilitatorNote] = []
 
 
-class Segment(Strict):
-    kind: Literal["opening", "module", "break", "closing"]
-    minutes: Minutes
-    module: Id | None = None
-    activities: list[Id] | None = None
-
-
 class WorkshopFormat(Strict):
+    """A named preset: a length and a choice of modules. The planner does the timing."""
+
     id: Id
     name: Line
     minutes: Minutes
     description: Prose
-    segments: list[Segment] = Field(min_length=1)
+    modules: list[Id] | None = None  # None: every module, in curriculum order
+    emphasis: list[Id] = []
+
+
+class SegmentTiming(Strict):
+    minimum: Minutes
+    ideal: Minutes
+
+
+class Timing(Strict):
+    """The rules the planner follows, kept as data so a curriculum editor can read them."""
+
+    opening: SegmentTiming
+    closing: SegmentTiming
+    knowledge_keeper_opening: SegmentTiming
+    knowledge_keeper_closing: SegmentTiming
+    break_minutes: Minutes
+    question: Minutes  # least time for one discussed question
+    module_introduction: Minutes  # least time to introduce a module (summary, key points)
+    stretch: Annotated[float, Field(ge=1.0, le=4.0)]  # a module may run up to stretch x its ideal
+    break_after: Minutes  # automatic breaks: one in sessions longer than this
+    second_break_after: Minutes  # and two in sessions longer than this
+    break_margin: Minutes  # no break in the first or last this many minutes
 
 
 class Formats(Strict):
     formats: list[WorkshopFormat] = Field(min_length=1)
+    # The order in which modules are chosen when a session gives only its length.
+    priority: list[Id] = Field(min_length=1)
+    timing: Timing
 
 
 class ChecklistItem(Strict):
@@ -110,12 +142,35 @@ class Practice(Strict):
     body: Prose
 
 
+class Essential(Strict):
+    id: Id
+    text: Line
+
+
+class Farewells(Strict):
+    """The closing's last sentence, chosen by the clock time the session ends."""
+
+    morning: Line
+    afternoon: Line
+    evening: Line
+    any_time: Line  # when the plan has no clock time
+
+
 class Facilitation(Strict):
     how_to_use: Prose
     preparation: list[ChecklistItem]
     ground_rules: list[Line]
+    # TIGHTEN: required once content/facilitation.yaml holds them (in progress).
+    content_notice: Script | None = None
+    # The guidance's hard edges, said aloud in every session however short.
+    essentials_intro: Prose | None = None
+    essentials: list[Essential] = []
     opening: Script
+    indigenous_participants: Script | None = None
+    safety: list[Practice] = []
+    knowledge_keeper: list[Practice] = []
     closing: Script
+    farewells: Farewells | None = None
     facilitator_practice: list[Practice]
 
 
@@ -209,10 +264,23 @@ OrgText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 OrgProse = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 
+LEAD_SEGMENTS = ("opening", "closing", "break")
+
+
 class Facilitator(Strict):
     name: OrgText = Field(description="The facilitator's name as it should print.")
     role: OrgText | None = Field(None, description="Role or title, e.g. 'Health equity lead'.")
     contact: OrgText | None = Field(None, description="Email or phone, printed in the facilitator guide only.")
+    leads: list[Id] = Field(
+        [],
+        description="What this person leads: module ids, opening, closing or break (shown in the run of show).",
+    )
+
+
+class KnowledgeKeeper(Strict):
+    name: OrgText | None = Field(None, description="Name as they wish it printed; leave out until they agree.")
+    opening: bool = Field(True, description="They open the session (its own segment, never squeezed).")
+    closing: bool = Field(False, description="They close the session.")
 
 
 class Workshop(Strict):
@@ -221,22 +289,67 @@ class Workshop(Strict):
     start: str | None = Field(
         None, description='Start time as "HH:MM" (24-hour, in quotes); enables clock times in the run of show.'
     )
-    format: Id = Field("standard", description="Workshop format id from content/formats.yaml (see `packets list`).")
+    format: Id | None = Field(
+        None,
+        description="Workshop format id from content/formats.yaml (see `packets list`); "
+        "`standard` when neither format nor minutes is given.",
+    )
+    minutes: int | None = Field(
+        None, description="Length of the session in whole minutes, 45 to 360; the plan fits it exactly."
+    )
     location: OrgText | None = Field(None, description="Where the session takes place.")
     facilitators: list[Facilitator] = Field([], description="Who runs the session.")
     modules: list[Id] | None = Field(
         None, description="Module ids to run instead of the format's own selection, in order."
     )
+    emphasis: list[Id] = Field([], description="Module ids that get more time when the plan has time to give.")
+    breaks: Literal["auto", "none"] | list[str] = Field(
+        "auto",
+        description='"auto" (one 15-minute break over 150 minutes, two over 270), "none", '
+        'or a list of start times like ["10:30"].',
+    )
+    knowledge_keeper: KnowledgeKeeper | None = Field(
+        None,
+        description="An Elder or knowledge keeper who opens or closes the session, invited under local protocol.",
+    )
 
     @field_validator("start")
     @classmethod
     def _clock(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*", value)
-        if not match:
-            raise ValueError(f'start time "{value}" is not HH:MM; write it like "09:30" (in quotes)')
-        return f"{int(match[1]):02d}:{match[2]}"
+        return None if value is None else clock_time(value, "start time")
+
+    @field_validator("breaks")
+    @classmethod
+    def _break_times(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, str):
+            return value
+        if len(value) > MAX_BREAKS:
+            raise ValueError(f"a session has at most {MAX_BREAKS} breaks")
+        return sorted(clock_time(v, "break time") for v in value)
+
+    @field_validator("minutes", mode="before")
+    @classmethod
+    def _whole_minutes(cls, value: object) -> object:
+        # bool is an int to Python; `minutes: yes` is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"minutes must be a whole number of minutes, like 120 (not {str(value)[:40]!r})")
+        # The 45 to 360 range is the planner's to check: its message can say what would fit.
+        if not 0 < value <= 24 * 60:
+            raise ValueError(f"{value} minutes is not the length of a session; give {MIN_SESSION} to {MAX_SESSION}")
+        return value
+
+
+MIN_SESSION = 45
+MAX_SESSION = 360
+MAX_BREAKS = 4
+
+
+def clock_time(value: str, what: str) -> str:
+    """A 24-hour time as "HH:MM"; also accepts 9:30, 09h30 and 09.30 as people write them."""
+    match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*", value)
+    if not match:
+        raise ValueError(f'{what} "{value}" is not HH:MM; write it like "09:30" (in quotes)')
+    return f"{int(match[1]):02d}:{match[2]}"
 
 
 class Nation(Strict):
