@@ -24,7 +24,9 @@ from .model import (
     Module,
     Resources,
     SourceMap,
+    Support,
     Timing,
+    Wording,
     WorkshopFormat,
 )
 from .sources import YamlDocument, read_yaml
@@ -57,11 +59,13 @@ class Curriculum:
     formats: dict[str, WorkshopFormat]
     priority: tuple[str, ...]
     timing: Timing
+    wording: Wording
     facilitation: Facilitation
     handout: Handout
     acknowledgement: AcknowledgementGuide
     resources: Resources
     interface: Interface
+    support: Support
     source_map: SourceMap | None
 
     def all_ids(self) -> set[str]:
@@ -107,6 +111,7 @@ def load_curriculum(project: Project) -> Curriculum:
     acknowledgement = one("acknowledgement.yaml", AcknowledgementGuide)
     resources = one("resources.yaml", Resources)
     interface = one("interface.yaml", Interface)
+    support = one("support.yaml", Support)
     source_map = one("source-map.yaml", SourceMap, required=False)
 
     modules: dict[str, Module] = {}
@@ -137,18 +142,20 @@ def load_curriculum(project: Project) -> Curriculum:
 
     if problems and any(p.is_error for p in problems):
         raise InputError(problems)
-    assert meta and formats and facilitation and handout and acknowledgement and resources and interface
+    assert meta and formats and facilitation and handout and acknowledgement and resources and interface and support
     curriculum = Curriculum(
         meta=meta,
         modules=modules,
         formats={f.id: f for f in formats.formats},
         priority=tuple(formats.priority),
         timing=formats.timing,
+        wording=formats.wording,
         facilitation=facilitation,
         handout=handout,
         acknowledgement=acknowledgement,
         resources=resources,
         interface=interface,
+        support=support,
         source_map=source_map,
     )
     duplicates = _duplicate_ids(curriculum)

@@ -21,6 +21,8 @@ from markupsafe import Markup
 from . import __version__
 from .colour import PANEL
 from .plan import Plan
+from .plan import duration_text as duration
+from .plan import fill_text as fill
 
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout"}
 
@@ -38,20 +40,14 @@ def markdown_inline(text: str | None) -> Markup:
     return Markup(_md.renderInline(text or ""))
 
 
-def fill(phrasing: str, **values: object) -> str:
-    """Put plain values into {name} slots of our own phrasing; never evaluated as a template."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], m[0])), phrasing)
+def sentence(text: str) -> str:
+    """Organization text ending a printed sentence: add a full stop unless it has its own."""
+    text = text.rstrip()
+    return text if re.search(r"[.!?…]['’\"”)]*$", text) else text + "."
 
 
 def long_date(value: dt.date | None, locale: str = "en_CA") -> str:
     return format_date(value, format="full", locale=locale) if value else ""
-
-
-def duration(minutes: int) -> str:
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
 
 
 @lru_cache(maxsize=4)
@@ -64,7 +60,9 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration, fill=fill)
+    env.filters.update(
+        md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration, fill=fill, sentence=sentence
+    )
     return env
 
 

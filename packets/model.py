@@ -119,8 +119,34 @@ class Timing(Strict):
     break_margin: Minutes  # no break in the first or last this many minutes
 
 
+class Wording(Strict):
+    """The sentences the plan prints about itself; {slots} are filled from the plan."""
+
+    opening: Line
+    closing: Line
+    break_row: Line
+    knowledge_keeper: Line  # who, when the organization gives no name yet
+    knowledge_keeper_opening: Line
+    knowledge_keeper_closing: Line
+    runs_all: Line
+    runs_some: Line
+    no_break: Line
+    chosen_by: Line
+    emphasis: Line
+    reading: Line
+    skipped_activities: Line
+    session_length: Line
+    core_question: Line
+    optional_question: Line
+    not_planned_question: Line
+    reading_heading: Line
+    reading_intro: Line
+    reading_intro_guide: Line
+
+
 class Formats(Strict):
     formats: list[WorkshopFormat] = Field(min_length=1)
+    wording: Wording
     # The order in which modules are chosen when a session gives only its length.
     priority: list[Id] = Field(min_length=1)
     timing: Timing
@@ -249,6 +275,18 @@ class Interface(Strict):
     practise_names: Line
     no_pronunciation: Line
     no_names: Line
+
+
+class SupportLine(Strict):
+    name: Line
+    contact: Line
+    note: Prose | None = None
+
+
+class Support(Strict):
+    intro: Prose
+    lines: list[SupportLine] = Field(min_length=1)
+    employee_assistance: Prose
 
 
 class Meta(Strict):

@@ -10,7 +10,9 @@ from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
 from .legibility import review_capitals
-from .model import ID_PATTERN, Organisation
+from .model import ID_PATTERN, LEAD_SEGMENTS, Organisation
+from .plan import session_request
+from .planner import PlanningError, plan_session
 from .review import review_acknowledgement
 from .sources import YamlDocument
 from .validation import read_model, suggest
@@ -47,12 +49,26 @@ def load_organisation(path: Path, slug: str, project: Project, curriculum: Curri
     if org.logo:
         line = doc.line_of(("logo",))
         loaded.problems.extend(assets.check_logo(org.logo, path.parent, doc.shown_path, line))
+    if not any(p.is_error for p in loaded.problems):
+        loaded.problems.extend(_plan_problems(org, doc, curriculum))
     if any(p.is_error for p in loaded.problems):
         loaded.org = None
     else:
         loaded.problems.extend(review_acknowledgement(org, doc, project))
         loaded.problems.extend(review_capitals(org, doc))
     return loaded
+
+
+def _plan_problems(org: Organisation, doc: YamlDocument, curriculum: Curriculum) -> list[Problem]:
+    """Plan the session now, so a length that cannot hold its modules fails `check`, not `build`."""
+    try:
+        plan_session(session_request(org, curriculum))
+    except PlanningError as exc:
+        workshop = doc.data.get("workshop") if isinstance(doc.data, dict) else None
+        keys = workshop if isinstance(workshop, dict) else {}
+        where = next((("workshop", k) for k in ("minutes", "breaks", "modules", "format") if k in keys), ("workshop",))
+        return [Problem(doc.shown_path, doc.line_of(where), str(exc))]
+    return []
 
 
 def _is_id(value: object) -> bool:
@@ -76,6 +92,33 @@ def _against_curriculum(doc: YamlDocument, curriculum: Curriculum) -> list[Probl
                 suggest(fmt, curriculum.formats),
             )
         )
+    known = set(curriculum.modules)
+    for key in ("emphasis",):
+        listed = workshop.get(key)
+        for i, module_id in enumerate(listed if isinstance(listed, list) else []):
+            if _is_id(module_id) and module_id not in known:
+                problems.append(
+                    Problem(
+                        doc.shown_path,
+                        doc.line_of(("workshop", key, i)),
+                        f"unknown module '{module_id}' in {key}",
+                        suggest(module_id, sorted(known)),
+                    )
+                )
+    people = workshop.get("facilitators")
+    for fi, person in enumerate(people if isinstance(people, list) else []):
+        leads = person.get("leads") if isinstance(person, dict) else None
+        for i, key in enumerate(leads if isinstance(leads, list) else []):
+            if _is_id(key) and key not in known and key not in LEAD_SEGMENTS:
+                problems.append(
+                    Problem(
+                        doc.shown_path,
+                        doc.line_of(("workshop", "facilitators", fi, "leads", i)),
+                        f"'{key}' is not a module or segment anyone can lead",
+                        suggest(key, sorted(known | set(LEAD_SEGMENTS)))
+                        or "use module ids (see `packets list`), opening, closing or break",
+                    )
+                )
     modules = workshop.get("modules")
     if not isinstance(modules, list):
         return problems

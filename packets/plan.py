@@ -6,13 +6,13 @@ so templates only lay out what the plan says and can never disagree with each ot
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .curriculum import Curriculum
-from .model import Activity, Module, Nation, Organisation, Segment, WorkshopFormat
+from .model import MAX_SESSION, MIN_SESSION, Activity, DiscussionQuestion, Module, Nation, Organisation, WorkshopFormat
+from .planner import PlanningError, SessionRequest, least_and_most, plan_session
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,30 @@ class PlannedModule:
     module: Module
     minutes: int
     activities: tuple[Activity, ...]
+    questions: tuple[DiscussionQuestion, ...]
+    leads: tuple[str, ...] = ()
 
     @property
     def discussion_minutes(self) -> int:
         return self.minutes - sum(a.minutes for a in self.activities)
 
+    @property
+    def skipped_activities(self) -> tuple[Activity, ...]:
+        return tuple(a for a in self.module.activities if a not in self.activities)
+
+    def runs(self, question: DiscussionQuestion) -> bool:
+        return question in self.questions
+
 
 @dataclass(frozen=True)
 class RunOfShowRow:
-    kind: str  # opening | module | activity | break | closing
+    kind: str  # opening | knowledge-keeper-opening | module | activity | break | closing | knowledge-keeper-closing
     title: str
     minutes: int
     clock: str | None
     materials: tuple[str, ...] = ()
     anchor: str | None = None
+    leads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,13 +62,16 @@ class Plan:
     curriculum: Curriculum
     paper: str
     title: str
-    format: WorkshopFormat
+    format: WorkshopFormat | None  # the preset the session comes from, if any
     modules: tuple[PlannedModule, ...]
+    reading: tuple[Module, ...]  # modules not run in the session: given as reading
     run_of_show: tuple[RunOfShowRow, ...]
     total_minutes: int
     end_clock: str | None
     statement: Statement
     accent: str
+    description: str
+    farewell: str
     logo_uri: str | None = None
     large_print: bool = False
 
@@ -76,16 +89,12 @@ class Plan:
         return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
-    def territory_line(self) -> str | None:
-        territory = self.org.land_acknowledgement.territory
-        if not territory:
-            return None
-        phrase = territory_phrase(territory)
-        return phrase[0].upper() + phrase[1:]
-
-    @property
     def custom_selection(self) -> bool:
         return self.org.workshop.modules is not None
+
+    @property
+    def has_leads(self) -> bool:
+        return any(row.leads for row in self.run_of_show)
 
 
 DEFAULT_ACCENT = "#1d5c57"
@@ -93,41 +102,88 @@ RUNNING_NAME_CHARS = 60
 RUNNING_NAME_CHARS_LARGE = 42
 
 
-def _clock(start: dt.datetime | None, offset: int) -> str | None:
+def _clock(start: int | None, offset: int) -> str | None:
     if start is None:
         return None
-    return (start + dt.timedelta(minutes=offset)).strftime("%H:%M")
+    minutes = (start + offset) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _segments(org: Organisation, fmt: WorkshopFormat, curriculum: Curriculum) -> list[Segment]:
-    """The format's segments, or the organisation's own module order fitted between them."""
-    chosen = org.workshop.modules
-    if chosen is None:
-        return list(fmt.segments)
-    in_format = {s.module: s for s in fmt.segments if s.kind == "module"}
-    module_segments = [
-        in_format.get(m) or Segment(kind="module", module=m, minutes=curriculum.modules[m].minutes) for m in chosen
-    ]
-    # Keep the format's opening, breaks and closing where they were, counted in modules passed.
-    result: list[Segment] = []
-    passed = 0
-    pending = iter(module_segments)
-    for seg in fmt.segments:
-        if seg.kind == "module":
-            nxt = next(pending, None)
-            if nxt is not None:
-                result.append(nxt)
-                passed += 1
-        elif seg.kind == "closing":
-            result.extend(pending)
-            result.append(seg)
-        else:
-            result.append(seg)
-    result.extend(pending)
-    # A break with no module after it is not a break; drop trailing ones before the closing.
-    while len(result) > 1 and result[-2].kind == "break" and result[-1].kind == "closing":
-        del result[-2]
-    return result
+def _minutes_of(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def chosen_modules(org: Organisation, curriculum: Curriculum) -> tuple[tuple[Module, ...], WorkshopFormat | None]:
+    """The modules the session runs, in curriculum order, and the preset they come from.
+
+    An explicit `workshop.modules` wins; then a named format's selection; a session that
+    gives only its minutes takes modules in the curriculum's priority order while their
+    minimums use at most three quarters of the time, so there is room to run activities.
+    """
+    workshop = org.workshop
+    fmt = curriculum.formats.get(workshop.format or "") if workshop.format else None
+    if fmt is None and workshop.minutes is None:
+        fmt = curriculum.formats.get("standard")
+    order = list(curriculum.modules)
+    if workshop.modules is not None:
+        return tuple(curriculum.modules[m] for m in workshop.modules), fmt
+    if fmt is not None:
+        ids = fmt.modules if fmt.modules is not None else order
+        return tuple(curriculum.modules[m] for m in ids), fmt
+    minutes = workshop.minutes or 0
+    timing = curriculum.timing
+    room = minutes - timing.opening.minimum - timing.closing.minimum
+    room -= timing.break_minutes * (2 if minutes > timing.second_break_after else int(minutes > timing.break_after))
+    chosen: list[str] = []
+    for module_id in curriculum.priority:
+        need = sum(curriculum.modules[m].minimum_minutes for m in [*chosen, module_id])
+        if chosen and need > 0.75 * room:
+            break
+        chosen.append(module_id)
+    return tuple(curriculum.modules[m] for m in order if m in chosen), None
+
+
+def session_request(org: Organisation, curriculum: Curriculum) -> SessionRequest:
+    """What the planner is asked for this organisation (raises PlanningError when it cannot be)."""
+    workshop = org.workshop
+    modules, fmt = chosen_modules(org, curriculum)
+    minutes = workshop.minutes or (fmt.minutes if fmt else 0)
+    if not MIN_SESSION <= minutes <= MAX_SESSION:
+        request = SessionRequest(MIN_SESSION, modules, curriculum.timing)
+        least, _ = least_and_most(request)
+        fits = f"; these modules need at least {least}" if least else ""
+        raise PlanningError(
+            f"{minutes} minutes is outside the {MIN_SESSION} to {MAX_SESSION} minutes the planner fits{fits}: "
+            f"give minutes: {max(least or MIN_SESSION, MIN_SESSION)}",
+            least,
+        )
+    start = _minutes_of(workshop.start) if workshop.start else None
+    breaks: str | tuple[int, ...]
+    if isinstance(workshop.breaks, list):
+        if start is None:
+            raise PlanningError('break times need a start time: give start: "HH:MM", or breaks: "auto"')
+        breaks = tuple((_minutes_of(b) - start) % (24 * 60) for b in workshop.breaks)
+        last = minutes - curriculum.timing.break_minutes
+        outside = [b for b, off in zip(workshop.breaks, breaks, strict=True) if off > last]
+        if outside:
+            raise PlanningError(
+                f"a break at {outside[0]} falls outside the session ({workshop.start} to {_clock(start, minutes)})"
+            )
+    else:
+        breaks = workshop.breaks
+    emphasis = frozenset(workshop.emphasis) | frozenset(fmt.emphasis if fmt else ())
+    keeper = workshop.knowledge_keeper
+    return SessionRequest(
+        minutes=minutes,
+        modules=modules,
+        timing=curriculum.timing,
+        emphasis=emphasis,
+        breaks=breaks,
+        knowledge_keeper_opening=bool(keeper and keeper.opening),
+        knowledge_keeper_closing=bool(keeper and keeper.closing),
+        start=start,
+    )
 
 
 def make_plan(
@@ -138,49 +194,57 @@ def make_plan(
     large_print: bool = False,
     logo: Path | None = None,
 ) -> Plan:
-    fmt = curriculum.formats[org.workshop.format]
-    start = (
-        dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(org.workshop.start))
-        if org.workshop.start
-        else None
-    )
+    request = session_request(org, curriculum)
+    schedule = plan_session(request)
+    _, fmt = chosen_modules(org, curriculum)
+    wording = curriculum.wording
+    leads = _leads(org)
+    keeper = org.workshop.knowledge_keeper
+    keeper_name = keeper.name if keeper and keeper.name else wording.knowledge_keeper
+    labels = {
+        "opening": wording.opening,
+        "knowledge-keeper-opening": fill_text(wording.knowledge_keeper_opening, name=keeper_name),
+        "break": wording.break_row,
+        "closing": wording.closing,
+        "knowledge-keeper-closing": fill_text(wording.knowledge_keeper_closing, name=keeper_name),
+    }
+    anchors = {"opening": "opening", "closing": "closing", "knowledge-keeper-opening": "knowledge-keeper"}
     rows: list[RunOfShowRow] = []
     modules: list[PlannedModule] = []
     offset = 0
-    labels = {
-        "opening": "Welcome, land acknowledgement and ground rules",
-        "break": "Break",
-        "closing": "Closing and commitments",
-    }
-    for seg in _segments(org, fmt, curriculum):
-        if seg.kind != "module":
+    start = request.start
+    for seg in schedule.segments:
+        if seg.module is None:
+            lead_key = {"knowledge-keeper-opening": None, "knowledge-keeper-closing": None}.get(seg.kind, seg.kind)
             rows.append(
                 RunOfShowRow(
                     seg.kind,
                     labels[seg.kind],
                     seg.minutes,
                     _clock(start, offset),
-                    anchor={"opening": "opening", "closing": "closing"}.get(seg.kind),
+                    anchor=anchors.get(seg.kind),
+                    leads=(keeper_name,) if lead_key is None else leads.get(seg.kind, ()),
                 )
             )
             offset += seg.minutes
             continue
-        module = curriculum.modules[seg.module or ""]
-        wanted = seg.activities if seg.activities is not None else [a.id for a in module.activities]
-        activities = tuple(a for a in module.activities if a.id in wanted)
-        planned = PlannedModule(len(modules) + 1, module, seg.minutes, activities)
+        sm = seg.module
+        planned = PlannedModule(
+            len(modules) + 1, sm.module, sm.minutes, sm.activities, sm.questions, leads.get(sm.module.id, ())
+        )
         modules.append(planned)
         rows.append(
             RunOfShowRow(
                 "module",
-                f"{planned.number}. {module.title}",
+                f"{planned.number}. {sm.module.title}",
                 planned.discussion_minutes,
                 _clock(start, offset),
-                anchor=module.id,
+                anchor=sm.module.id,
+                leads=planned.leads,
             )
         )
         offset += planned.discussion_minutes
-        for activity in activities:
+        for activity in sm.activities:
             rows.append(
                 RunOfShowRow(
                     "activity",
@@ -192,6 +256,9 @@ def make_plan(
                 )
             )
             offset += activity.minutes
+    run = {pm.module.id for pm in modules}
+    reading = tuple(m for m in curriculum.modules.values() if m.id not in run)
+    end_clock = _clock(start, offset)
     return Plan(
         slug=slug,
         org=org,
@@ -200,14 +267,100 @@ def make_plan(
         title=org.workshop.title or curriculum.meta.default_title,
         format=fmt,
         modules=tuple(modules),
+        reading=reading,
         run_of_show=tuple(rows),
         total_minutes=offset,
-        end_clock=_clock(start, offset),
+        end_clock=end_clock,
         statement=compose_statement(org, curriculum),
         accent=org.accent_colour or DEFAULT_ACCENT,
+        description=describe(tuple(modules), reading, rows, offset, org, curriculum),
+        farewell=farewell(end_clock, curriculum),
         logo_uri=logo.as_uri() if logo else None,
         large_print=large_print,
     )
+
+
+def _leads(org: Organisation) -> dict[str, tuple[str, ...]]:
+    """Who leads each segment (module id, opening, closing, break), from the facilitators' `leads`."""
+    leads: dict[str, list[str]] = {}
+    for person in org.workshop.facilitators:
+        for key in person.leads:
+            leads.setdefault(key, []).append(person.name)
+    return {key: tuple(names) for key, names in leads.items()}
+
+
+def duration_text(minutes: int) -> str:
+    """A length as people say it in print: "45 min", "2 h", "1 h 30 min"."""
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
+
+
+def fill_text(phrasing: str, **values: object) -> str:
+    """Put plain values into {name} slots of our own phrasing; never evaluated as a template."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], m[0])), phrasing)
+
+
+def _titles(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def describe(
+    modules: tuple[PlannedModule, ...],
+    reading: tuple[Module, ...],
+    rows: list[RunOfShowRow],
+    total: int,
+    org: Organisation,
+    curriculum: Curriculum,
+) -> str:
+    """What the session runs, in words generated from the plan itself, so it cannot contradict it."""
+    wording = curriculum.wording
+    activities = sum(len(pm.activities) for pm in modules)
+    questions = sum(len(pm.questions) for pm in modules)
+    breaks = sum(1 for r in rows if r.kind == "break")
+    all_modules = len(curriculum.modules)
+    parts = [
+        fill_text(
+            wording.runs_all if not reading else wording.runs_some,
+            length=duration_text(total),
+            run=len(modules),
+            all=all_modules,
+            activities=_count(activities, "activity", "activities"),
+            questions=_count(questions, "discussion question", "discussion questions"),
+            breaks=_count(breaks, "break", "breaks") if breaks else wording.no_break,
+        )
+    ]
+    if org.workshop.modules is not None:
+        parts.append(fill_text(wording.chosen_by, organisation=org.name))
+    if org.workshop.emphasis:
+        titles = [curriculum.modules[m].title for m in org.workshop.emphasis if m in curriculum.modules]
+        parts.append(fill_text(wording.emphasis, titles=_titles(titles)))
+    if reading:
+        parts.append(fill_text(wording.reading, titles=_titles([m.title for m in reading])))
+    skipped = [a.name for pm in modules for a in pm.skipped_activities]
+    if skipped:
+        parts.append(fill_text(wording.skipped_activities, names=_titles(skipped)))
+    return " ".join(parts)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def farewell(end_clock: str | None, curriculum: Curriculum) -> str:
+    """The closing's last sentence, for the time of day the session ends."""
+    farewells = curriculum.facilitation.farewells
+    if farewells is None:
+        return ""
+    if end_clock is None:
+        return farewells.any_time
+    hour = _minutes_of(end_clock) // 60
+    if hour < 12:
+        return farewells.morning
+    return farewells.afternoon if hour < 17 else farewells.evening
 
 
 def nation_list(nations: list[Nation]) -> str:
@@ -215,12 +368,6 @@ def nation_list(nations: list[Nation]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def territory_phrase(territory: str) -> str:
-    if re.search(r"\b(territory|territories|land|lands)\s*$", territory, re.IGNORECASE):
-        return territory
-    return f"{territory} territory"
 
 
 def _fill(phrasing: str, values: dict[str, str]) -> str:
@@ -234,7 +381,7 @@ def compose_statement(org: Organisation, curriculum: Curriculum) -> Statement:
     values = {
         "organisation": org.name,
         "nations": nation_list(ack.nations),
-        "territory": territory_phrase(ack.territory or ""),
+        "territory": ack.territory or "",
     }
     commitments_intro = _fill(draft.commitments_intro, values) if ack.commitments else None
     if ack.statement:
