@@ -233,12 +233,34 @@ def list_command() -> None:
     click.echo("Organisations (content/orgs/):")
     for path in sorted(project.orgs.glob("*.yaml")):
         click.echo(f"  {path.stem}")
-    click.echo("Modules:")
+    click.echo("Modules (least to ideal minutes):")
     for module in curriculum.modules.values():
-        click.echo(f"  {module.id:<32} {module.minutes:>3} min  {module.title}")
-    click.echo("Formats:")
+        span = f"{module.minimum_minutes}-{module.ideal_minutes}"
+        click.echo(f"  {module.id:<32} {span:>7} min  {module.title}")
+    click.echo("Formats (presets; any length works with workshop.minutes):")
     for fmt in curriculum.formats.values():
-        click.echo(f"  {fmt.id:<32} {fmt.minutes:>3} min  {fmt.name}")
+        click.echo(f"  {fmt.id:<32} {fmt.minutes:>7} min  {fmt.name}")
+
+
+@main.command(epilog="Example: packets plan riverside --minutes 120 --start 13:00")
+@click.argument("org", metavar="ORG")
+@click.option("--minutes", type=int, help="Try another length (45 to 360) without editing the file.")
+@click.option("--start", help='Try another start time, "HH:MM".')
+def plan(org: str, minutes: int | None, start: str | None) -> None:
+    """Print the run of show of one organisation's session, without rendering any PDF."""
+    from .batch import find_sources
+    from .curriculum import load_curriculum
+    from .organisation import load_organisation
+    from .runofshow import plan_table
+
+    project = _project()
+    curriculum = load_curriculum(project)
+    (source,) = find_sources(project, (org,))
+    loaded = load_organisation(source.path, source.slug, project, curriculum, minutes=minutes, start=start)
+    if loaded.org is None:
+        raise InputError(loaded.problems)
+    _print_problems(loaded.warnings)
+    click.echo(plan_table(source.slug, loaded.org, curriculum))
 
 
 def _split(value: str, parts: int) -> list[str | None]:

@@ -186,17 +186,16 @@ class Facilitation(Strict):
     how_to_use: Prose
     preparation: list[ChecklistItem]
     ground_rules: list[Line]
-    # TIGHTEN: required once content/facilitation.yaml holds them (in progress).
-    content_notice: Script | None = None
+    content_notice: Script
     # The guidance's hard edges, said aloud in every session however short.
-    essentials_intro: Prose | None = None
-    essentials: list[Essential] = []
+    essentials_intro: Prose
+    essentials: list[Essential] = Field(min_length=1)
     opening: Script
-    indigenous_participants: Script | None = None
-    safety: list[Practice] = []
-    knowledge_keeper: list[Practice] = []
+    indigenous_participants: Script
+    safety: list[Practice] = Field(min_length=1)
+    knowledge_keeper: list[Practice] = Field(min_length=1)
     closing: Script
-    farewells: Farewells | None = None
+    farewells: Farewells
     facilitator_practice: list[Practice]
 
 

@@ -6,11 +6,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
 from .legibility import review_capitals
-from .model import ID_PATTERN, LEAD_SEGMENTS, Organisation
+from .model import ID_PATTERN, LEAD_SEGMENTS, Organisation, Workshop
 from .plan import session_request
 from .planner import PlanningError, plan_session
 from .review import review_acknowledgement
@@ -38,9 +40,23 @@ class LoadedOrg:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_organisation(path: Path, slug: str, project: Project, curriculum: Curriculum) -> LoadedOrg:
-    """Validate one organisation file against the model and the curriculum; never raises for bad input."""
+def load_organisation(
+    path: Path,
+    slug: str,
+    project: Project,
+    curriculum: Curriculum,
+    minutes: int | None = None,
+    start: str | None = None,
+) -> LoadedOrg:
+    """Validate one organisation file against the model and the curriculum; never raises for bad input.
+
+    `minutes` and `start` try another length or start time without editing the file
+    (`packets plan --minutes`); they go through the same rules as the file's own values.
+    """
     org, doc, problems = read_model(path, Organisation)
+    if org is not None and (minutes is not None or start is not None):
+        org, override_problems = _override(org, doc, minutes, start)
+        problems.extend(override_problems)
     loaded = LoadedOrg(slug, path, org, problems, doc)
     # Checked on the file as written, so a mistake elsewhere in it does not hide these.
     loaded.problems.extend(_against_curriculum(doc, curriculum))
@@ -57,6 +73,23 @@ def load_organisation(path: Path, slug: str, project: Project, curriculum: Curri
         loaded.problems.extend(review_acknowledgement(org, doc, project))
         loaded.problems.extend(review_capitals(org, doc))
     return loaded
+
+
+def _override(
+    org: Organisation, doc: YamlDocument, minutes: int | None, start: str | None
+) -> tuple[Organisation | None, list[Problem]]:
+    changes: dict[str, object] = {}
+    if minutes is not None:
+        changes["minutes"] = minutes
+        changes["format"] = org.workshop.format if org.workshop.modules is None else None
+    if start is not None:
+        changes["start"] = start
+    try:
+        workshop = Workshop.model_validate({**org.workshop.model_dump(exclude_unset=True), **changes})
+    except ValidationError as exc:
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        return None, [Problem(doc.shown_path, doc.line_of(("workshop",)), f"--minutes/--start: {messages}")]
+    return org.model_copy(update={"workshop": workshop}), []
 
 
 def _plan_problems(org: Organisation, doc: YamlDocument, curriculum: Curriculum) -> list[Problem]:

@@ -119,7 +119,7 @@ def chosen_modules(org: Organisation, curriculum: Curriculum) -> tuple[tuple[Mod
 
     An explicit `workshop.modules` wins; then a named format's selection; a session that
     gives only its minutes takes modules in the curriculum's priority order while their
-    minimums use at most three quarters of the time, so there is room to run activities.
+    minimums and half their activities fit, so the session has room to run some of them.
     """
     workshop = org.workshop
     fmt = curriculum.formats.get(workshop.format or "") if workshop.format else None
@@ -133,14 +133,23 @@ def chosen_modules(org: Organisation, curriculum: Curriculum) -> tuple[tuple[Mod
         return tuple(curriculum.modules[m] for m in ids), fmt
     minutes = workshop.minutes or 0
     timing = curriculum.timing
+    keeper = workshop.knowledge_keeper
     room = minutes - timing.opening.minimum - timing.closing.minimum
     room -= timing.break_minutes * (2 if minutes > timing.second_break_after else int(minutes > timing.break_after))
+    if keeper and keeper.opening:
+        room -= timing.knowledge_keeper_opening.minimum
+    if keeper and keeper.closing:
+        room -= timing.knowledge_keeper_closing.minimum
     chosen: list[str] = []
+    used = 0.0
     for module_id in curriculum.priority:
-        need = sum(curriculum.modules[m].minimum_minutes for m in [*chosen, module_id])
-        if chosen and need > 0.75 * room:
+        module = curriculum.modules[module_id]
+        # A module counts its minimum and half its activities, so the session keeps room to run some.
+        need = module.minimum_minutes + sum(a.minutes for a in module.activities if not a.core) / 2
+        if chosen and used + need > room:
             break
         chosen.append(module_id)
+        used += need
     return tuple(curriculum.modules[m] for m in order if m in chosen), None
 
 
@@ -149,14 +158,19 @@ def session_request(org: Organisation, curriculum: Curriculum) -> SessionRequest
     workshop = org.workshop
     modules, fmt = chosen_modules(org, curriculum)
     minutes = workshop.minutes or (fmt.minutes if fmt else 0)
-    if not MIN_SESSION <= minutes <= MAX_SESSION:
-        request = SessionRequest(MIN_SESSION, modules, curriculum.timing)
-        least, _ = least_and_most(request)
-        fits = f"; these modules need at least {least}" if least else ""
+    if minutes < MIN_SESSION:
+        least, _ = least_and_most(SessionRequest(MIN_SESSION, modules, curriculum.timing))
+        need = max(least or MIN_SESSION, MIN_SESSION)
+        count = f"these {len(modules)} modules" if len(modules) != 1 else "this module"
         raise PlanningError(
-            f"{minutes} minutes is outside the {MIN_SESSION} to {MAX_SESSION} minutes the planner fits{fits}: "
-            f"give minutes: {max(least or MIN_SESSION, MIN_SESSION)}",
-            least,
+            f"{minutes} minutes cannot hold {count} (at least {need} needed, and no session is shorter than "
+            f"{MIN_SESSION}): choose fewer modules or give minutes: {need}",
+            need,
+        )
+    if minutes > MAX_SESSION:
+        raise PlanningError(
+            f"{minutes} minutes is longer than the planner fits ({MAX_SESSION} at most): give minutes: {MAX_SESSION} "
+            "or less, or plan two sessions"
         )
     start = _minutes_of(workshop.start) if workshop.start else None
     breaks: str | tuple[int, ...]
@@ -353,8 +367,6 @@ def _count(n: int, one: str, many: str) -> str:
 def farewell(end_clock: str | None, curriculum: Curriculum) -> str:
     """The closing's last sentence, for the time of day the session ends."""
     farewells = curriculum.facilitation.farewells
-    if farewells is None:
-        return ""
     if end_clock is None:
         return farewells.any_time
     hour = _minutes_of(end_clock) // 60

@@ -219,18 +219,28 @@ def _fill(slots: list[_Slot], length: int, timing: Timing) -> bool:
 
 
 def _round_to_marks(slots: list[_Slot], origin: int) -> None:
-    """Move inner boundaries to five-minute clock marks, keeping every slot within bounds."""
+    """Move inner boundaries to five-minute clock marks, keeping every slot within bounds.
+
+    The minutes come from the next slot that has room to give or take them, so the
+    part's total never changes.
+    """
     offset = origin
     for i in range(len(slots) - 1):
-        offset += slots[i].minutes
-        here, nxt = slots[i], next((s for s in slots[i + 1 :] if not s.rigid), None)
-        if here.rigid or nxt is None:
+        here = slots[i]
+        offset += here.minutes
+        if here.rigid:
             continue
         down = offset % 5
         for delta in sorted((-down, 5 - down) if down else (), key=abs):
-            if here.floor <= here.minutes + delta <= here.cap and nxt.floor <= nxt.minutes - delta <= nxt.cap:
+            if not here.floor <= here.minutes + delta <= here.cap:
+                continue
+            giver = next(
+                (s for s in slots[i + 1 :] if not s.rigid and s.floor <= s.minutes - delta <= s.cap),
+                None,
+            )
+            if giver is not None:
                 here.minutes += delta
-                nxt.minutes -= delta
+                giver.minutes -= delta
                 offset += delta
                 break
 
@@ -342,7 +352,7 @@ def _try(request: SessionRequest) -> list[_Slot] | None:
     else:
         fixed = tuple(request.breaks)
         plans = [(cuts, fixed) for cuts in _cut_choices(len(request.modules), len(fixed))]
-    best: tuple[tuple[int, int, int, int], list[_Slot]] | None = None
+    best: tuple[tuple[int, int, int, int, int], list[_Slot]] | None = None
     for cuts, starts in plans:
         candidates = [starts] if starts is not None else _break_starts(request, _parts(request, cuts), len(cuts))
         for chosen in candidates:
@@ -354,7 +364,7 @@ def _try(request: SessionRequest) -> list[_Slot] | None:
 
 def _schedule_with(
     request: SessionRequest, cuts: tuple[int, ...], chosen: tuple[int, ...], fixed_breaks: bool
-) -> tuple[tuple[int, int, int, int], list[_Slot]] | None:
+) -> tuple[tuple[int, int, int, int, int], list[_Slot]] | None:
     """Fill every part between breaks at `chosen`; the schedule with its score, or None."""
     n, timing = request.minutes, request.timing
     parts = _parts(request, cuts)
@@ -376,7 +386,9 @@ def _schedule_with(
     # Content first; then automatic breaks near even divisions; then parts near their ideal.
     targets = [round(n * (k + 1) / (len(chosen) + 1)) for k in range(len(chosen))]
     drift = 0 if fixed_breaks else sum(abs(s - t) for s, t in zip(chosen, targets, strict=True))
-    return (*_left_out(slots), drift, _imbalance(parts, lengths)), slots
+    # Emphasised modules come first (up to their ideal), then content, then where breaks fall.
+    emphasised = sum(min(s.minutes, s.ideal) for s in slots if s.emphasised)
+    return (-emphasised, *_left_out(slots), drift, _imbalance(parts, lengths)), slots
 
 
 def _cut_choices(modules: int, count: int) -> list[tuple[int, ...]]:

@@ -10,17 +10,15 @@ from conftest import ROOT, flat, nfc, page_texts, pdf_text, run
 from pypdf import PdfReader
 
 from packets.curriculum import Project, load_curriculum
+from packets.model import Organisation
+from packets.plan import make_plan
 
 EXAMPLE = yaml.safe_load((ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8"))
 CURRICULUM = load_curriculum(Project(ROOT))
-FORMAT = CURRICULUM.formats[EXAMPLE["workshop"]["format"]]
-PLANNED = [CURRICULUM.modules[s.module] for s in FORMAT.segments if s.kind == "module"]
-RUN = {
-    a
-    for s in FORMAT.segments
-    if s.kind == "module"
-    for a in (s.activities if s.activities is not None else [x.id for x in CURRICULUM.modules[s.module].activities])
-}
+EXAMPLE_PLAN = make_plan("example", Organisation.model_validate(EXAMPLE), CURRICULUM)
+PLANNED = [pm.module for pm in EXAMPLE_PLAN.modules]
+RUN = {a.id for pm in EXAMPLE_PLAN.modules for a in pm.activities}
+MINUTES = EXAMPLE_PLAN.total_minutes
 
 
 def test_cover_and_running_header_name_the_organisation(example_build):
@@ -89,8 +87,8 @@ def test_run_of_show_adds_up_and_starts_on_time(example_build):
     rows = _run_of_show_rows(example_build["facilitator"])
     assert rows[0][0] == EXAMPLE["workshop"]["start"]
     *segments, total = rows
-    assert total[1] == FORMAT.minutes
-    assert sum(minutes for _, minutes in segments) == FORMAT.minutes
+    assert total[1] == MINUTES
+    assert sum(minutes for _, minutes in segments) == MINUTES
     h, m = map(int, EXAMPLE["workshop"]["start"].split(":"))
     clock = h * 60 + m
     for time, minutes in segments:
