@@ -23,6 +23,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .actual_text import mark_words_with_marks
 from .link_text import describe_links
+from .pageflow import find_tails, pull_back_rules, section_ids, stylesheet
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
@@ -137,12 +138,18 @@ class Renderer:
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
             document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
+            second = []
             if _cover_pages(document) > 1:
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
-                document = page.render(
-                    stylesheets=[*sheets, self.compact_cover_sheet], font_config=self.fonts, pdf_tags=True
-                )
+                second.append(self.compact_cover_sheet)
+            rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+            if rules:
+                second.append(CSS(string=stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
+            if second:
+                # One more layout, never more: the cover is its own page, so the two fixes
+                # do not move each other.
+                document = page.render(stylesheets=[*sheets, *second], font_config=self.fonts, pdf_tags=True)
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),

@@ -87,3 +87,47 @@ def example_build(tmp_path_factory) -> dict[str, Path]:
         "facilitator": folder / "example-facilitator-guide.pdf",
         "participant": folder / "example-participant-handout.pdf",
     }
+
+
+def page_fill(path: Path) -> list[tuple[float, bool]]:
+    """For each page: how far down its text area the ink reaches (0 to 1), running heads
+    excluded, and whether it is a writing page (three or more ruled lines across it)."""
+    import pypdfium2
+    from PIL import Image
+
+    pages = []
+    for page in pypdfium2.PdfDocument(str(path)):
+        image = page.render(scale=60 / 72).to_pil().convert("L")
+        width, height = image.size
+        mm = height / (page.get_size()[1] / 72 * 25.4)
+        top, bottom = round(20 * mm), height - round(22 * mm)
+        area = image.crop((0, top, width, bottom)).point(lambda v: 255 if v < 235 else 0)
+        ink = area.getbbox()
+        # A ruled line is solid across most of the width; text, averaged over 8-pixel
+        # chunks, never is.
+        chunks = area.resize((max(1, area.width // 8), area.height), Image.Resampling.BOX)
+        data, w = list(chunks.getdata()), chunks.width
+        solid = [sum(1 for v in data[r * w : (r + 1) * w] if v > 180) >= 0.6 * w for r in range(chunks.height)]
+        rules = sum(1 for i, s in enumerate(solid) if s and (i == 0 or not solid[i - 1]))
+        pages.append((0.0 if ink is None else ink[3] / (bottom - top), rules >= 3))
+    return pages
+
+
+def section_pages(path: Path) -> set[int]:
+    """Indexes of the pages a top-level section (a bookmark of the first level) starts on."""
+    reader = PdfReader(str(path))
+    return {reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)}
+
+
+def short_pages(path: Path) -> list[tuple[int, float]]:
+    """Pages (1-based) that continue a section yet hold less than a third of a page.
+
+    The cover, a section's first page (a one-page section, the notes page) and writing
+    pages may be short.
+    """
+    starts = section_pages(path)
+    return [
+        (index + 1, round(fill, 2))
+        for index, (fill, writing) in enumerate(page_fill(path))
+        if index > 0 and index not in starts and not writing and fill < 1 / 3
+    ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import FIXTURES, ROOT, flat, page_texts, pdf_text, pdfium_text, pdftotext, run
+from conftest import FIXTURES, ROOT, flat, page_texts, pdf_text, pdfium_text, pdftotext, run, short_pages
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -538,3 +538,10 @@ def test_headings_are_in_order_without_skipped_levels(tmp_path):
         assert levels and levels[0] == 1, html.name
         for before, after in zip(levels, levels[1:], strict=False):
             assert after <= before + 1, f"{html.name}: h{before} followed by h{after}"
+
+
+@pytest.mark.parametrize("key", ["guide", "handout", "large", "large-guide", "syllabics"])
+def test_no_page_continues_a_section_with_less_than_a_third_of_a_page(editions, key):
+    """A section's last lines alone on a page (a facilitator list, one name, one reference)
+    look like a printing mistake; covers, a section's first page and writing pages may be short."""
+    assert short_pages(editions[key]) == []

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SOURCE, flat, page_texts, pdf_text, run
+from conftest import FIXTURES, SOURCE, flat, page_texts, pdf_text, run, short_pages
 from pypdf import PdfReader
 
 from packets.curriculum import Project, load_curriculum
@@ -253,3 +253,9 @@ def test_no_eight_word_run_of_the_source_in_any_document(texts):
         joined = " ".join(words(text))
         copied = [g for g in grams if g in joined and g not in allowed]
         assert not copied, f"{slug} {audience}: {copied[:3]}"
+
+
+def test_no_page_of_any_session_continues_a_section_with_less_than_a_third_of_a_page(sessions):
+    for slug, docs in sessions.items():
+        for audience, path in docs.items():
+            assert short_pages(path) == [], (slug, audience)

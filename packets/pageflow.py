@@ -1,0 +1,182 @@
+"""Page flow: no page that is the tail end of a section carries only a line or two.
+
+Sections (modules, the acknowledgement, the run of show, ...) start on a new page, so
+when one runs a little over, its last few lines sit alone on a page: a facilitator list,
+one name to practise, a single reference. CSS cannot see that, so after a first layout we
+look at each page that continues a section and holds less than a third of its height,
+and choose a place further up that section to start its last page instead, so both
+pages carry a fair share. The chosen places become `break-before: page` rules for a
+second layout. Python decides where; CSS still decides how things look.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+from weasyprint.document import Document
+from weasyprint.formatting_structure.boxes import Box
+
+MIN_FILL = 1 / 3
+# Breaking before these keeps a unit whole and never strands a heading above it.
+UNITS = {"h2", "h3", "li", "div", "p", "dl", "ul", "ol", "tr"}
+HEADINGS = {"h1", "h2", "h3"}
+# Sections made of writing lines are meant to be mostly empty.
+WRITING = ("notes",)
+
+_SECTION = re.compile(r'<(?:section|nav) class="([^"]*)" id="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Tail:
+    page: int  # index of the short page
+    section: Element
+
+
+def section_ids(html: str) -> dict[str, str]:
+    """Ids of the blocks that start a page (major sections, the contents), with their classes."""
+    return {m[2]: m[1] for m in _SECTION.finditer(html) if "major" in m[1].split() or "contents" in m[1].split()}
+
+
+def _boxes(box: Box, kept: bool = False) -> Iterator[tuple[Box, bool]]:
+    """Every box under `box`, with whether an ancestor asks not to be broken inside."""
+    yield box, kept
+    inner = kept or box.style["break_inside"] in ("avoid", "avoid-page")
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child, inner)
+
+
+def _flow(page) -> Box | None:
+    """The page's <body> box: everything laid out in the page area, without running heads."""
+    for box in page._page_box.children:
+        if getattr(box, "element_tag", None) == "html":
+            return next((c for c in box.children if getattr(c, "element_tag", None) == "body"), None)
+    return None
+
+
+def _area(page) -> tuple[float, float]:
+    box = page._page_box
+    return box.content_box_y(), box.height
+
+
+def _bottom(page) -> float:
+    """Where the ink ends: the lowest line or childless box (a block split across pages
+    reaches down to the page's end, so containers do not count)."""
+    body = _flow(page)
+    top = _area(page)[0]
+    if body is None:
+        return top
+    ends = [b.position_y + b.margin_height() for b, _ in _boxes(body) if not getattr(b, "children", None)]
+    return max(ends, default=top)
+
+
+def _starts_section(page, before, sections: dict[str, str]) -> bool:
+    """WeasyPrint lists a split block's id on every page it spans: a section starts on a
+    page when the page before does not list it."""
+    return any(anchor in sections and anchor not in before.anchors for anchor in page.anchors)
+
+
+def find_tails(document: Document, sections: dict[str, str]) -> list[Tail]:
+    """Pages, after the cover, that continue a section and hold less than a third of a page."""
+    tails = []
+    pages = document.pages
+    for index, page in enumerate(pages[1:], start=1):
+        if index + 1 < len(pages) and not _starts_section(pages[index + 1], page, sections):
+            continue  # mid-section: only a section's last page is its tail
+        if _starts_section(page, pages[index - 1], sections):
+            continue
+        top, height = _area(page)
+        if (_bottom(page) - top) / height >= MIN_FILL:
+            continue
+        body = _flow(page)
+        first = body.children[0] if body is not None and body.children else None
+        element = getattr(first, "element", None)
+        if element is None or any(w in (element.get("class") or "").split() for w in WRITING):
+            continue
+        tails.append(Tail(index, element))
+    return tails
+
+
+def _parents(root: Element) -> dict[Element, Element]:
+    return {child: parent for parent in root.iter() for child in parent}
+
+
+def _selector(element: Element, parents: dict[Element, Element]) -> str | None:
+    """A CSS path to the element from its nearest ancestor with an id (our ids are [a-z0-9-])."""
+    steps = []
+    node = element
+    while node is not None:
+        ident = node.get("id")
+        if ident and re.fullmatch(r"[a-z][a-z0-9-]*", ident):
+            return " > ".join([f"#{ident}", *reversed(steps)]) if steps else f"#{ident}"
+        parent = parents.get(node)
+        if parent is None:
+            return None
+        position = list(parent).index(node) + 1
+        steps.append(f"{node.tag}:nth-child({position})")
+        node = parent
+    return None
+
+
+def _good_break(box: Box, parents: dict[Element, Element]) -> bool:
+    element = getattr(box, "element", None)
+    if element is None or box.element_tag not in UNITS or box.style["break_before"] == "avoid":
+        return False
+    parent = parents.get(element)
+    if parent is None or parent.tag in ("table", "thead", "tr", "td", "th"):
+        return False
+    if (element.tag == "tr") != (parent.tag == "tbody"):
+        return False  # rows break between rows of the body, and nothing breaks inside a row
+    siblings = list(parent)
+    position = siblings.index(element)
+    if position == 0 and element.tag not in HEADINGS:
+        return False  # breaking before a first child is the same as breaking before its parent
+    before = siblings[position - 1] if position else None
+    # Never leave a heading or a label at the foot of the page above.
+    return before is None or not (
+        before.tag in HEADINGS or "label" in (before.get("class") or "").split() or before.tag == "dt"
+    )
+
+
+def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> list[str]:
+    """For each short tail, a place on the page before it where breaking leaves both pages fair."""
+    parents = _parents(root)
+    rules = []
+    for tail in tails:
+        previous = document.pages[tail.page - 1]
+        top, height = _area(previous)
+        short = document.pages[tail.page]
+        tail_height = _bottom(short) - _area(short)[0]
+        bottom = _bottom(previous)
+        within = set(tail.section.iter())
+        body = _flow(previous)
+        if body is None:
+            continue
+        # The best break leaves the smaller of the two pages as full as it can be; ideally
+        # both hold a third of a page or more. One that does no better than now is no use.
+        best: tuple[float, float, str] | None = None
+        for box, kept in _boxes(body):
+            element = getattr(box, "element", None)
+            if kept or element is None or element not in within or not _good_break(box, parents):
+                continue
+            moved = bottom - box.position_y
+            keeps, gets = box.position_y - top, tail_height + moved
+            if gets > height or moved <= 0:
+                continue
+            worst = min(keeps, gets) / height
+            if worst <= tail_height / height:
+                continue
+            selector = _selector(element, parents)
+            # Among breaks that leave both pages fair, move as little as possible.
+            score = (min(worst, MIN_FILL), -moved)
+            if selector and (best is None or score > best[:2]):
+                best = (*score, selector)
+        if best:
+            rules.append(best[2])
+    return rules
+
+
+def stylesheet(rules: list[str]) -> str:
+    return "\n".join(f"{rule} {{ break-before: page; }}" for rule in rules)
