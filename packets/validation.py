@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
+import calendar
+import re
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,70 +74,97 @@ def _describe(value: Any) -> str:
     return f"'{str(value)[:60]}'"
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def impossible_date(value: object) -> str | None:
+    """Why a date written as YYYY-MM-DD is not a day on the calendar ("February 2027 has no 30th day")."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", value) if isinstance(value, str) else None
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month} (months run from 01 to 12)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{_MONTHS[month - 1]} {year} has no {_ordinal(day)} day (it has {days} days)"
+    return None
+
+
+def explain_error(err: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """One pydantic error in words a facilitator can act on: (message, hint).
+
+    Shared by `check` (which adds the file and line) and `init` (which asks again), so the
+    rules and their wording live in the model and here only.
+    """
+    kind = err["type"]
+    value = err.get("input")
+    if kind in _TYPE_WORDS:
+        impossible = impossible_date(value) if _TYPE_WORDS[kind].startswith("a date") else None
+        if impossible:
+            return f"'{where}' is {_describe(value)}, which is not a date: {impossible}", "check the day and month"
+        hint = "put it in quotes" if _TYPE_WORDS[kind] == "text" and not isinstance(value, (list, dict)) else ""
+        return f"'{where}' should be {_TYPE_WORDS[kind]}, not {_describe(value)}", hint
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"'{where}' is {_describe(value)}; it must be one of {expected}", ""
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])), ""
+    if kind == "string_pattern_mismatch" and (where.rsplit(".", 1)[-1] in ("id", "format", "module", "modules")):
+        return f"'{where}' is {_describe(value)}, not an id", "ids are lower-case words joined by '-', e.g. 'half-day'"
+    if kind == "string_too_short":
+        return f"'{where}' is empty", "write the text or remove the key"
+    if kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        return f"'{where}' is too long (over {limit} characters)", "shorten it"
+    if kind == "too_short":
+        return f"'{where}' needs at least one item", ""
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limit = next(iter(err.get("ctx", {}).values()), "")
+        word = "at least" if kind.startswith("greater") else "at most"
+        return f"'{where}' is {_describe(value)}; it must be {word} {limit}", ""
+    return f"'{where}': {err['msg']}", ""
+
+
 def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        kind = err["type"]
         where = ".".join(str(p) for p in loc if not isinstance(p, int)) or "file"
         line = doc.line_of(loc)
-        if kind == "extra_forbidden":
+        if err["type"] == "extra_forbidden":
             key = str(loc[-1])
             owner = _model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            close = close_match(key, allowed)
+            hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
             problems.append(Problem(doc.shown_path, line, f"unknown key '{key}'", hint))
-        elif kind == "missing":
+        elif err["type"] == "missing":
             parent_line = doc.line_of(loc[:-1])
             problems.append(
                 Problem(doc.shown_path, parent_line, f"missing required key '{loc[-1]}'", f"add '{loc[-1]}: ...'")
             )
-        elif kind in _TYPE_WORDS:
-            given = _describe(err.get("input"))
-            hint = (
-                "put it in quotes"
-                if _TYPE_WORDS[kind] == "text" and not isinstance(err.get("input"), (list, dict))
-                else ""
-            )
-            problems.append(
-                Problem(doc.shown_path, line, f"'{where}' should be {_TYPE_WORDS[kind]}, not {given}", hint)
-            )
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            problems.append(
-                Problem(
-                    doc.shown_path, line, f"'{where}' is {_describe(err.get('input'))}; it must be one of {expected}"
-                )
-            )
-        elif kind == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-            problems.append(Problem(doc.shown_path, line, msg))
-        elif (
-            kind == "string_pattern_mismatch"
-            and loc
-            and loc[-1] in ("id", "format", "module")
-            or (kind == "string_pattern_mismatch" and any(p == "modules" for p in loc))
-        ):
-            problems.append(
-                Problem(
-                    doc.shown_path,
-                    line,
-                    f"'{where}' is {_describe(err.get('input'))}, not an id",
-                    "ids are lower-case words joined by '-', e.g. 'half-day'",
-                )
-            )
-        elif kind == "string_too_short":
-            problems.append(Problem(doc.shown_path, line, f"'{where}' is empty", "write the text or remove the key"))
-        elif kind == "string_too_long":
-            limit = err.get("ctx", {}).get("max_length")
-            problems.append(
-                Problem(doc.shown_path, line, f"'{where}' is too long (over {limit} characters)", "shorten it")
-            )
-        elif kind == "too_short":
-            problems.append(Problem(doc.shown_path, line, f"'{where}' needs at least one item"))
         else:
-            problems.append(Problem(doc.shown_path, line, f"'{where}': {err['msg']}"))
+            message, hint = explain_error(err, where)
+            problems.append(Problem(doc.shown_path, line, message, hint))
     return problems
 
 
@@ -159,11 +188,52 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
         return None, problems + problems_from_validation(exc, doc, model)
 
 
+def _distance(a: str, b: str) -> int:
+    """Edits (insert, delete, change, swap two neighbours) between two words: optimal string alignment."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _fold(word: str) -> str:
+    return word.casefold().replace("_", "-").replace(" ", "-")
+
+
+def close_match(word: str, choices: typing.Iterable[str]) -> str | None:
+    """The choice a typo most likely meant, or None when none is close.
+
+    Close means a few edits for the word's length (one per four letters, at least one),
+    or the word being the start or a whole word of exactly one choice. Similarity ratios were too
+    generous: `duration` scored close to `location` though they share only "-ation".
+    """
+    folded = _fold(word)
+    if not folded:
+        return None
+    best: tuple[int, str] | None = None
+    for choice in choices:
+        d = _distance(folded, _fold(choice))
+        if d <= max(1, len(folded) // 4) and (best is None or d < best[0]):
+            best = (d, choice)
+    if best:
+        return best[1]
+    # A key given without its first or last word: `colour` for `accent_colour`, `review` for `reviewed_by`.
+    parts = [c for c in choices if len(folded) >= 3 and (_fold(c).startswith(folded) or folded in _fold(c).split("-"))]
+    return parts[0] if len(parts) == 1 else None
+
+
 def suggest(word: str, choices: typing.Iterable[str]) -> str:
     choices = list(choices)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    close = close_match(word, choices)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close}'?"
     return "choose one of: " + ", ".join(choices) if choices else ""
 
 
