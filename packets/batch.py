@@ -26,6 +26,7 @@ from .curriculum import Project
 from .errors import InputError, Problem
 from .output import org_folder, pdf_name, slug_problem, write_atomic
 from .pipeline import BuildOptions, OrgResult, OrgSource
+from .spelling import close_match
 
 MANIFEST = ".packets-manifest.json"
 
@@ -48,9 +49,10 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
             elif (project.orgs / f"{name}.yaml").is_file():
                 paths.append(project.orgs / f"{name}.yaml")
             else:
-                problems.append(
-                    Problem(name, 0, "unknown organisation", "available: " + (", ".join(available) or "none yet"))
-                )
+                close = close_match(name, available)
+                listed = "available: " + (", ".join(available) or "none yet")
+                hint = f"did you mean '{close}'? {listed}" if close else listed
+                problems.append(Problem(name, 0, "unknown organisation", hint))
         if problems:
             raise InputError(problems)
     sources = []

@@ -21,6 +21,7 @@ from . import __version__
 from .errors import InputError, Problem
 
 EXAMPLES = {
+    "help": "Example: packets help build",
     "build": "Example: packets build riverside --paper a4",
     "check": "Example: packets check riverside --strict",
     "list": "Example: packets list",
@@ -45,7 +46,8 @@ def _project():
 
 
 def _print_problems(problems: list[Problem]) -> None:
-    for problem in sorted(problems, key=lambda p: (p.path, p.line)):
+    """Each file's errors first (what stops the build), then its warnings, each in line order."""
+    for problem in sorted(problems, key=lambda p: (p.path, not p.is_error, p.line)):
         click.echo(str(problem), err=True)
 
 
@@ -85,6 +87,25 @@ def main(ctx: click.Context, debug: bool) -> None:
     Example: packets build
     """
     ctx.meta["debug"] = debug
+
+
+@main.command(name="help", epilog=EXAMPLES["help"])
+@click.argument("command", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, command: str | None) -> None:
+    """Show the help of packets, or of one COMMAND (the same as `packets COMMAND --help`)."""
+    from .spelling import close_match
+
+    if not command:
+        click.echo(main.get_help(ctx.parent or ctx))
+        return
+    found = main.get_command(ctx, command)
+    if found is None:
+        close = close_match(command, main.list_commands(ctx))
+        hint = f"did you mean '{close}'?" if close else "commands: " + ", ".join(main.list_commands(ctx))
+        raise InputError([Problem(command, 0, "no such command", hint)])
+    with click.Context(found, info_name=command, parent=ctx.parent) as sub:
+        click.echo(found.get_help(sub))
 
 
 @main.command(epilog=EXAMPLES["build"])

@@ -15,7 +15,8 @@ from pydantic import BaseModel, ValidationError
 from . import glyphs
 from .errors import Problem
 from .model import Organisation
-from .sources import LineDict, YamlDocument, read_yaml
+from .sources import LineDict, LineList, YamlDocument, read_yaml
+from .spelling import close_match
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -188,47 +189,6 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
         return None, problems + problems_from_validation(exc, doc, model)
 
 
-def _distance(a: str, b: str) -> int:
-    """Edits (insert, delete, change, swap two neighbours) between two words: optimal string alignment."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cost = min(cost, previous2[j - 2] + 1)
-            current.append(cost)
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def _fold(word: str) -> str:
-    return word.casefold().replace("_", "-").replace(" ", "-")
-
-
-def close_match(word: str, choices: typing.Iterable[str]) -> str | None:
-    """The choice a typo most likely meant, or None when none is close.
-
-    Close means a few edits for the word's length (one per four letters, at least one),
-    or the word being the start or a whole word of exactly one choice. Similarity ratios were too
-    generous: `duration` scored close to `location` though they share only "-ation".
-    """
-    folded = _fold(word)
-    if not folded:
-        return None
-    best: tuple[int, str] | None = None
-    for choice in choices:
-        d = _distance(folded, _fold(choice))
-        if d <= max(1, len(folded) // 4) and (best is None or d < best[0]):
-            best = (d, choice)
-    if best:
-        return best[1]
-    # A key given without its first or last word: `colour` for `accent_colour`, `review` for `reviewed_by`.
-    parts = [c for c in choices if len(folded) >= 3 and (_fold(c).startswith(folded) or folded in _fold(c).split("-"))]
-    return parts[0] if len(parts) == 1 else None
-
-
 def suggest(word: str, choices: typing.Iterable[str]) -> str:
     choices = list(choices)
     close = close_match(word, choices)
@@ -244,3 +204,90 @@ def read_model(path: Path, model: type[M]) -> tuple[M | None, YamlDocument, list
     if doc.data is not None:
         problems.extend(glyphs.check_document(doc))
     return value, doc, problems
+
+
+# ------------------------------------------------------------------ the readable part of a broken file
+
+Loc = tuple[Any, ...]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy that keeps the line of every key and item, so messages about the copy point at the file."""
+    if isinstance(value, LineDict):
+        out = LineDict((k, _copy(v)) for k, v in value.items())
+        out.line, out.key_lines = value.line, dict(value.key_lines)
+        return out
+    if isinstance(value, LineList):
+        items = LineList(_copy(v) for v in value)
+        items.line, items.item_lines = value.line, list(value.item_lines)
+        return items
+    return value
+
+
+def _order(loc: Loc) -> list[tuple[int, int, str]]:
+    return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in loc]
+
+
+def _remove(data: Any, loc: Loc) -> bool:
+    """Take the value at `loc` out of `data` (a list item with its line); False when it is not there."""
+    node = data
+    for part in loc[:-1]:
+        inside = isinstance(node, LineDict) and part in node
+        if not inside and not (isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node)):
+            return False
+        node = node[part]
+    last = loc[-1]
+    if isinstance(node, LineDict) and last in node:
+        del node[last]
+        node.key_lines.pop(last, None)
+        return True
+    if isinstance(node, LineList) and isinstance(last, int) and 0 <= last < len(node):
+        del node[last]
+        del node.item_lines[last]
+        return True
+    return False
+
+
+def salvage(doc: YamlDocument, model: type[M], passes: int = 8) -> tuple[M, YamlDocument, list[Loc]] | None:
+    """The file with what the model refuses taken out: its valid part, to review for warnings.
+
+    An error in one place should not hide the warnings about the rest, or fixing one
+    mistake reveals four more. Each refused value is removed (an item missing a required
+    key goes as a whole; a missing required top-level key gets a blank stand-in) and the
+    rest validated again. The copy keeps the file's lines, so warnings about it point at
+    the file. Returns the model, the pruned document and the locations that could not
+    be read (a misspelt key counts as the key it is close to), or None when nothing is left.
+    """
+    if not isinstance(doc.data, LineDict):
+        return None
+    data = _copy(doc.data)
+    unread: list[Loc] = []
+    for _ in range(passes):
+        try:
+            value = model.model_validate(data)
+        except ValidationError as exc:
+            doomed: set[Loc] = set()
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                if not loc:
+                    return None
+                if err["type"] == "extra_forbidden":
+                    owner = _model_at(model, loc[:-1])
+                    close = close_match(str(loc[-1]), list(owner.model_fields)) if owner else None
+                    if close:
+                        unread.append((*loc[:-1], close))
+                elif err["type"] == "missing":
+                    if len(loc) == 1:
+                        data[loc[0]] = "-"
+                        data.key_lines.setdefault(loc[0], data.line)
+                        continue
+                    loc = loc[:-1]
+                doomed.add(loc)
+            unread.extend(doomed)
+            # Deepest first and list items from the end, so taking one out does not move another.
+            for loc in sorted(doomed, key=_order, reverse=True):
+                _remove(data, loc)
+            continue
+        pruned = YamlDocument(doc.path, data, [])
+        return value, pruned, unread
+    return None

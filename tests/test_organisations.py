@@ -178,6 +178,33 @@ def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
     assert "English name" not in result.output
 
 
+def test_names_peoples_use_for_themselves_and_equal_names_are_not_called_english(tmp_path):
+    """Dakota, Nakota, Métis: names these peoples use for themselves, alone or written twice
+    (name and english_name), had a warning no one could answer on every check and build."""
+    text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
+    own = "".join(
+        f'    - {{name: {name}, english_name: {english}, pronunciation: "x"}}\n'
+        for name, english in (("Dakota", "Dakota"), ("Nakota", "Nakota"), ("Métis", "Métis"), ("Inuit", "Inuit"))
+    ) + "".join(f'    - {{name: {name}, pronunciation: "x"}}\n' for name in ("Lakota", "Innu", "Dene", "Anishinaabe"))
+    org = tmp_path / "own-names.yaml"
+    org.write_text(text.replace('    - {name: Mohawk, pronunciation: "MO-hawk"}\n', own), encoding="utf-8")
+    result = run("check", "--strict", str(org))
+    assert result.exit_code == 0, result.output
+    assert "English name" not in result.output
+
+
+def test_an_organisation_can_say_a_listed_name_is_the_nations_own_in_english(tmp_path):
+    """Writing the name again as english_name is the file's way to say so; the warning says how."""
+    text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
+    warned = run("check", str(WARNINGS / "english-only.yaml"))
+    assert "write it again as english_name: Mohawk" in warned.output
+    org = tmp_path / "said-so.yaml"
+    org.write_text(text.replace("{name: Mohawk,", "{name: Mohawk, english_name: Mohawk,"), encoding="utf-8")
+    result = run("check", "--strict", str(org))
+    assert result.exit_code == 0, result.output
+    assert "English name" not in result.output
+
+
 def test_review_age_is_measured_from_today():
     from packets.curriculum import Project
     from packets.model import Organisation

@@ -199,7 +199,9 @@ def test_check_reports_a_broken_file_with_its_line(tmp_path):
     out = tmp_path / "out"
     result = run("check", str(bad))
     assert result.exit_code == 2
-    assert "1 organisation file and the curriculum: 1 error, 0 warnings." in result.output
+    # The misspelt `nation` is not also reported as "no Nations": it was given, under another name.
+    assert "1 organisation file and the curriculum: 1 error, 2 warnings." in result.output
+    assert "no Nations are listed" not in result.output
     assert re.search(r"broken\.yaml:3: unknown key 'nation' \(did you mean 'nations'\?\)", result.output)
     assert "Traceback" not in result.output
     result = run("build", str(bad), "--out", str(out), "-j1")
@@ -216,8 +218,46 @@ def test_check_reports_every_problem_not_just_the_first(tmp_path):
     assert any(":2:" in line and "paper" in line for line in lines)
     assert any(":4:" in line and "unknown workshop format 'weekly'" in line for line in lines)
     assert any(":5:" in line and "colour" in line for line in lines)
-    assert [line.split(":")[1] for line in lines] == ["2", "4", "5"]
-    assert "Checked 1 organisation file and the curriculum: 3 errors, 0 warnings." in result.output
+    errors = [line for line in lines if ": warning: " not in line]
+    assert [line.split(":")[1] for line in errors] == ["2", "4", "5"]
+    assert lines[: len(errors)] == errors, "errors come first, then the warnings"
+    assert "Checked 1 organisation file and the curriculum: 3 errors, 3 warnings." in result.output
+
+
+def test_a_file_with_an_error_still_shows_its_warnings(tmp_path):
+    """Fixing the one error must not reveal four more: the rest of the file is reviewed too."""
+    org = tmp_path / "one-error.yaml"
+    org.write_text(
+        "name: Prairie Roots\n"
+        "workshop:\n"
+        '  start: "1:00 pm"\n'
+        "land_acknowledgement:\n"
+        "  nations:\n"
+        "    - name: Cree\n"
+        "    - name: ᓀᐦᐃᔭᐤ\n"
+        "      pronunciation: neh-HIY-aw\n"
+        "  statement: We acknowledge the Cree, who were the original people of this land.\n"
+        "  reviewed_on: 2027-02-30\n",
+        encoding="utf-8",
+    )
+    for command in ("check", "build"):
+        result = (
+            run(command, str(org), "--out", str(tmp_path / "out")) if command == "build" else run(command, str(org))
+        )
+        assert result.exit_code == 2, result.output
+        rows = [row for row in result.output.splitlines() if "one-error.yaml:" in row]
+        kinds = ["warning" if ": warning: " in row else "error" for row in rows]
+        assert kinds == sorted(kinds), rows  # errors first
+        text = "\n".join(rows)
+        assert "one-error.yaml:3: start time" in text
+        assert "one-error.yaml:10: 'land_acknowledgement.reviewed_on' is '2027-02-30'" in text
+        assert "one-error.yaml:6: warning: no pronunciation is given for 'Cree'" in text
+        assert "one-error.yaml:6: warning: 'Cree' looks like an English name" in text
+        assert "one-error.yaml:9: warning: the statement speaks of the Nations in the past tense" in text
+        assert "warning: the acknowledgement lists no commitments" in text
+        assert "reviewed the acknowledgement" in text  # no reviewer named
+    assert "2 errors, 5 warnings" in run("check", str(org)).output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.pdf"))
 
 
 def test_check_passes_the_shipped_example():
