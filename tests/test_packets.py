@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -270,6 +271,51 @@ def test_unknown_org_lists_the_available_ones():
     assert result.exit_code == 2
     assert "unknown organisation" in result.output and "example" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_misspelt_org_gets_did_you_mean(empty_project_with, tmp_path):
+    empty_project_with("prairie-roots")
+    for command in ("build", "check"):
+        result = (
+            run(command, "prairie-root", "--out", str(tmp_path / "out"))
+            if command == "build"
+            else run(command, "prairie-root")
+        )
+        assert result.exit_code == 2
+        assert "prairie-root: unknown organisation (did you mean 'prairie-roots'?" in result.output
+    far = run("build", "riverside", "--out", str(tmp_path / "out"))
+    assert "did you mean" not in far.output and "available: example, prairie-roots" in far.output
+
+
+@pytest.fixture
+def empty_project_with(tmp_path, monkeypatch):
+    """A project with the real curriculum and templates, and organisation files with the given slugs."""
+
+    def make(*slugs: str) -> Path:
+        project = tmp_path / "project"
+        (project / "content/orgs").mkdir(parents=True)
+        for item in (ROOT / "content").iterdir():
+            if item.name != "orgs":
+                (project / "content" / item.name).symlink_to(item)
+        (project / "templates").symlink_to(ROOT / "templates")
+        for slug in ("example", *slugs):
+            (project / "content/orgs" / f"{slug}.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
+        monkeypatch.setenv("PACKETS_ROOT", str(project))
+        return project
+
+    return make
+
+
+@pytest.mark.parametrize("command", ["build", "check", "init", "list"])
+def test_packets_help_command_shows_a_commands_help(command):
+    assert run("help", command).output == run(command, "--help").output
+    overall = run("help")
+    assert overall.exit_code == 0 and "Commands:" in overall.output and "help" in overall.output
+
+
+def test_packets_help_with_an_unknown_command_suggests_one():
+    result = run("help", "biuld")
+    assert result.exit_code == 2 and "biuld: no such command (did you mean 'build'?)" in result.output
 
 
 def test_list_shows_orgs_modules_and_formats():
