@@ -21,7 +21,7 @@ from .spelling import close_match
 M = TypeVar("M", bound=BaseModel)
 
 
-def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class that owns the value at `loc`, to suggest the keys it does accept."""
     current: Any = model
     for part in loc:
@@ -153,7 +153,7 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
         line = doc.line_of(loc)
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            owner = _model_at(model, loc[:-1])
+            owner = model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
             close = close_match(key, allowed)
             hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
@@ -272,7 +272,7 @@ def salvage(doc: YamlDocument, model: type[M], passes: int = 8) -> tuple[M, Yaml
                 if not loc:
                     return None
                 if err["type"] == "extra_forbidden":
-                    owner = _model_at(model, loc[:-1])
+                    owner = model_at(model, loc[:-1])
                     close = close_match(str(loc[-1]), list(owner.model_fields)) if owner else None
                     if close:
                         unread.append((*loc[:-1], close))
