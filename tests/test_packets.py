@@ -142,7 +142,7 @@ def test_letter_by_default_and_a4_by_option(example_build, tmp_path):
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     result = run("build", "example", "--audience", "participant", "--paper", "a4", "--out", str(tmp_path), "-j1")
     assert result.exit_code == 0, result.output
-    box = PdfReader(str(tmp_path / "example/example-participant-handout.pdf")).pages[0].mediabox
+    box = PdfReader(str(tmp_path / "example/example-participant-handout-a4.pdf")).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
