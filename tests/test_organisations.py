@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, run
+from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, run
 from pypdf import PdfReader
 
 from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
@@ -25,11 +25,16 @@ def _names(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fixture_builds(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fixtures-out")
-    result = run("build", *map(str, ORG_FIXTURES), "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    return out
+def fixture_builds(fixture_org_builds) -> Path:
+    return fixture_org_builds
+
+
+def test_pdfua_finds_nothing_in_any_fixture_pdf(fixture_builds):
+    """Guides, handouts and their large-print editions, for every fixture organisation: no finding
+    (the run of show's header cells carry /Scope, so its headers are tied to its cells)."""
+    pdfs = sorted(fixture_builds.rglob("*.pdf"))
+    assert len(pdfs) == 4 * len(ORG_FIXTURES)
+    assert pdfua_findings(pdfs) == []
 
 
 def test_there_are_at_least_four_varied_fixture_orgs():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, flat, nfc, page_texts, pdf_text, run
+from conftest import ROOT, flat, nfc, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
 from packets.curriculum import Project, load_curriculum
@@ -29,6 +29,20 @@ def test_cover_and_running_header_name_the_organisation(example_build):
         pages = page_texts(example_build[audience])
         assert EXAMPLE["name"] in flat(pages[0])
         assert all(EXAMPLE["name"] in flat(p) for p in pages[1:]), "running header missing on some page"
+
+
+def test_pdfua_finds_nothing_in_the_example_packet(example_build):
+    """The shipped example's run of show has a clock column and a total row (a row header)."""
+    assert pdfua_findings([example_build["facilitator"], example_build["participant"]]) == []
+
+
+def test_table_header_cells_say_whether_they_head_a_column_or_a_row(example_build):
+    import pikepdf
+
+    with pikepdf.open(example_build["facilitator"]) as pdf:
+        headers = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/TH"]
+        scopes = [str(h.A.Scope) for h in headers]
+    assert scopes == ["/Column"] * 4 + ["/Row"], scopes  # Time, Minutes, Segment, Materials; Total
 
 
 def test_cover_has_no_running_header_or_footer(example_build):
