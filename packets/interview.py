@@ -105,10 +105,11 @@ class Interview:
         """
         entries: list[tuple] = []
         pending = list(given)
+        prompt_for_more = not given  # flags given are the whole list, unless one of them is refused
         while True:
             if pending:
                 raw = pending.pop(0)
-            elif self.no_input or given:
+            elif self.no_input or not prompt_for_more:
                 return entries
             else:
                 raw = click.prompt(f"{label} (blank to finish)", default="", show_default=False).strip()
@@ -117,6 +118,7 @@ class Interview:
             values = [p.strip() or None for p in raw.split("|")] if parts != ("",) else [raw.strip() or None]
             if len(values) > len(parts):
                 self.refuse(flag, f"give at most {len(parts)} parts separated by '|'")
+                prompt_for_more = True
                 continue
             values += [None] * (len(parts) - len(values))
             kept: list[Any] = []
@@ -130,6 +132,7 @@ class Interview:
                 kept.append(value)
             if problem:
                 self.refuse(flag, problem)
+                prompt_for_more = True
                 continue
             entries.append(tuple(kept))
 

@@ -422,6 +422,18 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
     assert data["logo"] == "logos/mark.png" and data["logo_alt"] == "A prairie crocus"
 
 
+def test_init_asks_again_for_a_refused_flag(empty_project):
+    """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
+    answers = _answers(*[""] * 8, "Kim Lee|Lead", "", *[""] * 7)
+    result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
+    assert result.exit_code == 0, result.output
+    assert 'start time "1:00 pm" is not HH:MM' in result.output
+    assert "the first part is needed; please try again." in result.output
+    data = yaml.safe_load((empty_project / "content/orgs/flag-clinic.yaml").read_text(encoding="utf-8"))
+    assert "start" not in data["workshop"]
+    assert data["workshop"]["facilitators"] == [{"name": "Kim Lee", "role": "Lead"}]
+
+
 def test_init_with_a_bad_flag_and_no_input_writes_nothing(empty_project):
     result = run("init", "--no-input", "--name", "Prairie Roots", "--start", "1:00 pm")
     assert result.exit_code == 2
