@@ -13,24 +13,35 @@ all: packets
 system-deps:
 	@bash .ci/system-deps
 
+# Quiet by default: one line per step and the build's own summary. `make V=1` shows every
+# command and the package installer's notices.
+ifeq ($(V),1)
+Q :=
+PIP_QUIET :=
+else
+Q := @
+PIP_QUIET := -qq --disable-pip-version-check
+endif
+
 $(STAMP): pyproject.toml | system-deps
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Setting up $(VENV) (a minute or two the first time; make V=1 shows the details)"
+	$(Q)$(PYTHON) -m venv $(VENV)
+	$(Q)$(BIN)/pip install $(PIP_QUIET) --upgrade pip
+	$(Q)$(BIN)/pip install $(PIP_QUIET) -e '.[test]'
+	$(Q)touch $(STAMP)
 
 packets: $(STAMP)
-	$(BIN)/packets build
+	$(Q)$(BIN)/packets build
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(Q)$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check packets tests bench build.py
-	$(BIN)/ruff format --check packets tests bench build.py
+	$(Q)$(BIN)/ruff check packets tests bench build.py
+	$(Q)$(BIN)/ruff format --check packets tests bench build.py
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(Q)$(BIN)/python bench/run.py
 
 clean:
 	rm -rf output $(VENV)

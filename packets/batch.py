@@ -24,8 +24,9 @@ from . import __version__
 from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
 from .errors import InputError, Problem
-from .output import org_folder, pdf_name, slug_problem, write_atomic
-from .pipeline import BuildOptions, OrgResult, OrgSource
+from .output import org_folder, slug_problem, write_atomic
+from .pipeline import BuildOptions, OrgResult, OrgSource, documents_of
+from .spelling import close_match
 
 MANIFEST = ".packets-manifest.json"
 
@@ -48,9 +49,10 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
             elif (project.orgs / f"{name}.yaml").is_file():
                 paths.append(project.orgs / f"{name}.yaml")
             else:
-                problems.append(
-                    Problem(name, 0, "unknown organisation", "available: " + (", ".join(available) or "none yet"))
-                )
+                close = close_match(name, available)
+                listed = "available: " + (", ".join(available) or "none yet")
+                hint = f"did you mean '{close}'? {listed}" if close else listed
+                problems.append(Problem(name, 0, "unknown organisation", hint))
         if problems:
             raise InputError(problems)
     sources = []
@@ -114,8 +116,9 @@ _LOGO = re.compile(r"^logo\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTIL
 
 
 def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> str:
+    """What every document of one organisation is built from; which documents is the manifest's to say."""
     h = hashlib.sha256(shared.encode())
-    h.update(repr((options.audiences, options.paper, options.html, options.large_print)).encode())
+    h.update(repr(options.paper).encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     try:
         raw = source.path.read_bytes()
@@ -132,22 +135,18 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> 
     return h.hexdigest()
 
 
-def expected_outputs(source: OrgSource, options: BuildOptions) -> list[Path]:
-    folder = org_folder(options.out_dir, source.slug)
-    names = []
-    for audience in options.audiences:
-        names.append(pdf_name(source.slug, audience))
-        if options.large_print:
-            names.append(pdf_name(source.slug, audience, large_print=True))
-    paths = [folder / n for n in names]
-    if options.html:
-        paths += [p.with_suffix(".html") for p in paths]
-    return paths
+def document_id(audience: str, large_print: bool, paper: str | None) -> str:
+    """A document as the manifest knows it: what was asked for, whatever its file came to be named."""
+    return f"{audience}|{'large-print' if large_print else 'regular'}|{paper or 'own-paper'}"
 
 
 @dataclass
 class Manifest:
-    """What each organisation was last built from, and what that build wrote."""
+    """What each document of each organisation was last built from, and the files that build wrote.
+
+    One entry per document, so asking for another one (`--large-print`, `--audience
+    participant`, `--paper a4`) renders only that one, and switching back renders nothing.
+    """
 
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
@@ -164,32 +163,43 @@ class Manifest:
             entries = {}
         return cls(path, entries)
 
-    def up_to_date(self, slug: str, key: str, outputs: list[Path]) -> bool:
+    def _documents(self, slug: str) -> dict[str, Any]:
         entry = self.entries.get(slug)
-        if not key or not isinstance(entry, dict) or entry.get("key") != key:
-            return False
-        recorded = entry.get("outputs", {})
-        if set(recorded) != {p.name for p in outputs}:
-            return False
-        for path in outputs:
+        documents = entry.get("documents") if isinstance(entry, dict) else None
+        return documents if isinstance(documents, dict) else {}
+
+    def fresh_pages(self, slug: str, key: str, document: str, folder: Path, html: bool) -> int | None:
+        """The page count of a document built from `key` whose files are still as written; None if it needs building."""
+        recorded = self._documents(slug).get(document)
+        if not key or not isinstance(recorded, dict) or recorded.get("key") != key:
+            return None
+        files = recorded.get("files")
+        pdf = recorded.get("pdf")
+        if not isinstance(files, dict) or not isinstance(pdf, str) or pdf not in files:
+            return None
+        wanted = [pdf] + ([str(Path(pdf).with_suffix(".html"))] if html else [])
+        for name in wanted:
+            stats = files.get(name)
             try:
-                st = path.stat()
+                st = (folder / name).stat()
             except OSError:
-                return False
-            if [st.st_size, st.st_mtime_ns] != recorded[path.name][:2]:
-                return False
-        return True
+                return None
+            if not isinstance(stats, list) or [st.st_size, st.st_mtime_ns] != stats[:2]:
+                return None
+        pages = recorded.get("pages", 0)
+        return pages if isinstance(pages, int) else 0
 
-    def record(self, slug: str, key: str, outputs: list[Path], pages: dict[str, int]) -> None:
+    def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
         self.changed = True
-        self.entries[slug] = {
+        entry = self.entries.get(slug)
+        if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
+            entry = self.entries[slug] = {"documents": {}}
+        entry["documents"][document] = {
             "key": key,
-            "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns, pages.get(p.name, 0)] for p in outputs},
+            "pdf": files[0].name,
+            "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
+            "pages": pages,
         }
-
-    def pages(self, slug: str) -> int:
-        entry = self.entries.get(slug, {})
-        return sum(v[2] for v in entry.get("outputs", {}).values() if len(v) > 2)
 
     def forget(self, slug: str) -> None:
         if self.entries.pop(slug, None) is not None:
@@ -228,13 +238,15 @@ def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
     return (project.templates, project.content, source.path.parent)
 
 
-def _build_in_worker(source: OrgSource, options: BuildOptions, debug: bool) -> OrgResult:
+def _build_in_worker(
+    source: OrgSource, options: BuildOptions, debug: bool, documents: list[tuple[str, bool]] | None = None
+) -> OrgResult:
     from .pipeline import build_org
 
     renderer = _worker["renderer"]
     renderer.roots = _renderer_roots(_worker["project"], source)
     try:
-        return build_org(source, _worker["project"], _worker["curriculum"], options, renderer)
+        return build_org(source, _worker["project"], _worker["curriculum"], options, renderer, documents)
     except InputError as exc:
         return OrgResult(source.slug, "invalid", problems=exc.problems)
     except Exception as exc:  # isolate one organisation's failure from the rest of the batch
@@ -271,23 +283,31 @@ def build_many(
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()
-    todo: list[tuple[OrgSource, str]] = []
+    todo: list[tuple[OrgSource, str, list[tuple[str, bool]]]] = []
     for source in sources:
         key = org_inputs_digest(source, shared, options)
-        if not options.force and manifest.up_to_date(source.slug, key, expected_outputs(source, options)):
-            summary.skipped.append(source.slug)
-            summary.pages += manifest.pages(source.slug)
-            on_result(OrgResult(source.slug, "skipped"))
+        folder = org_folder(options.out_dir, source.slug)
+        missing = []
+        for audience, large in documents_of(options):
+            document = document_id(audience, large, options.paper)
+            pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, options.html)
+            if pages is None:
+                missing.append((audience, large))
+            else:
+                summary.pages += pages
+        if missing:
+            todo.append((source, key, missing))
         else:
-            todo.append((source, key))
+            summary.skipped.append(source.slug)
+            on_result(OrgResult(source.slug, "skipped"))
 
     def finish(result: OrgResult, source: OrgSource, key: str) -> None:
         if result.status == "built":
             summary.built.append(result)
             summary.pages += sum(w.pages for w in result.written)
-            manifest.record(
-                source.slug, key, expected_outputs(source, options), {w.path.name: w.pages for w in result.written}
-            )
+            for w in result.written:
+                files = [w.path] + ([w.path.with_suffix(".html")] if options.html else [])
+                manifest.record(source.slug, key, document_id(w.audience, w.large_print, options.paper), files, w.pages)
         else:
             manifest.forget(source.slug)
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
@@ -302,8 +322,8 @@ def build_many(
         if todo and (jobs <= 1 or len(todo) == 1):
             _init_worker(str(project.root), curriculum)
             try:
-                for source, key in todo:
-                    finish(_build_in_worker(source, options, debug), source, key)
+                for source, key, documents in todo:
+                    finish(_build_in_worker(source, options, debug, documents), source, key)
             finally:
                 gc.unfreeze()  # this process goes on (tests, embedding): let its objects be collected again
                 _worker.clear()
@@ -311,7 +331,7 @@ def build_many(
             with ProcessPoolExecutor(
                 max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(str(project.root),)
             ) as pool:
-                futures = {pool.submit(_build_in_worker, s, options, debug): (s, k) for s, k in todo}
+                futures = {pool.submit(_build_in_worker, s, options, debug, d): (s, k) for s, k, d in todo}
                 try:
                     for future in as_completed(futures):
                         source, key = futures[future]

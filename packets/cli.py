@@ -8,7 +8,6 @@ build with nothing to do stay fast.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ from . import __version__
 from .errors import InputError, Problem
 
 EXAMPLES = {
+    "help": "Example: packets help build",
     "build": "Example: packets build riverside --paper a4",
     "check": "Example: packets check riverside --strict",
     "list": "Example: packets list",
@@ -45,7 +45,8 @@ def _project():
 
 
 def _print_problems(problems: list[Problem]) -> None:
-    for problem in sorted(problems, key=lambda p: (p.path, p.line)):
+    """Each file's errors first (what stops the build), then its warnings, each in line order."""
+    for problem in sorted(problems, key=lambda p: (p.path, not p.is_error, p.line)):
         click.echo(str(problem), err=True)
 
 
@@ -85,6 +86,25 @@ def main(ctx: click.Context, debug: bool) -> None:
     Example: packets build
     """
     ctx.meta["debug"] = debug
+
+
+@main.command(name="help", epilog=EXAMPLES["help"])
+@click.argument("command", required=False)
+@click.pass_context
+def help_command(ctx: click.Context, command: str | None) -> None:
+    """Show the help of packets, or of one COMMAND (the same as `packets COMMAND --help`)."""
+    from .spelling import close_match
+
+    if not command:
+        click.echo(main.get_help(ctx.parent or ctx))
+        return
+    found = main.get_command(ctx, command)
+    if found is None:
+        close = close_match(command, main.list_commands(ctx))
+        hint = f"did you mean '{close}'?" if close else "commands: " + ", ".join(main.list_commands(ctx))
+        raise InputError([Problem(command, 0, "no such command", hint)])
+    with click.Context(found, info_name=command, parent=ctx.parent) as sub:
+        click.echo(found.get_help(sub))
 
 
 @main.command(epilog=EXAMPLES["build"])
@@ -263,91 +283,77 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     click.echo(plan_table(source.slug, loaded.org, curriculum))
 
 
-def _split(value: str, parts: int) -> list[str | None]:
-    items: list[str | None] = [p.strip() or None for p in value.split("|")]
-    return (items + [None] * parts)[:parts]
-
-
-def _ask_many(label: str, no_input: bool, given: tuple[str, ...]) -> list[str]:
-    if given or no_input:
-        return list(given)
-    answers = []
-    while True:
-        answer = click.prompt(f"{label} (blank to finish)", default="", show_default=False).strip()
-        if not answer:
-            return answers
-        answers.append(answer)
-
-
 @main.command(epilog=EXAMPLES["init"])
 @click.argument("slug", required=False)
 @click.option("--name", help="Organisation name as it should print.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), help="Paper size.")
-@click.option("--format", "format_id", help="Workshop format id (see `packets list`).")
+@click.option("--accent-colour", help='Colour for headings and rules, "#rrggbb".')
+@click.option("--logo", help="Logo file (PNG, JPEG or SVG), relative to content/orgs/.")
+@click.option("--logo-alt", help="What the logo shows, read aloud (defaults to the name).")
+@click.option("--format", "format_id", help="Workshop format id or its length in minutes (see `packets list`).")
 @click.option("--title", help="Workshop title (optional).")
-@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Session date, YYYY-MM-DD.")
+@click.option("--date", "date_", help="Session date, YYYY-MM-DD.")
 @click.option("--start", help='Start time, "HH:MM".')
 @click.option("--location", help="Where the session takes place.")
-@click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role"; repeat for each facilitator.')
+@click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role|Contact"; repeat for each facilitator.')
 @click.option(
     "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
 )
 @click.option("--territory", help='e.g. "unceded" or "Treaty 6 territory".')
+@click.option("--statement", help="Your acknowledgement, written with the Nations (a draft is composed without it).")
 @click.option("--commitment", "commitments", multiple=True, help="What the organisation is doing; repeatable.")
 @click.option("--reviewed-by", help="Who from the community reviewed the acknowledgement.")
-@click.option("--reviewed-on", type=click.DateTime(["%Y-%m-%d"]), help="When it was reviewed, YYYY-MM-DD.")
+@click.option("--reviewed-on", help="When it was reviewed, YYYY-MM-DD.")
+@click.option("--based-on", help="What the acknowledgement is based on.")
+@click.option(
+    "--support", "supports", multiple=True, help='A local support, "Name|Contact|What it offers"; repeatable.'
+)
 @click.option("--no-input", is_flag=True, help="Ask nothing; use the flags and defaults.")
 @click.option("--force", is_flag=True, help="Overwrite an existing organisation file.")
 def init(
     slug: str | None,
     name: str | None,
     paper: str | None,
+    accent_colour: str | None,
+    logo: str | None,
+    logo_alt: str | None,
     format_id: str | None,
     title: str | None,
-    date_,
+    date_: str | None,
     start: str | None,
     location: str | None,
     facilitators: tuple[str, ...],
     nations: tuple[str, ...],
     territory: str | None,
+    statement: str | None,
     commitments: tuple[str, ...],
     reviewed_by: str | None,
-    reviewed_on,
+    reviewed_on: str | None,
+    based_on: str | None,
+    supports: tuple[str, ...],
     no_input: bool,
     force: bool,
 ) -> None:
-    """Create content/orgs/SLUG.yaml step by step (or from flags with --no-input)."""
+    """Create content/orgs/SLUG.yaml step by step (or from flags with --no-input).
+
+    Each answer is checked as it is given and asked again when the model refuses it.
+    Once written, the file is never deleted: a problem found afterwards is reported
+    with what to fix in it.
+    """
     from slugify import slugify
 
     from .curriculum import load_curriculum
+    from .interview import Interview, ask_format
     from .organisation import load_organisation
     from .output import slug_problem, write_atomic
     from .scaffold import NewOrganisation, organisation_yaml
 
     project = _project()
     curriculum = load_curriculum(project)
+    q = Interview(no_input, project.orgs)
+    la = "land_acknowledgement"
 
-    def ask(value, label, default=None, **kw):
-        """A flag's value when given; otherwise a prompt (blank keeps the default), or the default with --no-input."""
-        if value is not None or no_input:
-            return value if value is not None else default
-        answer = click.prompt(label, default=default or "", show_default=bool(default), **kw)
-        return answer.strip() if isinstance(answer, str) else answer
-
-    def ask_date(value, label):
-        while value is None and not no_input:
-            answer = click.prompt(label, default="", show_default=False).strip()
-            if not answer:
-                return None
-            try:
-                return dt.datetime.strptime(answer, "%Y-%m-%d")
-            except ValueError:
-                click.echo("Please write the date as YYYY-MM-DD, e.g. 2027-03-14.", err=True)
-        return value
-
-    name = ask(name, "Organisation name")
-    if not name:
-        raise InputError([Problem("init", 0, "an organisation name is needed", "give --name")])
+    name = q.ask(("name",), "Organisation name", name, required=True)
     slug = slug or slugify(name, max_length=60, word_boundary=True)
     problem = slug_problem(slug, "init")
     if problem:
@@ -364,46 +370,72 @@ def init(
                 )
             ]
         )
-    paper = ask(paper, "Paper size", "letter", type=click.Choice(["letter", "a4"]))
-    format_id = ask(format_id, "Workshop format", "standard", type=click.Choice(list(curriculum.formats)))
-    if format_id not in curriculum.formats:
-        raise InputError(
-            [Problem("init", 0, f"unknown format '{format_id}'", "choose one of: " + ", ".join(curriculum.formats))]
+    new = NewOrganisation(name=name)
+    try:
+        new.paper = q.ask(("paper",), "Paper size (letter or a4)", paper, default="letter")
+        new.accent_colour = q.ask(("accent_colour",), 'Accent colour, "#rrggbb" (blank for the default)', accent_colour)
+        new.logo = q.ask(("logo",), "Logo file in content/orgs/ (blank for none)", logo, extra=q.logo_problem)
+        if new.logo:
+            new.logo_alt = q.ask(("logo_alt",), "What the logo shows, read aloud (blank: the name)", logo_alt)
+        new.title = q.ask(("workshop", "title"), "Workshop title (blank for the default)", title)
+        new.format = ask_format(q, curriculum.formats, format_id)
+        new.date = q.ask(("workshop", "date"), "Date, YYYY-MM-DD (blank if not known)", date_)
+        new.start = q.ask(("workshop", "start"), 'Start time, "HH:MM" (blank if not known)', start)
+        new.location = q.ask(("workshop", "location"), "Location (blank to skip)", location)
+        new.facilitators = q.ask_many(
+            ("workshop", "facilitators"),
+            "Facilitator as Name|Role|Contact",
+            ("name", "role", "contact"),
+            facilitators,
+            "--facilitator",
         )
-    date_ = ask_date(date_, "Date (YYYY-MM-DD, blank if not known)")
-    start = ask(start, 'Start time ("HH:MM", blank if not known)')
-    location = ask(location, "Location (blank to skip)")
-    facilitator_list = [tuple(_split(f, 2)) for f in _ask_many("Facilitator as Name|Role", no_input, facilitators)]
-    nation_list = [
-        tuple(_split(n, 3))
-        for n in _ask_many("Nation as own-language name|English name|pronunciation", no_input, nations)
-    ]
-    territory = ask(territory, "Territory or treaty (blank to skip)")
-    commitment_list = _ask_many("A commitment your organisation is acting on", no_input, commitments)
-    reviewed_by = ask(reviewed_by, "Who from the community reviewed the acknowledgement (blank if no one yet)")
-    new = NewOrganisation(
-        name=name,
-        paper=paper,
-        format=format_id,
-        title=title or None,
-        date=date_.date() if date_ else None,
-        start=start or None,
-        location=location or None,
-        facilitators=[(f[0], f[1]) for f in facilitator_list if f[0]],
-        nations=[(n[0], n[1], n[2]) for n in nation_list if n[0]],
-        territory=territory or None,
-        commitments=commitment_list,
-        reviewed_by=reviewed_by or None,
-        reviewed_on=reviewed_on.date() if reviewed_on else None,
-    )
-    text = organisation_yaml(new)
-    write_atomic(target, text.encode("utf-8"))
-    loaded = load_organisation(target, slug, project, curriculum)
-    if loaded.errors:
-        target.unlink()
-        raise InputError(loaded.errors)
+        new.nations = q.ask_many(
+            (la, "nations"),
+            "Nation as own-language name|English name|pronunciation",
+            ("name", "english_name", "pronunciation"),
+            nations,
+            "--nation",
+        )
+        new.territory = q.ask((la, "territory"), "Territory or treaty (blank to skip)", territory)
+        new.statement = q.ask(
+            (la, "statement"), "Your acknowledgement, in your words with the Nations' (blank: a draft)", statement
+        )
+        new.commitments = [
+            c[0]
+            for c in q.ask_many(
+                (la, "commitments"), "A commitment your organisation is acting on", ("",), commitments, "--commitment"
+            )
+        ]
+        new.reviewed_by = q.ask(
+            (la, "reviewed_by"),
+            "Who from the community reviewed the acknowledgement (blank if no one yet)",
+            reviewed_by,
+        )
+        if new.reviewed_by or reviewed_on:
+            new.reviewed_on = q.ask((la, "reviewed_on"), "When was it reviewed, YYYY-MM-DD", reviewed_on)
+        new.based_on = q.ask((la, "based_on"), "What is it based on (blank to skip)", based_on)
+        new.local_resources = q.ask_many(
+            ("local_resources",),
+            "Local support as Name|Contact|What it offers",
+            ("name", "contact", "note"),
+            supports,
+            "--support",
+        )
+    except click.Abort:
+        # What was typed is kept: stopping half-way (Ctrl-C, end of input) writes the answers so far.
+        write_atomic(target, organisation_yaml(new).encode("utf-8"))
+        click.echo(f"\nStopped. Your answers so far are in {_shown(target)}; edit it, or run init again.", err=True)
+        raise
+    write_atomic(target, organisation_yaml(new).encode("utf-8"))
     click.echo(f"Wrote {_shown(target)}")
-    _print_problems(loaded.warnings)
+    loaded = load_organisation(target, slug, project, curriculum)
+    _print_problems(loaded.problems)
+    if loaded.errors:
+        # Kept, never deleted: every answer is in it; say what to fix.
+        click.echo(
+            f"Fix the {_count(len(loaded.errors), 'error')} above in {_shown(target)}, then `packets check {slug}`."
+        )
+        sys.exit(2)
     click.echo(f"Next: edit it, then `packets check {slug}` and `packets build {slug}`.")
 
 

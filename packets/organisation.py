@@ -17,7 +17,7 @@ from .plan import session_request
 from .planner import PlanningError, plan_session
 from .review import review_acknowledgement
 from .sources import YamlDocument
-from .validation import read_model, suggest
+from .validation import read_model, salvage, suggest
 
 
 @dataclass
@@ -60,18 +60,24 @@ def load_organisation(
     loaded = LoadedOrg(slug, path, org, problems, doc)
     # Checked on the file as written, so a mistake elsewhere in it does not hide these.
     loaded.problems.extend(_against_curriculum(doc, curriculum))
+    # The warnings come with the errors: a file with a model error is reviewed on its readable
+    # part, so fixing one mistake does not reveal four more.
+    readable, unread = (org, doc), []
     if org is None:
-        return loaded
-    if org.logo:
-        line = doc.line_of(("logo",))
-        loaded.problems.extend(assets.check_logo(org.logo, path.parent, doc.shown_path, line))
-    if not any(p.is_error for p in loaded.problems):
+        salvaged = salvage(doc, Organisation)
+        if salvaged is None:
+            return loaded
+        readable, unread = salvaged[:2], salvaged[2]
+    readable_org, readable_doc = readable
+    if readable_org.logo:
+        line = readable_doc.line_of(("logo",))
+        loaded.problems.extend(assets.check_logo(readable_org.logo, path.parent, doc.shown_path, line))
+    if org is not None and not any(p.is_error for p in loaded.problems):
         loaded.problems.extend(_plan_problems(org, doc, curriculum))
+    loaded.problems.extend(review_acknowledgement(readable_org, readable_doc, project, unread=unread))
+    loaded.problems.extend(review_capitals(readable_org, readable_doc))
     if any(p.is_error for p in loaded.problems):
         loaded.org = None
-    else:
-        loaded.problems.extend(review_acknowledgement(org, doc, project))
-        loaded.problems.extend(review_capitals(org, doc))
     return loaded
 
 

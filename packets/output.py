@@ -37,8 +37,13 @@ def slug_problem(slug: str, shown: str) -> Problem | None:
     return None
 
 
-def pdf_name(slug: str, audience: str, large_print: bool = False) -> str:
-    return f"{slug}-{DOCUMENT_FILES[audience]}{'-large-print' if large_print else ''}.pdf"
+def pdf_name(slug: str, audience: str, large_print: bool = False, paper: str | None = None) -> str:
+    """One name per document: the edition, and a paper other than the organisation's own, are in it.
+
+    So a build with `--paper a4` or `--large-print` never overwrites another build's file,
+    and the files say what they are (`riverside-participant-handout-a4.pdf`).
+    """
+    return f"{slug}-{DOCUMENT_FILES[audience]}{'-large-print' if large_print else ''}{f'-{paper}' if paper else ''}.pdf"
 
 
 def org_folder(out_dir: Path, slug: str) -> Path:

@@ -24,6 +24,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from .actual_text import mark_words_with_marks
 from .link_text import describe_links
 from .pageflow import find_tails, pull_back_rules, section_ids, stylesheet
+from .table_scope import scope_header_cells
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
@@ -166,10 +167,11 @@ class Renderer:
 
 
 def _finish(document: Document, pdf: object) -> None:
-    """Last touches on the PDF before it is written: text that copies out as printed, and
-    links that say where they go. First, a check that WeasyPrint only logs: a glyph it
-    could not find in our fonts is silently taken from whatever the machine has installed,
-    and the packet would then look different on every machine."""
+    """Last touches on the PDF before it is written: text that copies out as printed,
+    links that say where they go, and table headers that say what they head. First, a
+    check that WeasyPrint only logs: a glyph it could not find in our fonts is silently
+    taken from whatever the machine has installed, and the packet would then look
+    different on every machine."""
     foreign = sorted({font.family for font in document.fonts.values()} - OUR_FAMILIES)
     if foreign:
         raise ForeignFont(
@@ -178,6 +180,7 @@ def _finish(document: Document, pdf: object) -> None:
         )
     mark_words_with_marks(document, pdf)
     describe_links(document, pdf)
+    scope_header_cells(document, pdf)
 
 
 def _cover_pages(document: Document) -> int:

@@ -44,6 +44,14 @@ class OrgSource:
 class Written:
     path: Path
     pages: int
+    audience: str = "facilitator"
+    large_print: bool = False
+
+
+def documents_of(options: BuildOptions) -> list[tuple[str, bool]]:
+    """The documents a build asks for, as (audience, large print)."""
+    editions = (False, True) if options.large_print else (False,)
+    return [(audience, large) for audience in options.audiences for large in editions]
 
 
 @dataclass
@@ -64,8 +72,14 @@ def creation_time(curriculum: Curriculum) -> dt.datetime:
 
 
 def build_org(
-    source: OrgSource, project: Project, curriculum: Curriculum, options: BuildOptions, renderer: Renderer
+    source: OrgSource,
+    project: Project,
+    curriculum: Curriculum,
+    options: BuildOptions,
+    renderer: Renderer,
+    documents: list[tuple[str, bool]] | None = None,
 ) -> OrgResult:
+    """Render the organisation's `documents` (all those `options` ask for by default) and write them."""
     from .pdf import ResourceRefused
 
     loaded = load_organisation(source.path, source.slug, project, curriculum)
@@ -73,37 +87,38 @@ def build_org(
         return OrgResult(source.slug, "invalid", problems=loaded.problems)
     created = creation_time(curriculum)
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
-    editions = [False, True] if options.large_print else [False]
-    documents: list[tuple[Path, bytes, int]] = []
+    rendered_files: list[tuple[Path, bytes, int, str, bool]] = []
     notes: list[Problem] = []
     folder = org_folder(options.out_dir, source.slug)
-    for audience in options.audiences:
-        for large in editions:
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-            html = render_html(plan, audience, project.templates, created)
-            try:
-                rendered = renderer.render(html, base=source.path.parent, large_print=large)
-            except ResourceRefused as exc:
-                refused = Problem(
-                    display_path(source.path),
-                    loaded.line_of(("logo",)),
-                    f"a file or address outside the project was requested while rendering: {exc}",
-                    "logos must be self-contained files inside the organisation's folder",
-                )
-                return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
-            target = folder / pdf_name(source.slug, audience, large)
-            documents.append((target, rendered.pdf, rendered.pages))
-            if rendered.cover_pages > 1:
-                notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
-            if options.html:
-                documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
+    # A paper other than the organisation's own goes into the file names.
+    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
+    for audience, large in documents if documents is not None else documents_of(options):
+        plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
+        html = render_html(plan, audience, project.templates, created)
+        try:
+            rendered = renderer.render(html, base=source.path.parent, large_print=large)
+        except ResourceRefused as exc:
+            refused = Problem(
+                display_path(source.path),
+                loaded.line_of(("logo",)),
+                f"a file or address outside the project was requested while rendering: {exc}",
+                "logos must be self-contained files inside the organisation's folder",
+            )
+            return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
+        target = folder / pdf_name(source.slug, audience, large, other_paper)
+        rendered_files.append((target, rendered.pdf, rendered.pages, audience, large))
+        if rendered.cover_pages > 1:
+            notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
+        if options.html:
+            html_bytes = _browsable(html, project, large).encode()
+            rendered_files.append((target.with_suffix(".html"), html_bytes, 0, audience, large))
     # Write only once every document rendered, so a failure never leaves half a packet.
     remove_stale_temporaries(folder)
     written = []
-    for target, data, pages in documents:
+    for target, data, pages, audience, large in rendered_files:
         write_atomic(target, data)
         if target.suffix == ".pdf":
-            written.append(Written(target, pages))
+            written.append(Written(target, pages, audience, large))
     return OrgResult(source.slug, "built", written=written, problems=[*loaded.warnings, *notes])
 
 

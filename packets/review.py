@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection
 
 from .curriculum import Project
 from .errors import Problem
@@ -28,12 +29,9 @@ _PAST_TENSE = re.compile(
 )
 
 # English names that Nations are often given by others; when one of these stands alone
-# as `name`, the Nation's own name is probably missing. Names that Nations use for
-# themselves in Latin letters (Gitxsan, Nisga'a, Wet'suwet'en, Piikani, Haida,
-# Tsleil-Waututh) are not here: warning about them would tell a Nation its own name is wrong.
+# as `name`, the Nation's own name is probably missing.
 _ENGLISH_ONLY = {
     "algonquin",
-    "anishinabe",
     "assiniboine",
     "beaver",
     "blackfoot",
@@ -45,7 +43,6 @@ _ENGLISH_ONLY = {
     "iroquois",
     "kwakiutl",
     "lillooet",
-    "mi'kmaq",
     "micmac",
     "mohawk",
     "montagnais",
@@ -74,6 +71,61 @@ _ENGLISH_ONLY = {
     "tsimshian",
 }
 
+# Names that peoples use for themselves, written in Latin letters: never called English,
+# whatever list above they might resemble. Only names the peoples' own governments and
+# national organizations use to name themselves, each with where it is used:
+#   Dakota, Lakota, Nakota: the Oceti Sakowin's own names (Sioux Valley Dakota Nation,
+#     Wahpeton Dakota Nation, Carry the Kettle Nakoda Nation in Saskatchewan);
+#   Nakoda: Stoney Nakoda Nation, Carry the Kettle Nakoda Nation;
+#   Métis: Métis National Council, Métis Nation–Saskatchewan (also typed without the accent);
+#   Inuit: Inuit Tapiriit Kanatami, the national Inuit organization;
+#   Innu: Innu Nation (Labrador), Innu Takuaikan Uashat mak Mani-utenam;
+#   Dene: Dene Nation (Northwest Territories);
+#   Anishinaabe, Anishinabe: Anishinabek Nation (Union of Ontario Indians);
+#   Mi'kmaq, Mi'kmaw: Confederacy of Mainland Mi'kmaq, Mi'kmaq Rights Initiative;
+#   Siksika, Kainai, Piikani: Siksika Nation, Kainai (Blood Tribe), Piikani Nation, of the Blackfoot Confederacy;
+#   Tsuut'ina: Tsuut'ina Nation (which replaced the name Sarcee);
+#   Gitxsan, Nisga'a, Wet'suwet'en, Haida, Tsleil-Waututh: Gitxsan Hereditary Chiefs, Nisga'a Lisims
+#     Government, Office of the Wet'suwet'en, Council of the Haida Nation, Tsleil-Waututh Nation.
+# A Nation missing here can say the same through its organization's file: an `english_name`
+# equal to `name` says the Nation uses this name in English too (see README).
+_OWN_NAMES = {
+    "dakota",
+    "lakota",
+    "nakota",
+    "nakoda",
+    "métis",
+    "metis",
+    "inuit",
+    "innu",
+    "dene",
+    "anishinaabe",
+    "anishinabe",
+    "mi'kmaq",
+    "mi'kmaw",
+    "siksika",
+    "kainai",
+    "piikani",
+    "tsuut'ina",
+    "gitxsan",
+    "nisga'a",
+    "wet'suwet'en",
+    "haida",
+    "tsleil-waututh",
+}
+
+
+def looks_english_only(name: str, english_name: str | None) -> bool:
+    """Whether `name` is a name given by others, standing where the Nation's own name belongs.
+
+    Two equal names are the organization saying the Nation uses this name in English
+    too; that is theirs to say, and the warning would have no answer.
+    """
+    plain = _plain(name)
+    if plain in _OWN_NAMES or (english_name and _plain(english_name) == plain):
+        return False
+    return plain in _ENGLISH_ONLY
+
 
 def _plain(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).casefold().replace("’", "'").split())
@@ -98,8 +150,18 @@ def review_acknowledgement(
     doc: YamlDocument,
     project: Project,
     today: dt.date | None = None,
+    unread: Collection[tuple] = (),
 ) -> list[Problem]:
+    """Warnings about the acknowledgement; `unread` are places the file holds a value that could not be read.
+
+    Nothing is said to be missing where a value was given but refused (its error says so).
+    """
     today = today or dt.date.today()
+
+    def given(*field: str) -> bool:
+        loc = ("land_acknowledgement", *field)
+        return any(tuple(u[: len(loc)]) == loc or tuple(u) == loc[: len(u)] for u in unread)
+
     ack = org.land_acknowledgement
     shown = doc.shown_path
     found: list[Problem] = []
@@ -108,7 +170,7 @@ def review_acknowledgement(
         found.append(Problem(shown, doc.line_of(loc), message, hint, severity="warning"))
 
     base = ("land_acknowledgement",)
-    if not ack.nations:
+    if not ack.nations and not given("nations"):
         warn(
             base,
             "no Nations are listed in the land acknowledgement",
@@ -140,14 +202,14 @@ def review_acknowledgement(
                 "the Nations are still here: write in the present tense, e.g. "
                 '"whose land this is" or "who have cared for this land since time immemorial"',
             )
-    if not ack.commitments:
+    if not ack.commitments and not given("commitments"):
         warn(
             base,
             "the acknowledgement lists no commitments",
             "words with no action behind them can feel empty to the people named; add what your "
             "organisation is doing under land_acknowledgement.commitments",
         )
-    if not ack.reviewed_by:
+    if not ack.reviewed_by and not given("reviewed_by"):
         warn(
             base,
             "no one from the community is named as having reviewed the acknowledgement",
@@ -168,13 +230,12 @@ def review_acknowledgement(
                     f"no pronunciation is given for '{nation.name}'",
                     "saying a name right is part of the respect; ask the Nation and add a pronunciation",
                 )
-            if _plain(nation.name) in _ENGLISH_ONLY or (
-                nation.english_name and _plain(nation.name) == _plain(nation.english_name)
-            ):
+            if looks_english_only(nation.name, nation.english_name):
                 warn(
                     loc,
                     f"'{nation.name}' looks like an English name",
                     "give the name as the Nation writes it in its own language, and move the English "
-                    "one to english_name",
+                    "one to english_name; if the Nation uses this name in English too, write it again "
+                    f"as english_name: {nation.name}",
                 )
     return found

@@ -16,18 +16,23 @@ from dataclasses import dataclass, field
 class NewOrganisation:
     name: str
     paper: str = "letter"
+    accent_colour: str | None = None
+    logo: str | None = None
+    logo_alt: str | None = None
     format: str = "standard"
     title: str | None = None
     date: dt.date | None = None
     start: str | None = None
     location: str | None = None
-    facilitators: list[tuple[str, str | None]] = field(default_factory=list)
+    facilitators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     nations: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     territory: str | None = None
     statement: str | None = None
     commitments: list[str] = field(default_factory=list)
     reviewed_by: str | None = None
     reviewed_on: dt.date | None = None
+    based_on: str | None = None
+    local_resources: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
 def _q(value: str) -> str:
@@ -35,7 +40,22 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def organisation_yaml(new: NewOrganisation) -> str:
+def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> list[str]:
+    out = [f"{indent}{key}:"]
+    for row in rows:
+        given = [(k, v) for k, v in zip(keys, row, strict=True) if v]
+        out.append(f"{indent}  - {given[0][0]}: {_q(given[0][1])}")
+        out += [f"{indent}    {k}: {_q(v)}" for k, v in given[1:]]
+    return out
+
+
+def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str:
+    """The file's text: every answer given, and a commented example for each one that was not.
+
+    Examples of dates that have passed are today's date, never one in the future: a
+    `reviewed_on` from the future would read as a review that has not happened.
+    """
+    today = today or dt.date.today()
     out = [
         "# yaml-language-server: $schema=org.schema.json",
         f"# Organisation file for {new.name}, made with `packets init`.",
@@ -43,24 +63,26 @@ def organisation_yaml(new: NewOrganisation) -> str:
         "",
         f"name: {_q(new.name)}",
         f"paper: {new.paper}                      # letter | a4",
-        '# accent_colour: "#1f5f8b"          # headings and rules; needs 4.5:1 contrast',
-        "# logo: logos/my-logo.png             # PNG, JPEG or SVG inside content/orgs/",
+        f"accent_colour: {_q(new.accent_colour)}"
+        if new.accent_colour
+        else '# accent_colour: "#1f5f8b"          # headings and rules; needs 4.5:1 contrast',
+        f"logo: {_q(new.logo)}"
+        if new.logo
+        else "# logo: logos/my-logo.png             # PNG, JPEG or SVG inside content/orgs/",
+        f"logo_alt: {_q(new.logo_alt)}"
+        if new.logo_alt
+        else "# logo_alt: what the logo shows      # read aloud; defaults to the name",
         "workshop:",
+        f"  title: {_q(new.title)}"
+        if new.title
+        else "  # title: Allyship in practice       # a default title is used without it",
+        f"  format: {new.format}                # see `packets list` for formats",
+        f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14",
+        f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times',
+        f"  location: {_q(new.location)}" if new.location else "  # location: Room 2B, 120 River St.",
     ]
-    if new.title:
-        out.append(f"  title: {_q(new.title)}")
-    out.append(f"  format: {new.format}                # see `packets list` for formats")
-    out.append(f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14")
-    out.append(
-        f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times'
-    )
-    out.append(f"  location: {_q(new.location)}" if new.location else "  # location: Room 2B, 120 River St.")
     if new.facilitators:
-        out.append("  facilitators:")
-        for name, role in new.facilitators:
-            out.append(f"    - name: {_q(name)}")
-            if role:
-                out.append(f"      role: {_q(role)}")
+        out += _items("facilitators", new.facilitators, ("name", "role", "contact"), "  ")
     else:
         out.append("  # facilitators:\n  #   - {name: Jordan Lee, role: Health equity lead}")
     out += [
@@ -70,13 +92,7 @@ def organisation_yaml(new: NewOrganisation) -> str:
         "land_acknowledgement:",
     ]
     if new.nations:
-        out.append("  nations:")
-        for name, english, say in new.nations:
-            out.append(f"    - name: {_q(name)}")
-            if english:
-                out.append(f"      english_name: {_q(english)}")
-            if say:
-                out.append(f"      pronunciation: {_q(say)}")
+        out += _items("nations", new.nations, ("name", "english_name", "pronunciation"), "  ")
     else:
         out.append("  nations: []                 # add the Nations whose land this is")
     out.append(
@@ -86,7 +102,7 @@ def organisation_yaml(new: NewOrganisation) -> str:
     )
     if new.statement:
         out.append("  statement: |")
-        out += [f"    {line}" for line in new.statement.splitlines()]
+        out += [f"    {line}" if line.strip() else "" for line in new.statement.splitlines()]
     else:
         out.append("  # statement: |               # your own words; without it a present-tense draft is composed")
     if new.commitments:
@@ -99,11 +115,23 @@ def organisation_yaml(new: NewOrganisation) -> str:
         if new.reviewed_by
         else "  # reviewed_by: who from the community reviewed it (and was paid for their time)"
     )
-    out.append(f"  reviewed_on: {new.reviewed_on.isoformat()}" if new.reviewed_on else "  # reviewed_on: 2027-01-15")
-    out += [
-        "",
-        "# local_resources:                # supports participants can reach after the session",
-        '#   - {name: Hope for Wellness Help Line, contact: "1-855-242-3310", note: open 24 hours}',
-        "",
-    ]
+    out.append(
+        f"  reviewed_on: {new.reviewed_on.isoformat()}"
+        if new.reviewed_on
+        else f"  # reviewed_on: {today.isoformat()}       # the day it was last reviewed"
+    )
+    out.append(
+        f"  based_on: {_q(new.based_on)}"
+        if new.based_on
+        else "  # based_on: a conversation with the Nation's education office"
+    )
+    out.append("")
+    if new.local_resources:
+        out += _items("local_resources", new.local_resources, ("name", "contact", "note"), "")
+    else:
+        out += [
+            "# local_resources:                # supports participants can reach after the session",
+            '#   - {name: Hope for Wellness Help Line, contact: "1-855-242-3310", note: open 24 hours}',
+        ]
+    out.append("")
     return "\n".join(out)

@@ -420,7 +420,7 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
             return doc
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        doc.problems.append(_yaml_problem(exc, shown))
+        doc.problems.append(_yaml_problem(exc, shown, text))
         return doc
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
@@ -440,13 +440,92 @@ def parse_yaml_text(text: str, path: Path) -> YamlDocument:
     return doc
 
 
-def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+_QUOTE_NAMES = {'"': 'quotation mark (")', "'": "apostrophe used as a quotation mark (')"}
+
+
+def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str] | None:
+    """The line and kind of a quotation mark that was never closed, if that is what went wrong.
+
+    YAML lets quoted text run over several lines, so a missing closing quote is noticed
+    only where the text next holds a quote (or at the end of the file), lines later, in
+    the parser's words. A quoted value that spans lines and ends where the error is found
+    is, in an organisation file, a quote left open on its first line.
+    """
+    if "quoted scalar" in str(exc.context) and exc.context_mark is not None:
+        char = text[exc.context_mark.index] if exc.context_mark.index < len(text) else '"'
+        return exc.context_mark.line + 1, char
+    if exc.problem_mark is None:
+        return None
+    error_line = exc.problem_mark.line
+    last = None
+    with contextlib.suppress(yaml.YAMLError):
+        for token in yaml.scan(text, Loader=yaml.BaseLoader):
+            if token.start_mark.line > error_line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                last = token
+    if last is not None and last.start_mark.line < last.end_mark.line == error_line:
+        return last.start_mark.line + 1, str(last.style)
+    return None
+
+
+# The parser's words, for the mistakes people make most, in plain words.
+_PLAIN_WORDS = [
+    (
+        "expected <block end>",
+        "this line does not line up with the lines above it",
+        "keys of one mapping start in the same column; check the indentation and quoting here",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a colon followed by a space in the middle of a value",
+        "put the whole value in quotes",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is not 'key: value'",
+        "add the colon after the key, or join this line to the value above",
+    ),
+    ("did not find expected key", "a line that is not 'key: value'", "check the indentation and quoting here"),
+    (
+        "did not find expected '-' indicator",
+        "a line does not line up with the list items above it",
+        "start each list item with '- ' in the same column",
+    ),
+]
+
+
+def _indented_more(text: str, line: int) -> bool:
+    """Whether `line` (0-based) starts further right than the nearest line above that holds something."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+
+    def indent(s: str) -> int:
+        return len(s) - len(s.lstrip(" "))
+
+    for above in reversed(lines[:line]):
+        if above.strip() and not above.lstrip().startswith("#"):
+            return indent(lines[line]) > indent(above) and not above.rstrip().endswith(":")
+    return False
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str, text: str = "") -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     problem = exc.problem or "not valid YAML"
     if isinstance(exc, _Refused):
         return Problem(shown, line, problem, exc.hint)
     hint = "check the indentation and quoting on this line"
+    quote = _unclosed_quote(exc, text) if text else None
+    if quote is not None:
+        opened, char = quote
+        return Problem(
+            shown,
+            opened,
+            f"a quotation mark ({char}) opened on line {opened} is never closed",
+            f"end the value with {char} on the same line",
+        )
     if "expected a single document" in str(exc.context):
         problem, hint = "the file holds more than one YAML document", "remove the '---' line and what follows"
     elif "'\\t'" in problem or "\\t" in problem:
@@ -458,4 +537,12 @@ def _yaml_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
         hint = "simplify the structure"
     elif "special characters are not allowed" in problem:
         problem, hint = "the file contains a control character", "delete it; save as plain UTF-8 text"
+    elif "mapping values are not allowed" in problem and mark and _indented_more(text, mark.line):
+        problem = "this line is indented more than the one above, so it reads as part of that line's value"
+        hint = "check the indentation: line it up with the keys above it, or put the value above in quotes"
+    else:
+        for words, plain, plain_hint in _PLAIN_WORDS:
+            if words in problem:
+                problem, hint = plain, plain_hint
+                break
     return Problem(shown, line, problem, hint)

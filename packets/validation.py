@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
+import calendar
+import re
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,12 +15,13 @@ from pydantic import BaseModel, ValidationError
 from . import glyphs
 from .errors import Problem
 from .model import Organisation
-from .sources import LineDict, YamlDocument, read_yaml
+from .sources import LineDict, LineList, YamlDocument, read_yaml
+from .spelling import close_match
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class that owns the value at `loc`, to suggest the keys it does accept."""
     current: Any = model
     for part in loc:
@@ -72,70 +75,97 @@ def _describe(value: Any) -> str:
     return f"'{str(value)[:60]}'"
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def impossible_date(value: object) -> str | None:
+    """Why a date written as YYYY-MM-DD is not a day on the calendar ("February 2027 has no 30th day")."""
+    match = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", value) if isinstance(value, str) else None
+    if not match:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month} (months run from 01 to 12)"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return f"{_MONTHS[month - 1]} {year} has no {_ordinal(day)} day (it has {days} days)"
+    return None
+
+
+def explain_error(err: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """One pydantic error in words a facilitator can act on: (message, hint).
+
+    Shared by `check` (which adds the file and line) and `init` (which asks again), so the
+    rules and their wording live in the model and here only.
+    """
+    kind = err["type"]
+    value = err.get("input")
+    if kind in _TYPE_WORDS:
+        impossible = impossible_date(value) if _TYPE_WORDS[kind].startswith("a date") else None
+        if impossible:
+            return f"'{where}' is {_describe(value)}, which is not a date: {impossible}", "check the day and month"
+        hint = "put it in quotes" if _TYPE_WORDS[kind] == "text" and not isinstance(value, (list, dict)) else ""
+        return f"'{where}' should be {_TYPE_WORDS[kind]}, not {_describe(value)}", hint
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"'{where}' is {_describe(value)}; it must be one of {expected}", ""
+    if kind == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"])), ""
+    if kind == "string_pattern_mismatch" and (where.rsplit(".", 1)[-1] in ("id", "format", "module", "modules")):
+        return f"'{where}' is {_describe(value)}, not an id", "ids are lower-case words joined by '-', e.g. 'half-day'"
+    if kind == "string_too_short":
+        return f"'{where}' is empty", "write the text or remove the key"
+    if kind == "string_too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        return f"'{where}' is too long (over {limit} characters)", "shorten it"
+    if kind == "too_short":
+        return f"'{where}' needs at least one item", ""
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limit = next(iter(err.get("ctx", {}).values()), "")
+        word = "at least" if kind.startswith("greater") else "at most"
+        return f"'{where}' is {_describe(value)}; it must be {word} {limit}", ""
+    return f"'{where}': {err['msg']}", ""
+
+
 def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
-        kind = err["type"]
         where = ".".join(str(p) for p in loc if not isinstance(p, int)) or "file"
         line = doc.line_of(loc)
-        if kind == "extra_forbidden":
+        if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            owner = _model_at(model, loc[:-1])
+            owner = model_at(model, loc[:-1])
             allowed = list(owner.model_fields) if owner else []
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            close = close_match(key, allowed)
+            hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
             problems.append(Problem(doc.shown_path, line, f"unknown key '{key}'", hint))
-        elif kind == "missing":
+        elif err["type"] == "missing":
             parent_line = doc.line_of(loc[:-1])
             problems.append(
                 Problem(doc.shown_path, parent_line, f"missing required key '{loc[-1]}'", f"add '{loc[-1]}: ...'")
             )
-        elif kind in _TYPE_WORDS:
-            given = _describe(err.get("input"))
-            hint = (
-                "put it in quotes"
-                if _TYPE_WORDS[kind] == "text" and not isinstance(err.get("input"), (list, dict))
-                else ""
-            )
-            problems.append(
-                Problem(doc.shown_path, line, f"'{where}' should be {_TYPE_WORDS[kind]}, not {given}", hint)
-            )
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            problems.append(
-                Problem(
-                    doc.shown_path, line, f"'{where}' is {_describe(err.get('input'))}; it must be one of {expected}"
-                )
-            )
-        elif kind == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-            problems.append(Problem(doc.shown_path, line, msg))
-        elif (
-            kind == "string_pattern_mismatch"
-            and loc
-            and loc[-1] in ("id", "format", "module")
-            or (kind == "string_pattern_mismatch" and any(p == "modules" for p in loc))
-        ):
-            problems.append(
-                Problem(
-                    doc.shown_path,
-                    line,
-                    f"'{where}' is {_describe(err.get('input'))}, not an id",
-                    "ids are lower-case words joined by '-', e.g. 'half-day'",
-                )
-            )
-        elif kind == "string_too_short":
-            problems.append(Problem(doc.shown_path, line, f"'{where}' is empty", "write the text or remove the key"))
-        elif kind == "string_too_long":
-            limit = err.get("ctx", {}).get("max_length")
-            problems.append(
-                Problem(doc.shown_path, line, f"'{where}' is too long (over {limit} characters)", "shorten it")
-            )
-        elif kind == "too_short":
-            problems.append(Problem(doc.shown_path, line, f"'{where}' needs at least one item"))
         else:
-            problems.append(Problem(doc.shown_path, line, f"'{where}': {err['msg']}"))
+            message, hint = explain_error(err, where)
+            problems.append(Problem(doc.shown_path, line, message, hint))
     return problems
 
 
@@ -161,9 +191,9 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
 
 def suggest(word: str, choices: typing.Iterable[str]) -> str:
     choices = list(choices)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    close = close_match(word, choices)
     if close:
-        return f"did you mean '{close[0]}'?"
+        return f"did you mean '{close}'?"
     return "choose one of: " + ", ".join(choices) if choices else ""
 
 
@@ -174,3 +204,90 @@ def read_model(path: Path, model: type[M]) -> tuple[M | None, YamlDocument, list
     if doc.data is not None:
         problems.extend(glyphs.check_document(doc))
     return value, doc, problems
+
+
+# ------------------------------------------------------------------ the readable part of a broken file
+
+Loc = tuple[Any, ...]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy that keeps the line of every key and item, so messages about the copy point at the file."""
+    if isinstance(value, LineDict):
+        out = LineDict((k, _copy(v)) for k, v in value.items())
+        out.line, out.key_lines = value.line, dict(value.key_lines)
+        return out
+    if isinstance(value, LineList):
+        items = LineList(_copy(v) for v in value)
+        items.line, items.item_lines = value.line, list(value.item_lines)
+        return items
+    return value
+
+
+def _order(loc: Loc) -> list[tuple[int, int, str]]:
+    return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in loc]
+
+
+def _remove(data: Any, loc: Loc) -> bool:
+    """Take the value at `loc` out of `data` (a list item with its line); False when it is not there."""
+    node = data
+    for part in loc[:-1]:
+        inside = isinstance(node, LineDict) and part in node
+        if not inside and not (isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node)):
+            return False
+        node = node[part]
+    last = loc[-1]
+    if isinstance(node, LineDict) and last in node:
+        del node[last]
+        node.key_lines.pop(last, None)
+        return True
+    if isinstance(node, LineList) and isinstance(last, int) and 0 <= last < len(node):
+        del node[last]
+        del node.item_lines[last]
+        return True
+    return False
+
+
+def salvage(doc: YamlDocument, model: type[M], passes: int = 8) -> tuple[M, YamlDocument, list[Loc]] | None:
+    """The file with what the model refuses taken out: its valid part, to review for warnings.
+
+    An error in one place should not hide the warnings about the rest, or fixing one
+    mistake reveals four more. Each refused value is removed (an item missing a required
+    key goes as a whole; a missing required top-level key gets a blank stand-in) and the
+    rest validated again. The copy keeps the file's lines, so warnings about it point at
+    the file. Returns the model, the pruned document and the locations that could not
+    be read (a misspelt key counts as the key it is close to), or None when nothing is left.
+    """
+    if not isinstance(doc.data, LineDict):
+        return None
+    data = _copy(doc.data)
+    unread: list[Loc] = []
+    for _ in range(passes):
+        try:
+            value = model.model_validate(data)
+        except ValidationError as exc:
+            doomed: set[Loc] = set()
+            for err in exc.errors(include_url=False):
+                loc = tuple(err["loc"])
+                if not loc:
+                    return None
+                if err["type"] == "extra_forbidden":
+                    owner = model_at(model, loc[:-1])
+                    close = close_match(str(loc[-1]), list(owner.model_fields)) if owner else None
+                    if close:
+                        unread.append((*loc[:-1], close))
+                elif err["type"] == "missing":
+                    if len(loc) == 1:
+                        data[loc[0]] = "-"
+                        data.key_lines.setdefault(loc[0], data.line)
+                        continue
+                    loc = loc[:-1]
+                doomed.add(loc)
+            unread.extend(doomed)
+            # Deepest first and list items from the end, so taking one out does not move another.
+            for loc in sorted(doomed, key=_order, reverse=True):
+                _remove(data, loc)
+            continue
+        pruned = YamlDocument(doc.path, data, [])
+        return value, pruned, unread
+    return None

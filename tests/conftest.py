@@ -70,6 +70,17 @@ def pdftotext(path: Path) -> str:
     return nfc(out.stdout.decode("utf-8"))
 
 
+def pdfua_findings(paths: list[Path]) -> list[str]:
+    """What the independent PDF/UA checker `pdfua` (as `pdfua check` runs it) finds in each PDF."""
+    from pdfua import validate
+
+    found = []
+    for path in paths:
+        report = validate(str(path))
+        found += [f"{path.name}: {f.rule_id} {f.severity.name}: {f.message}" for f in report.findings]
+    return found
+
+
 def flat(text: str) -> str:
     """Whitespace folded, so line wrapping in the PDF does not matter."""
     return " ".join(text.split())
@@ -131,3 +142,13 @@ def short_pages(path: Path) -> list[tuple[int, float]]:
         for index, (fill, writing) in enumerate(page_fill(path))
         if index > 0 and index not in starts and not writing and fill < 1 / 3
     ]
+
+
+@pytest.fixture(scope="session")
+def fixture_org_builds(tmp_path_factory) -> Path:
+    """Every fixture organisation, both documents and their large-print editions, built once for the session."""
+    out = tmp_path_factory.mktemp("fixtures-out")
+    orgs = sorted((FIXTURES / "orgs").glob("*.yaml"))
+    result = run("build", *map(str, orgs), "--large-print", "--out", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    return out

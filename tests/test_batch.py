@@ -169,7 +169,59 @@ def test_the_manifest_records_what_each_org_was_built_from(project):
     _build(project, "-j1")
     manifest = json.loads((project / "output/.packets-manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"clinic-0", "clinic-1", "clinic-2"}
-    assert all(len(entry["key"]) == 64 for entry in manifest.values())
+    for slug, entry in manifest.items():
+        (document,) = entry["documents"].values()  # one document was asked for
+        assert len(document["key"]) == 64 and document["pdf"] == f"{slug}-participant-handout.pdf"
+
+
+def _written(output: str) -> list[str]:
+    return sorted(Path(line.split(" (")[0]).name for line in output.splitlines() if line.endswith("pages)"))
+
+
+def test_switching_options_renders_only_the_documents_that_are_new(project):
+    """Each document has its own manifest entry: large print, the other audience or another
+    paper renders only that document, and switching back renders nothing."""
+    one = ("clinic-0", "-j1")
+    assert _written(_build(project, *one).output) == ["clinic-0-participant-handout.pdf"]
+    handout = project / "output/clinic-0/clinic-0-participant-handout.pdf"
+    first = handout.stat().st_mtime_ns
+    participant = ("--audience", "participant")
+    steps = [
+        ((*participant, "--large-print"), ["clinic-0-participant-handout-large-print.pdf"]),
+        (participant, []),
+        (("--audience", "both"), ["clinic-0-facilitator-guide.pdf"]),
+        (("--audience", "both", "--large-print"), ["clinic-0-facilitator-guide-large-print.pdf"]),
+        ((*participant, "--paper", "a4"), ["clinic-0-participant-handout-a4.pdf"]),
+        ((*participant, "--paper", "a4", "--large-print"), ["clinic-0-participant-handout-large-print-a4.pdf"]),
+        (("--audience", "both", "--large-print"), []),
+    ]
+    for args, expected in steps:
+        result = run("build", "--out", str(project / "output"), *one, *args)
+        assert result.exit_code == 0, result.output
+        assert _written(result.output) == expected, (args, result.output)
+        if not expected:
+            assert _summary(result.output).startswith("0 built, 1 up to date"), result.output
+    assert handout.stat().st_mtime_ns == first, "the first handout was never rendered again"
+
+
+def test_paper_other_than_the_organisations_own_is_in_the_file_name(project):
+    """`--paper a4` no longer overwrites the Letter files under the same names."""
+    org = project / "content/orgs/clinic-1.yaml"
+    org.write_text(org.read_text(encoding="utf-8") + "paper: a4\n", encoding="utf-8")
+    for paper in ("letter", "a4"):
+        assert _build(project, "clinic-0", "clinic-1", "-j1", "--paper", paper).exit_code == 0
+    from pypdf import PdfReader
+
+    names = {p.name: p for p in (project / "output").rglob("*.pdf")}
+    assert set(names) == {
+        "clinic-0-participant-handout.pdf",  # letter is clinic-0's own paper
+        "clinic-0-participant-handout-a4.pdf",
+        "clinic-1-participant-handout-letter.pdf",
+        "clinic-1-participant-handout.pdf",  # a4 is clinic-1's own paper
+    }
+    widths = {name: round(float(PdfReader(str(p)).pages[0].mediabox.width)) for name, p in names.items()}
+    assert widths["clinic-0-participant-handout.pdf"] == widths["clinic-1-participant-handout-letter.pdf"] == 612
+    assert widths["clinic-0-participant-handout-a4.pdf"] == widths["clinic-1-participant-handout.pdf"] == 595
 
 
 def test_parallel_workers_write_the_same_files_as_one(project):

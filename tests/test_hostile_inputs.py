@@ -22,6 +22,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # file: (exit status of `check` and `build`, line, fragment of the message)
 CASES = {
     "unknown-key.yaml": (2, 3, "unknown key 'nation' (did you mean 'nations'?)"),
+    # Not close to any key: no suggestion (`duration` once suggested `location`), the keys it may be.
+    "unknown-key-not-close.yaml": (2, 4, "unknown key 'duration' (allowed keys: title, date, start, format"),
     "unknown-top-key.yaml": (2, 2, "unknown key 'colour' (did you mean 'accent_colour'?)"),
     "missing-name.yaml": (2, 1, "missing required key 'name'"),
     "wrong-type-paper.yaml": (2, 2, "'paper' is the number 5; it must be one of 'letter' or 'a4'"),
@@ -36,6 +38,9 @@ CASES = {
     "nations-mapping.yaml": (2, 3, "'land_acknowledgement.nations' should be a list"),
     "facilitator-strings.yaml": (2, 4, "'workshop.facilitators' should be a mapping"),
     "merge-key.yaml": (2, 5, "unknown key '<<'"),
+    # Reported where the quotation mark was opened, not where YAML noticed, lines later.
+    "unclosed-quote.yaml": (2, 4, 'a quotation mark (") opened on line 4 is never closed'),
+    "unclosed-quote-at-end.yaml": (2, 4, "a quotation mark (') opened on line 4 is never closed"),
     "tab-indented.yaml": (2, 3, "a tab character is used for indentation"),
     "bad-indentation.yaml": (2, 2, "check the indentation"),
     "python-object.yaml": (2, 1, "python/object/apply:os.system' is not allowed"),
@@ -61,7 +66,12 @@ CASES = {
     "number-as-name.yaml": (2, 1, "'name' should be text, not the number 2027 (put it in quotes)"),
     "boolean-as-name.yaml": (2, 1, "'name' should be text"),
     "empty-name.yaml": (2, 1, "'name' is empty"),
-    "bad-date.yaml": (2, 3, "'workshop.date' should be a date like 2027-03-14, not '2027-02-30'"),
+    "bad-date.yaml": (2, 3, "'workshop.date' is '2027-02-30', which is not a date: February 2027 has no 30th day"),
+    "month-13.yaml": (
+        2,
+        3,
+        "'land_acknowledgement.reviewed_on' is '2027-13-01', which is not a date: there is no month 13",
+    ),
     "bad-start.yaml": (2, 3, 'start time "25:99" is not HH:MM'),
     "start-negative.yaml": (2, 3, 'start time "-5:00" is not HH:MM'),
     "accent-css-injection.yaml": (2, 2, "is not a colour like"),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, run
+from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, run
 from pypdf import PdfReader
 
 from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
@@ -25,11 +25,16 @@ def _names(path: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fixture_builds(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("fixtures-out")
-    result = run("build", *map(str, ORG_FIXTURES), "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    return out
+def fixture_builds(fixture_org_builds) -> Path:
+    return fixture_org_builds
+
+
+def test_pdfua_finds_nothing_in_any_fixture_pdf(fixture_builds):
+    """Guides, handouts and their large-print editions, for every fixture organisation: no finding
+    (the run of show's header cells carry /Scope, so its headers are tied to its cells)."""
+    pdfs = sorted(fixture_builds.rglob("*.pdf"))
+    assert len(pdfs) == 4 * len(ORG_FIXTURES)
+    assert pdfua_findings(pdfs) == []
 
 
 def test_there_are_at_least_four_varied_fixture_orgs():
@@ -178,6 +183,33 @@ def test_names_nations_use_for_themselves_are_not_called_english(tmp_path):
     assert "English name" not in result.output
 
 
+def test_names_peoples_use_for_themselves_and_equal_names_are_not_called_english(tmp_path):
+    """Dakota, Nakota, Métis: names these peoples use for themselves, alone or written twice
+    (name and english_name), had a warning no one could answer on every check and build."""
+    text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
+    own = "".join(
+        f'    - {{name: {name}, english_name: {english}, pronunciation: "x"}}\n'
+        for name, english in (("Dakota", "Dakota"), ("Nakota", "Nakota"), ("Métis", "Métis"), ("Inuit", "Inuit"))
+    ) + "".join(f'    - {{name: {name}, pronunciation: "x"}}\n' for name in ("Lakota", "Innu", "Dene", "Anishinaabe"))
+    org = tmp_path / "own-names.yaml"
+    org.write_text(text.replace('    - {name: Mohawk, pronunciation: "MO-hawk"}\n', own), encoding="utf-8")
+    result = run("check", "--strict", str(org))
+    assert result.exit_code == 0, result.output
+    assert "English name" not in result.output
+
+
+def test_an_organisation_can_say_a_listed_name_is_the_nations_own_in_english(tmp_path):
+    """Writing the name again as english_name is the file's way to say so; the warning says how."""
+    text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
+    warned = run("check", str(WARNINGS / "english-only.yaml"))
+    assert "write it again as english_name: Mohawk" in warned.output
+    org = tmp_path / "said-so.yaml"
+    org.write_text(text.replace("{name: Mohawk,", "{name: Mohawk, english_name: Mohawk,"), encoding="utf-8")
+    result = run("check", "--strict", str(org))
+    assert result.exit_code == 0, result.output
+    assert "English name" not in result.output
+
+
 def test_review_age_is_measured_from_today():
     from packets.curriculum import Project
     from packets.model import Organisation
@@ -281,34 +313,164 @@ def test_init_without_input_writes_a_file_that_builds(empty_project, tmp_path):
     assert "Kanien’kehá:ka" in pdf_text(out / "lakeside/lakeside-participant-handout.pdf")
 
 
+def _answers(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
 def test_init_asks_step_by_step(empty_project):
     project = empty_project
-    answers = (
-        "\n".join(
-            [
-                "Bayview Clinic",  # name
-                "letter",
-                "standard",
-                "",
-                "",
-                "",  # paper, format, date, start, location
-                "Kim Lee|Lead",
-                "",  # facilitators
-                "ᐃᓄᐃᑦ|Inuit|IN-oo-eet",
-                "",  # nations
-                "",
-                "We hire Inuit patient navigators.",
-                "",
-                "",  # territory, commitments, reviewed by
-            ]
-        )
-        + "\n"
+    answers = _answers(
+        "Bayview Clinic",  # name
+        "letter",  # paper
+        "",  # accent colour
+        "",  # logo
+        "",  # workshop title
+        "standard",  # format
+        "",  # date
+        "",  # start
+        "",  # location
+        "Kim Lee|Lead",
+        "",  # facilitators
+        "ᐃᓄᐃᑦ|Inuit|IN-oo-eet",
+        "",  # nations
+        "",  # territory
+        "",  # statement
+        "We hire Inuit patient navigators.",
+        "",  # commitments
+        "",  # reviewed by
+        "",  # based on
+        "",  # local supports
     )
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
     data = yaml.safe_load((project / "content/orgs/bayview-clinic.yaml").read_text(encoding="utf-8"))
     assert data["land_acknowledgement"]["nations"][0]["name"] == "ᐃᓄᐃᑦ"
     assert data["workshop"]["facilitators"][0] == {"name": "Kim Lee", "role": "Lead"}
+
+
+def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
+    """A bad answer is refused at its own question with the model's message, then asked again."""
+    answers = _answers(
+        "Prairie Roots",
+        "legal",  # refused: letter or a4
+        "a4",
+        "#ffcc00",  # refused: too pale
+        "#1f5f8b",
+        "",  # no logo
+        "Allyship in practice",
+        "weekly",  # refused
+        "90",  # the standard format, by its length
+        "2027-02-30",  # refused: no such day
+        "2027-02-11",
+        "1:00 pm",  # refused
+        "13:00",
+        "Station 20 West, Saskatoon",
+        "Kim Lee|Health equity lead|kim@example.org",
+        "",
+        "ᓀᐦᐃᔭᐤ|Cree|neh-HIY-aw",
+        "Dakota|Dakota|da-KO-ta",
+        "",
+        "Treaty 6 territory and the homeland of the Métis",
+        "We gather on Treaty 6 territory, the land of the nêhiyawak and the Dakota, and the homeland of the Métis.",
+        "We fund a community-chosen Elder-in-residence.",
+        "",
+        "Elder Mary Bird",
+        "2026-06-12",
+        "A conversation with the Saskatoon Tribal Council",
+        "Hope for Wellness Help Line|1-855-242-3310|Counselling, open 24 hours",
+        "",
+    )
+    result = run("init", input=answers)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "'paper' is 'legal'; it must be one of 'letter' or 'a4'; please try again." in out
+    assert "accent colour #ffcc00 has a contrast of 1.38:1" in out
+    assert "short (60 min), standard (90 min), half-day (180 min)" in out
+    assert "unknown format 'weekly'" in out
+    assert "February 2027 has no 30th day; " not in out and "February 2027 has no 30th day" in out
+    assert 'start time "1:00 pm" is not HH:MM' in out
+    path = empty_project / "content/orgs/prairie-roots.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["paper"] == "a4" and data["accent_colour"] == "#1f5f8b"
+    workshop = data["workshop"]
+    assert workshop["title"] == "Allyship in practice" and workshop["format"] == "standard"
+    assert workshop["date"] == dt.date(2027, 2, 11) and workshop["start"] == "13:00"
+    assert workshop["facilitators"] == [{"name": "Kim Lee", "role": "Health equity lead", "contact": "kim@example.org"}]
+    ack = data["land_acknowledgement"]
+    assert [n["name"] for n in ack["nations"]] == ["ᓀᐦᐃᔭᐤ", "Dakota"]
+    assert ack["statement"].startswith("We gather on Treaty 6 territory") and ack["reviewed_by"] == "Elder Mary Bird"
+    assert ack["reviewed_on"] == dt.date(2026, 6, 12) and ack["based_on"].startswith("A conversation")
+    assert data["local_resources"][0]["contact"] == "1-855-242-3310"
+    checked = run("check", "--strict", "prairie-roots")
+    assert checked.exit_code == 0, checked.output
+
+
+def test_init_checks_a_logo_as_the_build_will(empty_project):
+    (empty_project / "content/orgs/logos").mkdir()
+    (empty_project / "content/orgs/logos/mark.png").write_bytes(
+        (ROOT / "tests/fixtures/orgs/logos")
+        .joinpath(next(p.name for p in (ROOT / "tests/fixtures/orgs/logos").glob("*.png")))
+        .read_bytes()
+    )
+    answers = _answers(
+        "Logo Clinic", "letter", "", "logos/missing.png", "logos/mark.png", "A prairie crocus", *[""] * 20
+    )
+    result = run("init", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "logo file 'logos/missing.png' does not exist" in result.output
+    data = yaml.safe_load((empty_project / "content/orgs/logo-clinic.yaml").read_text(encoding="utf-8"))
+    assert data["logo"] == "logos/mark.png" and data["logo_alt"] == "A prairie crocus"
+
+
+def test_init_asks_again_for_a_refused_flag(empty_project):
+    """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
+    answers = _answers(*[""] * 8, "Kim Lee|Lead", "", *[""] * 7)
+    result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
+    assert result.exit_code == 0, result.output
+    assert 'start time "1:00 pm" is not HH:MM' in result.output
+    assert "the first part is needed; please try again." in result.output
+    data = yaml.safe_load((empty_project / "content/orgs/flag-clinic.yaml").read_text(encoding="utf-8"))
+    assert "start" not in data["workshop"]
+    assert data["workshop"]["facilitators"] == [{"name": "Kim Lee", "role": "Lead"}]
+
+
+def test_init_with_a_bad_flag_and_no_input_writes_nothing(empty_project):
+    result = run("init", "--no-input", "--name", "Prairie Roots", "--start", "1:00 pm")
+    assert result.exit_code == 2
+    assert 'init: --start: start time "1:00 pm" is not HH:MM' in result.output
+    assert not (empty_project / "content/orgs/prairie-roots.yaml").exists()
+    result = run("init", "--no-input", "--name", "Prairie Roots", "--reviewed-on", "2027-02-30")
+    assert result.exit_code == 2 and "February 2027 has no 30th day" in result.output
+
+
+def test_init_keeps_what_was_typed_when_a_problem_is_found_late(empty_project):
+    """A character the fonts cannot print is found only once the file is read back: the file stays."""
+    result = run("init", "--no-input", "--name", "Prairie Roots \U0001f33e", "prairie-roots")
+    assert result.exit_code == 2, result.output
+    path = empty_project / "content/orgs/prairie-roots.yaml"
+    assert path.exists(), "the file with every answer must be kept"
+    assert "Fix the 1 error above in" in result.output and "prairie-roots.yaml" in result.output
+    assert "U+1F33E" in result.output or "🌾" in result.output
+
+
+def test_init_stopped_half_way_keeps_the_answers_so_far(empty_project):
+    result = run("init", input=_answers("Half Way Clinic", "a4", "", ""))
+    assert result.exit_code != 0
+    path = empty_project / "content/orgs/half-way-clinic.yaml"
+    assert "Your answers so far are in" in result.output
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["name"] == "Half Way Clinic" and data["paper"] == "a4"
+
+
+def test_init_example_review_date_is_not_in_the_future(empty_project):
+    result = run("init", "--no-input", "--name", "Dateless Clinic")
+    assert result.exit_code == 0, result.output
+    text = (empty_project / "content/orgs/dateless-clinic.yaml").read_text(encoding="utf-8")
+    match = re.search(r"^  # reviewed_on: (\d{4}-\d\d-\d\d)", text, re.MULTILINE)
+    assert match, text
+    assert dt.date.fromisoformat(match[1]) <= dt.date.today()
+    for key in ("accent_colour", "logo", "logo_alt", "title", "statement", "based_on", "local_resources"):
+        assert re.search(rf"^\s*# {key}:", text, re.MULTILINE), f"no example for {key}"
 
 
 def test_schema_is_generated_from_the_model(tmp_path):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, flat, nfc, page_texts, pdf_text, run
+from conftest import ROOT, flat, nfc, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
 from packets.curriculum import Project, load_curriculum
@@ -26,6 +27,20 @@ def test_cover_and_running_header_name_the_organisation(example_build):
         pages = page_texts(example_build[audience])
         assert EXAMPLE["name"] in flat(pages[0])
         assert all(EXAMPLE["name"] in flat(p) for p in pages[1:]), "running header missing on some page"
+
+
+def test_pdfua_finds_nothing_in_the_example_packet(example_build):
+    """The shipped example's run of show has a clock column and a total row (a row header)."""
+    assert pdfua_findings([example_build["facilitator"], example_build["participant"]]) == []
+
+
+def test_table_header_cells_say_whether_they_head_a_column_or_a_row(example_build):
+    import pikepdf
+
+    with pikepdf.open(example_build["facilitator"]) as pdf:
+        headers = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/TH"]
+        scopes = [str(h.A.Scope) for h in headers]
+    assert scopes == ["/Column"] * 4 + ["/Row"], scopes  # Time, Minutes, Segment, Materials; Total
 
 
 def test_cover_has_no_running_header_or_footer(example_build):
@@ -139,7 +154,7 @@ def test_letter_by_default_and_a4_by_option(example_build, tmp_path):
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
     result = run("build", "example", "--audience", "participant", "--paper", "a4", "--out", str(tmp_path), "-j1")
     assert result.exit_code == 0, result.output
-    box = PdfReader(str(tmp_path / "example/example-participant-handout.pdf")).pages[0].mediabox
+    box = PdfReader(str(tmp_path / "example/example-participant-handout-a4.pdf")).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
@@ -197,7 +212,9 @@ def test_check_reports_a_broken_file_with_its_line(tmp_path):
     out = tmp_path / "out"
     result = run("check", str(bad))
     assert result.exit_code == 2
-    assert "1 organisation file and the curriculum: 1 error, 0 warnings." in result.output
+    # The misspelt `nation` is not also reported as "no Nations": it was given, under another name.
+    assert "1 organisation file and the curriculum: 1 error, 2 warnings." in result.output
+    assert "no Nations are listed" not in result.output
     assert re.search(r"broken\.yaml:3: unknown key 'nation' \(did you mean 'nations'\?\)", result.output)
     assert "Traceback" not in result.output
     result = run("build", str(bad), "--out", str(out), "-j1")
@@ -214,8 +231,46 @@ def test_check_reports_every_problem_not_just_the_first(tmp_path):
     assert any(":2:" in line and "paper" in line for line in lines)
     assert any(":4:" in line and "unknown workshop format 'weekly'" in line for line in lines)
     assert any(":5:" in line and "colour" in line for line in lines)
-    assert [line.split(":")[1] for line in lines] == ["2", "4", "5"]
-    assert "Checked 1 organisation file and the curriculum: 3 errors, 0 warnings." in result.output
+    errors = [line for line in lines if ": warning: " not in line]
+    assert [line.split(":")[1] for line in errors] == ["2", "4", "5"]
+    assert lines[: len(errors)] == errors, "errors come first, then the warnings"
+    assert "Checked 1 organisation file and the curriculum: 3 errors, 3 warnings." in result.output
+
+
+def test_a_file_with_an_error_still_shows_its_warnings(tmp_path):
+    """Fixing the one error must not reveal four more: the rest of the file is reviewed too."""
+    org = tmp_path / "one-error.yaml"
+    org.write_text(
+        "name: Prairie Roots\n"
+        "workshop:\n"
+        '  start: "1:00 pm"\n'
+        "land_acknowledgement:\n"
+        "  nations:\n"
+        "    - name: Cree\n"
+        "    - name: ᓀᐦᐃᔭᐤ\n"
+        "      pronunciation: neh-HIY-aw\n"
+        "  statement: We acknowledge the Cree, who were the original people of this land.\n"
+        "  reviewed_on: 2027-02-30\n",
+        encoding="utf-8",
+    )
+    for command in ("check", "build"):
+        result = (
+            run(command, str(org), "--out", str(tmp_path / "out")) if command == "build" else run(command, str(org))
+        )
+        assert result.exit_code == 2, result.output
+        rows = [row for row in result.output.splitlines() if "one-error.yaml:" in row]
+        kinds = ["warning" if ": warning: " in row else "error" for row in rows]
+        assert kinds == sorted(kinds), rows  # errors first
+        text = "\n".join(rows)
+        assert "one-error.yaml:3: start time" in text
+        assert "one-error.yaml:10: 'land_acknowledgement.reviewed_on' is '2027-02-30'" in text
+        assert "one-error.yaml:6: warning: no pronunciation is given for 'Cree'" in text
+        assert "one-error.yaml:6: warning: 'Cree' looks like an English name" in text
+        assert "one-error.yaml:9: warning: the statement speaks of the Nations in the past tense" in text
+        assert "warning: the acknowledgement lists no commitments" in text
+        assert "reviewed the acknowledgement" in text  # no reviewer named
+    assert "2 errors, 5 warnings" in run("check", str(org)).output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.pdf"))
 
 
 def test_check_passes_the_shipped_example():
@@ -228,6 +283,51 @@ def test_unknown_org_lists_the_available_ones():
     assert result.exit_code == 2
     assert "unknown organisation" in result.output and "example" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_misspelt_org_gets_did_you_mean(empty_project_with, tmp_path):
+    empty_project_with("prairie-roots")
+    for command in ("build", "check"):
+        result = (
+            run(command, "prairie-root", "--out", str(tmp_path / "out"))
+            if command == "build"
+            else run(command, "prairie-root")
+        )
+        assert result.exit_code == 2
+        assert "prairie-root: unknown organisation (did you mean 'prairie-roots'?" in result.output
+    far = run("build", "riverside", "--out", str(tmp_path / "out"))
+    assert "did you mean" not in far.output and "available: example, prairie-roots" in far.output
+
+
+@pytest.fixture
+def empty_project_with(tmp_path, monkeypatch):
+    """A project with the real curriculum and templates, and organisation files with the given slugs."""
+
+    def make(*slugs: str) -> Path:
+        project = tmp_path / "project"
+        (project / "content/orgs").mkdir(parents=True)
+        for item in (ROOT / "content").iterdir():
+            if item.name != "orgs":
+                (project / "content" / item.name).symlink_to(item)
+        (project / "templates").symlink_to(ROOT / "templates")
+        for slug in ("example", *slugs):
+            (project / "content/orgs" / f"{slug}.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
+        monkeypatch.setenv("PACKETS_ROOT", str(project))
+        return project
+
+    return make
+
+
+@pytest.mark.parametrize("command", ["build", "check", "init", "list"])
+def test_packets_help_command_shows_a_commands_help(command):
+    assert run("help", command).output == run(command, "--help").output
+    overall = run("help")
+    assert overall.exit_code == 0 and "Commands:" in overall.output and "help" in overall.output
+
+
+def test_packets_help_with_an_unknown_command_suggests_one():
+    result = run("help", "biuld")
+    assert result.exit_code == 2 and "biuld: no such command (did you mean 'build'?)" in result.output
 
 
 def test_list_shows_orgs_modules_and_formats():

@@ -19,12 +19,9 @@ OUR_FAMILIES = ("Packet-Sans", "Packet-Syllabics")
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("print-out")
-    result = run(
-        "build", str(PACIFIC), str(FIXTURES / "orgs/treaty-six.yaml"), "--large-print", "--out", str(out), "--jobs", "2"
-    )
-    assert result.exit_code == 0, result.output
+def editions(fixture_org_builds) -> dict[str, Path]:
+    """Built once for the session with the other fixture organisations (conftest.py)."""
+    out = fixture_org_builds
     folder = out / "pacific-coast"
     return {
         "guide": folder / "pacific-coast-facilitator-guide.pdf",
