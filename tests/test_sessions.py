@@ -259,3 +259,70 @@ def test_no_page_of_any_session_continues_a_section_with_less_than_a_third_of_a_
     for slug, docs in sessions.items():
         for audience, path in docs.items():
             assert short_pages(path) == [], (slug, audience)
+
+
+def test_the_readme_shows_what_packets_plan_prints():
+    result = run("plan", "tests/fixtures/sessions/two-hours.yaml")
+    assert result.exit_code == 0
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = "\n".join(line for line in result.output.splitlines() if not line.startswith("tests/"))
+    assert table.strip() in readme
+
+
+@pytest.fixture(scope="module")
+def lengths(tmp_path_factory) -> dict[int, Path]:
+    """The same organization at 45, 75, 150 and 240 minutes, guides only."""
+    folder = tmp_path_factory.mktemp("lengths")
+    base = (SESSIONS / "two-hours.yaml").read_text(encoding="utf-8")
+    files = []
+    for minutes in (45, 75, 150, 240):
+        path = folder / f"length-{minutes}.yaml"
+        path.write_text(base.replace("minutes: 120", f"minutes: {minutes}").replace('start: "13:00"', 'start: "09:00"'))
+        files.append(str(path))
+    out = folder / "out"
+    result = run("build", *files, "--audience", "facilitator", "--out", str(out), "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    return {m: out / f"length-{m}" / f"length-{m}-facilitator-guide.pdf" for m in (45, 75, 150, 240)}
+
+
+@pytest.mark.parametrize("minutes", [45, 75, 150, 240])
+def test_sessions_of_common_lengths_build_with_exact_totals_and_breaks(lengths, minutes):
+    show = _run_of_show(lengths[minutes])
+    end = 9 * 60 + minutes
+    assert re.search(rf"{end // 60:02d}:{end % 60:02d} {minutes} Total:", show), show
+    rows = re.findall(r"(\d\d:\d\d) (\d+) (Break|\S)", show)
+    breaks = [clock for clock, _, what in rows if what == "Break"]
+    assert len(breaks) == (1 if 150 < minutes <= 270 else 0)
+    for clock in breaks:
+        offset = int(clock[:2]) * 60 + int(clock[3:]) - 9 * 60
+        assert 30 <= offset <= minutes - 45
+    total = sum(int(m) for clock, m, _ in rows[:-1])
+    assert total == minutes
+
+
+def test_a_session_too_short_for_its_modules_fails_check_at_its_line(tmp_path):
+    org = tmp_path / "short.yaml"
+    org.write_text("name: Short Org\nworkshop:\n  format: standard\n  minutes: 30\n", encoding="utf-8")
+    result = run("check", str(org))
+    assert result.exit_code == 2
+    assert re.search(r"short\.yaml:4: 30 minutes cannot hold these 7 modules \(at least \d+ needed", result.output)
+    assert "Traceback" not in result.output
+
+
+def test_the_opening_is_never_squeezed():
+    timing = CURRICULUM.timing
+    assert timing.opening.minimum >= 10
+    assert timing.knowledge_keeper_opening.minimum >= 15
+    for row in _plan("short-morning").run_of_show:
+        if row.kind == "opening":
+            assert row.minutes >= 10
+
+
+def test_the_reworked_activities_are_safe():
+    listen = next(a for m in CURRICULUM.modules.values() for a in m.activities if a.id == "act-just-listen")
+    steps = " ".join(listen.instructions).lower()
+    assert "unheard" not in steps and "observ" in steps and "choose" in steps
+    mistake = next(a for m in CURRICULUM.modules.values() for a in m.activities if a.id == "act-after-the-mistake")
+    text = (" ".join(mistake.instructions) + " " + (mistake.facilitator_notes or "")).lower()
+    assert "keep it light" not in text and "card" in text and "observ" in text
+    assert "métis colleague" not in text
