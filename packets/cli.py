@@ -299,6 +299,9 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 @click.option(
     "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
 )
+@click.option(
+    "--place", "places", multiple=True, help='A place name to practise, "own-language name|English name|pronunciation".'
+)
 @click.option("--territory", help='e.g. "unceded" or "Treaty 6 territory".')
 @click.option("--statement", help="Your acknowledgement, written with the Nations (a draft is composed without it).")
 @click.option("--commitment", "commitments", multiple=True, help="What the organisation is doing; repeatable.")
@@ -324,6 +327,7 @@ def init(
     location: str | None,
     facilitators: tuple[str, ...],
     nations: tuple[str, ...],
+    places: tuple[str, ...],
     territory: str | None,
     statement: str | None,
     commitments: tuple[str, ...],
@@ -395,6 +399,13 @@ def init(
             ("name", "english_name", "pronunciation"),
             nations,
             "--nation",
+        )
+        new.places = q.ask_many(
+            (la, "places"),
+            "Place name to practise as own-language name|English name|pronunciation",
+            ("name", "english_name", "pronunciation"),
+            places,
+            "--place",
         )
         new.territory = q.ask((la, "territory"), "Territory or treaty (blank to skip)", territory)
         new.statement = q.ask(

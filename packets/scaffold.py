@@ -26,6 +26,7 @@ class NewOrganisation:
     location: str | None = None
     facilitators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     nations: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     territory: str | None = None
     statement: str | None = None
     commitments: list[str] = field(default_factory=list)
@@ -95,6 +96,10 @@ def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str
         out += _items("nations", new.nations, ("name", "english_name", "pronunciation"), "  ")
     else:
         out.append("  nations: []                 # add the Nations whose land this is")
+    if new.places:
+        out += _items("places", new.places, ("name", "english_name", "pronunciation"), "  ")
+    else:
+        out.append("  # places:                     # place names to practise saying, like the Nations")
     out.append(
         f"  territory: {_q(new.territory)}"
         if new.territory

@@ -333,6 +333,7 @@ def test_init_asks_step_by_step(empty_project):
         "",  # facilitators
         "ᐃᓄᐃᑦ|Inuit|IN-oo-eet",
         "",  # nations
+        "",  # places to practise
         "",  # territory
         "",  # statement
         "We hire Inuit patient navigators.",
@@ -370,6 +371,8 @@ def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
         "ᓀᐦᐃᔭᐤ|Cree|neh-HIY-aw",
         "Dakota|Dakota|da-KO-ta",
         "",
+        "kisiskâciwani-sîpiy|Saskatchewan River|ki-SIS-kah-chi-wan-ee SEE-pee",
+        "",
         "Treaty 6 territory and the homeland of the Métis",
         "We gather on Treaty 6 territory, the land of the nêhiyawak and the Dakota, and the homeland of the Métis.",
         "We fund a community-chosen Elder-in-residence.",
@@ -398,6 +401,7 @@ def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
     assert workshop["facilitators"] == [{"name": "Kim Lee", "role": "Health equity lead", "contact": "kim@example.org"}]
     ack = data["land_acknowledgement"]
     assert [n["name"] for n in ack["nations"]] == ["ᓀᐦᐃᔭᐤ", "Dakota"]
+    assert ack["places"][0]["english_name"] == "Saskatchewan River"
     assert ack["statement"].startswith("We gather on Treaty 6 territory") and ack["reviewed_by"] == "Elder Mary Bird"
     assert ack["reviewed_on"] == dt.date(2026, 6, 12) and ack["based_on"].startswith("A conversation")
     assert data["local_resources"][0]["contact"] == "1-855-242-3310"
@@ -424,7 +428,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
 
 def test_init_asks_again_for_a_refused_flag(empty_project):
     """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
-    answers = _answers(*[""] * 8, "Kim Lee|Lead", "", *[""] * 7)
+    answers = _answers(*[""] * 8, "Kim Lee|Lead", "", *[""] * 8)
     result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
     assert result.exit_code == 0, result.output
     assert 'start time "1:00 pm" is not HH:MM' in result.output
@@ -469,7 +473,7 @@ def test_init_example_review_date_is_not_in_the_future(empty_project):
     match = re.search(r"^  # reviewed_on: (\d{4}-\d\d-\d\d)", text, re.MULTILINE)
     assert match, text
     assert dt.date.fromisoformat(match[1]) <= dt.date.today()
-    for key in ("accent_colour", "logo", "logo_alt", "title", "statement", "based_on", "local_resources"):
+    for key in ("accent_colour", "logo", "logo_alt", "title", "places", "statement", "based_on", "local_resources"):
         assert re.search(rf"^\s*# {key}:", text, re.MULTILINE), f"no example for {key}"
 
 

@@ -358,3 +358,23 @@ def test_build_py_is_the_same_command():
 
     out = subprocess.run([sys.executable, "build.py", "--version"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0 and "packets" in out.stdout
+
+
+def test_make_is_quiet_unless_asked_and_the_readme_says_how_long_the_tests_take():
+    """`make` printed dozens of package-installer notices; `make V=1` still shows them."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def recipe(*args: str) -> str:
+        done = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), *args, ".venv/.installed"], capture_output=True)
+        return done.stdout.decode()
+
+    quiet, detailed = recipe(), recipe("V=1")
+    pip_lines = [line for line in quiet.splitlines() if "pip install" in line]
+    assert pip_lines and all("-qq" in line for line in pip_lines), quiet
+    assert "-qq" not in detailed and "pip install" in detailed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"make test +# runs the whole test suite \(about \d+ minutes", readme)
