@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .assets import check_logo
 from .errors import InputError, Problem
-from .model import Organisation
+from .model import MAX_SESSION, MIN_SESSION, Organisation
 from .validation import explain_error, model_at
 
 Loc = tuple[Any, ...]
@@ -145,12 +145,12 @@ class Interview:
 def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple[str | None, str | None]]]:
     """The format question shows each format's length; the answer may be its id or its length in minutes.
 
-    Returns the question and a function reading an answer into (format id, problem).
-    Asking by minutes is here so that a session length of its own (not a preset's) can be
-    accepted in the same place when the model has a field for it.
+    Returns the question and a function reading an answer into (format id, problem). A
+    length that is no preset's comes back as its digits: the file then gets `minutes:` and
+    the planner fits the session to it (45 to 360 minutes).
     """
     choices = ", ".join(f"{f.id} ({f.minutes} min)" for f in formats.values())
-    label = f"Workshop format: {choices}; its name or its length in minutes"
+    label = f"Workshop format: {choices}; its name, or any length in minutes ({MIN_SESSION} to {MAX_SESSION})"
 
     def read(answer: str) -> tuple[str | None, str | None]:
         answer = answer.strip().lower()
@@ -162,7 +162,12 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
             for f in formats.values():
                 if f.minutes == minutes:
                     return f.id, None
-            return None, f"no format lasts {minutes} minutes; choose one of: {choices}"
+            if MIN_SESSION <= minutes <= MAX_SESSION:
+                return str(minutes), None
+            return (
+                None,
+                f"{minutes} minutes is outside {MIN_SESSION} to {MAX_SESSION}; choose a length or one of: {choices}",
+            )
         from .spelling import close_match
 
         close = close_match(answer, formats)

@@ -77,7 +77,9 @@ def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str
         f"  title: {_q(new.title)}"
         if new.title
         else "  # title: Allyship in practice       # a default title is used without it",
-        f"  format: {new.format}                # see `packets list` for formats",
+        f"  minutes: {new.format}                # the session's length: the planner fits it exactly"
+        if new.format.isdigit()
+        else f"  format: {new.format}                # see `packets list` for formats; or give minutes: 120",
         f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14",
         f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times',
         f"  location: {_q(new.location)}" if new.location else "  # location: Room 2B, 120 River St.",

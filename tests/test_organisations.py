@@ -510,3 +510,15 @@ def test_custom_module_selection_is_run_in_the_given_order(fixture_builds):
     assert positions == sorted(positions)
     skipped = set(curriculum.modules) - set(chosen)
     assert not any(f"Module {n}" in text for n in range(len(chosen) + 1, 10)), skipped
+
+
+def test_init_takes_any_session_length_in_minutes(tmp_path):
+    target = ROOT / "content/orgs/zz-length-test.yaml"
+    try:
+        result = run("init", "zz-length-test", "--name", "Length Test", "--format", "150", "--no-input")
+        assert result.exit_code == 0, result.output
+        text = target.read_text(encoding="utf-8")
+        assert "\n  minutes: 150" in text and "\n  format:" not in text
+        assert run("check", "zz-length-test").exit_code == 0
+    finally:
+        target.unlink(missing_ok=True)
