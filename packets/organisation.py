@@ -101,13 +101,40 @@ def _override(
 def _plan_problems(org: Organisation, doc: YamlDocument, curriculum: Curriculum) -> list[Problem]:
     """Plan the session now, so a length that cannot hold its modules fails `check`, not `build`."""
     try:
-        plan_session(session_request(org, curriculum))
+        request = session_request(org, curriculum)
+        plan_session(request)
     except PlanningError as exc:
         workshop = doc.data.get("workshop") if isinstance(doc.data, dict) else None
         keys = workshop if isinstance(workshop, dict) else {}
         where = next((("workshop", k) for k in ("minutes", "breaks", "modules", "format") if k in keys), ("workshop",))
         return [Problem(doc.shown_path, doc.line_of(where), str(exc))]
-    return []
+    # Emphasis or a lead on a module the session does not run would silently do nothing.
+    run = {m.id for m in request.modules}
+    problems = []
+    for i, module_id in enumerate(org.workshop.emphasis):
+        if module_id in curriculum.modules and module_id not in run:
+            problems.append(
+                Problem(
+                    doc.shown_path,
+                    doc.line_of(("workshop", "emphasis", i)),
+                    f"'{module_id}' is emphasised but not run in this session",
+                    "add it to workshop.modules, or take it out of emphasis",
+                    severity="warning",
+                )
+            )
+    for fi, person in enumerate(org.workshop.facilitators):
+        for i, key in enumerate(person.leads):
+            if key in curriculum.modules and key not in run:
+                problems.append(
+                    Problem(
+                        doc.shown_path,
+                        doc.line_of(("workshop", "facilitators", fi, "leads", i)),
+                        f"{person.name} leads '{key}', which is not run in this session",
+                        "take it out of leads, or run the module",
+                        severity="warning",
+                    )
+                )
+    return problems
 
 
 def _is_id(value: object) -> bool:

@@ -326,3 +326,15 @@ def test_the_reworked_activities_are_safe():
     text = (" ".join(mistake.instructions) + " " + (mistake.facilitator_notes or "")).lower()
     assert "keep it light" not in text and "card" in text and "observ" in text
     assert "métis colleague" not in text
+
+
+def test_emphasis_or_a_lead_on_a_module_not_run_is_pointed_out(tmp_path):
+    org = tmp_path / "e.yaml"
+    org.write_text(
+        "name: E Org\nworkshop:\n  format: short\n  emphasis: [trust-takes-time]\n  facilitators:\n"
+        "    - name: Ana\n      leads: [spotlight-and-credit, opening]\n",
+        encoding="utf-8",
+    )
+    result = run("check", str(org))
+    assert "e.yaml:4: warning: 'trust-takes-time' is emphasised but not run in this session" in result.output
+    assert "e.yaml:7: warning: Ana leads 'spotlight-and-credit', which is not run in this session" in result.output
