@@ -488,3 +488,34 @@ def reference(update_readme: bool) -> None:
     readme = find_project_root() / "README.md"
     write_atomic(readme, replace_between_markers(readme.read_text(encoding="utf-8"), body).encode("utf-8"))
     click.echo(f"Updated {readme.name}", err=True)
+
+
+@main.command(epilog="Example: packets studio --port 8765")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but this computer's own (127.0.0.1) lets others on the network in.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder that builds from the studio write into.",
+)
+def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
+    """Open a local web page to prepare organisation files, review them and build their packets."""
+    from .output import check_out_dir
+    from .studio.server import serve
+
+    project = _project()
+    problem = check_out_dir(
+        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
+    )
+    if problem:
+        raise InputError([problem])
+    serve(project.root, out_dir, host=host, port=port, open_browser=not no_browser, say=click.echo)

@@ -1,0 +1,538 @@
+"""The studio's web routes: thin functions over the loader, the review, the preview and the CLI build.
+
+Pages are Jinja templates (autoescaped) and one plain script; the form itself is drawn by
+the script from `form_spec()`, which comes from the model. Everything the page loads is
+served from this package or from templates/fonts/, never from elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import assets
+from ..curriculum import Curriculum, Project, load_curriculum
+from ..errors import InputError, Problem
+from ..organisation import load_organisation
+from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
+from . import draft as drafts
+from .form import all_paths, form_spec
+from .guard import Guard, allowed_hosts, csrf_token
+from .preview import Previewer
+from .yamlfile import ChangedOnDisk, digest, save
+
+HERE = Path(__file__).resolve().parent
+PREVIEWS_KEPT = 24
+UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+
+
+@dataclass
+class Job:
+    """A build started from the page: one CLI build per document, so the page can show progress."""
+
+    slug: str
+    steps: list[str]
+    done: int = 0
+    status: str = "running"  # running | built | invalid | failed
+    messages: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Studio:
+    project: Project
+    out_dir: Path
+    token: str
+    curriculum: Curriculum = field(init=False)
+    previewer: Previewer = field(init=False)
+    previews: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
+    thumbnails: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.curriculum = load_curriculum(self.project)
+        self.previewer = Previewer(self.project)
+        self.spec = form_spec(
+            {
+                "workshop.format": list(self.curriculum.formats),
+                "workshop.modules[]": list(self.curriculum.modules),
+                "workshop.emphasis[]": list(self.curriculum.modules),
+            }
+        )
+        self.fields = sorted(all_paths(self.spec))
+
+    def org_path(self, slug: str) -> Path:
+        """The file of `slug` in content/orgs/, after the CLI's own slug rule (so nothing leaves the folder)."""
+        if slug_problem(slug, "slug"):
+            raise LookupError(slug)
+        return self.project.orgs / f"{slug}.yaml"
+
+    def keep_preview(self, pages: list[bytes]) -> str:
+        key = uuid.uuid4().hex
+        with self.lock:
+            self.previews[key] = pages
+            while len(self.previews) > PREVIEWS_KEPT:
+                self.previews.popitem(last=False)
+        return key
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return {"severity": problem.severity, "message": problem.message, "hint": problem.hint, "line": problem.line}
+
+
+def _status(problems: list[Problem]) -> dict[str, Any]:
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    word = "errors" if errors else "warnings" if warnings else "ready"
+    return {"errors": errors, "warnings": warnings, "word": word}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
+    """The packets already in the output folder for this organisation, newest first."""
+    try:
+        folder = org_folder(studio.out_dir, slug)
+    except ValueError:
+        return []
+    found = []
+    for audience in DOCUMENT_FILES:
+        for large in (False, True):
+            path = folder / pdf_name(slug, audience, large)
+            if path.is_file():
+                stat = path.stat()
+                found.append(
+                    {
+                        "name": path.name,
+                        "url": f"/orgs/{slug}/files/{path.name}",
+                        "bytes": stat.st_size,
+                        "when": dt.datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M"),
+                        "mtime": stat.st_mtime,
+                    }
+                )
+    return sorted(found, key=lambda f: -f["mtime"])
+
+
+def create_app(studio: Studio, host: str, port: int) -> Starlette:
+    """The Starlette application, wrapped in the Guard (every request checked before any route)."""
+    pages = Environment(
+        loader=FileSystemLoader(HERE / "pages"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    csrf = csrf_token(studio.token)
+
+    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        body = pages.get_template(name).render(csrf=csrf, **values)
+        return HTMLResponse(body, status_code=status)
+
+    def slug_of(request: Request) -> tuple[str, Path]:
+        slug = request.path_params["slug"]
+        return slug, studio.org_path(slug)
+
+    def summary(slug: str, path: Path) -> dict[str, Any]:
+        loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+        org = loaded.org
+        workshop = org.workshop if org else None
+        fmt = workshop.format if workshop and workshop.format else None
+        length = (
+            f"{workshop.minutes} min"
+            if workshop and getattr(workshop, "minutes", None)
+            else (studio.curriculum.formats[fmt].name if fmt in studio.curriculum.formats else "standard")
+        )
+        built = _built(studio, slug)
+        return {
+            "slug": slug,
+            "name": org.name if org else slug,
+            "status": _status(loaded.problems),
+            "length": length,
+            "paper": org.paper if org else "",
+            "built": built[0]["when"] if built else "",
+            "valid": org is not None,
+        }
+
+    async def index(request: Request) -> Response:
+        paths = sorted(studio.project.orgs.glob("*.yaml"))
+        orgs = await run_in_threadpool(lambda: [summary(p.stem, p) for p in paths if not slug_problem(p.stem, "")])
+        return page("index.html", orgs=orgs, count=_count)
+
+    async def new(request: Request) -> Response:
+        return page("new.html", formats=studio.curriculum.formats.values())
+
+    async def edit(request: Request) -> Response:
+        try:
+            slug, path = slug_of(request)
+        except LookupError:
+            return page("missing.html", 404, slug=request.path_params["slug"][:80])
+        if not path.is_file():
+            return page("missing.html", 404, slug=slug)
+        return page("edit.html", slug=slug)
+
+    async def org_state(request: Request) -> Response:
+        try:
+            slug, path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        if not path.is_file():
+            return JSONResponse({"error": "no such organization"}, 404)
+        raw = path.read_bytes()
+        loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
+        data = loaded.doc.data if loaded.doc else None
+        return JSONResponse(
+            {
+                "slug": slug,
+                "file": f"content/orgs/{slug}.yaml",
+                "version": digest(raw),
+                "spec": studio.spec,
+                "data": data if isinstance(data, dict) else None,
+                "problems": drafts.place(loaded.problems, data, studio.fields),
+                "unknown_keys": _unknown_keys(data, studio.fields),
+                "text": raw.decode("utf-8", "replace"),
+                "built": _built(studio, slug),
+            }
+        )
+
+    async def review(request: Request) -> Response:
+        try:
+            slug, _path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        body = await _json(request)
+        if body is None:
+            return JSONResponse({"error": "the request was not JSON"}, 400)
+        reviewed = await run_in_threadpool(
+            drafts.review, studio.project, studio.curriculum, slug, body.get("data") or {}, studio.fields
+        )
+        return JSONResponse(
+            {
+                "problems": reviewed.problems,
+                "status": _status(reviewed.loaded.problems),
+                "lost_comments": reviewed.draft.lost_comments,
+            }
+        )
+
+    def render_preview(slug: str, data: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
+        reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields)
+        org = reviewed.loaded.org
+        if org is None:
+            return {"pages": [], "reason": "The preview waits until the errors are fixed."}
+        try:
+            preview = studio.previewer.render(slug, org, studio.curriculum, studio.project.orgs)
+        except InputError as exc:
+            return {"pages": [], "reason": "; ".join(p.message for p in exc.problems)}
+        except Exception as exc:  # the preview says why instead of breaking the page
+            return {"pages": [], "reason": f"The preview could not be made: {type(exc).__name__}: {exc}"[:300]}
+        key = studio.keep_preview(preview.pages)
+        return {
+            "pages": [f"/preview/{key}/{i}.png" for i in range(len(preview.pages))],
+            "ms": round((time.monotonic() - started) * 1000),
+        }
+
+    async def preview(request: Request) -> Response:
+        try:
+            slug, _path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        body = await _json(request)
+        if body is None:
+            return JSONResponse({"error": "the request was not JSON"}, 400)
+        return JSONResponse(await run_in_threadpool(render_preview, slug, body.get("data") or {}))
+
+    async def preview_image(request: Request) -> Response:
+        pages_ = studio.previews.get(request.path_params["key"])
+        number = request.path_params["number"]
+        if pages_ is None or number >= len(pages_):
+            return Response("gone", 404)
+        return Response(pages_[number], media_type="image/png")
+
+    def thumbnail_png(slug: str, path: Path) -> bytes | None:
+        raw = path.read_bytes()
+        key = (slug, digest(raw))
+        if key not in studio.thumbnails:
+            loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+            if loaded.org is None:
+                return None
+            try:
+                shot = studio.previewer.render(
+                    slug, loaded.org, studio.curriculum, path.parent, keep=("cover",), scale=0.3
+                )
+            except Exception:
+                return None
+            studio.thumbnails[key] = shot.pages[0]
+        return studio.thumbnails[key]
+
+    async def thumbnail(request: Request) -> Response:
+        try:
+            slug, path = slug_of(request)
+        except LookupError:
+            return Response("no such organization", 404)
+        if not path.is_file():
+            return Response("no such organization", 404)
+        png = await run_in_threadpool(thumbnail_png, slug, path)
+        return Response(png, media_type="image/png") if png else Response("no cover yet", 404)
+
+    async def save_org(request: Request) -> Response:
+        try:
+            slug, path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        body = await _json(request)
+        if body is None or not isinstance(body.get("version"), str):
+            return JSONResponse({"error": "the request was not a save from the studio"}, 400)
+
+        def run() -> JSONResponse:
+            reviewed = drafts.review(studio.project, studio.curriculum, slug, body.get("data") or {}, studio.fields)
+            try:
+                version = save(path, reviewed.draft.text, body["version"])
+            except ChangedOnDisk as exc:
+                return JSONResponse(
+                    {
+                        "error": "The file changed on disk since this page loaded it, so it was not overwritten.",
+                        "disk": exc.disk,
+                        "disk_version": digest(exc.disk.encode("utf-8")),
+                        "mine": reviewed.draft.text,
+                    },
+                    409,
+                )
+            loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+            return JSONResponse(
+                {
+                    "version": version,
+                    "status": _status(loaded.problems),
+                    "problems": drafts.place(loaded.problems, loaded.doc.data if loaded.doc else None, studio.fields),
+                    "lost_comments": reviewed.draft.lost_comments,
+                }
+            )
+
+        return await run_in_threadpool(run)
+
+    async def create(request: Request) -> Response:
+        body = await _json(request)
+        if body is None:
+            return JSONResponse({"error": "the request was not JSON"}, 400)
+        return await run_in_threadpool(_create, studio, body)
+
+    async def upload_logo(request: Request) -> Response:
+        try:
+            slug, _path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        name = request.headers.get("x-filename", "")
+        suffix = Path(name).suffix.lower()
+        if suffix not in UPLOAD_SUFFIXES:
+            return JSONResponse({"error": f"logo '{name[:80]}' must be PNG, JPEG or SVG"}, 400)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > assets.MAX_LOGO_BYTES:
+            return JSONResponse(_too_big(int(declared)), 413)
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > assets.MAX_LOGO_BYTES:
+                return JSONResponse(_too_big(len(data)), 413)
+        return await run_in_threadpool(_store_logo, studio, slug, suffix, bytes(data))
+
+    async def start_build(request: Request) -> Response:
+        try:
+            slug, path = slug_of(request)
+        except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        body = await _json(request) or {}
+        loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
+        if loaded.org is None:
+            errors = [_problem_json(p) for p in loaded.errors]
+            return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
+        steps = ["facilitator", "participant"]
+        job = Job(slug, steps)
+        key = uuid.uuid4().hex
+        studio.jobs[key] = job
+        paper = body.get("paper") if body.get("paper") in ("letter", "a4") else None
+        threading.Thread(
+            target=_run_build, args=(studio, job, paper, bool(body.get("large_print"))), daemon=True
+        ).start()
+        return JSONResponse({"job": f"/api/jobs/{key}"})
+
+    async def job_state(request: Request) -> Response:
+        job = studio.jobs.get(request.path_params["key"])
+        if job is None:
+            return JSONResponse({"error": "no such build"}, 404)
+        return JSONResponse(
+            {
+                "status": job.status,
+                "done": job.done,
+                "total": len(job.steps),
+                "messages": job.messages,
+                "files": job.files,
+            }
+        )
+
+    async def download(request: Request) -> Response:
+        try:
+            slug, _path = slug_of(request)
+        except LookupError:
+            return Response("no such organization", 404)
+        name = request.path_params["name"]
+        allowed = {pdf_name(slug, a, lp) for a in DOCUMENT_FILES for lp in (False, True)}
+        target = org_folder(studio.out_dir, slug) / name
+        if name not in allowed or not target.is_file():
+            return Response("no such file", 404)
+        return FileResponse(target, media_type="application/pdf", filename=name)
+
+    routes = [
+        Route("/", index),
+        Route("/new", new),
+        Route("/orgs/{slug}", edit),
+        Route("/orgs/{slug}/cover.png", thumbnail),
+        Route("/orgs/{slug}/files/{name}", download),
+        Route("/preview/{key}/{number:int}.png", preview_image),
+        Route("/api/orgs", create, methods=["POST"]),
+        Route("/api/orgs/{slug}", org_state),
+        Route("/api/orgs/{slug}/review", review, methods=["POST"]),
+        Route("/api/orgs/{slug}/preview", preview, methods=["POST"]),
+        Route("/api/orgs/{slug}/save", save_org, methods=["POST"]),
+        Route("/api/orgs/{slug}/logo", upload_logo, methods=["POST"]),
+        Route("/api/orgs/{slug}/build", start_build, methods=["POST"]),
+        Route("/api/jobs/{key}", job_state),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        Mount("/fonts", StaticFiles(directory=studio.project.templates / "fonts"), name="fonts"),
+    ]
+    app = Starlette(routes=routes)
+    return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
+
+
+async def _json(request: Request) -> dict[str, Any] | None:
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _unknown_keys(data: Any, fields: list[str], prefix: str = "") -> list[str]:
+    """Keys in the file that no field of the form shows: kept as they are when saving."""
+    if not isinstance(data, dict):
+        return []
+    found = []
+    for key, value in data.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path not in fields and not any(f.startswith(path + ".") for f in fields):
+            found.append(path)
+        elif isinstance(value, dict):
+            found.extend(_unknown_keys(value, fields, path))
+    return found
+
+
+def _too_big(size: int) -> dict[str, str]:
+    return {
+        "error": f"the logo is {size:,} bytes or more; the limit is {assets.MAX_LOGO_BYTES:,} "
+        "(export a smaller image: about 600 px wide is plenty)"
+    }
+
+
+def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
+    """The same checks and the same file as `packets init`."""
+    from slugify import slugify
+
+    from ..scaffold import NewOrganisation, organisation_yaml
+
+    name = str(body.get("name") or "").strip()
+    if not name:
+        return JSONResponse({"error": "an organization name is needed", "field": "name"}, 400)
+    slug = str(body.get("slug") or "").strip() or slugify(name, max_length=60, word_boundary=True)
+    problem = slug_problem(slug, "slug")
+    if problem:
+        return JSONResponse({"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400)
+    target = studio.project.orgs / f"{slug}.yaml"
+    if target.exists():
+        return JSONResponse(
+            {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}, 409
+        )
+    fmt = str(body.get("format") or "standard")
+    if fmt not in studio.curriculum.formats:
+        return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
+    paper = body.get("paper") if body.get("paper") in ("letter", "a4") else "letter"
+    write_atomic(target, organisation_yaml(NewOrganisation(name=name, paper=paper, format=fmt)).encode("utf-8"))
+    loaded = load_organisation(target, slug, studio.project, studio.curriculum)
+    if loaded.errors:
+        target.unlink()
+        return JSONResponse({"error": "; ".join(p.message for p in loaded.errors), "field": "name"}, 400)
+    return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
+
+
+def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResponse:
+    """Checked by the CLI's own logo check, in place, before it takes the logo's name."""
+    folder = studio.project.orgs / "logos"
+    folder.mkdir(exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=suffix)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    relative = f"logos/{Path(name).name}"
+    problems = assets.check_logo(relative, studio.project.orgs, "upload", 0)
+    if problems:
+        os.unlink(name)
+        message = problems[0].message.replace(f"'{relative}'", "").replace("  ", " ")
+        return JSONResponse({"error": message + (f" ({problems[0].hint})" if problems[0].hint else "")}, 400)
+    final = folder / f"{slug}-logo{suffix}"
+    os.replace(name, final)
+    os.chmod(final, 0o644)
+    return JSONResponse({"logo": f"logos/{final.name}"})
+
+
+def _run_build(studio: Studio, job: Job, paper: str | None, large_print: bool) -> None:
+    """Each document is built by the CLI itself (`packets build`), so the bytes are the CLI's."""
+    command = [sys.executable, "-c", "from packets.cli import main; main()", "build", job.slug, "--force", "-q"]
+    command += ["--out", str(studio.out_dir)]
+    if paper:
+        command += ["--paper", paper]
+    if large_print:
+        command.append("--large-print")
+    env = {**os.environ, "PACKETS_ROOT": str(studio.project.root)}
+    for audience in job.steps:
+        done = subprocess.run(
+            [*command, "--audience", audience],
+            cwd=studio.project.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        lines = [line for line in done.stderr.splitlines() if line.strip() and not re.match(r"^\d+ built", line)]
+        job.messages.extend(_without_path(line) for line in lines)
+        if done.returncode != 0:
+            job.status = "invalid" if done.returncode == 2 else "failed"
+            return
+        job.done += 1
+    job.files = [
+        {k: v for k, v in f.items() if k != "mtime"}
+        for f in _built(studio, job.slug)
+        if large_print or "large-print" not in f["name"]
+    ]
+    job.status = "built"
+
+
+def _without_path(line: str) -> str:
+    return re.sub(r"^\S+\.ya?ml:\d+: ", "", line)

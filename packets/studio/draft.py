@@ -1,0 +1,105 @@
+"""What `packets check` would say about the form as it stands, placed beside the fields.
+
+The form's values are written into the file's text (as saving would) and that text is
+checked by `load_organisation`, the CLI's own function, from a hidden file in the same
+folder (so a logo resolves as it will at build time). Each problem's line then names
+the field it is about. No rule is written here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..curriculum import Curriculum, Project
+from ..errors import Problem
+from ..organisation import LoadedOrg, load_organisation
+from ..sources import LineDict, LineList
+from .form import model_tree
+from .yamlfile import Draft, apply_form
+
+DRAFT_PREFIX = ".studio-draft-"
+
+
+@dataclass
+class Reviewed:
+    draft: Draft
+    loaded: LoadedOrg
+    problems: list[dict[str, Any]]
+
+
+def _lines(node: Any, prefix: str, found: list[tuple[int, str]]) -> None:
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found.append((node.key_lines.get(key, 0), path))
+            _lines(value, path, found)
+    elif isinstance(node, LineList):
+        for i, (value, line) in enumerate(zip(node, node.item_lines, strict=True)):
+            path = f"{prefix}[{i}]"
+            found.append((line, path))
+            _lines(value, path, found)
+
+
+def _depth(path: str) -> int:
+    return path.count(".") + path.count("[")
+
+
+def _mentioned_child(path: str, problem: Problem, children: list[str]) -> str | None:
+    """A problem about a whole mapping (`land_acknowledgement`) goes beside the field its words name."""
+    text = f"{problem.message} {problem.hint}"
+    best: tuple[int, str] | None = None
+    for child in children:
+        if not child.startswith(path + ".") or "[]" in child:
+            continue
+        key = child.rsplit(".", 1)[-1]
+        for word in (child, key):
+            match = re.search(rf"(?<![\w.]){re.escape(word)}(?!\w)", text)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), child)
+    return best[1] if best else None
+
+
+def place(problems: list[Problem], data: Any, fields: list[str]) -> list[dict[str, Any]]:
+    """Each problem with `at`: the deepest value on its line (a path such as `workshop.facilitators[1].name`)."""
+    lines: list[tuple[int, str]] = []
+    _lines(data, "", lines)
+    placed = []
+    for problem in problems:
+        on_line = [path for line, path in lines if line == problem.line]
+        at = max(on_line, key=_depth) if on_line else ""
+        if at and re.sub(r"\[\d+\]", "[]", at) not in fields:
+            at = _mentioned_child(at, problem, fields) or at
+        placed.append(
+            {
+                "severity": problem.severity,
+                "message": problem.message,
+                "hint": problem.hint,
+                "line": problem.line,
+                "at": at,
+            }
+        )
+    return placed
+
+
+def review(project: Project, curriculum: Curriculum, slug: str, data: dict[str, Any], fields: list[str]) -> Reviewed:
+    """Check the form's values exactly as `packets check` would check the saved file."""
+    target = project.orgs / f"{slug}.yaml"
+    original = target.read_text(encoding="utf-8") if target.is_file() else ""
+    draft = apply_form(original, data, model_tree())
+    fd, name = tempfile.mkstemp(dir=project.orgs, prefix=DRAFT_PREFIX, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(draft.text)
+        loaded = load_organisation(Path(name), slug, project, curriculum)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    data_lines = loaded.doc.data if loaded.doc else None
+    problems = sorted(loaded.problems, key=lambda p: (p.line, p.message))
+    return Reviewed(draft, loaded, place(problems, data_lines, fields))

@@ -1,0 +1,213 @@
+"""The edit form, generated from the organisation model's JSON Schema.
+
+The model gains fields as the project grows; a hand-listed form would silently leave
+the new ones out. So every field of `Organisation` becomes a control, with the model's
+own description as its hint, and only the grouping (how a coordinator thinks of the
+fields) is written here. A field the grouping does not name lands in its parent's group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import Organisation
+
+# (group id, heading, path prefixes). A field belongs to the group with the longest prefix
+# that matches its dotted path; the fallbacks at the end catch fields added to the model later.
+GROUPS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("organization", "Organization", ("name",)),
+    ("session", "Session", ("workshop",)),
+    (
+        "nations",
+        "Nations and places",
+        ("land_acknowledgement.nations", "land_acknowledgement.places", "land_acknowledgement.territory"),
+    ),
+    ("acknowledgement", "Acknowledgement", ("land_acknowledgement",)),
+    (
+        "review",
+        "Commitments and review",
+        ("land_acknowledgement.commitments", "land_acknowledgement.reviewed_by", "land_acknowledgement.reviewed_on"),
+    ),
+    ("facilitators", "Facilitators", ("workshop.facilitators",)),
+    ("supports", "Local supports", ("local_resources",)),
+    ("look", "Paper, colour and logo", ("paper", "accent_colour", "logo", "logo_alt")),
+]
+FALLBACK_GROUP = "organization"
+
+# Short labels in a coordinator's words; any field not named here is labelled from its key.
+LABELS = {
+    "name": "Name",
+    "english_name": "English name",
+    "reviewed_by": "Reviewed by",
+    "reviewed_on": "Reviewed on",
+    "based_on": "Based on",
+    "accent_colour": "Accent colour",
+    "logo_alt": "Logo description (read aloud)",
+    "local_resources": "Local supports",
+}
+
+# What one item of a list is called ("Add Nation", "Remove Commitment 2").
+ITEM_LABELS = {
+    "nations": "Nation",
+    "places": "Place",
+    "commitments": "Commitment",
+    "facilitators": "Facilitator",
+    "local_resources": "Local support",
+    "modules": "Module",
+    "emphasis": "Module to emphasize",
+    "leads": "Part led",
+    "breaks": "Break time",
+}
+
+# Text longer than this is prose: a text area rather than a one-line box.
+PROSE_LENGTH = 1000
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _without_null(schema: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """The alternatives of a field, and whether it may be left out (null)."""
+    options = schema.get("anyOf") or schema.get("oneOf") or [schema]
+    kept = [o for o in options if o.get("type") != "null"]
+    return kept, len(kept) != len(options)
+
+
+def _control(key: str, path: str, schema: dict[str, Any], defs: dict[str, Any], required: bool) -> dict[str, Any]:
+    """One field as the page draws it: kind, label, hint, default, and its parts for lists and mappings."""
+    options, optional = _without_null(schema)
+    field: dict[str, Any] = {
+        "key": key,
+        "path": path,
+        "label": _label(key),
+        "hint": schema.get("description", ""),
+        "required": required,
+        "optional": optional,
+    }
+    if "default" in schema:
+        field["default"] = schema["default"]
+    if len(options) > 1:
+        field["kind"] = "choice"
+        field["options"] = [
+            {**_control(key, path, {**o, "description": ""}, defs, False), "label": _choice_label(o, defs)}
+            for o in options
+        ]
+        return field
+    inner = _resolve(options[0], defs)
+    kind = inner.get("type")
+    if "enum" in inner or "const" in inner:
+        field.update(kind="select", choices=list(inner.get("enum", [inner.get("const")])))
+    elif kind == "object":
+        field.update(kind="object", fields=_fields(inner, defs, path))
+    elif kind == "array":
+        item = _control(key, path + "[]", inner.get("items", {}), defs, True)
+        item["label"] = ITEM_LABELS.get(key) or _singular(_label(key))
+        field.update(kind="list", item=item)
+    elif kind == "boolean":
+        field["kind"] = "boolean"
+    elif kind == "integer":
+        field["kind"] = "integer"
+    elif inner.get("format") == "date":
+        field["kind"] = "date"
+    else:
+        long = inner.get("maxLength", 0) > PROSE_LENGTH
+        field.update(kind="prose" if long else "text", max_length=inner.get("maxLength"))
+    return field
+
+
+def _singular(label: str) -> str:
+    if label.endswith("ies"):
+        return label[:-3] + "y"
+    if label.endswith("s") and not label.endswith(("ss", "is", "us")):
+        return label[:-1]
+    return label + " item"
+
+
+def _choice_label(option: dict[str, Any], defs: dict[str, Any]) -> str:
+    option = _resolve(option, defs)
+    if "enum" in option:
+        return " or ".join(f"“{v}”" for v in option["enum"])
+    if option.get("type") == "array":
+        return "a list"
+    return option.get("type", "a value")
+
+
+def _fields(schema: dict[str, Any], defs: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    required = set(schema.get("required", []))
+    return [
+        _control(key, f"{prefix}.{key}" if prefix else key, sub, defs, key in required)
+        for key, sub in schema.get("properties", {}).items()
+    ]
+
+
+def _group_of(path: str) -> str:
+    best, length = FALLBACK_GROUP, -1
+    for group, _title, prefixes in GROUPS:
+        for prefix in prefixes:
+            matches = path == prefix or path.startswith(prefix + ".") or path.startswith(prefix + "[")
+            if matches and len(prefix) > length:
+                best, length = group, len(prefix)
+    return best
+
+
+def _flatten(fields: list[dict[str, Any]], within: str = "") -> list[dict[str, Any]]:
+    """Mappings such as `workshop` are not boxes of their own: their fields join the groups.
+
+    Below the first level (`workshop.knowledge_keeper`), the mapping's name goes before
+    each label, so "Name" still says whose name it is.
+    """
+    out = []
+    for field in fields:
+        if field["kind"] == "object":
+            out.extend(_flatten(field["fields"], field["label"] if "." in field["path"] else ""))
+        else:
+            if within:
+                field["label"] = f"{within}: {field['label'].lower()}"
+            out.append(field)
+    return out
+
+
+def form_spec(choices: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """The groups of the edit form, in order, each with its fields (from the model, not a list of ours).
+
+    `choices` offers known values for text fields (workshop formats and modules from the
+    curriculum), keyed by path; the model still decides what is valid.
+    """
+    schema = Organisation.model_json_schema()
+    defs = schema.get("$defs", {})
+    fields = _flatten(_fields(schema, defs, ""))
+    for field in _walk(fields):
+        if field["path"] in (choices or {}) and field["kind"] == "text":
+            field["suggestions"] = choices[field["path"]]
+    groups = [{"id": g, "title": title, "fields": []} for g, title, _ in GROUPS]
+    by_id = {g["id"]: g for g in groups}
+    for field in fields:
+        by_id[_group_of(field["path"])]["fields"].append(field)
+    return [g for g in groups if g["fields"]]
+
+
+def _walk(fields: list[dict[str, Any]]):
+    for field in fields:
+        yield field
+        if field["kind"] == "list":
+            yield from _walk([field["item"]])
+        yield from _walk(field.get("fields", []))
+        yield from _walk(field.get("options", []))
+
+
+def all_paths(spec: list[dict[str, Any]]) -> set[str]:
+    """Every path the form can show, list items written with `[]`."""
+    return {f["path"] for g in spec for f in _walk(g["fields"])}
+
+
+def model_tree() -> list[dict[str, Any]]:
+    """The model's fields as nested mappings (what the file holds), for writing the file back."""
+    schema = Organisation.model_json_schema()
+    return _fields(schema, schema.get("$defs", {}), "")

@@ -1,0 +1,593 @@
+// Packets studio: the page's behaviour, in plain JavaScript (no build step, no library).
+// The form is drawn from the field list the server makes from the organisation model;
+// every check and every preview is the server's (the same functions as `packets check`).
+// Text from files is only ever set with textContent or .value, never parsed as HTML.
+"use strict";
+
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+
+  async function call(url, options = {}) {
+    const headers = { "X-CSRF-Token": csrf, ...(options.headers || {}) };
+    let body = options.body;
+    if (body !== undefined && !(body instanceof Blob)) {
+      body = JSON.stringify(body);
+      headers["Content-Type"] = "application/json";
+    }
+    const response = await fetch(url, {
+      method: options.method || (body === undefined ? "GET" : "POST"),
+      headers,
+      body,
+      credentials: "same-origin",
+    });
+    let data = {};
+    try {
+      data = await response.json();
+    } catch (e) {
+      data = {};
+    }
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "text") node.textContent = value;
+      else if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+
+  const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+  function problemItem(problem) {
+    const label = problem.severity === "error" ? "Error: " : "Warning: ";
+    return el(
+      "li",
+      { class: problem.severity },
+      el("strong", { text: label }),
+      problem.message,
+      problem.hint ? el("span", { class: "hint-text", text: ` (${problem.hint})` }) : null
+    );
+  }
+
+  // ------------------------------------------------------------------ new organization
+
+  function setUpNewForm(form) {
+    const box = document.getElementById("new-problems");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      box.replaceChildren();
+      const values = Object.fromEntries(new FormData(form).entries());
+      const { ok, data } = await call("/api/orgs", { body: values });
+      if (ok) {
+        window.location.assign(data.url);
+        return;
+      }
+      box.append(el("ul", {}, problemItem({ severity: "error", message: data.error || "The file was not created." })));
+      const field = data.field && form.elements[data.field];
+      if (field) {
+        field.setAttribute("aria-invalid", "true");
+        field.focus();
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ the edit form
+
+  let uid = 0;
+  const nextId = () => `f${++uid}`;
+  const isEmpty = (v) =>
+    v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0) ||
+    (typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0);
+
+  function problemsBox(path) {
+    return el("ul", { class: "problems field-problems", "data-problems-for": path, id: nextId(), "aria-live": "polite" });
+  }
+
+  // Each control returns { node, get }: `get()` reads its current value from the page.
+  function control(field, value, path, onChange) {
+    switch (field.kind) {
+      case "list":
+        return listControl(field, Array.isArray(value) ? value : [], path, onChange);
+      case "object":
+        return objectControl(field, value && typeof value === "object" ? value : {}, path, onChange);
+      case "choice":
+        return choiceControl(field, value, path, onChange);
+      case "boolean":
+        return booleanControl(field, value, path);
+      default:
+        return inputControl(field, value, path);
+    }
+  }
+
+  function described(input, hint, problems) {
+    input.setAttribute("aria-describedby", [hint && hint.id, problems.id].filter(Boolean).join(" "));
+  }
+
+  function inputControl(field, value, path) {
+    const id = nextId();
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    let input;
+    const shown = value === null || value === undefined ? "" : String(value);
+    if (field.kind === "select") {
+      input = el("select", { id, "data-path": path });
+      if (!field.required) input.append(el("option", { value: "", text: "(not set)" }));
+      for (const choice of field.choices) input.append(el("option", { value: choice, text: choice }));
+      input.value = shown || (field.default !== undefined && field.default !== null ? String(field.default) : "");
+    } else if (field.kind === "prose") {
+      input = el("textarea", { id, rows: 7, "data-path": path, lang: "" });
+      input.value = shown;
+    } else {
+      input = el("input", {
+        id,
+        type: "text",
+        "data-path": path,
+        inputmode: field.kind === "integer" ? "numeric" : null,
+        placeholder: field.kind === "date" ? "YYYY-MM-DD" : null,
+        spellcheck: field.kind === "date" || field.kind === "integer" ? "false" : null,
+      });
+      input.value = shown;
+      if (field.suggestions) input.setAttribute("list", nextId());
+    }
+    if (field.required) input.setAttribute("aria-required", "true");
+    described(input, hint, problems);
+    const label = el("label", { for: id, text: field.label + (field.required ? " (required)" : "") });
+    const node = el("div", { class: `field kind-${field.kind}` }, label, hint, input, problems);
+    if (field.suggestions && input.getAttribute("list")) {
+      const list = el("datalist", { id: input.getAttribute("list") });
+      for (const s of field.suggestions) list.append(el("option", { value: s }));
+      node.append(list);
+    }
+    return {
+      node,
+      input,
+      get: () => {
+        const v = input.value;
+        if (field.kind === "integer" && /^\s*\d+\s*$/.test(v)) return parseInt(v, 10);
+        return v.trim() === "" ? null : v;
+      },
+    };
+  }
+
+  function booleanControl(field, value, path) {
+    const id = nextId();
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const input = el("input", { id, type: "checkbox", "data-path": path });
+    input.checked = value === undefined || value === null ? Boolean(field.default) : Boolean(value);
+    described(input, hint, problems);
+    const node = el("div", { class: "field kind-boolean" }, el("div", { class: "inline" }, input, el("label", { for: id, text: field.label })), hint, problems);
+    return { node, get: () => input.checked };
+  }
+
+  function objectControl(field, value, path, onChange) {
+    const parts = field.fields.map((f) => ({ key: f.key, ...control(f, value[f.key], `${path}.${f.key}`, onChange) }));
+    const node = el("div", { class: "item-fields" }, ...parts.map((p) => p.node));
+    return {
+      node,
+      get: () => {
+        const out = {};
+        for (const p of parts) {
+          const v = p.get();
+          if (!isEmpty(v)) out[p.key] = v;
+        }
+        return out;
+      },
+    };
+  }
+
+  function choiceControl(field, value, path, onChange) {
+    const name = nextId();
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const chosen = field.options.findIndex((o) => (o.kind === "list") === Array.isArray(value));
+    const current = chosen >= 0 ? chosen : 0;
+    const bodies = field.options.map((option, i) => {
+      const start = i === current ? value : undefined;
+      const inner = control({ ...option, label: field.label, hint: "" }, start ?? option.default, path, onChange);
+      return inner;
+    });
+    const radios = field.options.map((option, i) => {
+      const id = nextId();
+      const radio = el("input", { type: "radio", name, id, value: String(i) });
+      radio.checked = i === current;
+      radio.addEventListener("change", () => {
+        bodies.forEach((b, j) => (b.node.hidden = j !== i));
+        onChange();
+      });
+      return el("span", { class: "inline" }, radio, el("label", { for: id, text: option.label }));
+    });
+    bodies.forEach((b, j) => (b.node.hidden = j !== current));
+    const legend = el("legend", { text: field.label });
+    const node = el("fieldset", { class: "field kind-choice", "aria-describedby": hint ? hint.id : null }, legend, hint, el("div", { class: "choices" }, ...radios), ...bodies.map((b) => b.node), problems);
+    return {
+      node,
+      get: () => {
+        const i = field.options.findIndex((_, j) => node.querySelector(`input[name="${name}"][value="${j}"]`).checked);
+        return bodies[i].get();
+      },
+    };
+  }
+
+  const itemName = (field) => field.item.label;
+
+  function listControl(field, values, path, onChange) {
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const items = el("ol", { class: "items" });
+    const addButton = el("button", { type: "button", class: "add", text: `Add ${itemName(field)}` });
+    const node = el("fieldset", { class: "field kind-list", "aria-describedby": hint ? hint.id : null }, el("legend", { text: field.label }), hint, problems, items, addButton);
+    let parts = [];
+
+    function draw(list, focus) {
+      parts = [];
+      items.replaceChildren();
+      list.forEach((value, i) => {
+        const itemPath = `${path}[${i}]`;
+        const noun = `${itemName(field)} ${i + 1}`;
+        const itemField = { ...field.item, label: noun };
+        const part = control(itemField, value, itemPath, onChange);
+        parts.push(part);
+        const buttons = el(
+          "div",
+          { class: "item-buttons", role: "group", "aria-label": `${noun}: move or remove` },
+          el("button", { type: "button", "data-act": "up", disabled: i === 0, text: "Move up", "aria-label": `Move ${noun} up` }),
+          el("button", { type: "button", "data-act": "down", disabled: i === list.length - 1, text: "Move down", "aria-label": `Move ${noun} down` }),
+          el("button", { type: "button", "data-act": "remove", class: "remove", text: "Remove", "aria-label": `Remove ${noun}` })
+        );
+        buttons.addEventListener("click", (event) => {
+          const act = event.target.closest("button")?.dataset.act;
+          if (!act) return;
+          const now = parts.map((p) => p.get());
+          if (act === "remove") {
+            now.splice(i, 1);
+            draw(now, now.length ? { index: Math.min(i, now.length - 1), act: "remove" } : { add: true });
+          } else {
+            const j = act === "up" ? i - 1 : i + 1;
+            [now[i], now[j]] = [now[j], now[i]];
+            draw(now, { index: j, act });
+          }
+          onChange();
+        });
+        const object = field.item.kind === "object";
+        const box = el(
+          "li",
+          { class: "item" },
+          object ? el("h3", { class: "item-title", text: noun }) : null,
+          part.node,
+          object ? problemsBox(itemPath) : null,
+          buttons
+        );
+        items.append(box);
+      });
+      if (focus) {
+        if (focus.add) addButton.focus();
+        else {
+          const li = items.children[focus.index];
+          const target = li && (li.querySelector(`button[data-act="${focus.act}"]:not([disabled])`) || li.querySelector("input, textarea, select"));
+          if (target) target.focus();
+        }
+      }
+    }
+
+    addButton.addEventListener("click", () => {
+      const now = parts.map((p) => p.get());
+      now.push(field.item.kind === "object" ? {} : "");
+      draw(now);
+      const last = items.lastElementChild;
+      const first = last && last.querySelector("input, textarea, select");
+      if (first) first.focus();
+      onChange();
+    });
+    draw(values);
+    return {
+      node,
+      get: () => parts.map((p) => p.get()).filter((v) => !isEmpty(v)),
+    };
+  }
+
+  function setPath(target, dotted, value) {
+    const keys = dotted.split(".");
+    let node = target;
+    for (const key of keys.slice(0, -1)) {
+      node[key] = node[key] || {};
+      node = node[key];
+    }
+    if (!isEmpty(value)) node[keys[keys.length - 1]] = value;
+  }
+
+  function getPath(source, dotted) {
+    return dotted.split(".").reduce((node, key) => (node && typeof node === "object" ? node[key] : undefined), source);
+  }
+
+  function prune(node) {
+    if (Array.isArray(node)) return node;
+    if (node && typeof node === "object") {
+      for (const key of Object.keys(node)) {
+        node[key] = prune(node[key]);
+        if (isEmpty(node[key])) delete node[key];
+      }
+    }
+    return node;
+  }
+
+  function setUpEditor(root) {
+    const slug = root.dataset.slug;
+    const groupsBox = document.getElementById("groups");
+    const summary = document.getElementById("summary");
+    const general = document.getElementById("general-problems");
+    const notices = document.getElementById("notices");
+    const saveStatus = document.getElementById("save-status");
+    const previewStatus = document.getElementById("preview-status");
+    const previewPages = document.getElementById("preview-pages");
+    const buildButton = document.getElementById("build-start");
+    const buildBlocked = document.getElementById("build-blocked");
+    let version = null;
+    let dirty = false;
+    let controls = [];
+    let reviewTimer = null;
+    let previewTimer = null;
+    let reviewSeq = 0;
+    let previewSeq = 0;
+    let errors = 0;
+
+    const collect = () => {
+      const data = {};
+      for (const c of controls) setPath(data, c.path, c.get());
+      return prune(data);
+    };
+
+    function showProblems(problems, status) {
+      for (const box of root.querySelectorAll("[data-problems-for]")) box.replaceChildren();
+      general.replaceChildren();
+      const generalList = el("ul");
+      for (const problem of problems) {
+        let at = problem.at || "";
+        let box = null;
+        while (at) {
+          box = root.querySelector(`ul[data-problems-for="${CSS.escape(at)}"]`);
+          if (box) break;
+          at = at.replace(/(\.[^.[\]]+|\[\d+\])$/, "");
+        }
+        (box || generalList).append(problemItem(problem));
+      }
+      if (generalList.children.length) general.append(generalList);
+      for (const input of root.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+      for (const box of root.querySelectorAll("ul[data-problems-for]")) {
+        if (box.querySelector("li.error")) {
+          const input = box.parentElement.querySelector("input, textarea, select");
+          if (input) input.setAttribute("aria-invalid", "true");
+        }
+      }
+      errors = status.errors;
+      summary.textContent =
+        status.errors || status.warnings
+          ? `${count(status.errors, "error")}, ${count(status.warnings, "warning")}.` +
+            (status.errors ? " A file with errors can be saved as a draft but not built." : " It can be built; the warnings are worth reading.")
+          : "Ready: no errors, no warnings.";
+      summary.className = `summary status-${status.word}`;
+      buildButton.disabled = status.errors > 0;
+      buildBlocked.textContent = status.errors
+        ? `Fix the ${count(status.errors, "error")} above, then save, before building.`
+        : "";
+    }
+
+    function showNotices(lost, unknown) {
+      notices.replaceChildren();
+      if (unknown && unknown.length) {
+        notices.append(el("p", { class: "notice", text: `This file has keys the form does not show; saving keeps them as they are: ${unknown.join(", ")}.` }));
+      }
+      if (lost && lost.length) {
+        const list = el("ul");
+        for (const c of lost) list.append(el("li", {}, el("code", { text: c })));
+        notices.append(el("div", { class: "notice" }, el("p", { text: "Saving now would not keep these comments of the file (they belong to values you removed):" }), list));
+      }
+    }
+
+    async function review() {
+      const seq = ++reviewSeq;
+      const { ok, data } = await call(`/api/orgs/${slug}/review`, { body: { data: collect() } });
+      if (!ok || seq !== reviewSeq) return;
+      showProblems(data.problems, data.status);
+      showNotices(data.lost_comments, root.dataset.unknown ? JSON.parse(root.dataset.unknown) : []);
+    }
+
+    async function preview() {
+      const seq = ++previewSeq;
+      previewStatus.textContent = "Updating the preview…";
+      const { ok, data } = await call(`/api/orgs/${slug}/preview`, { body: { data: collect() } });
+      if (seq !== previewSeq) return;
+      if (!ok || !data.pages || !data.pages.length) {
+        previewStatus.textContent = (data && data.reason) || "The preview could not be made.";
+        return;
+      }
+      const images = data.pages.map((url, i) =>
+        el("img", { src: url, alt: `Preview, page ${i + 1} of ${data.pages.length}: ${i === 0 ? "the cover" : "the land acknowledgement"}`, class: "page" })
+      );
+      await Promise.all(images.map((img) => new Promise((done) => { img.onload = done; img.onerror = done; })));
+      if (seq !== previewSeq) return;
+      previewPages.replaceChildren(...images);
+      previewStatus.textContent = `Preview up to date (${count(data.pages.length, "page")}).`;
+      previewPages.dataset.ready = String(seq);
+    }
+
+    function changed() {
+      dirty = true;
+      saveStatus.textContent = "Not saved yet.";
+      clearTimeout(reviewTimer);
+      clearTimeout(previewTimer);
+      reviewTimer = setTimeout(review, 250);
+      previewTimer = setTimeout(preview, 600);
+    }
+
+    function draw(state) {
+      controls = [];
+      groupsBox.replaceChildren();
+      for (const group of state.spec) {
+        const headingId = nextId();
+        const section = el("section", { class: "group", id: `group-${group.id}`, "aria-labelledby": headingId }, el("h2", { id: headingId, text: group.title }));
+        for (const field of group.fields) {
+          const c = control(field, getPath(state.data, field.path), field.path, changed);
+          controls.push({ path: field.path, get: c.get });
+          section.append(c.node);
+          if (field.path === "logo") section.append(logoUpload(c));
+        }
+        groupsBox.append(section);
+      }
+      document.getElementById("org-name").textContent = state.data.name || slug;
+    }
+
+    function logoUpload(logoControl) {
+      const id = nextId();
+      const problems = el("ul", { class: "problems", "aria-live": "polite", id: nextId() });
+      const input = el("input", { type: "file", id, accept: ".png,.jpg,.jpeg,.svg,image/png,image/jpeg,image/svg+xml", "aria-describedby": problems.id });
+      input.addEventListener("change", async () => {
+        problems.replaceChildren();
+        const file = input.files[0];
+        if (!file) return;
+        const { ok, data } = await call(`/api/orgs/${slug}/logo`, { body: file, headers: { "X-Filename": file.name } });
+        if (!ok) {
+          problems.append(problemItem({ severity: "error", message: data.error || "The logo was not accepted." }));
+          return;
+        }
+        logoControl.input.value = data.logo;
+        problems.append(el("li", { class: "ok", text: `Uploaded as ${data.logo}; save to keep it.` }));
+        changed();
+      });
+      return el("div", { class: "field" }, el("label", { for: id, text: "Upload a logo (PNG, JPEG or SVG, under 2 MB)" }), input, problems);
+    }
+
+    async function load() {
+      const { ok, data } = await call(`/api/orgs/${slug}`);
+      if (!ok) {
+        summary.textContent = data.error || "This organization could not be loaded.";
+        return;
+      }
+      version = data.version;
+      root.dataset.unknown = JSON.stringify(data.unknown_keys || []);
+      if (!data.data) {
+        summary.textContent = "This file cannot be read as an organization file; fix it in a text editor first.";
+        showProblems(data.problems, { errors: data.problems.length, warnings: 0, word: "errors" });
+        groupsBox.append(el("pre", { class: "file-text", tabindex: "0", text: data.text }));
+        return;
+      }
+      draw(data);
+      showProblems(data.problems, statusOf(data.problems));
+      showNotices([], data.unknown_keys);
+      showFiles(data.built);
+      dirty = false;
+      saveStatus.textContent = "";
+      preview();
+    }
+
+    function statusOf(problems) {
+      const e = problems.filter((p) => p.severity === "error").length;
+      return { errors: e, warnings: problems.length - e, word: e ? "errors" : problems.length ? "warnings" : "ready" };
+    }
+
+    async function saveNow() {
+      saveStatus.textContent = "Saving…";
+      const { ok, status, data } = await call(`/api/orgs/${slug}/save`, { body: { data: collect(), version } });
+      if (status === 409) {
+        saveStatus.textContent = data.error;
+        const conflict = document.getElementById("conflict");
+        document.getElementById("conflict-disk").textContent = data.disk;
+        document.getElementById("conflict-mine").textContent = data.mine;
+        conflict.hidden = false;
+        conflict.dataset.diskVersion = data.disk_version;
+        conflict.focus();
+        return false;
+      }
+      if (!ok) {
+        saveStatus.textContent = data.error || "The file was not saved.";
+        return false;
+      }
+      version = data.version;
+      dirty = false;
+      showProblems(data.problems, data.status);
+      const when = new Date().toLocaleTimeString("en-CA", { hour: "2-digit", minute: "2-digit" });
+      saveStatus.textContent = `Saved to content/orgs/${slug}.yaml at ${when}.`;
+      document.getElementById("org-name").textContent = collect().name || slug;
+      return true;
+    }
+
+    document.getElementById("org-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveNow();
+    });
+    groupsBox.addEventListener("input", changed);
+    groupsBox.addEventListener("change", (event) => {
+      if (event.target.type === "checkbox" || event.target.tagName === "SELECT") changed();
+    });
+    document.getElementById("conflict-reload").addEventListener("click", () => window.location.reload());
+    document.getElementById("conflict-overwrite").addEventListener("click", async () => {
+      const conflict = document.getElementById("conflict");
+      version = conflict.dataset.diskVersion;
+      if (await saveNow()) conflict.hidden = true;
+    });
+
+    function showFiles(files) {
+      const list = document.getElementById("build-files");
+      list.replaceChildren();
+      if (!files || !files.length) {
+        list.append(el("li", { text: "None yet." }));
+        return;
+      }
+      for (const f of files) {
+        list.append(el("li", {}, el("a", { href: f.url, download: f.name, text: f.name }), ` (${Math.round(f.bytes / 1024)} KB, ${f.when || "just now"})`));
+      }
+    }
+
+    buildButton.addEventListener("click", async () => {
+      const messages = document.getElementById("build-messages");
+      messages.replaceChildren();
+      if (dirty && !(await saveNow())) return;
+      if (errors) return;
+      const progress = document.getElementById("build-progress");
+      const bar = document.getElementById("build-bar");
+      const step = document.getElementById("build-step");
+      const { ok, data } = await call(`/api/orgs/${slug}/build`, {
+        body: { large_print: document.getElementById("build-large").checked, paper: document.getElementById("build-paper").value },
+      });
+      if (!ok) {
+        messages.append(el("ul", {}, problemItem({ severity: "error", message: data.error }), ...(data.problems || []).map(problemItem)));
+        return;
+      }
+      buildButton.disabled = true;
+      progress.hidden = false;
+      const names = ["the facilitator guide", "the participant handout"];
+      bar.value = 0;
+      step.textContent = `Building ${names[0]} (1 of 2)…`;
+      for (;;) {
+        await new Promise((done) => setTimeout(done, 400));
+        const job = (await call(data.job)).data;
+        bar.max = job.total;
+        bar.value = job.done;
+        if (job.status === "running") {
+          step.textContent = `Building ${names[job.done] || "the packets"} (${job.done + 1} of ${job.total})…`;
+          continue;
+        }
+        const list = el("ul");
+        for (const m of job.messages) list.append(problemItem({ severity: /warning:/.test(m) ? "warning" : "error", message: m.replace(/^warning: /, "") }));
+        if (list.children.length) messages.append(list);
+        step.textContent = job.status === "built" ? `Built: ${count(job.files.length, "file")}, ready to download below.` : "The build stopped; see why below.";
+        if (job.status === "built") showFiles(job.files);
+        buildButton.disabled = errors > 0;
+        break;
+      }
+    });
+
+    load();
+  }
+
+  const newForm = document.getElementById("new-form");
+  if (newForm) setUpNewForm(newForm);
+  const editor = document.getElementById("editor");
+  if (editor) setUpEditor(editor);
+})();
