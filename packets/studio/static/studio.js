@@ -204,8 +204,16 @@
       return el("span", { class: "inline" }, radio, el("label", { for: id, text: option.label }));
     });
     bodies.forEach((b, j) => (b.node.hidden = j !== current));
-    const legend = el("legend", { text: field.label });
-    const node = el("fieldset", { class: "field kind-choice", "aria-describedby": hint ? hint.id : null }, legend, hint, el("div", { class: "choices" }, ...radios), ...bodies.map((b) => b.node), problems);
+    // The radio buttons alone form the group (with the field's name as legend); the value's
+    // own control follows it, labelled on its own.
+    const group = el(
+      "fieldset",
+      { class: "choices", "aria-describedby": hint ? hint.id : null },
+      el("legend", { text: field.label }),
+      hint,
+      ...radios
+    );
+    const node = el("div", { class: "field kind-choice" }, group, ...bodies.map((b) => b.node), problems);
     return {
       node,
       get: () => {
@@ -270,7 +278,12 @@
         if (focus.add) addButton.focus();
         else {
           const li = items.children[focus.index];
-          const target = li && (li.querySelector(`button[data-act="${focus.act}"]:not([disabled])`) || li.querySelector("input, textarea, select"));
+          const other = { up: "down", down: "up", remove: "remove" }[focus.act];
+          const target =
+            li &&
+            (li.querySelector(`button[data-act="${focus.act}"]:not([disabled])`) ||
+              li.querySelector(`button[data-act="${other}"]:not([disabled])`) ||
+              li.querySelector("input, textarea, select"));
           if (target) target.focus();
         }
       }
