@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: all packets test lint bench system-deps clean
+.PHONY: all packets test lint bench studio system-deps clean
 
 all: packets
 
 # WeasyPrint needs Pango (present on this kind of machine) and HarfBuzz's subsetter for
-# embedding font subsets; poppler-utils gives pdftotext for the copy-paste tests.
+# embedding font subsets; poppler-utils gives pdftotext for the copy-paste tests; chromium and
+# chromium-driver run the studio's browser tests.
 system-deps:
 	@bash .ci/system-deps
 
@@ -42,6 +43,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(Q)$(BIN)/python bench/run.py
+	$(Q)$(BIN)/python bench/studio.py
+
+# The local web page (README, "Without a terminal"): prints its address and opens a browser.
+studio: $(STAMP)
+	$(Q)$(BIN)/packets studio
 
 clean:
 	rm -rf output $(VENV)

@@ -420,7 +420,12 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Mount("/fonts", StaticFiles(directory=studio.project.templates / "fonts"), name="fonts"),
     ]
-    app = Starlette(routes=routes)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "no such address"}, 404)
+        return page("missing.html", 404, slug=None)
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
     return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
 
 

@@ -436,7 +436,7 @@
       clearTimeout(reviewTimer);
       clearTimeout(previewTimer);
       reviewTimer = setTimeout(review, 250);
-      previewTimer = setTimeout(preview, 600);
+      previewTimer = setTimeout(preview, 450);
     }
 
     function draw(state) {
