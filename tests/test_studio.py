@@ -559,6 +559,9 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     downloaded = chrome.downloads / handout
     _wait(chrome, downloaded.is_file, "download")
     _no_axe_violations(chrome, "edit after building")
+    chrome.get(base + "/orgs/no-such-org")
+    assert "There is no organization file named no-such-org.yaml" in chrome.find_element(By.TAG_NAME, "main").text
+    _no_axe_violations(chrome, "not found")
     text = pdfium_text(downloaded)
     assert CREE in text and MUSQUEAM in text
     assert downloaded.read_bytes() == (studio.out / "kenora-community-health-circle" / handout).read_bytes()

@@ -420,6 +420,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Mount("/fonts", StaticFiles(directory=studio.project.templates / "fonts"), name="fonts"),
     ]
+
     async def not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": "no such address"}, 404)
