@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -63,6 +64,7 @@ def start_studio(root: Path, out: Path) -> tuple[subprocess.Popen, str]:
             while time.monotonic() < deadline:  # the address is printed just before it listens
                 try:
                     socket.create_connection((parts.hostname, parts.port), timeout=1).close()
+                    threading.Thread(target=process.stdout.read, daemon=True).start()  # never a full pipe
                     return process, match[0]
                 except OSError:
                     time.sleep(0.05)

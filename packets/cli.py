@@ -510,7 +510,7 @@ def reference(update_readme: bool) -> None:
 def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
     """Open a local web page to prepare organisation files, review them and build their packets."""
     from .output import check_out_dir
-    from .studio.server import serve
+    from .studio.server import CannotStart, serve
 
     project = _project()
     problem = check_out_dir(
@@ -518,4 +518,7 @@ def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
     )
     if problem:
         raise InputError([problem])
-    serve(project.root, out_dir, host=host, port=port, open_browser=not no_browser, say=click.echo)
+    try:
+        serve(project.root, out_dir, host=host, port=port, open_browser=not no_browser, say=click.echo)
+    except CannotStart as exc:
+        raise click.ClickException(str(exc)) from None

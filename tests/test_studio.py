@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +115,8 @@ def studio(tmp_path_factory) -> Studio:
             line = process.stdout.readline()
             if not line and process.poll() is not None:
                 raise RuntimeError("the studio stopped before printing its address")
+        # Whatever the studio prints later is read away, so a full pipe can never stall it.
+        threading.Thread(target=process.stdout.read, daemon=True).start()
         url = re.search(r"http://\S+", line)[0]
         parts = urlsplit(url)
         started = Studio(root, out, url, parts.hostname, parts.port, url.split("token=")[1], process)
@@ -158,11 +161,12 @@ def test_another_address_is_only_used_with_a_printed_warning(monkeypatch, tmp_pa
     root = _project_copy(tmp_path)
     said: list[str] = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: said.append(f"ran on {self.config.host}"))
-    server.serve(root, tmp_path / "out", host="192.0.2.10", port=8999, open_browser=False, say=said.append)
+    monkeypatch.setattr(server, "free_port", lambda host: 8999)  # 192.0.2.10 is no address of this machine
+    server.serve(root, tmp_path / "out", host="192.0.2.10", open_browser=False, say=said.append)
     assert said[0].startswith("Warning: the studio listens on 192.0.2.10, so other computers")
     assert said[-1] == "ran on 192.0.2.10"
     said.clear()
-    server.serve(root, tmp_path / "out", port=8999, open_browser=False, say=said.append)
+    server.serve(root, tmp_path / "out", open_browser=False, say=said.append)
     assert not any(s.startswith("Warning") for s in said)
     assert said[-1] == "ran on 127.0.0.1"
 
@@ -565,3 +569,68 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     text = pdfium_text(downloaded)
     assert CREE in text and MUSQUEAM in text
     assert downloaded.read_bytes() == (studio.out / "kenora-community-health-circle" / handout).read_bytes()
+
+
+def test_creating_asks_the_questions_of_init_and_writes_its_file(studio):
+    answers = {
+        "name": "Île-à-la-Crosse Health Centre",
+        "paper": "a4",
+        "format": "short",
+        "date": "2027-05-02",
+        "start": "13:00",
+        "location": "Band office boardroom",
+        "territory": "Treaty 10 territory",
+        "reviewed_by": "Sakitawak Métis Community Council",
+        "reviewed_on": "2026-11-20",
+    }
+    status, created = studio.json("POST", "/api/orgs", answers)
+    assert status == 201 and created["slug"] == "ile-a-la-crosse-health-centre"
+    target = studio.root / "content/orgs/ile-a-la-crosse-health-centre.yaml"
+    try:
+        text = target.read_text(encoding="utf-8")
+        assert text.startswith("# yaml-language-server: $schema=org.schema.json\n# Organisation file for Île")
+        for line in ('name: "Île-à-la-Crosse Health Centre"', "paper: a4", "  date: 2027-05-02", '  start: "13:00"'):
+            assert line in text
+        checked = _packets(studio, "check", "ile-a-la-crosse-health-centre")
+        assert checked.returncode == 0, checked.stderr
+        assert studio.json("POST", "/api/orgs", answers)[0] == 409  # never over an existing file
+    finally:
+        target.unlink()
+
+
+@pytest.mark.parametrize(
+    ("answers", "words"),
+    [
+        ({"name": ""}, "an organization name is needed"),
+        ({"name": "Clinic", "date": "14/03/2027"}, "please write the date as YYYY-MM-DD"),
+        ({"name": "Clinic", "start": "half past nine"}, 'start time "half past nine" is not HH:MM'),
+        ({"name": "Clinic", "format": "all-day"}, "unknown format 'all-day'"),
+    ],
+)
+def test_creating_refuses_what_init_refuses_and_leaves_no_file(studio, answers, words):
+    status, body = studio.json("POST", "/api/orgs", answers)
+    assert status == 400
+    assert words in body["error"]
+    assert sorted(p.name for p in (studio.root / "content/orgs").glob("*.yaml")) == ["example.yaml"]
+
+
+def test_a_request_too_large_or_not_a_form_is_refused_without_harm(studio):
+    status, body = studio.json("POST", "/api/orgs/example/review", {"data": {"name": "x" * 2_100_000}})
+    assert status == 400
+    for odd in ([1, 2], "text", {"workshop": "not a mapping", "land_acknowledgement": {"nations": "x"}}):
+        status, body = studio.json("POST", "/api/orgs/example/review", {"data": odd})
+        assert status == 200
+        assert "status" in body
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--host", "0.0.0.0"], "would listen on every network at once"),
+        (["--port", "{port}"], "cannot listen on 127.0.0.1 port {port}"),
+    ],
+)
+def test_the_studio_refuses_to_start_where_it_cannot_be_safe(studio, args, words):
+    result = _packets(studio, "studio", "--no-browser", *[a.format(port=studio.port) for a in args])
+    assert result.returncode == 1
+    assert words.format(port=studio.port) in result.stderr

@@ -35,14 +35,16 @@ from ..curriculum import Curriculum, Project, load_curriculum
 from ..errors import InputError, Problem
 from ..organisation import load_organisation
 from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
+from ..sources import MAX_FILE_BYTES
 from . import draft as drafts
 from .form import all_paths, form_spec
 from .guard import Guard, allowed_hosts, csrf_token
 from .preview import Previewer
-from .yamlfile import ChangedOnDisk, digest, save
+from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
 
 HERE = Path(__file__).resolve().parent
 PREVIEWS_KEPT = 24
+MAX_REQUEST_BYTES = 2 * MAX_FILE_BYTES  # the form's values as JSON: never more than a file could hold
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 
 
@@ -283,6 +285,8 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
                 )
             except Exception:
                 return None
+            for old in [k for k in studio.thumbnails if k[0] == slug]:
+                del studio.thumbnails[old]  # one cover per organisation: the file's latest
             studio.thumbnails[key] = shot.pages[0]
         return studio.thumbnails[key]
 
@@ -366,6 +370,9 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
+        running = [k for k, j in studio.jobs.items() if j.slug == slug and j.status == "running"]
+        if running:  # a second click follows the build already under way
+            return JSONResponse({"job": f"/api/jobs/{running[0]}"})
         steps = ["facilitator", "participant"]
         job = Job(slug, steps)
         key = uuid.uuid4().hex
@@ -426,14 +433,29 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return JSONResponse({"error": "no such address"}, 404)
         return page("missing.html", 404, slug=None)
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    async def cannot_write(request: Request, exc: Exception) -> Response:
+        return JSONResponse(
+            {
+                "error": f"The studio cannot write this file back as it is ({exc}); "
+                "fix what `packets check` reports in a text editor first."
+            },
+            422,
+        )
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, CannotWrite: cannot_write})
     return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
 
 
 async def _json(request: Request) -> dict[str, Any] | None:
+    """The request's JSON object, or None; never more than an organisation file could hold."""
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_REQUEST_BYTES:
+            return None
     try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(bytes(raw))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 
@@ -459,6 +481,9 @@ def _too_big(size: int) -> dict[str, str]:
     }
 
 
+_INIT_TEXT = ("title", "date", "start", "location", "territory", "reviewed_by", "reviewed_on")
+
+
 def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
@@ -481,11 +506,20 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     if fmt not in studio.curriculum.formats:
         return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
     paper = body.get("paper") if body.get("paper") in ("letter", "a4") else "letter"
-    write_atomic(target, organisation_yaml(NewOrganisation(name=name, paper=paper, format=fmt)).encode("utf-8"))
+    text = {k: str(body.get(k) or "").strip() or None for k in _INIT_TEXT}
+    dates = {}
+    for key in ("date", "reviewed_on"):
+        value = text.pop(key)
+        try:
+            dates[key] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            return JSONResponse({"error": "please write the date as YYYY-MM-DD, e.g. 2027-03-14", "field": key}, 400)
+    new = NewOrganisation(name=name, paper=paper, format=fmt, **text, **dates)
+    write_atomic(target, organisation_yaml(new).encode("utf-8"))
     loaded = load_organisation(target, slug, studio.project, studio.curriculum)
     if loaded.errors:
         target.unlink()
-        return JSONResponse({"error": "; ".join(p.message for p in loaded.errors), "field": "name"}, 400)
+        return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 
 

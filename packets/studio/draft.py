@@ -90,7 +90,9 @@ def place(problems: list[Problem], data: Any, fields: list[str]) -> list[dict[st
 def review(project: Project, curriculum: Curriculum, slug: str, data: dict[str, Any], fields: list[str]) -> Reviewed:
     """Check the form's values exactly as `packets check` would check the saved file."""
     target = project.orgs / f"{slug}.yaml"
-    original = target.read_text(encoding="utf-8") if target.is_file() else ""
+    original = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else ""
+    if not isinstance(data, dict):
+        data = {}
     draft = apply_form(original, data, model_tree())
     fd, name = tempfile.mkstemp(dir=project.orgs, prefix=DRAFT_PREFIX, suffix=".tmp")
     try:

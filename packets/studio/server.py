@@ -16,6 +16,10 @@ from .guard import new_token
 LOOPBACK = "127.0.0.1"
 
 
+class CannotStart(Exception):
+    """The studio cannot listen where it was asked to; the message says what to do instead."""
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -43,6 +47,22 @@ def serve(
     """Run until interrupted. `port` 0 takes a free one; the token is new for every start."""
     import uvicorn
 
+    if host in ("0.0.0.0", "::", ""):
+        # Browsers never send these as the Host header, so the DNS-rebinding check would refuse
+        # everyone; and "every address" is never what someone sharing a studio means.
+        raise CannotStart(
+            f"--host {host or '(empty)'} would listen on every network at once; give the address "
+            "the others will type, e.g. --host 192.168.1.20"
+        )
+    if port:
+        try:
+            with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+                sock.bind((host, port))
+        except OSError as exc:
+            raise CannotStart(
+                f"cannot listen on {host} port {port}: {exc.strerror or exc} "
+                "(choose another with --port, or leave --port out for a free one)"
+            ) from None
     port = port or free_port(host)
     token = token or new_token()
     studio = Studio(Project(root), out_dir.resolve(), token)

@@ -32,6 +32,10 @@ from ..output import write_atomic
 from ..sources import parse_yaml_text
 
 
+class CannotWrite(Exception):
+    """The file is one the round-trip writer cannot read (the loader's own problems say why)."""
+
+
 class ChangedOnDisk(Exception):
     """The file is no longer the one the page loaded."""
 
@@ -266,10 +270,13 @@ def apply_form(original: str, data: dict[str, Any], fields: list[dict[str, Any]]
     """The original text with the form's values applied (fields: the model's tree, not flattened)."""
     y, document = _yaml(4, 2), CommentedMap()
     if original.strip():
-        _, indent, block_seq_indent = load_yaml_guess_indent(original)
-        if block_seq_indent is not None and indent and indent >= block_seq_indent + 2:
-            y = _yaml(indent, block_seq_indent)  # the file's own list indentation
-        document = y.load(original)
+        try:
+            _, indent, block_seq_indent = load_yaml_guess_indent(original)
+            if block_seq_indent is not None and indent and indent >= block_seq_indent + 2:
+                y = _yaml(indent, block_seq_indent)  # the file's own list indentation
+            document = y.load(original)
+        except Exception as exc:  # ruamel's errors have no common base; the file is not writable as it is
+            raise CannotWrite(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     if not isinstance(document, CommentedMap):
         document = CommentedMap()
     merge_mapping(document, data, fields)
