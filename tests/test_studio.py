@@ -469,9 +469,12 @@ def _no_axe_violations(chrome, page: str) -> None:
 
 
 def _wait(chrome, condition, what: str, timeout: float = 20):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(chrome, timeout, poll_frequency=0.1).until(lambda _: condition(), message=what)
+    ignored = (NoSuchElementException, StaleElementReferenceException)  # the page is being redrawn
+    wait = WebDriverWait(chrome, timeout, poll_frequency=0.1, ignored_exceptions=ignored)
+    return wait.until(lambda _: condition(), message=what)
 
 
 def _field(chrome, path: str):
@@ -563,6 +566,20 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     downloaded = chrome.downloads / handout
     _wait(chrome, downloaded.is_file, "download")
     _no_axe_violations(chrome, "edit after building")
+
+    # Someone edits the file by hand meanwhile: the studio shows both and overwrites nothing.
+    target = studio.root / "content/orgs/kenora-community-health-circle.yaml"
+    by_hand = saved.replace("Kenora Community Health Circle", "Kenora Health Circle (by hand)")
+    target.write_text(by_hand, encoding="utf-8")
+    _type(_field(chrome, "workshop.location"), "Lake of the Woods room")
+    chrome.find_element(By.ID, "save").send_keys(Keys.ENTER)
+    _wait(chrome, lambda: chrome.find_element(By.ID, "conflict").is_displayed(), "both versions")
+    assert "Kenora Health Circle (by hand)" in chrome.find_element(By.ID, "conflict-disk").text
+    assert "location: Lake of the Woods room" in chrome.find_element(By.ID, "conflict-mine").text
+    assert target.read_text(encoding="utf-8") == by_hand
+    _no_axe_violations(chrome, "edit, file changed on disk")
+    chrome.find_element(By.ID, "conflict-reload").send_keys(Keys.ENTER)
+    _wait(chrome, lambda: _field(chrome, "name").get_attribute("value") == "Kenora Health Circle (by hand)", "reload")
     chrome.get(base + "/orgs/no-such-org")
     assert "There is no organization file named no-such-org.yaml" in chrome.find_element(By.TAG_NAME, "main").text
     _no_axe_violations(chrome, "not found")

@@ -188,10 +188,13 @@
     const problems = problemsBox(path);
     const chosen = field.options.findIndex((o) => (o.kind === "list") === Array.isArray(value));
     const current = chosen >= 0 ? chosen : 0;
+    // Absent from the file: the model's default shows, in the alternative it belongs to.
+    const defaultIndex = field.options.findIndex((o) => (o.kind === "list") === Array.isArray(field.default));
+    const shown = value ?? field.default;
     const bodies = field.options.map((option, i) => {
-      const start = i === current ? value : undefined;
-      const inner = control({ ...option, label: field.label, hint: "" }, start ?? option.default, path, onChange);
-      return inner;
+      const start = i === current || (value == null && i === defaultIndex) ? shown : undefined;
+      const label = `${field.label}: ${option.label}`;
+      return control({ ...option, label, hint: "", required: true }, start, path, onChange);
     });
     const radios = field.options.map((option, i) => {
       const id = nextId();
@@ -239,7 +242,8 @@
       list.forEach((value, i) => {
         const itemPath = `${path}[${i}]`;
         const noun = `${itemName(field)} ${i + 1}`;
-        const itemField = { ...field.item, label: noun };
+        // An item's own label says which one it is; "(required)" is for fields inside items.
+        const itemField = { ...field.item, label: noun, required: field.item.kind === "object" };
         const part = control(itemField, value, itemPath, onChange);
         parts.push(part);
         const buttons = el(
