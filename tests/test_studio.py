@@ -509,6 +509,16 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     _wait(chrome, lambda: chrome.execute_script("return document.querySelector('img.thumb').naturalWidth") > 0, "cover")
     _no_axe_violations(chrome, "organizations")
 
+    # A hand-written file saved from the form, unchanged, stays byte for byte what it was.
+    example = studio.root / "content/orgs/example.yaml"
+    original = example.read_bytes()
+    chrome.find_element(By.LINK_TEXT, "Riverside Community Health Centre (example)").click()
+    _wait(chrome, lambda: _field(chrome, "name").get_attribute("value"), "the example's form")
+    chrome.find_element(By.ID, "save").send_keys(Keys.ENTER)
+    _wait(chrome, lambda: "Saved to" in chrome.find_element(By.ID, "save-status").text, "saved")
+    assert example.read_bytes() == original
+    chrome.get(base + "/")
+
     chrome.find_element(By.LINK_TEXT, "Create an organization").click()
     _no_axe_violations(chrome, "new organization")
     _type(chrome.find_element(By.ID, "new-name"), "Kenora Community Health Circle")
