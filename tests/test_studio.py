@@ -200,6 +200,22 @@ def test_the_token_is_traded_for_an_httponly_strict_cookie(studio):
     assert "Riverside Community Health Centre (example)" in body.decode()
 
 
+def test_trading_the_token_never_sends_the_browser_elsewhere(studio):
+    status, headers, _ = studio.request("GET", f"//evil.example/?token={studio.token}", cookie=False)
+    assert status == 303
+    assert headers["location"] == "/evil.example/"
+
+
+def test_studio_has_help_with_an_example():
+    from click.testing import CliRunner
+
+    from packets.cli import main
+
+    result = CliRunner().invoke(main, ["studio", "--help"])
+    assert result.exit_code == 0
+    assert "Example: packets studio" in result.output and "--no-browser" in result.output
+
+
 @pytest.mark.parametrize(
     "host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}", "127.0.0.1:1"]
 )

@@ -73,6 +73,8 @@ class Studio:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        for stale in self.project.orgs.glob(f"{drafts.DRAFT_PREFIX}*.tmp"):
+            stale.unlink(missing_ok=True)  # left by a studio that was killed mid-review
         self.curriculum = load_curriculum(self.project)
         self.previewer = Previewer(self.project)
         self.spec = form_spec(

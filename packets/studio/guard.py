@@ -93,7 +93,8 @@ class Guard:
                 return
             # Trade the token for a cookie and take it out of the address (history, screenshots).
             rest = urlencode([(k, v) for k, v in query if k != "token"])
-            location = scope["path"] + ("?" + rest if rest else "")
+            # One leading slash only: "//elsewhere.example" would send the browser to another site.
+            location = "/" + scope["path"].lstrip("/") + ("?" + rest if rest else "")
             cookie = f"{self.cookie}={self.token}; HttpOnly; SameSite=Strict; Path=/"
             await send_with_headers(
                 {
