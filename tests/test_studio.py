@@ -677,3 +677,10 @@ def test_the_studio_refuses_to_start_where_it_cannot_be_safe(studio, args, words
     result = _packets(studio, "studio", "--no-browser", *[a.format(port=studio.port) for a in args])
     assert result.returncode == 1
     assert words.format(port=studio.port) in result.stderr
+
+
+def test_saving_never_creates_a_file_that_create_did_not_check(studio):
+    empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # the digest of no bytes
+    status, _ = studio.json("POST", "/api/orgs/unchecked/save", {"data": {"name": "Unchecked"}, "version": empty})
+    assert status == 404
+    assert not (studio.root / "content/orgs/unchecked.yaml").exists()

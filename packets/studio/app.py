@@ -162,12 +162,9 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         loaded = load_organisation(path, slug, studio.project, studio.curriculum)
         org = loaded.org
         workshop = org.workshop if org else None
-        fmt = workshop.format if workshop and workshop.format else None
-        length = (
-            f"{workshop.minutes} min"
-            if workshop and getattr(workshop, "minutes", None)
-            else (studio.curriculum.formats[fmt].name if fmt in studio.curriculum.formats else "standard")
-        )
+        fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
+        minutes = getattr(workshop, "minutes", None)
+        length = f"{minutes} min" if minutes else (fmt.name if fmt else "")
         built = _built(studio, slug)
         return {
             "slug": slug,
@@ -306,6 +303,8 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         try:
             slug, path = slug_of(request)
         except LookupError:
+            return JSONResponse({"error": "no such organization"}, 404)
+        if not path.is_file():  # new files are made by "Create", with init's checks
             return JSONResponse({"error": "no such organization"}, 404)
         body = await _json(request)
         if body is None or not isinstance(body.get("version"), str):
