@@ -25,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -46,6 +47,12 @@ HERE = Path(__file__).resolve().parent
 PREVIEWS_KEPT = 24
 MAX_REQUEST_BYTES = 2 * MAX_FILE_BYTES  # the form's values as JSON: never more than a file could hold
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
+
+
+class NoSuchOrganization(HTTPException):
+    def __init__(self, slug: str):
+        super().__init__(404)
+        self.slug = slug
 
 
 @dataclass
@@ -85,12 +92,6 @@ class Studio:
             }
         )
         self.fields = sorted(all_paths(self.spec))
-
-    def org_path(self, slug: str) -> Path:
-        """The file of `slug` in content/orgs/, after the CLI's own slug rule (so nothing leaves the folder)."""
-        if slug_problem(slug, "slug"):
-            raise LookupError(slug)
-        return self.project.orgs / f"{slug}.yaml"
 
     def keep_preview(self, pages: list[bytes]) -> str:
         key = uuid.uuid4().hex
@@ -154,9 +155,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         body = pages.get_template(name).render(csrf=csrf, **values)
         return HTMLResponse(body, status_code=status)
 
-    def slug_of(request: Request) -> tuple[str, Path]:
+    def org_file(request: Request) -> tuple[str, Path]:
+        """The slug in the address and its file in content/orgs/, after the CLI's own slug rule
+        (so no address leads outside the folder); a 404 when there is no such file."""
         slug = request.path_params["slug"]
-        return slug, studio.org_path(slug)
+        path = studio.project.orgs / f"{slug}.yaml"
+        if slug_problem(slug, "slug") or not path.is_file():
+            raise NoSuchOrganization(slug[:80])
+        return slug, path
 
     def summary(slug: str, path: Path) -> dict[str, Any]:
         loaded = load_organisation(path, slug, studio.project, studio.curriculum)
@@ -185,21 +191,11 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return page("new.html", formats=studio.curriculum.formats.values())
 
     async def edit(request: Request) -> Response:
-        try:
-            slug, path = slug_of(request)
-        except LookupError:
-            return page("missing.html", 404, slug=request.path_params["slug"][:80])
-        if not path.is_file():
-            return page("missing.html", 404, slug=slug)
+        slug, _path = org_file(request)
         return page("edit.html", slug=slug)
 
     async def org_state(request: Request) -> Response:
-        try:
-            slug, path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
-        if not path.is_file():
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, path = org_file(request)
         raw = path.read_bytes()
         loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
         data = loaded.doc.data if loaded.doc else None
@@ -218,10 +214,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         )
 
     async def review(request: Request) -> Response:
-        try:
-            slug, _path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, _path = org_file(request)
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
@@ -255,10 +248,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         }
 
     async def preview(request: Request) -> Response:
-        try:
-            slug, _path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, _path = org_file(request)
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
@@ -290,22 +280,12 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return studio.thumbnails[key]
 
     async def thumbnail(request: Request) -> Response:
-        try:
-            slug, path = slug_of(request)
-        except LookupError:
-            return Response("no such organization", 404)
-        if not path.is_file():
-            return Response("no such organization", 404)
+        slug, path = org_file(request)
         png = await run_in_threadpool(thumbnail_png, slug, path)
         return Response(png, media_type="image/png") if png else Response("no cover yet", 404)
 
     async def save_org(request: Request) -> Response:
-        try:
-            slug, path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
-        if not path.is_file():  # new files are made by "Create", with init's checks
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, path = org_file(request)
         body = await _json(request)
         if body is None or not isinstance(body.get("version"), str):
             return JSONResponse({"error": "the request was not a save from the studio"}, 400)
@@ -343,10 +323,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return await run_in_threadpool(_create, studio, body)
 
     async def upload_logo(request: Request) -> Response:
-        try:
-            slug, _path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, _path = org_file(request)
         name = request.headers.get("x-filename", "")
         suffix = Path(name).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
@@ -362,10 +339,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return await run_in_threadpool(_store_logo, studio, slug, suffix, bytes(data))
 
     async def start_build(request: Request) -> Response:
-        try:
-            slug, path = slug_of(request)
-        except LookupError:
-            return JSONResponse({"error": "no such organization"}, 404)
+        slug, path = org_file(request)
         body = await _json(request) or {}
         loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
         if loaded.org is None:
@@ -399,10 +373,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         )
 
     async def download(request: Request) -> Response:
-        try:
-            slug, _path = slug_of(request)
-        except LookupError:
-            return Response("no such organization", 404)
+        slug, _path = org_file(request)
         name = request.path_params["name"]
         allowed = {pdf_name(slug, a, lp) for a in DOCUMENT_FILES for lp in (False, True)}
         target = org_folder(studio.out_dir, slug) / name
@@ -430,9 +401,12 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
+        slug = exc.slug if isinstance(exc, NoSuchOrganization) else None
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "no such address"}, 404)
-        return page("missing.html", 404, slug=None)
+            return JSONResponse({"error": "no such organization" if slug else "no such address"}, 404)
+        if request.url.path.endswith((".png", ".pdf")):
+            return Response("not found", 404)
+        return page("missing.html", 404, slug=slug)
 
     async def cannot_write(request: Request, exc: Exception) -> Response:
         return JSONResponse(

@@ -501,6 +501,11 @@
       dirty = false;
       saveStatus.textContent = "";
       preview();
+      if (window.location.hash === "#build") {
+        // "Build" on the list of organizations lands here, on the button that builds.
+        document.getElementById("build").scrollIntoView();
+        buildButton.focus();
+      }
     }
 
     function statusOf(problems) {
