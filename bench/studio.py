@@ -114,17 +114,24 @@ def over_http(client: Client, runs: int) -> list[float]:
     return times
 
 
-def in_browser(url: str, runs: int) -> list[float]:
+def open_statement(chrome, url: str, poll: float):
+    """Open the example organization (token first), wait for its preview; its statement field and a waiter."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    chrome.get(url)
+    chrome.get(url.split("?")[0] + "orgs/example")
+    wait = WebDriverWait(chrome, 30, poll_frequency=poll)
+    wait.until(lambda c: c.find_elements(By.CSS_SELECTOR, "#preview-pages img.page"))
+    return chrome.find_element(By.CSS_SELECTOR, '[data-path="land_acknowledgement.statement"]'), wait
+
+
+def in_browser(url: str, runs: int) -> list[float]:
+    from selenium.webdriver.common.by import By
+
     chrome = start_chromium(1300, 1000)
     try:
-        chrome.get(url)
-        chrome.get(url.split("?")[0] + "orgs/example")
-        wait = WebDriverWait(chrome, 30, poll_frequency=0.01)
-        wait.until(lambda c: c.find_elements(By.CSS_SELECTOR, "#preview-pages img.page"))
-        field = chrome.find_element(By.CSS_SELECTOR, '[data-path="land_acknowledgement.statement"]')
+        field, wait = open_statement(chrome, url, 0.01)
         times = []
         for i in range(runs + 1):
             before = chrome.find_element(By.ID, "preview-pages").get_attribute("data-ready")

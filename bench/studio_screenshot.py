@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from studio import copy_project, start_studio  # noqa: E402
+from studio import copy_project, open_statement, start_studio  # noqa: E402
 
 from packets.studio.chromium import start_chromium, stop_chromium, why_no_chromium  # noqa: E402
 
@@ -33,18 +33,13 @@ def main() -> None:
     if reason:
         raise SystemExit(f"cannot take the screenshot: {reason}")
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     with tempfile.TemporaryDirectory(prefix="packets-studio-shot-") as tmp:
         root = copy_project(Path(tmp))
         process, url = start_studio(root, Path(tmp) / "output")
         chrome = start_chromium(1360, 1040)
         try:
-            chrome.get(url)
-            chrome.get(url.split("?")[0] + "orgs/example")
-            wait = WebDriverWait(chrome, 30, poll_frequency=0.05)
-            wait.until(lambda c: c.find_elements(By.CSS_SELECTOR, "#preview-pages img.page"))
-            field = chrome.find_element(By.CSS_SELECTOR, '[data-path="land_acknowledgement.statement"]')
+            field, wait = open_statement(chrome, url, 0.05)
             before = chrome.find_element(By.ID, "preview-pages").get_attribute("data-ready")
             field.clear()
             field.send_keys(STATEMENT)
