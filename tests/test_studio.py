@@ -681,9 +681,14 @@ def test_a_request_too_large_or_not_a_form_is_refused_without_harm(studio):
     ],
 )
 def test_the_studio_refuses_to_start_where_it_cannot_be_safe(studio, args, words):
-    result = _packets(studio, "studio", "--no-browser", *[a.format(port=studio.port) for a in args])
-    assert result.returncode == 1
-    assert words.format(port=studio.port) in result.stderr
+    from click.testing import CliRunner
+
+    from packets.cli import main
+
+    given = ["studio", "--no-browser", *[a.format(port=studio.port) for a in args]]
+    result = CliRunner().invoke(main, given, env={"PACKETS_ROOT": str(studio.root)})
+    assert result.exit_code == 1
+    assert words.format(port=studio.port) in result.output
 
 
 def test_saving_never_creates_a_file_that_create_did_not_check(studio):
