@@ -712,13 +712,20 @@ def test_every_hand_written_fixture_is_written_back_unchanged(path):
     assert apply_form(text, data, model_tree()).text == text
 
 
-@pytest.mark.parametrize("name", ["sessions/two-hours", "orgs/francophone", "orgs/many-nations"])
-def test_a_hand_written_file_saved_from_the_browser_is_unchanged(studio, chrome, name):
-    """What the page's form collects (defaults, choices, lists) writes back exactly the file it read."""
+WITH_ERRORS = 'name: Broken Clinic\npaper: legal   # ask the printer\nworkshop:\n  start: "half past nine"\n'
+
+
+@pytest.mark.parametrize("name", ["sessions/two-hours", "orgs/francophone", "orgs/many-nations", "with-errors"])
+def test_a_hand_written_file_saved_from_the_browser_is_unchanged(studio, chrome, name, tmp_path):
+    """What the page's form collects (defaults, choices, lists) writes back exactly the file it read,
+    even values the model refuses (they are reported, not dropped)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     source = ROOT / "tests" / "fixtures" / f"{name}.yaml"
+    if name == "with-errors":
+        source = tmp_path / "with-errors.yaml"
+        source.write_text(WITH_ERRORS, encoding="utf-8")
     slug = f"hand-{source.stem}"
     target = studio.root / "content" / "orgs" / f"{slug}.yaml"
     shutil.copy(source, target)

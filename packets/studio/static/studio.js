@@ -119,6 +119,10 @@
       input = el("select", { id, "data-path": path });
       if (!field.required) input.append(el("option", { value: "", text: "(not set)" }));
       for (const choice of field.choices) input.append(el("option", { value: choice, text: choice }));
+      if (shown && !field.choices.map(String).includes(shown)) {
+        // What the file says stays what it says (and is reported beside the field) until it is changed.
+        input.append(el("option", { value: shown, text: `${shown} (not one of the choices)` }));
+      }
       input.value = shown || (field.default !== undefined && field.default !== null ? String(field.default) : "");
     } else if (field.kind === "prose") {
       input = el("textarea", { id, rows: 7, "data-path": path, lang: "" });
