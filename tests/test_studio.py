@@ -712,7 +712,18 @@ def test_every_hand_written_fixture_is_written_back_unchanged(path):
     assert apply_form(text, data, model_tree()).text == text
 
 
-WITH_ERRORS = 'name: Broken Clinic\npaper: legal   # ask the printer\nworkshop:\n  start: "half past nine"\n'
+WITH_ERRORS = """name: Broken Clinic
+paper: legal   # ask the printer
+workshop:
+  start: "half past nine"
+  knowledge_keeper: yes
+  facilitators: Jordan Lee
+land_acknowledgement:
+  commitments: We pay our Elders for their time.
+  nations:
+    - Anishinaabe
+  reviewed_on: last spring
+"""
 
 
 @pytest.mark.parametrize("name", ["sessions/two-hours", "orgs/francophone", "orgs/many-nations", "with-errors"])

@@ -218,8 +218,9 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
+        data = body.get("data") or {}
         reviewed = await run_in_threadpool(
-            drafts.review, studio.project, studio.curriculum, slug, body.get("data") or {}, studio.fields
+            drafts.review, studio.project, studio.curriculum, slug, data, studio.fields, _keep(body)
         )
         return JSONResponse(
             {
@@ -229,9 +230,10 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             }
         )
 
-    def render_preview(slug: str, data: dict[str, Any]) -> dict[str, Any]:
+    def render_preview(slug: str, body: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
-        reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields)
+        data = body.get("data") or {}
+        reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields, _keep(body))
         org = reviewed.loaded.org
         if org is None:
             return {"pages": [], "reason": "The preview waits until the errors are fixed."}
@@ -252,7 +254,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return JSONResponse(await run_in_threadpool(render_preview, slug, body.get("data") or {}))
+        return JSONResponse(await run_in_threadpool(render_preview, slug, body))
 
     async def preview_image(request: Request) -> Response:
         pages_ = studio.previews.get(request.path_params["key"])
@@ -291,7 +293,8 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return JSONResponse({"error": "the request was not a save from the studio"}, 400)
 
         def run() -> JSONResponse:
-            reviewed = drafts.review(studio.project, studio.curriculum, slug, body.get("data") or {}, studio.fields)
+            data = body.get("data") or {}
+            reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields, _keep(body))
             try:
                 version = save(path, reviewed.draft.text, body["version"])
             except ChangedOnDisk as exc:
@@ -433,6 +436,12 @@ async def _json(request: Request) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
+
+
+def _keep(body: dict[str, Any]) -> frozenset[str]:
+    """The fields the page left as the file has them (values of a shape the form cannot show)."""
+    keep = body.get("keep")
+    return frozenset(k for k in keep if isinstance(k, str)) if isinstance(keep, list) else frozenset()
 
 
 def _unknown_keys(data: Any, fields: list[str], prefix: str = "") -> list[str]:

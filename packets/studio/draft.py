@@ -87,13 +87,22 @@ def place(problems: list[Problem], data: Any, fields: list[str]) -> list[dict[st
     return placed
 
 
-def review(project: Project, curriculum: Curriculum, slug: str, data: dict[str, Any], fields: list[str]) -> Reviewed:
-    """Check the form's values exactly as `packets check` would check the saved file."""
+def review(
+    project: Project,
+    curriculum: Curriculum,
+    slug: str,
+    data: dict[str, Any],
+    fields: list[str],
+    keep: frozenset[str] = frozenset(),
+) -> Reviewed:
+    """Check the form's values exactly as `packets check` would check the saved file.
+
+    `keep`: fields whose value in the file the form could not show, left as the file has them."""
     target = project.orgs / f"{slug}.yaml"
     original = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else ""
     if not isinstance(data, dict):
         data = {}
-    draft = apply_form(original, data, model_tree())
+    draft = apply_form(original, data, model_tree(), keep)
     fd, name = tempfile.mkstemp(dir=project.orgs, prefix=DRAFT_PREFIX, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -161,6 +161,17 @@ def _after_last_item(seq: CommentedSeq, lines: str) -> None:
         seq.ca.items[len(seq) - 1] = [CommentToken("\n" + lines, CommentMark(0), None), None]
 
 
+def _shaped(field: dict[str, Any], value: Any) -> bool:
+    """Whether the file's value has the shape of the field, so the form showed it and may remove it."""
+    if field["kind"] == "choice":
+        return any(_shaped(option, value) for option in field["options"])
+    if field["kind"] == "object":
+        return isinstance(value, dict)
+    if field["kind"] == "list":
+        return isinstance(value, list)
+    return not isinstance(value, dict | list)
+
+
 def _option_for(field: dict[str, Any], value: Any) -> dict[str, Any]:
     """The alternative of a `choice` field that the value has the shape of."""
     for option in field["options"]:
@@ -169,17 +180,27 @@ def _option_for(field: dict[str, Any], value: Any) -> dict[str, Any]:
     return field["options"][0]
 
 
-def merge_mapping(target: CommentedMap, new: dict[str, Any], fields: list[dict[str, Any]]) -> None:
-    """Apply the form's values for these fields to `target`, leaving every other key as it was."""
+def merge_mapping(
+    target: CommentedMap,
+    new: dict[str, Any],
+    fields: list[dict[str, Any]],
+    prefix: str = "",
+    keep: frozenset[str] = frozenset(),
+) -> None:
+    """Apply the form's values for these fields to `target`, leaving every other key as it was,
+    and the fields in `keep` (dotted paths the form could not show) untouched."""
     order = [f["key"] for f in fields]
     for field in fields:
         key = field["key"]
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if path in keep:
+            continue
         present = key in target
         value = new.get(key)
         if _empty(value):
-            if present and not _empty(target[key]):
+            if present and not _empty(target[key]) and _shaped(field, target[key]):
                 _delete(target, key)
-            continue
+            continue  # a value the form could not have shown (a text where a list goes) stays
         if not present and "default" in field and value == field["default"]:
             continue  # the model's default, never written: the file stays as short as it was
         if field["kind"] == "choice":
@@ -187,11 +208,11 @@ def merge_mapping(target: CommentedMap, new: dict[str, Any], fields: list[dict[s
         old = target[key] if present else None
         if field["kind"] == "object" and isinstance(value, dict):
             sub = old if isinstance(old, CommentedMap) else CommentedMap()
-            merge_mapping(sub, value, field["fields"])
-            if sub is not old:
+            merge_mapping(sub, value, field["fields"], path, keep)
+            if sub is not old and len(sub):  # nothing entered: the file's value (if any) stays
                 if present:
                     target[key] = sub
-                elif len(sub):
+                else:
                     _insert(target, key, sub, order)
             continue
         if field["kind"] == "list" and isinstance(value, list):
@@ -266,7 +287,9 @@ class Draft:
     lost_comments: list[str]
 
 
-def apply_form(original: str, data: dict[str, Any], fields: list[dict[str, Any]]) -> Draft:
+def apply_form(
+    original: str, data: dict[str, Any], fields: list[dict[str, Any]], keep: frozenset[str] = frozenset()
+) -> Draft:
     """The original text with the form's values applied (fields: the model's tree, not flattened)."""
     y, document = _yaml(4, 2), CommentedMap()
     if original.strip():
@@ -279,7 +302,7 @@ def apply_form(original: str, data: dict[str, Any], fields: list[dict[str, Any]]
             raise CannotWrite(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     if not isinstance(document, CommentedMap):
         document = CommentedMap()
-    merge_mapping(document, data, fields)
+    merge_mapping(document, data, fields, keep=keep)
     out = io.StringIO()
     y.dump(document, out)
     text = out.getvalue()

@@ -89,8 +89,55 @@
     return el("ul", { class: "problems field-problems", "data-problems-for": path, id: nextId(), "aria-live": "polite" });
   }
 
+  // A value of another shape than the model's (a list where one text is expected, `yes` for a
+  // checkbox): the form does not pretend to edit it, and saving keeps it as the file has it.
+  const KEEP = Symbol("keep");
+
+  function fits(field, value) {
+    if (value === null || value === undefined) return true;
+    switch (field.kind) {
+      case "list":
+        return Array.isArray(value) && value.every((v) => v !== null && fits(field.item, v));
+      case "object":
+        return typeof value === "object" && !Array.isArray(value) && field.fields.every((f) => fits(f, value[f.key]));
+      case "choice":
+        return field.options.some((o) => fits(o, value));
+      case "boolean":
+        return typeof value === "boolean";
+      case "integer":
+        return typeof value === "number" || typeof value === "string";
+      default:
+        return typeof value === "string";
+    }
+  }
+
+  function keptControl(field, value, path, onChange) {
+    const shown = typeof value === "string" ? value : JSON.stringify(value);
+    const problems = problemsBox(path);
+    let replaced = null;
+    const node = el(
+      "div",
+      { class: "field kind-kept" },
+      el("p", { class: "kept-label" }, el("strong", { text: field.label })),
+      el("p", { class: "hint" }, "The file gives a value of another kind than this field takes, so the form leaves it as it is: ", el("code", { text: shown })),
+      problems
+    );
+    const button = el("button", { type: "button", class: "add", text: "Replace it using the form" });
+    button.addEventListener("click", () => {
+      const start = ["text", "prose", "date", "integer", "select"].includes(field.kind) && typeof value !== "object" ? String(value) : undefined;
+      replaced = control(field, start, path, onChange);
+      node.replaceWith(replaced.node);
+      const first = replaced.node.querySelector("input, textarea, select, button");
+      if (first) first.focus();
+      onChange();
+    });
+    node.insertBefore(button, problems);
+    return { node, get: () => (replaced ? replaced.get() : KEEP) };
+  }
+
   // Each control returns { node, get }: `get()` reads its current value from the page.
   function control(field, value, path, onChange) {
+    if (!fits(field, value)) return keptControl(field, value, path, onChange);
     switch (field.kind) {
       case "list":
         return listControl(field, Array.isArray(value) ? value : [], path, onChange);
@@ -117,7 +164,7 @@
     const shown = value === null || value === undefined ? "" : String(value);
     if (field.kind === "select") {
       input = el("select", { id, "data-path": path });
-      if (!field.required) input.append(el("option", { value: "", text: "(not set)" }));
+      if (!field.required && !field.noEmpty) input.append(el("option", { value: "", text: "(not set)" }));
       for (const choice of field.choices) input.append(el("option", { value: choice, text: choice }));
       if (shown && !field.choices.map(String).includes(shown)) {
         // What the file says stays what it says (and is reported beside the field) until it is changed.
@@ -198,7 +245,7 @@
     const bodies = field.options.map((option, i) => {
       const start = i === current || (value == null && i === defaultIndex) ? shown : undefined;
       const label = `${field.label}: ${option.label}`;
-      return control({ ...option, label, hint: "", required: true }, start, path, onChange);
+      return control({ ...option, label, hint: "", noEmpty: true }, start, path, onChange);
     });
     const radios = field.options.map((option, i) => {
       const id = nextId();
@@ -358,10 +405,16 @@
     let previewSeq = 0;
     let errors = 0;
 
+    // The form's values, and the fields whose value in the file the form leaves as it is.
     const collect = () => {
       const data = {};
-      for (const c of controls) setPath(data, c.path, c.get());
-      return prune(data);
+      const keep = [];
+      for (const c of controls) {
+        const value = c.get();
+        if (value === KEEP) keep.push(c.path);
+        else setPath(data, c.path, value);
+      }
+      return { data: prune(data), keep };
     };
 
     function showProblems(problems, status) {
@@ -374,7 +427,8 @@
         while (at) {
           box = root.querySelector(`ul[data-problems-for="${CSS.escape(at)}"]`);
           if (box) break;
-          at = at.replace(/(\.[^.[\]]+|\[\d+\])$/, "");
+          const parent = at.replace(/(\.[^.[\]]+|\[\d+\])$/, "");
+          at = parent === at ? "" : parent; // a top-level key with no field of its own: the general list
         }
         (box || generalList).append(problemItem(problem));
       }
@@ -413,7 +467,7 @@
 
     async function review() {
       const seq = ++reviewSeq;
-      const { ok, data } = await call(`/api/orgs/${slug}/review`, { body: { data: collect() } });
+      const { ok, data } = await call(`/api/orgs/${slug}/review`, { body: collect() });
       if (!ok || seq !== reviewSeq) return;
       showProblems(data.problems, data.status);
       showNotices(data.lost_comments, root.dataset.unknown ? JSON.parse(root.dataset.unknown) : []);
@@ -422,7 +476,7 @@
     async function preview() {
       const seq = ++previewSeq;
       previewStatus.textContent = "Updating the preview…";
-      const { ok, data } = await call(`/api/orgs/${slug}/preview`, { body: { data: collect() } });
+      const { ok, data } = await call(`/api/orgs/${slug}/preview`, { body: collect() });
       if (seq !== previewSeq) return;
       if (!ok || !data.pages || !data.pages.length) {
         previewStatus.textContent = (data && data.reason) || "The preview could not be made.";
@@ -477,7 +531,7 @@
           problems.append(problemItem({ severity: "error", message: data.error || "The logo was not accepted." }));
           return;
         }
-        logoControl.input.value = data.logo;
+        if (logoControl.input) logoControl.input.value = data.logo;
         problems.append(el("li", { class: "ok", text: `Uploaded as ${data.logo}; save to keep it.` }));
         changed();
       });
@@ -519,7 +573,7 @@
 
     async function saveNow() {
       saveStatus.textContent = "Saving…";
-      const { ok, status, data } = await call(`/api/orgs/${slug}/save`, { body: { data: collect(), version } });
+      const { ok, status, data } = await call(`/api/orgs/${slug}/save`, { body: { ...collect(), version } });
       if (status === 409) {
         saveStatus.textContent = data.error;
         const conflict = document.getElementById("conflict");
@@ -539,7 +593,7 @@
       showProblems(data.problems, data.status);
       const when = new Date().toLocaleTimeString("en-CA", { hour: "2-digit", minute: "2-digit" });
       saveStatus.textContent = `Saved to content/orgs/${slug}.yaml at ${when}.`;
-      document.getElementById("org-name").textContent = collect().name || slug;
+      document.getElementById("org-name").textContent = collect().data.name || slug;
       return true;
     }
 
