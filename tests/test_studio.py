@@ -372,9 +372,8 @@ def test_a_character_the_fonts_lack_is_flagged_with_its_code_point(studio):
     data["land_acknowledgement"]["nations"][1]["name"] = "Sḵwx̱wú7mesh\u0e01"
     reviewed = _review(studio, data)
     message = "'\u0e01' (U+0E01, thai character ko kai) is not covered by the bundled fonts"
-    assert [(p["at"], p["severity"], p["message"]) for p in reviewed["problems"]] == [
-        ("land_acknowledgement.nations[1].name", "error", message)
-    ]
+    errors = [(p["at"], p["message"]) for p in reviewed["problems"] if p["severity"] == "error"]
+    assert errors == [("land_acknowledgement.nations[1].name", message)]
     assert message in _printed_by_check(studio, data)
 
 
