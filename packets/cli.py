@@ -508,7 +508,7 @@ def reference(update_readme: bool) -> None:
     help="Folder that builds from the studio write into.",
 )
 def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
-    """Open a local web page to prepare organisation files, review them and build their packets."""
+    """Open a local web page to prepare organization files, review them and build their packets."""
     from .output import check_out_dir
     from .studio.server import CannotStart, serve
 
