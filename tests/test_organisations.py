@@ -77,9 +77,12 @@ def test_draft_statement_is_composed_in_present_tense_and_flagged(fixture_builds
 
 
 def test_provenance_box_says_who_reviewed_and_when(fixture_builds):
+    """Who reviewed and when stand on lines of their own, so the date cannot be read as part
+    of the reviewer's words (say, as the day someone was paid), and each ends a sentence."""
     guide = flat(pdf_text(fixture_builds / "pacific-coast/pacific-coast-facilitator-guide.pdf"))
-    assert "Reviewed by The Nations' joint health committee on" in guide
-    assert "September 15, 2026" in guide
+    assert "Reviewed by: The Nations' joint health committee." in guide
+    assert re.search(r"Date of the last review: \w+day, September 15, 2026\.", guide)
+    assert re.search(r"Based on: [^.]+\.", guide)
 
 
 def test_unreviewed_acknowledgement_says_so_plainly(tmp_path):

@@ -338,3 +338,42 @@ def test_emphasis_or_a_lead_on_a_module_not_run_is_pointed_out(tmp_path):
     result = run("check", str(org))
     assert "e.yaml:4: warning: 'trust-takes-time' is emphasised but not run in this session" in result.output
     assert "e.yaml:7: warning: Ana leads 'spotlight-and-credit', which is not run in this session" in result.output
+
+
+@pytest.mark.parametrize(
+    "territory",
+    [
+        "Treaty 6 territory and the homeland of the Métis",
+        "unceded",
+        "the traditional territory of the Lheidli T’enneh",
+        "Treaty 4 lands",
+    ],
+)
+def test_territory_prints_exactly_as_written(territory):
+    import datetime as dt
+
+    from packets.html import render_html
+    from packets.model import Organisation
+
+    org = Organisation.model_validate(
+        {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}
+    )
+    plan = make_plan("t", org, CURRICULUM)
+    for audience in ("facilitator", "participant"):
+        html = render_html(plan, audience, ROOT / "templates", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        assert f'<p class="territory">{territory}</p>' in html.replace("&#39;", "'")
+        assert f"This land is {territory}." in html
+        assert f"{territory} territory" not in html
+
+
+def test_territory_with_the_homeland_of_the_metis_reads_back_from_the_pdf(texts):
+    handout = texts[("standard-noon", "participant")]
+    assert "Treaty 6 territory and the homeland of the Métis" in handout
+    assert "homeland of the Métis territory" not in handout
+
+
+def test_a_name_equal_to_its_english_name_prints_once(texts):
+    for audience in ("facilitator", "participant"):
+        text = texts[("two-hours", audience)]
+        assert "Dakota" in text
+        assert "Dakota Dakota" not in text and "Dakota / Dakota" not in text and "Dakota · Dakota" not in text
