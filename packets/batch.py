@@ -24,6 +24,7 @@ from . import __version__
 from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
 from .errors import InputError, Problem
+from .kit import kit_name
 from .output import org_folder, pdf_name, slug_problem, write_atomic
 from .pipeline import BuildOptions, OrgResult, OrgSource
 
@@ -142,7 +143,7 @@ def expected_outputs(source: OrgSource, options: BuildOptions) -> list[Path]:
     paths = [folder / n for n in names]
     if options.html:
         paths += [p.with_suffix(".html") for p in paths]
-    return paths
+    return paths + [folder / kit_name(source.slug, kind) for kind in options.kit]
 
 
 @dataclass

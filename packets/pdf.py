@@ -101,6 +101,7 @@ class Rendered:
     pdf: bytes
     pages: int
     cover_pages: int = 1
+    anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
 
 
 @dataclass
@@ -113,6 +114,7 @@ class Renderer:
     sheets: list[CSS] = field(init=False)
     large_sheet: CSS = field(init=False)
     compact_cover_sheet: CSS = field(init=False)
+    named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -131,22 +133,42 @@ class Renderer:
             filename=str(css_dir / COMPACT_COVER), font_config=self.fonts, url_fetcher=fetcher
         )
 
-    def render(self, html: str, base: Path, large_print: bool = False) -> Rendered:
+    def stylesheet(self, name: str) -> CSS:
+        """One of templates/css/, parsed on first use and kept (the delivery kit's sheets)."""
+        if name not in self.named_sheets:
+            fetcher = ConfinedFetcher((self.templates,))
+            self.named_sheets[name] = CSS(
+                filename=str(self.templates / "css" / name), font_config=self.fonts, url_fetcher=fetcher
+            )
+        return self.named_sheets[name]
+
+    def render(
+        self,
+        html: str,
+        base: Path,
+        large_print: bool = False,
+        sheets: tuple[str, ...] | None = None,
+        forms: bool = False,
+    ) -> Rendered:
+        """`sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields."""
         fetcher = ConfinedFetcher(self.roots)
-        sheets = self.sheets + ([self.large_sheet] if large_print else [])
+        if sheets is not None:
+            chosen = [self.stylesheet(name) for name in sheets]
+        else:
+            chosen = self.sheets + ([self.large_sheet] if large_print else [])
+        options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
-            document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
+            document = page.render(stylesheets=chosen, **options)
             if _cover_pages(document) > 1:
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
-                document = page.render(
-                    stylesheets=[*sheets, self.compact_cover_sheet], font_config=self.fonts, pdf_tags=True
-                )
+                document = page.render(stylesheets=[*chosen, self.compact_cover_sheet], **options)
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
                 uncompressed_pdf=False,
+                pdf_forms=forms,
                 finisher=_finish,
             )
         except FatalURLFetchingError as exc:
@@ -155,7 +177,11 @@ class Renderer:
             # WeasyPrint draws SVG images inside `except BaseException`, so a refusal from an
             # <image> in an SVG is swallowed there; it must still stop the build.
             raise ResourceRefused(", ".join(fetcher.refused))
-        return Rendered(pdf, len(document.pages), _cover_pages(document))
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors)
 
 
 def _finish(document: Document, pdf: object) -> None:

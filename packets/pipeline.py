@@ -16,6 +16,7 @@ from .assets import resolve_inside
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
+from .kit import kit_audience, kit_name, render_kit
 from .organisation import LoadedOrg, load_organisation
 from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
 from .plan import make_plan
@@ -32,6 +33,7 @@ class BuildOptions:
     html: bool = False
     large_print: bool = False
     force: bool = False
+    kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/kit.py KINDS): slides, booklets, fillable
 
 
 @dataclass(frozen=True)
@@ -74,29 +76,33 @@ def build_org(
     created = creation_time(curriculum)
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
     editions = [False, True] if options.large_print else [False]
+    jobs: list[tuple[str, bool, str | None]] = [(a, large, None) for a in options.audiences for large in editions]
+    jobs += [(kit_audience(kind), False, kind) for kind in options.kit]
     documents: list[tuple[Path, bytes, int]] = []
     notes: list[Problem] = []
     folder = org_folder(options.out_dir, source.slug)
-    for audience in options.audiences:
-        for large in editions:
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-            html = render_html(plan, audience, project.templates, created)
-            try:
+    for audience, large, kind in jobs:
+        plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
+        try:
+            if kind is None:
+                html = render_html(plan, audience, project.templates, created)
                 rendered = renderer.render(html, base=source.path.parent, large_print=large)
-            except ResourceRefused as exc:
-                refused = Problem(
-                    display_path(source.path),
-                    loaded.line_of(("logo",)),
-                    f"a file or address outside the project was requested while rendering: {exc}",
-                    "logos must be self-contained files inside the organisation's folder",
-                )
-                return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
-            target = folder / pdf_name(source.slug, audience, large)
-            documents.append((target, rendered.pdf, rendered.pages))
-            if rendered.cover_pages > 1:
-                notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
-            if options.html:
-                documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
+            else:
+                rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
+        except ResourceRefused as exc:
+            refused = Problem(
+                display_path(source.path),
+                loaded.line_of(("logo",)),
+                f"a file or address outside the project was requested while rendering: {exc}",
+                "logos must be self-contained files inside the organisation's folder",
+            )
+            return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
+        target = folder / (pdf_name(source.slug, audience, large) if kind is None else kit_name(source.slug, kind))
+        documents.append((target, rendered.pdf, rendered.pages))
+        if kind is None and rendered.cover_pages > 1:
+            notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
+        if kind is None and options.html:
+            documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
     remove_stale_temporaries(folder)
     written = []
