@@ -115,7 +115,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     "booklets",
     type=click.Choice(["handout", "guide"]),
     multiple=True,
-    help="Also write a booklet to print, fold and staple: '--booklet handout', '--booklet guide', or both.",
+    is_flag=False,
+    flag_value="handout",
+    help="Also write a booklet to print, fold and staple: the handout (--booklet), the guide (--booklet guide).",
 )
 @click.option("--fillable", is_flag=True, help="Also write a handout to fill in on screen, for online sessions.")
 @click.option(

@@ -26,7 +26,7 @@ from .plan import fill_text as fill
 
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
 # The half page a booklet is typeset on, for each paper size: folded from one sheet.
-BOOKLET_PAGES = {"letter": "5.5in 8.5in", "a4": "A5"}
+BOOKLET_PAGES = {"letter": "5.5in 8.5in", "a4": "148.5mm 210mm"}  # A5, exactly half an A4 sheet
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable(
     ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline", "image", "table"],

@@ -27,7 +27,7 @@ KINDS = {
     "fillable": ("participant", "participant-handout-fillable"),
 }
 PRINT_SHEETS = ("page.css", "type.css", "blocks.css")
-NOTES_LINES = 14  # writing lines on a padding notes page: one half page, with room for its heading
+NOTES_LINES = 13  # writing lines on a padding notes page: one half page, with room for its heading
 
 
 class SlideOverflow(Exception):
@@ -98,12 +98,14 @@ def render_booklet(
     from .pdf import Rendered
 
     html = render_html(plan, audience, templates, created, kit="booklet")
-    sheets = (*PRINT_SHEETS, "booklet.css")
-    rendered = renderer.render(html, base, sheets=sheets)
-    missing = -rendered.pages % 4
-    if missing:
-        notes = _notes_pages(missing, str(escape(plan.curriculum.handout.notes_intro)))
-        rendered = renderer.render(html.replace("</body>", notes + "</body>", 1), base, sheets=sheets)
+    # Laid out once with three spare notes pages; as many are kept as fill the last sheet.
+    notes = _notes_pages(3, str(escape(plan.curriculum.handout.notes_intro)))
+    rendered = renderer.render(
+        html.replace("</body>", notes + "</body>", 1),
+        base,
+        sheets=(*PRINT_SHEETS, "booklet.css"),
+        keep=lambda laid_out: laid_out - 3 + (-(laid_out - 3) % 4),
+    )
     if rendered.pages % 4:
         raise RuntimeError(f"the booklet has {rendered.pages} pages after padding, not a multiple of four")
     title = f"{DOCUMENT_TITLES[audience]} (booklet for printing): {plan.title} — {plan.org.name}"
@@ -128,20 +130,33 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
 def impose(pdf: bytes, title: str) -> tuple[bytes, int]:
     """Two half pages side by side on each landscape sheet, at full size: text and rules stay vectors.
 
-    pypdf merges each page's content stream and resources into the sheet, so nothing is
-    rasterized and the type keeps its printed size.
+    Each half page becomes a form XObject (its content stream as written, with its
+    resources) drawn once on its sheet, so nothing is rasterized, the type keeps its
+    printed size, and no content stream has to be parsed (pypdf's page merging parses
+    every operator, several seconds for a guide).
     """
-    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     reader = PdfReader(io.BytesIO(pdf))
     pages = reader.pages
     width = float(pages[0].mediabox.width)
     height = float(pages[0].mediabox.height)
     writer = PdfWriter()
+    forms = {}
     for left, right in saddle_stitch_order(len(pages)):
         sheet = writer.add_blank_page(2 * width, height)
-        for number, offset in ((left, 0.0), (right, width)):
-            sheet.merge_transformed_page(pages[number - 1], Transformation().translate(offset, 0), expand=False)
+        drawn = []
+        for slot, number in (("/L", left), ("/R", right)):
+            if number not in forms:
+                forms[number] = _form_xobject(writer, pages[number - 1])
+            drawn.append((slot, forms[number]))
+        sheet[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/XObject"): DictionaryObject({NameObject(slot): ref for slot, ref in drawn})}
+        )
+        content = DecodedStreamObject()
+        content.set_data(f"q /L Do Q q 1 0 0 1 {width:.4f} 0 cm /R Do Q".encode())
+        sheet[NameObject("/Contents")] = writer._add_object(content.flate_encode())
     language = reader.trailer["/Root"].get("/Lang")
     if language:
         from pypdf.generic import NameObject, TextStringObject
@@ -157,3 +172,18 @@ def impose(pdf: bytes, title: str) -> tuple[bytes, int]:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue(), len(writer.pages)
+
+
+def _form_xobject(writer, page):
+    """A page as a form XObject in `writer`: its drawing, its resources, its box."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+
+    contents = page["/Contents"].get_object()
+    parts = contents if isinstance(contents, ArrayObject) else [contents]
+    form = DecodedStreamObject()
+    form.set_data(b"\n".join(part.get_object().get_data() for part in parts))
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
+    form[NameObject("/Resources")] = page["/Resources"].clone(writer)
+    return writer._add_object(form.flate_encode())

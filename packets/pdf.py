@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing.util
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -149,8 +150,11 @@ class Renderer:
         large_print: bool = False,
         sheets: tuple[str, ...] | None = None,
         forms: bool = False,
+        keep: Callable[[int], int] | None = None,
     ) -> Rendered:
-        """`sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields."""
+        """`sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
+        `keep` says, from the number of pages laid out, how many of the first ones to write
+        (a booklet lays out spare notes pages and keeps those that fill its last sheet)."""
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
             chosen = [self.stylesheet(name) for name in sheets]
@@ -164,6 +168,8 @@ class Renderer:
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
                 document = page.render(stylesheets=[*chosen, self.compact_cover_sheet], **options)
+            if keep is not None:
+                document = document.copy(document.pages[: keep(len(document.pages))])
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
