@@ -77,7 +77,10 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
 
 
 # The rendering stack: a new version of any of these can change the HTML or the PDFs.
-RENDERER_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "jinja2", "markdown-it-py", "babel")
+RENDERER_PACKAGES = (
+    *("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "jinja2", "markdown-it-py", "babel"),
+    "pypdf",  # imposes the booklets
+)
 
 
 def _digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:

@@ -30,10 +30,6 @@ PRINT_SHEETS = ("page.css", "type.css", "blocks.css")
 NOTES_LINES = 13  # writing lines on a padding notes page: one half page, with room for its heading
 
 
-class SlideOverflow(Exception):
-    """A slide's text ran over its page: the cutting in slides.py estimated wrong."""
-
-
 def kit_name(slug: str, kind: str) -> str:
     return f"{slug}-{KINDS[kind][1]}.pdf"
 
@@ -77,7 +73,10 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
         ]
         if not over and rendered.pages == len(slides):
             return rendered
-    raise SlideOverflow(f"the slide '{over[0] if over else ''}' holds more text than fits on one slide")
+    # Even the tightest cut leaves a slide running over (a very long name or title): the
+    # slides are still written, like a cover that cannot fit, and the build says which.
+    rendered.warning = f"the slide '{over[0] if over else slides[-1].title}' runs over one page in {{name}}"
+    return rendered
 
 
 def _notes_pages(count: int, intro: str) -> str:

@@ -103,6 +103,7 @@ class Rendered:
     pages: int
     cover_pages: int = 1
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
+    warning: str = ""  # a layout that could not be made as designed, for the build to report
 
 
 @dataclass

@@ -101,6 +101,8 @@ def build_org(
         documents.append((target, rendered.pdf, rendered.pages))
         if kind is None and rendered.cover_pages > 1:
             notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
+        if rendered.warning:
+            notes.append(_layout_warning(source, rendered.warning.format(name=target.name)))
         if kind is None and options.html:
             documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
@@ -119,6 +121,16 @@ def _long_cover(source: OrgSource, loaded: LoadedOrg, target: Path, pages: int) 
         loaded.line_of(("workshop",)),
         f"the cover of {target.name} runs over {pages} pages even laid out tightly",
         "shorten the workshop title or place, or list fewer facilitators",
+        severity="warning",
+    )
+
+
+def _layout_warning(source: OrgSource, message: str) -> Problem:
+    return Problem(
+        display_path(source.path),
+        0,
+        message,
+        "shorten the longest name, title or statement sentence on that slide",
         severity="warning",
     )
 

@@ -76,12 +76,14 @@ def fit(pieces: list[str], chars: int, lines: int) -> list[list[str]]:
         if _lines(piece, chars) <= lines:
             cut.append(piece)
             continue
+        # At sentence ends; a sentence that alone is longer than a slide, between words.
+        units = [u for s in sentences(piece) for u in ([s] if _lines(s, chars) <= lines else s.split())]
         part = ""
-        for sentence in sentences(piece):
-            joined = f"{part} {sentence}".strip()
+        for unit in units:
+            joined = f"{part} {unit}".strip()
             if part and _lines(joined, chars) > lines:
                 cut.append(part)
-                joined = sentence
+                joined = unit
             part = joined
         if part:
             cut.append(part)
