@@ -109,7 +109,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 )
 @click.option("--html", is_flag=True, help="Also write the intermediate HTML next to each PDF.")
 @click.option("--large-print", is_flag=True, help="Also write large-print editions (body text 16 pt).")
-@click.option("--slides", is_flag=True, help="Also write slides to project (16:9), ORG-slides.pdf.")
+@click.option("--slides", is_flag=True, help="Also write slides to project (16:9).")
 @click.option(
     "--booklet",
     "booklets",

@@ -109,7 +109,7 @@ def render_booklet(
         raise RuntimeError(f"the booklet has {rendered.pages} pages after padding, not a multiple of four")
     title = f"{DOCUMENT_TITLES[audience]} (booklet for printing): {plan.title} — {plan.org.name}"
     imposed, sides = impose(rendered.pdf, title)
-    return Rendered(imposed, sides)
+    return Rendered(imposed, sides, rendered.cover_pages)
 
 
 def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:

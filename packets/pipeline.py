@@ -99,7 +99,7 @@ def build_org(
             return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
         target = folder / (pdf_name(source.slug, audience, large) if kind is None else kit_name(source.slug, kind))
         documents.append((target, rendered.pdf, rendered.pages))
-        if kind is None and rendered.cover_pages > 1:
+        if rendered.cover_pages > 1:
             notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
         if rendered.warning:
             notes.append(_layout_warning(source, rendered.warning.format(name=target.name)))
