@@ -7,6 +7,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -194,12 +195,26 @@ def test_slides_follow_the_plan(kit, plans):
                 assert flat(nfc(step)) in text
 
 
+def test_a_long_statement_is_split_across_slides_at_sentence_ends(plans):
+    from packets.plan import Statement
+    from packets.slides import slides_for
+
+    sentences = [f"We thank the Nation for teaching us about the river, season {i}, and all it asks." for i in range(30)]
+    plan = replace(plans["example"], statement=Statement((" ".join(sentences),), None, None, is_draft=False))
+    parts = [p for s in slides_for(plan) if s.kind == "statement" for p in s.paragraphs]
+    assert len(parts) > 2
+    assert all(p.endswith("all it asks.") for p in parts)
+    assert " ".join(parts) == " ".join(sentences)
+
+
 def test_slides_are_tagged_with_language_and_title(kit):
     reader = PdfReader(str(kit["slides"]))
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "en"
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
     assert reader.metadata.title == "Slides: Allyship in practice — Riverside Community Health Centre (example)"
+    fonts = {str(f["/BaseFont"]).split("+")[-1] for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts and all(name.startswith("Packet-") for name in fonts), fonts
 
 
 # ------------------------------------------------------------------ booklets
@@ -337,15 +352,40 @@ def test_fillable_fields_are_in_reading_order(kit, plans):
     assert names == expected
 
 
+def _pdfium_field_values(path: Path) -> dict[str, str]:
+    """Each form field's value as PDFium (Chrome's viewer) reads it from the saved file."""
+
+    def wide(function, *args) -> str:
+        size = function(*args, None, 0)
+        buffer = ctypes.create_string_buffer(size)
+        function(*args, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size)
+        return buffer.raw[:size].decode("utf-16-le").rstrip("\x00")
+
+    pdf = pdfium.PdfDocument(str(path))
+    pdf.init_forms()
+    values = {}
+    for page in pdf:
+        for i in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
+            annot = pdfium_c.FPDFPage_GetAnnot(page.raw, i)
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) == pdfium_c.FPDF_ANNOT_WIDGET:
+                name = wide(pdfium_c.FPDFAnnot_GetFormFieldName, pdf.formenv.raw, annot)
+                values[name] = wide(pdfium_c.FPDFAnnot_GetFormFieldValue, pdf.formenv.raw, annot)
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return values
+
+
 def test_a_filled_form_saves_and_reads_back(kit, tmp_path, plans):
     question = plans["example"].modules[0].questions[0]
     writer = PdfWriter(clone_from=str(kit["fillable"]))
-    answer = "Listen first, then act: ask who is missing.\nA second line."
+    answer = "Learn the names first: səl̓ilw̓ətaʔɬ, Sḵwx̱wú7mesh.\nThen ask who is missing."
     writer.update_page_form_field_values(None, {question.id: answer, "my-name": "Jo"}, auto_regenerate=False)
     saved = tmp_path / "filled.pdf"
     writer.write(saved)
     values = PdfReader(str(saved)).get_form_text_fields()
     assert values[question.id] == answer and values["my-name"] == "Jo"
+    seen = _pdfium_field_values(saved)
+    assert seen[question.id] == answer and seen["my-name"] == "Jo"
+    assert {name for name, value in seen.items() if value} == {question.id, "my-name"}
 
 
 def test_fillable_handout_keeps_the_handout_text(kit):
