@@ -199,7 +199,7 @@ def test_a_long_statement_is_split_across_slides_at_sentence_ends(plans):
     from packets.plan import Statement
     from packets.slides import slides_for
 
-    sentences = [f"We thank the Nation for teaching us about the river, season {i}, and all it asks." for i in range(30)]
+    sentences = [f"We thank the Nation for teaching us of the river, season {i}, and all it asks." for i in range(30)]
     plan = replace(plans["example"], statement=Statement((" ".join(sentences),), None, None, is_draft=False))
     parts = [p for s in slides_for(plan) if s.kind == "statement" for p in s.paragraphs]
     assert len(parts) > 2
