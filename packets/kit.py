@@ -38,8 +38,10 @@ def kit_audience(kind: str) -> str:
     return KINDS[kind][0]
 
 
-def render_kit(kind: str, plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path):
-    """The PDF of one kind of the kit."""
+def render_kit(
+    kind: str, plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path
+) -> Rendered:
+    """The PDF of one kind of the kit, from the same plan as the guide and the handout."""
     if kind == "slides":
         return render_slides(plan, templates, created, renderer, base)
     if kind == "fillable":
@@ -49,6 +51,11 @@ def render_kit(kind: str, plan: Plan, templates: Path, created: dt.datetime, ren
 
 
 def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path) -> Rendered:
+    """The slides, cut tighter and laid out again while any slide runs over its one page.
+
+    Text on a slide never shrinks to fit (it must stay readable from the back of the room),
+    so fitting is done by cutting: the layout itself says whether the cutting was right.
+    """
     from . import __version__
 
     template = environment(templates).get_template("slides.html.j2")
@@ -75,7 +82,7 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
             return rendered
     # Even the tightest cut leaves a slide running over (a very long name or title): the
     # slides are still written, like a cover that cannot fit, and the build says which.
-    rendered.warning = f"the slide '{over[0] if over else slides[-1].title}' runs over one page in {{name}}"
+    rendered.warning = f"the slide '{over[0] if over else slides[-1].title}' runs over one page"
     return rendered
 
 

@@ -102,7 +102,7 @@ def build_org(
         if rendered.cover_pages > 1:
             notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
         if rendered.warning:
-            notes.append(_layout_warning(source, rendered.warning.format(name=target.name)))
+            notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
         if kind is None and options.html:
             documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
