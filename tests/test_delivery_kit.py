@@ -415,3 +415,18 @@ def test_booklet_asks_for_a_known_document(tmp_path):
     result = run("build", "example", "--booklet", "handbook", "--out", str(tmp_path))
     assert result.exit_code == 2
     assert "'handbook' is not one of 'handout', 'guide'" in result.output
+
+
+def test_a_name_too_long_for_any_slide_is_a_warning_not_a_failure(tmp_path):
+    """The slides are still written and the build says which slide runs over, as for a cover that cannot fit."""
+    name = "Wiiseeksbaxaxhlxwsgiiluuxwhlgadaaxw" * 8
+    org = tmp_path / "long-name.yaml"
+    org.write_text(
+        "name: Long Name Clinic\nworkshop:\n  format: short\nland_acknowledgement:\n"
+        f"  nations:\n    - {{name: {name}, pronunciation: {'wee-SEEKS-bax ' * 20}}}\n",
+        encoding="utf-8",
+    )
+    result = run("build", str(org), "--audience", "participant", "--slides", "--out", str(tmp_path / "out"), "-j1")
+    assert result.exit_code == 0, result.output
+    assert "warning: the slide 'Land acknowledgement' runs over one page in long-name-slides.pdf" in result.output
+    assert nfc(name) in pdftotext(tmp_path / "out/long-name/long-name-slides.pdf").replace("\n", "")
