@@ -188,11 +188,14 @@ def test_slides_follow_the_plan(kit, plans):
     positions = [text.find(flat(nfc(item))) for item in order]
     assert -1 not in positions, [o for o, p in zip(order, positions, strict=True) if p == -1]
     assert positions == sorted(positions)
+    # Numbered lists keep their numbers when they run on to the next slide.
+    for number, rule in enumerate(plan.curriculum.facilitation.ground_rules, start=1):
+        assert f"{number}. {flat(nfc(rule))}" in text
     for pm in plan.modules:
         for activity in pm.activities:
             assert f"{activity.minutes} min Activity: {activity.name}" in text
-            for step in activity.instructions:
-                assert flat(nfc(step)) in text
+            for number, step in enumerate(activity.instructions, start=1):
+                assert f"{number}. {flat(nfc(step))}" in text
 
 
 def test_a_long_statement_is_split_across_slides_at_sentence_ends(plans):
