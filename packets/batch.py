@@ -25,7 +25,7 @@ from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
 from .errors import InputError, Problem
 from .output import org_folder, slug_problem, write_atomic
-from .pipeline import BuildOptions, OrgResult, OrgSource, documents_of
+from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of
 from .spelling import close_match
 
 MANIFEST = ".packets-manifest.json"
@@ -78,7 +78,10 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
 
 
 # The rendering stack: a new version of any of these can change the HTML or the PDFs.
-RENDERER_PACKAGES = ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "jinja2", "markdown-it-py", "babel")
+RENDERER_PACKAGES = (
+    *("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "jinja2", "markdown-it-py", "babel"),
+    "pypdf",  # imposes the booklets
+)
 
 
 def _digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:
@@ -135,9 +138,10 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> 
     return h.hexdigest()
 
 
-def document_id(audience: str, large_print: bool, paper: str | None) -> str:
+def document_id(audience: str, large_print: bool, paper: str | None, kind: str | None = None) -> str:
     """A document as the manifest knows it: what was asked for, whatever its file came to be named."""
-    return f"{audience}|{'large-print' if large_print else 'regular'}|{paper or 'own-paper'}"
+    what = kind or f"{audience}|{'large-print' if large_print else 'regular'}"
+    return f"{what}|{paper or 'own-paper'}"
 
 
 @dataclass
@@ -239,7 +243,7 @@ def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
 
 
 def _build_in_worker(
-    source: OrgSource, options: BuildOptions, debug: bool, documents: list[tuple[str, bool]] | None = None
+    source: OrgSource, options: BuildOptions, debug: bool, documents: list[Document] | None = None
 ) -> OrgResult:
     from .pipeline import build_org
 
@@ -283,16 +287,17 @@ def build_many(
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()
-    todo: list[tuple[OrgSource, str, list[tuple[str, bool]]]] = []
+    todo: list[tuple[OrgSource, str, list[Document]]] = []
     for source in sources:
         key = org_inputs_digest(source, shared, options)
         folder = org_folder(options.out_dir, source.slug)
         missing = []
-        for audience, large in documents_of(options):
-            document = document_id(audience, large, options.paper)
-            pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, options.html)
+        for audience, large, kind in documents_of(options):
+            document = document_id(audience, large, options.paper, kind)
+            html = options.html and kind is None
+            pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, html)
             if pages is None:
-                missing.append((audience, large))
+                missing.append((audience, large, kind))
             else:
                 summary.pages += pages
         if missing:
@@ -306,8 +311,9 @@ def build_many(
             summary.built.append(result)
             summary.pages += sum(w.pages for w in result.written)
             for w in result.written:
-                files = [w.path] + ([w.path.with_suffix(".html")] if options.html else [])
-                manifest.record(source.slug, key, document_id(w.audience, w.large_print, options.paper), files, w.pages)
+                files = [w.path] + ([w.path.with_suffix(".html")] if options.html and w.kind is None else [])
+                document = document_id(w.audience, w.large_print, options.paper, w.kind)
+                manifest.record(source.slug, key, document, files, w.pages)
         else:
             manifest.forget(source.slug)
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)

@@ -129,6 +129,17 @@ def help_command(ctx: click.Context, command: str | None) -> None:
 )
 @click.option("--html", is_flag=True, help="Also write the intermediate HTML next to each PDF.")
 @click.option("--large-print", is_flag=True, help="Also write large-print editions (body text 16 pt).")
+@click.option("--slides", is_flag=True, help="Also write slides to project (16:9).")
+@click.option(
+    "--booklet",
+    "booklets",
+    type=click.Choice(["handout", "guide"]),
+    multiple=True,
+    is_flag=False,
+    flag_value="handout",
+    help="Also write a booklet to print, fold and staple: the handout (--booklet), the guide (--booklet guide).",
+)
+@click.option("--fillable", is_flag=True, help="Also write a handout to fill in on screen, for online sessions.")
 @click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of CPUs)."
 )
@@ -143,6 +154,9 @@ def build(
     out_dir: Path,
     html: bool,
     large_print: bool,
+    slides: bool,
+    booklets: tuple[str, ...],
+    fillable: bool,
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -166,6 +180,11 @@ def build(
         html=html,
         large_print=large_print,
         force=force,
+        kit=(
+            *(("slides",) if slides else ()),
+            *(f"booklet-{'participant' if b == 'handout' else 'facilitator'}" for b in dict.fromkeys(booklets)),
+            *(("fillable",) if fillable else ()),
+        ),
     )
     jobs = jobs or os.cpu_count() or 1
     started = time.monotonic()

@@ -24,7 +24,9 @@ from .plan import Plan
 from .plan import duration_text as duration
 from .plan import fill_text as fill
 
-DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout"}
+DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
+# The half page a booklet is typeset on, for each paper size: folded from one sheet.
+BOOKLET_PAGES = {"letter": "5.5in 8.5in", "a4": "148.5mm 210mm"}  # A5, exactly half an A4 sheet
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable(
     ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline", "image", "table"],
@@ -66,8 +68,12 @@ def environment(templates: Path) -> Environment:
     return env
 
 
-def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime) -> str:
-    """The complete HTML document for one audience; the same string goes to WeasyPrint and to --html."""
+def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime, kit: str | None = None) -> str:
+    """The complete HTML document for one audience; the same string goes to WeasyPrint and to --html.
+
+    `kit` is None for the printed documents, or "booklet" (typeset on the half page) or
+    "fillable" (writing areas become form fields) for the delivery kit's editions.
+    """
     template = environment(templates).get_template(f"{audience}.html.j2")
     return template.render(
         plan=plan,
@@ -78,5 +84,6 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
         doc_title=DOCUMENT_TITLES[audience],
         version=__version__,
         created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        page_size="A4" if plan.paper == "a4" else "letter",
+        page_size=BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
+        kit=kit,
     )

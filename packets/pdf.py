@@ -12,6 +12,7 @@ import hashlib
 import logging
 import multiprocessing.util
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,7 +24,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .actual_text import mark_words_with_marks
 from .link_text import describe_links
-from .pageflow import find_tails, pull_back_rules, section_ids, stylesheet
+from .pageflow import find_tails, pull_back_rules, section_ids
+from .pageflow import stylesheet as flow_stylesheet
 from .table_scope import scope_header_cells
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
@@ -103,6 +105,8 @@ class Rendered:
     pdf: bytes
     pages: int
     cover_pages: int = 1
+    anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
+    warning: str = ""  # a layout that could not be made as designed, for the build to report
 
 
 @dataclass
@@ -115,6 +119,7 @@ class Renderer:
     sheets: list[CSS] = field(init=False)
     large_sheet: CSS = field(init=False)
     compact_cover_sheet: CSS = field(init=False)
+    named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -133,12 +138,36 @@ class Renderer:
             filename=str(css_dir / COMPACT_COVER), font_config=self.fonts, url_fetcher=fetcher
         )
 
-    def render(self, html: str, base: Path, large_print: bool = False) -> Rendered:
+    def stylesheet(self, name: str) -> CSS:
+        """One of templates/css/, parsed on first use and kept (the delivery kit's sheets)."""
+        if name not in self.named_sheets:
+            fetcher = ConfinedFetcher((self.templates,))
+            self.named_sheets[name] = CSS(
+                filename=str(self.templates / "css" / name), font_config=self.fonts, url_fetcher=fetcher
+            )
+        return self.named_sheets[name]
+
+    def render(
+        self,
+        html: str,
+        base: Path,
+        large_print: bool = False,
+        sheets: tuple[str, ...] | None = None,
+        forms: bool = False,
+        keep: Callable[[int], int] | None = None,
+    ) -> Rendered:
+        """`sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
+        `keep` says, from the number of pages laid out, how many of the first ones to write
+        (a booklet lays out spare notes pages and keeps those that fill its last sheet)."""
         fetcher = ConfinedFetcher(self.roots)
-        sheets = self.sheets + ([self.large_sheet] if large_print else [])
+        if sheets is not None:
+            chosen = [self.stylesheet(name) for name in sheets]
+        else:
+            chosen = self.sheets + ([self.large_sheet] if large_print else [])
+        options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
-            document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
+            document = page.render(stylesheets=chosen, **options)
             second = []
             if _cover_pages(document) > 1:
                 # A long title, a long place or many facilitators push the cover onto a second
@@ -146,15 +175,18 @@ class Renderer:
                 second.append(self.compact_cover_sheet)
             rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
             if rules:
-                second.append(CSS(string=stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
+                second.append(CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
             if second:
                 # One more layout, never more: the cover is its own page, so the two fixes
                 # do not move each other.
-                document = page.render(stylesheets=[*sheets, *second], font_config=self.fonts, pdf_tags=True)
+                document = page.render(stylesheets=[*chosen, *second], **options)
+            if keep is not None:
+                document = document.copy(document.pages[: keep(len(document.pages))])
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
                 pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
                 uncompressed_pdf=False,
+                pdf_forms=forms,
                 finisher=_finish,
             )
         except FatalURLFetchingError as exc:
@@ -163,7 +195,11 @@ class Renderer:
             # WeasyPrint draws SVG images inside `except BaseException`, so a refusal from an
             # <image> in an SVG is swallowed there; it must still stop the build.
             raise ResourceRefused(", ".join(fetcher.refused))
-        return Rendered(pdf, len(document.pages), _cover_pages(document))
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages, start=1):
+            for name in page.anchors:
+                anchors.setdefault(name, number)
+        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors)
 
 
 def _finish(document: Document, pdf: object) -> None:

@@ -16,6 +16,7 @@ from .assets import resolve_inside
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
+from .kit import kit_audience, kit_name, render_kit
 from .organisation import LoadedOrg, load_organisation
 from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
 from .plan import make_plan
@@ -32,6 +33,7 @@ class BuildOptions:
     html: bool = False
     large_print: bool = False
     force: bool = False
+    kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/kit.py KINDS): slides, booklets, fillable
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,17 @@ class Written:
     pages: int
     audience: str = "facilitator"
     large_print: bool = False
+    kind: str | None = None  # a delivery-kit kind (packets/kit.py), or None for a guide or handout
 
 
-def documents_of(options: BuildOptions) -> list[tuple[str, bool]]:
-    """The documents a build asks for, as (audience, large print)."""
+Document = tuple[str, bool, str | None]  # audience, large print, delivery-kit kind
+
+
+def documents_of(options: BuildOptions) -> list[Document]:
+    """The documents a build asks for: guides and handouts (and large print), then the kit's."""
     editions = (False, True) if options.large_print else (False,)
-    return [(audience, large) for audience in options.audiences for large in editions]
+    documents: list[Document] = [(audience, large, None) for audience in options.audiences for large in editions]
+    return documents + [(kit_audience(kind), False, kind) for kind in options.kit]
 
 
 @dataclass
@@ -77,7 +84,7 @@ def build_org(
     curriculum: Curriculum,
     options: BuildOptions,
     renderer: Renderer,
-    documents: list[tuple[str, bool]] | None = None,
+    documents: list[Document] | None = None,
 ) -> OrgResult:
     """Render the organisation's `documents` (all those `options` ask for by default) and write them."""
     from .pdf import ResourceRefused
@@ -87,16 +94,19 @@ def build_org(
         return OrgResult(source.slug, "invalid", problems=loaded.problems)
     created = creation_time(curriculum)
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
-    rendered_files: list[tuple[Path, bytes, int, str, bool]] = []
+    rendered_files: list[tuple[Path, bytes, int, str, bool, str | None]] = []
     notes: list[Problem] = []
     folder = org_folder(options.out_dir, source.slug)
     # A paper other than the organisation's own goes into the file names.
     other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
-    for audience, large in documents if documents is not None else documents_of(options):
+    for audience, large, kind in documents if documents is not None else documents_of(options):
         plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-        html = render_html(plan, audience, project.templates, created)
         try:
-            rendered = renderer.render(html, base=source.path.parent, large_print=large)
+            if kind is None:
+                html = render_html(plan, audience, project.templates, created)
+                rendered = renderer.render(html, base=source.path.parent, large_print=large)
+            else:
+                rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
         except ResourceRefused as exc:
             refused = Problem(
                 display_path(source.path),
@@ -105,20 +115,23 @@ def build_org(
                 "logos must be self-contained files inside the organisation's folder",
             )
             return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
-        target = folder / pdf_name(source.slug, audience, large, other_paper)
-        rendered_files.append((target, rendered.pdf, rendered.pages, audience, large))
+        name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
+        target = folder / name
+        rendered_files.append((target, rendered.pdf, rendered.pages, audience, large, kind))
         if rendered.cover_pages > 1:
             notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
-        if options.html:
+        if rendered.warning:
+            notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
+        if kind is None and options.html:
             html_bytes = _browsable(html, project, large).encode()
-            rendered_files.append((target.with_suffix(".html"), html_bytes, 0, audience, large))
+            rendered_files.append((target.with_suffix(".html"), html_bytes, 0, audience, large, kind))
     # Write only once every document rendered, so a failure never leaves half a packet.
     remove_stale_temporaries(folder)
     written = []
-    for target, data, pages, audience, large in rendered_files:
+    for target, data, pages, audience, large, kind in rendered_files:
         write_atomic(target, data)
         if target.suffix == ".pdf":
-            written.append(Written(target, pages, audience, large))
+            written.append(Written(target, pages, audience, large, kind))
     return OrgResult(source.slug, "built", written=written, problems=[*loaded.warnings, *notes])
 
 
@@ -128,6 +141,16 @@ def _long_cover(source: OrgSource, loaded: LoadedOrg, target: Path, pages: int) 
         loaded.line_of(("workshop",)),
         f"the cover of {target.name} runs over {pages} pages even laid out tightly",
         "shorten the workshop title or place, or list fewer facilitators",
+        severity="warning",
+    )
+
+
+def _layout_warning(source: OrgSource, message: str) -> Problem:
+    return Problem(
+        display_path(source.path),
+        0,
+        message,
+        "shorten the longest name, title or statement sentence on that slide",
         severity="warning",
     )
 

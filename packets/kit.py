@@ -1,0 +1,195 @@
+"""The delivery kit: projector slides, print-shop booklets and a fillable handout.
+
+Each is made from the same plan as the guide and the handout, so all of them agree
+about the session. The accessible one-page-per-sheet PDFs stay the files for screens;
+these are for a projector, a print shop and an online session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .html import DOCUMENT_TITLES, environment, render_html
+from .plan import Plan
+from .slides import BUDGETS, slides_for
+
+if TYPE_CHECKING:
+    from .pdf import Rendered, Renderer
+
+# Each kind of the kit: which document it is made from, and the end of its file name.
+KINDS = {
+    "slides": ("slides", "slides"),
+    "booklet-participant": ("participant", "participant-handout-booklet"),
+    "booklet-facilitator": ("facilitator", "facilitator-guide-booklet"),
+    "fillable": ("participant", "participant-handout-fillable"),
+}
+PRINT_SHEETS = ("page.css", "type.css", "blocks.css")
+NOTES_LINES = 13  # writing lines on a padding notes page: one half page, with room for its heading
+
+
+def kit_name(slug: str, kind: str) -> str:
+    return f"{slug}-{KINDS[kind][1]}.pdf"
+
+
+def kit_audience(kind: str) -> str:
+    return KINDS[kind][0]
+
+
+def render_kit(
+    kind: str, plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path
+) -> Rendered:
+    """The PDF of one kind of the kit, from the same plan as the guide and the handout."""
+    if kind == "slides":
+        return render_slides(plan, templates, created, renderer, base)
+    if kind == "fillable":
+        html = render_html(plan, "participant", templates, created, kit="fillable")
+        return renderer.render(html, base, sheets=(*PRINT_SHEETS, "fillable.css"), forms=True)
+    return render_booklet(plan, kit_audience(kind), templates, created, renderer, base)
+
+
+def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path) -> Rendered:
+    """The slides, cut tighter and laid out again while any slide runs over its one page.
+
+    Text on a slide never shrinks to fit (it must stay readable from the back of the room),
+    so fitting is done by cutting: the layout itself says whether the cutting was right.
+    """
+    from . import __version__
+
+    template = environment(templates).get_template("slides.html.j2")
+    over: list[str] = []
+    for budget in BUDGETS:
+        slides = slides_for(plan, budget)
+        html = template.render(
+            plan=plan,
+            org=plan.org,
+            content=plan.curriculum,
+            slides=slides,
+            doc_title=DOCUMENT_TITLES["slides"],
+            version=__version__,
+            created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        rendered = renderer.render(html, base, sheets=("type.css", "slides.css"))
+        # Slide n starts on page n, or a slide before it ran over onto a second page.
+        over = [
+            slides[n - 1].title or slides[n - 1].question
+            for n in range(1, len(slides) + 1)
+            if rendered.anchors.get(f"slide-{n + 1}", rendered.pages + 1) - rendered.anchors.get(f"slide-{n}", 0) != 1
+        ]
+        if not over and rendered.pages == len(slides):
+            return rendered
+    # Even the tightest cut leaves a slide running over (a very long name or title): the
+    # slides are still written, like a cover that cannot fit, and the build says which.
+    rendered.warning = f"the slide '{over[0] if over else slides[-1].title}' runs over one page"
+    return rendered
+
+
+def _notes_pages(count: int, intro: str) -> str:
+    lines = "".join('<span class="write-line"></span>' for _ in range(NOTES_LINES))
+    page = (
+        '<section class="major notes booklet-notes"><h1>Notes</h1>'
+        f'<p>{intro}</p><div class="write-lines notes-lines" aria-label="Space to write">{lines}</div></section>'
+    )
+    return page * count
+
+
+def render_booklet(
+    plan: Plan, audience: str, templates: Path, created: dt.datetime, renderer: Renderer, base: Path
+) -> Rendered:
+    """Typeset on the half page, padded with notes pages to whole sheets, then imposed two-up."""
+    from markupsafe import escape
+
+    from .pdf import Rendered
+
+    html = render_html(plan, audience, templates, created, kit="booklet")
+    # Laid out once with three spare notes pages; as many are kept as fill the last sheet.
+    notes = _notes_pages(3, str(escape(plan.curriculum.handout.notes_intro)))
+    rendered = renderer.render(
+        html.replace("</body>", notes + "</body>", 1),
+        base,
+        sheets=(*PRINT_SHEETS, "booklet.css"),
+        keep=lambda laid_out: laid_out - 3 + (-(laid_out - 3) % 4),
+    )
+    if rendered.pages % 4:
+        raise RuntimeError(f"the booklet has {rendered.pages} pages after padding, not a multiple of four")
+    title = f"{DOCUMENT_TITLES[audience]} (booklet for printing): {plan.title} — {plan.org.name}"
+    imposed, sides = impose(rendered.pdf, title)
+    return Rendered(imposed, sides, rendered.cover_pages)
+
+
+def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
+    """(left, right) page numbers on each side of each sheet, front then back, for folding in half.
+
+    For 8 pages: 8|1, 2|7 on the first sheet, 6|3, 4|5 on the second.
+    """
+    if pages % 4:
+        raise ValueError("a saddle-stitched booklet needs a multiple of four pages")
+    order = []
+    for sheet in range(pages // 4):
+        order.append((pages - 2 * sheet, 1 + 2 * sheet))
+        order.append((2 + 2 * sheet, pages - 1 - 2 * sheet))
+    return order
+
+
+def impose(pdf: bytes, title: str) -> tuple[bytes, int]:
+    """Two half pages side by side on each landscape sheet, at full size: text and rules stay vectors.
+
+    Each half page becomes a form XObject (its content stream as written, with its
+    resources) drawn once on its sheet, so nothing is rasterized, the type keeps its
+    printed size, and no content stream has to be parsed (pypdf's page merging parses
+    every operator, several seconds for a guide).
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = reader.pages
+    width = float(pages[0].mediabox.width)
+    height = float(pages[0].mediabox.height)
+    writer = PdfWriter()
+    forms = {}
+    for left, right in saddle_stitch_order(len(pages)):
+        sheet = writer.add_blank_page(2 * width, height)
+        drawn = []
+        for slot, number in (("/L", left), ("/R", right)):
+            if number not in forms:
+                forms[number] = _form_xobject(writer, pages[number - 1])
+            drawn.append((slot, forms[number]))
+        sheet[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/XObject"): DictionaryObject({NameObject(slot): ref for slot, ref in drawn})}
+        )
+        content = DecodedStreamObject()
+        content.set_data(f"q /L Do Q q 1 0 0 1 {width:.4f} 0 cm /R Do Q".encode())
+        sheet[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+    language = reader.trailer["/Root"].get("/Lang")
+    if language:
+        from pypdf.generic import NameObject, TextStringObject
+
+        writer._root_object[NameObject("/Lang")] = TextStringObject(str(language))
+    metadata = reader.metadata or {}
+    writer.add_metadata(
+        {
+            "/Title": title,
+            **{k: metadata[k] for k in ("/Author", "/Creator", "/CreationDate", "/ModDate") if k in metadata},
+        }
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), len(writer.pages)
+
+
+def _form_xobject(writer, page):
+    """A page as a form XObject in `writer`: its drawing, its resources, its box."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject
+
+    contents = page["/Contents"].get_object()
+    parts = contents if isinstance(contents, ArrayObject) else [contents]
+    form = DecodedStreamObject()
+    form.set_data(b"\n".join(part.get_object().get_data() for part in parts))
+    form[NameObject("/Type")] = NameObject("/XObject")
+    form[NameObject("/Subtype")] = NameObject("/Form")
+    form[NameObject("/BBox")] = ArrayObject(FloatObject(v) for v in page.mediabox)
+    form[NameObject("/Resources")] = page["/Resources"].clone(writer)
+    return writer._add_object(form.flate_encode())
