@@ -42,10 +42,10 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
         for name in names:
             if name.endswith((".yaml", ".yml")) or os.sep in name or "/" in name:
                 path = Path(name)
-                if not path.is_file():
+                if not (path.exists() or path.is_symlink()):  # a FIFO or a link is reported when read
                     problems.append(Problem(name, 0, "no such organisation file"))
                 paths.append(path)
-            elif (project.orgs / f"{name}.yaml").is_file():
+            elif (project.orgs / f"{name}.yaml").exists() or (project.orgs / f"{name}.yaml").is_symlink():
                 paths.append(project.orgs / f"{name}.yaml")
             else:
                 problems.append(

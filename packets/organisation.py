@@ -9,11 +9,14 @@ from pathlib import Path
 from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
+from .files import link_problem
 from .legibility import review_capitals
 from .model import ID_PATTERN, Organisation
 from .review import review_acknowledgement
 from .sources import YamlDocument
 from .validation import read_model, suggest
+
+_LINK_HINT = "copy the file into content/orgs/ instead of linking to it"
 
 
 @dataclass
@@ -38,6 +41,11 @@ class LoadedOrg:
 
 def load_organisation(path: Path, slug: str, project: Project, curriculum: Curriculum) -> LoadedOrg:
     """Validate one organisation file against the model and the curriculum; never raises for bad input."""
+    refused = link_problem(path, project.root)
+    if refused:
+        doc = YamlDocument(path, None)
+        problem = Problem(doc.shown_path, 1, f"this organisation file is not read: {refused}", _LINK_HINT)
+        return LoadedOrg(slug, path, None, [problem], doc)
     org, doc, problems = read_model(path, Organisation)
     loaded = LoadedOrg(slug, path, org, problems, doc)
     # Checked on the file as written, so a mistake elsewhere in it does not hide these.
