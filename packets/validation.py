@@ -210,8 +210,8 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
         value = model.model_validate(doc.data)
     except ValidationError as exc:
         errors = problems_from_validation(exc, doc, model)
-        shown = {(p.line, p.message) for p in dates}
-        return None, problems + dates + [p for p in errors if (p.line, p.message) not in shown]
+        dated = {p.line for p in dates}  # one message for a date, not pydantic's second opinion
+        return None, problems + dates + [p for p in errors if p.line not in dated]
     return (None if dates else value), problems + dates
 
 
