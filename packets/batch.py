@@ -24,7 +24,16 @@ from . import __version__
 from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
 from .errors import InputError, Problem
-from .output import org_folder, pdf_name, slug_problem, write_atomic
+from .files import FileRefused, read_limited
+from .output import (
+    folder_lock,
+    leftovers,
+    org_folder,
+    pdf_name,
+    remove_stale_temporaries,
+    slug_problem,
+    write_atomic,
+)
 from .pipeline import BuildOptions, OrgResult, OrgSource
 
 MANIFEST = ".packets-manifest.json"
@@ -110,25 +119,34 @@ def shared_inputs_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-_LOGO = re.compile(r"^logo\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
+def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, project: Project | None = None) -> str:
+    """What the organisation's packets are made from, read from the parsed file, not its text.
 
+    Quoting, comments, anchors, tags and key order do not change the key; a change of
+    value does, and so does any change to the logo the file names, however the file spells
+    the `logo` key. A file that cannot be read or parsed has no key: it is always rebuilt
+    (and so reported).
+    """
+    from .files import link_problem
+    from .sources import read_yaml
 
-def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> str:
+    if project is not None and link_problem(source.path, project.root):
+        return ""
+    doc = read_yaml(source.path)  # bounded: regular files of at most 1 MB
+    if doc.data is None:
+        return ""
     h = hashlib.sha256(shared.encode())
     h.update(repr((options.audiences, options.paper, options.html, options.large_print)).encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    try:
-        raw = source.path.read_bytes()
-    except OSError:
-        return ""
-    h.update(raw)
-    for match in _LOGO.finditer(raw.decode("utf-8", "replace")):
-        # The same confinement and size limit as the build itself: a logo that fails them
-        # fails validation, so hashing it would only read what we refuse to use.
-        logo = resolve_inside(source.path.parent, match[1].strip())
-        with contextlib.suppress(OSError):
-            if logo is not None and logo.is_file() and logo.stat().st_size <= MAX_LOGO_BYTES:
-                h.update(logo.read_bytes())
+    h.update(json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=repr).encode())
+    logo = doc.data.get("logo") if isinstance(doc.data, dict) else None
+    if isinstance(logo, str):
+        # The same confinement and limits as the build itself: a logo that fails them fails
+        # validation, so hashing it would only read what we refuse to use.
+        target = resolve_inside(source.path.parent, logo.strip())
+        with contextlib.suppress(OSError, FileRefused):
+            if target is not None:
+                h.update(b"logo\0" + read_limited(target, MAX_LOGO_BYTES))
     return h.hexdigest()
 
 
@@ -152,22 +170,27 @@ class Manifest:
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    updates: dict[str, Any] = field(default_factory=dict)  # slug: new entry, or None when forgotten
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            entries = json.loads(read_limited(path, 50_000_000).decode("utf-8"))
+        except (OSError, ValueError, FileRefused):
+            return {}
+        return entries if isinstance(entries, dict) else {}
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
         path = out_dir / MANIFEST
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(entries, dict):
-                entries = {}
-        except (OSError, ValueError):
-            entries = {}
-        return cls(path, entries)
+        return cls(path, cls._read(path))
 
     def up_to_date(self, slug: str, key: str, outputs: list[Path]) -> bool:
         entry = self.entries.get(slug)
         if not key or not isinstance(entry, dict) or entry.get("key") != key:
             return False
+        if outputs and leftovers(outputs[0].parent):
+            return False  # a write never finished there (a killed build): build it again
         recorded = entry.get("outputs", {})
         if set(recorded) != {p.name for p in outputs}:
             return False
@@ -182,7 +205,7 @@ class Manifest:
 
     def record(self, slug: str, key: str, outputs: list[Path], pages: dict[str, int]) -> None:
         self.changed = True
-        self.entries[slug] = {
+        self.entries[slug] = self.updates[slug] = {
             "key": key,
             "outputs": {p.name: [p.stat().st_size, p.stat().st_mtime_ns, pages.get(p.name, 0)] for p in outputs},
         }
@@ -194,11 +217,26 @@ class Manifest:
     def forget(self, slug: str) -> None:
         if self.entries.pop(slug, None) is not None:
             self.changed = True
+            self.updates[slug] = None
 
     def save(self) -> None:
-        """Written only when something changed, so a failed build leaves the output folder as it was."""
-        if self.changed:
-            write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
+        """Written only when something changed, so a failed build leaves the output folder as it was.
+
+        Read again and written under the output folder's lock: a build running at the same
+        time keeps what it recorded, and no one sees half a manifest.
+        """
+        if not self.changed:
+            return
+        with folder_lock(self.path.parent):
+            remove_stale_temporaries(self.path.parent)
+            entries = self._read(self.path)
+            for slug, entry in self.updates.items():
+                if entry is None:
+                    entries.pop(slug, None)
+                else:
+                    entries[slug] = entry
+            write_atomic(self.path, json.dumps(entries, indent=1, sort_keys=True).encode())
+            self.entries = entries
 
 
 # ------------------------------------------------------------------ workers
@@ -268,12 +306,15 @@ def build_many(
     on_result: Callable[[OrgResult], None],
     debug: bool = False,
 ) -> Summary:
+    if options.out_dir.is_dir():
+        with folder_lock(options.out_dir):  # a manifest write killed half-way left its temporary
+            remove_stale_temporaries(options.out_dir)
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()
     todo: list[tuple[OrgSource, str]] = []
     for source in sources:
-        key = org_inputs_digest(source, shared, options)
+        key = org_inputs_digest(source, shared, options, project)
         if not options.force and manifest.up_to_date(source.slug, key, expected_outputs(source, options)):
             summary.skipped.append(source.slug)
             summary.pages += manifest.pages(source.slug)

@@ -17,7 +17,7 @@ from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
 from .organisation import LoadedOrg, load_organisation
-from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from .output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
 from .plan import make_plan
 
 if TYPE_CHECKING:
@@ -98,12 +98,13 @@ def build_org(
             if options.html:
                 documents.append((target.with_suffix(".html"), _browsable(html, project, large).encode(), 0))
     # Write only once every document rendered, so a failure never leaves half a packet.
-    remove_stale_temporaries(folder)
     written = []
-    for target, data, pages in documents:
-        write_atomic(target, data)
-        if target.suffix == ".pdf":
-            written.append(Written(target, pages))
+    with folder_lock(folder):  # another build of this organisation waits; its files are never touched
+        remove_stale_temporaries(folder)
+        for target, data, pages in documents:
+            write_atomic(target, data)
+            if target.suffix == ".pdf":
+                written.append(Written(target, pages))
     return OrgResult(source.slug, "built", written=written, problems=[*loaded.warnings, *notes])
 
 
