@@ -63,9 +63,12 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
     """Why a PNG or JPEG will not be drawn, or None: the pixel count is read from the header
     before anything is decoded (a 57-byte PNG can declare 13,000 x 13,000 pixels, about
     0.9 GB once decoded), then the image is decoded once to be sure it is whole."""
-    from PIL import Image
+    from PIL import Image, ImageFile
 
     expected = {".png": ("PNG",), ".jpg": ("JPEG", "MPO"), ".jpeg": ("JPEG", "MPO")}[suffix]
+    # WeasyPrint, once imported, lets Pillow fill a cut-off image with grey (a process-wide
+    # switch): here a cut-off image must be an error, so the switch is off while we look.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -85,6 +88,8 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
         return f"has too many pixels; the limit is {MAX_LOGO_PIXELS / 1e6:.0f} megapixels"
     except (OSError, SyntaxError, ValueError, EOFError, struct.error):
         return "is damaged or cut short: it cannot be read to the end"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
     return None
 
 

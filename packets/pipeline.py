@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .assets import resolve_inside
+from .budget import BudgetExceeded, render_budget
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
 from .organisation import LoadedOrg, load_organisation
 from .output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from .pdf_check import BrokenPdf, check_pdf
 from .plan import make_plan
 
 if TYPE_CHECKING:
@@ -79,10 +81,15 @@ def build_org(
     folder = org_folder(options.out_dir, source.slug)
     for audience in options.audiences:
         for large in editions:
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-            html = render_html(plan, audience, project.templates, created)
+            target = folder / pdf_name(source.slug, audience, large)
             try:
-                rendered = renderer.render(html, base=source.path.parent, large_print=large)
+                with render_budget(target.name):
+                    plan = make_plan(
+                        source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo
+                    )
+                    html = render_html(plan, audience, project.templates, created)
+                    rendered = renderer.render(html, base=source.path.parent, large_print=large)
+                check_pdf(rendered.pdf, rendered.pages)
             except ResourceRefused as exc:
                 refused = Problem(
                     display_path(source.path),
@@ -91,7 +98,22 @@ def build_org(
                     "logos must be self-contained files inside the organisation's folder",
                 )
                 return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
-            target = folder / pdf_name(source.slug, audience, large)
+            except BudgetExceeded as exc:
+                over = Problem(
+                    display_path(source.path),
+                    1,
+                    f"{exc}; nothing was written",
+                    "shorten the file's lists and texts, or use a simpler logo",
+                )
+                return OrgResult(source.slug, "invalid", problems=[*loaded.problems, over])
+            except BrokenPdf as exc:
+                broken = Problem(
+                    display_path(source.path),
+                    loaded.line_of(("logo",)) if loaded.org.logo else 1,
+                    f"{target.name} came out broken: {exc}; nothing was written",
+                    "a logo is the usual cause: try it as PNG",
+                )
+                return OrgResult(source.slug, "invalid", problems=[*loaded.problems, broken])
             documents.append((target, rendered.pdf, rendered.pages))
             if rendered.cover_pages > 1:
                 notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
