@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import warnings
 from pathlib import Path
 
@@ -72,7 +71,8 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=["PNG", "JPEG", "MPO"]) as image:
+            Image.init()  # registers every plugin (MPO is the JPEG of some cameras)
+            with Image.open(io.BytesIO(data), formats=list(expected)) as image:
                 width, height = image.size
                 if image.format not in expected:
                     return f"is not a real {suffix[1:].upper()} image"
@@ -86,7 +86,7 @@ def _raster_problem(data: bytes, suffix: str) -> str | None:
                 image.load()
     except Image.DecompressionBombError:
         return f"has too many pixels; the limit is {MAX_LOGO_PIXELS / 1e6:.0f} megapixels"
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error):
+    except Exception:  # Pillow reports damage as OSError, SyntaxError, struct.error, IndexError...
         return "is damaged or cut short: it cannot be read to the end"
     finally:
         ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
