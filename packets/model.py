@@ -223,7 +223,7 @@ class Workshop(Strict):
     )
     format: Id = Field("standard", description="Workshop format id from content/formats.yaml (see `packets list`).")
     location: OrgText | None = Field(None, description="Where the session takes place.")
-    facilitators: list[Facilitator] = Field([], max_length=12, description="Who runs the session.")
+    facilitators: list[Facilitator] = Field([], max_length=20, description="Who runs the session.")
     modules: list[Id] | None = Field(
         None, description="Module ids to run instead of the format's own selection, in order."
     )
@@ -247,7 +247,7 @@ class Nation(Strict):
 
 class LandAcknowledgement(Strict):
     nations: list[Nation] = Field(
-        [], max_length=12, description="The Nations whose land this is, each in its own orthography."
+        [], max_length=20, description="The Nations whose land this is, each in its own orthography."
     )
     places: list[Nation] = Field(
         [], max_length=30, description="Place names to practise (own-language name, English name, pronunciation)."
