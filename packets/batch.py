@@ -16,6 +16,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -281,6 +282,35 @@ def _build_in_worker(source: OrgSource, options: BuildOptions, debug: bool) -> O
         return OrgResult(source.slug, "failed", error=message + ("\n" + detail if detail else ""))
 
 
+def _run_pool(
+    todo: list[tuple[OrgSource, str]],
+    project: Project,
+    options: BuildOptions,
+    debug: bool,
+    workers: int,
+    finish: Callable[[OrgResult, OrgSource, str], None],
+) -> list[tuple[OrgSource, str]]:
+    """Build `todo` in a pool of worker processes; return what was lost when a worker died."""
+    lost = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(str(project.root),)) as pool:
+        futures = {pool.submit(_build_in_worker, s, options, debug): (s, k) for s, k in todo}
+        try:
+            for future in as_completed(futures):
+                source, key = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    lost.append((source, key))
+                    continue
+                except Exception as exc:  # a result that could not come back
+                    result = OrgResult(source.slug, "failed", error=f"worker stopped: {exc}")
+                finish(result, source, key)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return lost
+
+
 @dataclass
 class Summary:
     built: list[OrgResult] = field(default_factory=list)
@@ -349,21 +379,13 @@ def build_many(
                 gc.unfreeze()  # this process goes on (tests, embedding): let its objects be collected again
                 _worker.clear()
         elif todo:
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(str(project.root),)
-            ) as pool:
-                futures = {pool.submit(_build_in_worker, s, options, debug): (s, k) for s, k in todo}
-                try:
-                    for future in as_completed(futures):
-                        source, key = futures[future]
-                        try:
-                            result = future.result()
-                        except Exception as exc:  # a worker died (killed, out of memory)
-                            result = OrgResult(source.slug, "failed", error=f"worker stopped: {exc}")
-                        finish(result, source, key)
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+            lost = _run_pool(todo, project, options, debug, min(jobs, len(todo)), finish)
+            # A worker that dies (killed, out of memory) takes the pool with it, and every
+            # organisation still queued there fails with it. Build those again, each in a
+            # worker of its own, so only the one that kills its worker is reported.
+            for source, key in lost:
+                for again in _run_pool([(source, key)], project, options, debug, 1, finish):
+                    finish(OrgResult(again[0].slug, "failed", error="worker stopped while building it"), *again)
     finally:
         manifest.save()
     return summary

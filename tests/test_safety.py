@@ -144,6 +144,27 @@ def test_a_document_over_its_time_budget_is_that_orgs_error_and_the_batch_goes_o
     assert {p.parent.name for p in _pdfs(project)} == {"clinic-0", "clinic-2"}
 
 
+def test_a_worker_that_dies_takes_only_its_own_org_with_it(project, monkeypatch):
+    """A worker killed outright (the system out of memory) breaks its pool; the organisations
+    queued with it are built again, each on its own, so only the one that kills is lost."""
+    import packets.pipeline
+
+    real = packets.pipeline.build_org
+
+    def build_org(source, *args):
+        if source.slug == "clinic-1":
+            os._exit(9)  # what the kernel's out-of-memory killer looks like from here
+        return real(source, *args)
+
+    monkeypatch.setattr(packets.pipeline, "build_org", build_org)
+    result = _build(project, "-j", "2")
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1, result.output
+    assert "clinic-1: error: worker stopped while building it" in result.output
+    assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
+    assert {p.parent.name for p in _pdfs(project)} == {"clinic-0", "clinic-2"}
+
+
 def test_a_document_over_its_memory_budget_is_stopped(project, monkeypatch):
     import packets.pdf
 
