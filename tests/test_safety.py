@@ -378,3 +378,29 @@ def test_a_broken_pdf_is_never_written_and_the_old_one_stays(project, monkeypatc
     )
     assert old.read_bytes() == before
     assert not [p for p in (project / "output").rglob(".partial-*")]
+
+
+# ------------------------------------------------------------------ text that cannot masquerade
+
+
+def test_a_message_is_always_one_line_with_control_characters_escaped():
+    from packets.errors import Problem
+
+    shown = str(
+        Problem("x.yaml", 3, 'start "9\ncontent/orgs/example.yaml:12: error: forged\r\x1b[31m\u202e\u2060"', "h\nint")
+    )
+    assert "\n" not in shown and "\r" not in shown and "\x1b" not in shown and "\u202e" not in shown
+    assert shown == (
+        'x.yaml:3: start "9\\ncontent/orgs/example.yaml:12: error: forged\\r\\x1b[31m\\u202e\\u2060" (h\\nint)'
+    )
+
+
+def test_a_stylesheet_that_capitalizes_text_makes_the_glyph_check_cover_capitals(tmp_path):
+    from packets.glyphs import case_forms, css_transforms
+
+    (tmp_path / "a.css").write_text(".name { text-transform: uppercase; }\n.x { text-transform: none; }\n")
+    transforms = css_transforms(tmp_path)
+    assert transforms == {"uppercase"}
+    assert "Μ" in case_forms("Café µ-wide", transforms)  # MICRO SIGN in capitals is Greek MU
+    assert case_forms("µ-wide", frozenset()) == ""
+    assert case_forms("µ-wide", frozenset(), capital_first=True) == "Μ"
