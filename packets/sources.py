@@ -24,6 +24,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import Problem, display_path
+from .files import FileRefused, read_limited
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STRING_CHARS = 20_000
@@ -31,24 +32,35 @@ MAX_EXPANDED_NODES = 50_000
 MAX_DEPTH = 40
 MAX_NUMBER_CHARS = 100
 
+_REFUSAL_HINT = "is this the right file? Only plain text files of at most 1 MB are read"
+
 _BIDI_AND_INVISIBLE = {
     0x061C,
-    0x200B,
-    0x200E,
-    0x200F,
-    0x202A,
-    0x202B,
-    0x202C,
-    0x202D,
-    0x202E,
-    0x2066,
-    0x2067,
-    0x2068,
-    0x2069,
-    0xFEFF,
     0x2028,
     0x2029,
+    0x034F,  # combining grapheme joiner: invisible, a mark in name only
+    0x115F,  # Hangul fillers: blank letters
+    0x1160,
+    0x3164,
+    0xFFA0,
+    *range(0xFE00, 0xFE10),  # variation selectors (U+FE0F: "show as emoji")
+    *range(0xE0100, 0xE01F0),
+    *range(0x180B, 0x1810),  # Mongolian variation selectors and vowel separator
 }
+# Every format character (Unicode category Cf: U+00AD, U+200B-U+200F, U+202A-U+202E,
+# U+2060-U+2064, U+2066-U+206F, U+FEFF, U+E0001...) is refused too. None is needed by the
+# orthographies Nations in Canada write their names in: those use letters (ə, ɬ, ʔ, syllabics),
+# modifier letters (ʷ, ʼ) and combining marks (the comma above in l̓, the macron below), all
+# of which are allowed. Invisible characters hide what prints and defeat comparisons (the
+# warning about the shipped example's text), so they are refused with their code points.
+MAX_COMBINING_MARKS = 3  # on one letter; real orthographies stack two (ą́), a flood draws over the line above
+
+
+def _invisible(ch: str) -> bool:
+    cp = ord(ch)
+    category = unicodedata.category(ch)
+    return cp in _BIDI_AND_INVISIBLE or category == "Cf" or (category == "Cc" and ch not in "\n\t")
+
 
 # What YAML 1.1 (PyYAML's default, many editors) would have typed differently.
 _YAML11_SURPRISES = [
@@ -237,11 +249,21 @@ class _Loader(
                     f"delete the escape \\u{cp:04x} or write the character itself",
                 )
                 break
-            if cp in _BIDI_AND_INVISIBLE or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
+            if _invisible(ch):
                 self._problem(
                     node,
-                    f"invisible control character U+{cp:04X} ({unicodedata.name(ch, 'control')}) in text",
+                    f"invisible character U+{cp:04X} ({unicodedata.name(ch, 'control character')}) in text",
                     "delete it: it can reorder or hide what prints",
+                )
+                break
+        marks = 0
+        for ch in value:
+            marks = marks + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+            if marks > MAX_COMBINING_MARKS:
+                self._problem(
+                    node,
+                    f"more than {MAX_COMBINING_MARKS} accents or marks on one letter",
+                    "remove the extra marks: they would print over the line above",
                 )
                 break
         if node.style is None and node.tag == "tag:yaml.org,2002:str":
@@ -332,17 +354,9 @@ def read_yaml(path: Path) -> YamlDocument:
     shown = display_path(path)
     doc = YamlDocument(path, None)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            doc.problems.append(
-                Problem(
-                    shown, 1, f"the file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", "is this the right file?"
-                )
-            )
-            return doc
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.problems.append(Problem(shown, 0, f"cannot read the file: {exc.strerror or exc}"))
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except FileRefused as exc:
+        doc.problems.append(Problem(shown, 1, str(exc), _REFUSAL_HINT))
         return doc
     text, problems = _decode(raw, shown)
     if text is None:

@@ -57,21 +57,21 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project):
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch):
     import packets.pipeline
 
-    real = packets.pipeline.build_org
+    real = packets.pipeline.render_document
 
-    def build_org(source, *args):
+    def render_document(source, *args):
         if source.slug == "clinic-1":
             raise RuntimeError("the renderer fell over")
         return real(source, *args)
 
-    monkeypatch.setattr(packets.pipeline, "build_org", build_org)
+    monkeypatch.setattr(packets.pipeline, "render_document", render_document)
     result = _build(project, "-j1")
     assert result.exit_code == 1
     assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
     assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
     assert not (project / "output/clinic-1").exists()
     # The failed org is not recorded as built, so the next build tries it again.
-    monkeypatch.setattr(packets.pipeline, "build_org", real)
+    monkeypatch.setattr(packets.pipeline, "render_document", real)
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
