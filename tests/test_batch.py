@@ -232,6 +232,33 @@ def test_parallel_workers_write_the_same_files_as_one(project):
         assert pdf.read_bytes() == (project / "two" / pdf.relative_to(project / "one")).read_bytes()
 
 
+def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_worker(project, monkeypatch, tmp_path):
+    """The common case: one organisation, its guide and handout on two cores at once."""
+    import packets.pdf
+
+    log = tmp_path / "renders.log"
+    real = packets.pdf.Renderer.render
+
+    def render(self, html, base, large_print=False):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(self, html, base, large_print)
+
+    monkeypatch.setattr(packets.pdf.Renderer, "render", render)  # forked workers inherit it
+    one = run("build", "clinic-0", "--out", str(project / "one"), "--audience", "both", "-j1")
+    log.unlink()
+    two = run("build", "clinic-0", "--out", str(project / "two"), "--audience", "both", "-j2")
+    assert one.exit_code == two.exit_code == 0, one.output + two.output
+    assert len(set(log.read_text(encoding="utf-8").split())) == 2  # each document in a worker of its own
+    names = sorted(p.name for p in (project / "one/clinic-0").glob("*.pdf"))
+    assert names == ["clinic-0-facilitator-guide.pdf", "clinic-0-participant-handout.pdf"]
+    for name in names:
+        assert (project / "one/clinic-0" / name).read_bytes() == (project / "two/clinic-0" / name).read_bytes()
+    # The messages come in the order the documents were asked for, whichever finished first.
+    assert one.output.replace("/one/", "/two/").splitlines()[:2] == two.output.splitlines()[:2]
+    assert "facilitator-guide" in two.output.splitlines()[0]
+
+
 def test_summary_counts_pages(project):
     result = _build(project, "-j2")
     pages = int(_summary(result.output).split("; ")[1].split(" pages")[0])
