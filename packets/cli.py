@@ -220,9 +220,9 @@ def _shown(path: Path) -> str:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(orgs: tuple[str, ...], strict: bool) -> None:
     """Validate the curriculum and organisation files without rendering; print every problem."""
-    from .batch import find_sources
     from .curriculum import load_curriculum
     from .organisation import load_organisation
+    from .orgfiles import find_sources
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -268,9 +268,9 @@ def list_command() -> None:
 @click.option("--start", help='Try another start time, "HH:MM".')
 def plan(org: str, minutes: int | None, start: str | None) -> None:
     """Print the run of show of one organisation's session, without rendering any PDF."""
-    from .batch import find_sources
     from .curriculum import load_curriculum
     from .organisation import load_organisation
+    from .orgfiles import find_sources
     from .runofshow import plan_table
 
     project = _project()

@@ -18,6 +18,7 @@ from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
 from .organisation import LoadedOrg, load_organisation
+from .orgfiles import OrgSource
 from .output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
 from .pdf_check import BrokenPdf, check_pdf
 from .plan import make_plan
@@ -34,12 +35,6 @@ class BuildOptions:
     html: bool = False
     large_print: bool = False
     force: bool = False
-
-
-@dataclass(frozen=True)
-class OrgSource:
-    slug: str
-    path: Path
 
 
 @dataclass

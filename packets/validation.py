@@ -248,9 +248,12 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
     return "choose one of: " + ", ".join(choices) if choices else ""
 
 
-def read_model(path: Path, model: type[M]) -> tuple[M | None, YamlDocument, list[Problem]]:
-    """Read, validate and glyph-check one file: every file a packet prints from goes through here."""
-    doc = read_yaml(path)
+def read_model(path: Path, model: type[M], trusted: bool = False) -> tuple[M | None, YamlDocument, list[Problem]]:
+    """Read, validate and glyph-check one file: every file a packet prints from goes through here.
+
+    `trusted`: one of the project's own curriculum files (see `sources.read_yaml`).
+    """
+    doc = read_yaml(path, trusted)
     value, problems = validate_document(doc, model)
     if doc.data is not None:
         problems.extend(glyphs.check_document(doc))
