@@ -148,7 +148,8 @@ def build(
     quiet: bool,
 ) -> None:
     """Build the packets of the named organisations (slugs in content/orgs/ or paths), or of all of them."""
-    from .batch import build_many, find_sources
+    from .batch import build_many
+    from .orgfiles import find_sources
     from .output import check_out_dir
     from .pipeline import BuildOptions
 

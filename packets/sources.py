@@ -14,6 +14,7 @@ nothing is ever changed silently and the file means the same thing in every edit
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -60,6 +61,12 @@ def _invisible(ch: str) -> bool:
     cp = ord(ch)
     category = unicodedata.category(ch)
     return cp in _BIDI_AND_INVISIBLE or category == "Cf" or (category == "Cc" and ch not in "\n\t")
+
+
+@functools.lru_cache(maxsize=8192)
+def _unusual(ch: str) -> bool:
+    """A character the checks of a text look at closely: half a pair, invisible, or a mark."""
+    return unicodedata.category(ch) in ("Cs", "Mn", "Me") or _invisible(ch)
 
 
 # What YAML 1.1 (PyYAML's default, many editors) would have typed differently.
@@ -225,21 +232,8 @@ class _Loader(
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
         return result
 
-    def construct_yaml_str(self, node: ScalarNode) -> str:  # type: ignore[override]
-        value = str(self.construct_scalar(node))
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            # JSON-style escapes write a character beyond U+FFFF as a pair ("\ud83c\udf3f"),
-            # which PyYAML leaves as two halves: join them; a lone half is reported below.
-            with contextlib.suppress(UnicodeError):
-                value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
-        value = unicodedata.normalize("NFC", value)
-        if len(value) > MAX_STRING_CHARS:
-            self._problem(
-                node,
-                f"text of {len(value):,} characters is too long (the limit is {MAX_STRING_CHARS:,})",
-                "shorten it",
-            )
-            return ""
+    def _check_characters(self, node: ScalarNode, value: str) -> None:
+        """The walk through every character: surrogates, invisible characters, runs of marks."""
         for ch in value:
             cp = ord(ch)
             if unicodedata.category(ch) == "Cs":
@@ -266,6 +260,26 @@ class _Loader(
                     "remove the extra marks: they would print over the line above",
                 )
                 break
+
+    def construct_yaml_str(self, node: ScalarNode) -> str:  # type: ignore[override]
+        value = str(self.construct_scalar(node))
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            # JSON-style escapes write a character beyond U+FFFF as a pair ("\ud83c\udf3f"),
+            # which PyYAML leaves as two halves: join them; a lone half is reported below.
+            with contextlib.suppress(UnicodeError):
+                value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        value = unicodedata.normalize("NFC", value)
+        if len(value) > MAX_STRING_CHARS:
+            self._problem(
+                node,
+                f"text of {len(value):,} characters is too long (the limit is {MAX_STRING_CHARS:,})",
+                "shorten it",
+            )
+            return ""
+        # Most texts hold none of the characters looked for: one look at each distinct
+        # character (cached) spares them the walk through every character.
+        if any(_unusual(ch) for ch in set(value)):
+            self._check_characters(node, value)
         if node.style is None and node.tag == "tag:yaml.org,2002:str":
             for pattern, reading in _YAML11_SURPRISES:
                 if pattern.match(value):
