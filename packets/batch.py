@@ -1,8 +1,12 @@
 """Many organisations: find them, skip what is up to date, render the rest in parallel.
 
+The unit of work is a document, not an organisation: the guide and the handout of one
+organisation render at the same time on two cores, and a batch keeps every worker busy.
 Each worker process sets WeasyPrint up once (fonts, stylesheets, templates, curriculum)
-and reuses it for every organisation it is given. One organisation failing never stops
-the others: its result carries the problem and the batch goes on.
+and reuses it for the documents it is given, up to RECYCLE_AFTER of them. The parent
+writes an organisation's files only when all its documents are back, and reports in the
+order of the organisations. One organisation failing never stops the others: its result
+carries the problem and the batch goes on.
 """
 
 from __future__ import annotations
@@ -12,10 +16,8 @@ import gc
 import hashlib
 import json
 import os
-import re
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,55 +25,12 @@ from typing import Any
 from . import __version__
 from .assets import MAX_LOGO_BYTES, resolve_inside
 from .curriculum import Project
-from .errors import InputError, Problem
-from .output import org_folder, slug_problem, write_atomic
-from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of
-from .spelling import close_match
+from .errors import InputError
+from .files import FileRefused, read_limited
+from .output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
+from .pipeline import BuildOptions, Document, DocumentResult, OrgResult, OrgSource, documents_of, write_documents
 
 MANIFEST = ".packets-manifest.json"
-
-
-def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
-    """ORG arguments are slugs in content/orgs/ or paths to YAML files; no argument means all."""
-    names = list(names)
-    available = sorted(p.stem for p in project.orgs.glob("*.yaml"))
-    if not names:
-        paths = [project.orgs / f"{slug}.yaml" for slug in available]
-    else:
-        paths = []
-        problems = []
-        for name in names:
-            if name.endswith((".yaml", ".yml")) or os.sep in name or "/" in name:
-                path = Path(name)
-                if not path.is_file():
-                    problems.append(Problem(name, 0, "no such organisation file"))
-                paths.append(path)
-            elif (project.orgs / f"{name}.yaml").is_file():
-                paths.append(project.orgs / f"{name}.yaml")
-            else:
-                close = close_match(name, available)
-                listed = "available: " + (", ".join(available) or "none yet")
-                hint = f"did you mean '{close}'? {listed}" if close else listed
-                problems.append(Problem(name, 0, "unknown organisation", hint))
-        if problems:
-            raise InputError(problems)
-    sources = []
-    problems = []
-    for path in paths:
-        slug = re.sub(r"\.ya?ml$", "", path.name)
-        problem = slug_problem(slug, str(path))
-        if problem:
-            problems.append(problem)
-        sources.append(OrgSource(slug, path))
-    if problems:
-        raise InputError(problems)
-    slugs = [s.slug for s in sources]
-    twice = sorted({s for s in slugs if slugs.count(s) > 1})
-    if twice:
-        raise InputError(
-            [Problem(s, 0, "two organisation files would write the same folder", "rename one of them") for s in twice]
-        )
-    return sources
 
 
 # ------------------------------------------------------------------ what a build depends on
@@ -115,26 +74,34 @@ def shared_inputs_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-_LOGO = re.compile(r"^logo\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(#.*)?$", re.MULTILINE)
+def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, project: Project | None = None) -> str:
+    """What every document of one organisation is built from, read from the parsed file, not its text.
 
+    Which documents is the manifest's to say. Quoting, comments, anchors, tags and key order
+    do not change the key; a change of value does, and so does any change to the logo the
+    file names, however the file spells the `logo` key. A file that cannot be read or parsed
+    has no key: it is always rebuilt (and so reported).
+    """
+    from .files import link_problem
+    from .sources import read_yaml
 
-def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions) -> str:
-    """What every document of one organisation is built from; which documents is the manifest's to say."""
+    if project is not None and link_problem(source.path, project.root):
+        return ""
+    doc = read_yaml(source.path)  # bounded: regular files of at most 1 MB
+    if doc.data is None:
+        return ""
     h = hashlib.sha256(shared.encode())
     h.update(repr(options.paper).encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    try:
-        raw = source.path.read_bytes()
-    except OSError:
-        return ""
-    h.update(raw)
-    for match in _LOGO.finditer(raw.decode("utf-8", "replace")):
-        # The same confinement and size limit as the build itself: a logo that fails them
-        # fails validation, so hashing it would only read what we refuse to use.
-        logo = resolve_inside(source.path.parent, match[1].strip())
-        with contextlib.suppress(OSError):
-            if logo is not None and logo.is_file() and logo.stat().st_size <= MAX_LOGO_BYTES:
-                h.update(logo.read_bytes())
+    h.update(json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=repr).encode())
+    logo = doc.data.get("logo") if isinstance(doc.data, dict) else None
+    if isinstance(logo, str):
+        # The same confinement and limits as the build itself: a logo that fails them fails
+        # validation, so hashing it would only read what we refuse to use.
+        target = resolve_inside(source.path.parent, logo.strip())
+        with contextlib.suppress(OSError, FileRefused):
+            if target is not None:
+                h.update(b"logo\0" + read_limited(target, MAX_LOGO_BYTES))
     return h.hexdigest()
 
 
@@ -155,17 +122,20 @@ class Manifest:
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    updates: dict[str, Any] = field(default_factory=dict)  # slug: new entry, or None when forgotten
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any]:
+        try:
+            entries = json.loads(read_limited(path, 50_000_000).decode("utf-8"))
+        except (OSError, ValueError, FileRefused):
+            return {}
+        return entries if isinstance(entries, dict) else {}
 
     @classmethod
     def load(cls, out_dir: Path) -> Manifest:
         path = out_dir / MANIFEST
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(entries, dict):
-                entries = {}
-        except (OSError, ValueError):
-            entries = {}
-        return cls(path, entries)
+        return cls(path, cls._read(path))
 
     def _documents(self, slug: str) -> dict[str, Any]:
         entry = self.entries.get(slug)
@@ -181,6 +151,8 @@ class Manifest:
         pdf = recorded.get("pdf")
         if not isinstance(files, dict) or not isinstance(pdf, str) or pdf not in files:
             return None
+        if leftovers(folder):
+            return None  # a write never finished there (a killed build): build it again
         wanted = [pdf] + ([str(Path(pdf).with_suffix(".html"))] if html else [])
         for name in wanted:
             stats = files.get(name)
@@ -198,6 +170,7 @@ class Manifest:
         entry = self.entries.get(slug)
         if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
             entry = self.entries[slug] = {"documents": {}}
+        self.updates[slug] = entry
         entry["documents"][document] = {
             "key": key,
             "pdf": files[0].name,
@@ -208,11 +181,26 @@ class Manifest:
     def forget(self, slug: str) -> None:
         if self.entries.pop(slug, None) is not None:
             self.changed = True
+            self.updates[slug] = None
 
     def save(self) -> None:
-        """Written only when something changed, so a failed build leaves the output folder as it was."""
-        if self.changed:
-            write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
+        """Written only when something changed, so a failed build leaves the output folder as it was.
+
+        Read again and written under the output folder's lock: a build running at the same
+        time keeps what it recorded, and no one sees half a manifest.
+        """
+        if not self.changed:
+            return
+        with folder_lock(self.path.parent):
+            remove_stale_temporaries(self.path.parent)
+            entries = self._read(self.path)
+            for slug, entry in self.updates.items():
+                if entry is None:
+                    entries.pop(slug, None)
+                else:
+                    entries[slug] = entry
+            write_atomic(self.path, json.dumps(entries, indent=1, sort_keys=True).encode())
+            self.entries = entries
 
 
 # ------------------------------------------------------------------ workers
@@ -242,21 +230,140 @@ def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
     return (project.templates, project.content, source.path.parent)
 
 
-def _build_in_worker(
-    source: OrgSource, options: BuildOptions, debug: bool, documents: list[Document] | None = None
-) -> OrgResult:
-    from .pipeline import build_org
+def _render_in_worker(
+    source: OrgSource, options: BuildOptions, debug: bool, audience: str, large: bool, kind: str | None = None
+) -> DocumentResult:
+    from . import pipeline
 
     renderer = _worker["renderer"]
     renderer.roots = _renderer_roots(_worker["project"], source)
     try:
-        return build_org(source, _worker["project"], _worker["curriculum"], options, renderer, documents)
+        return pipeline.render_document(
+            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind
+        )
     except InputError as exc:
-        return OrgResult(source.slug, "invalid", problems=exc.problems)
+        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
     except Exception as exc:  # isolate one organisation's failure from the rest of the batch
         detail = traceback.format_exc() if debug else ""
         message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        return OrgResult(source.slug, "failed", error=message + ("\n" + detail if detail else ""))
+        error = message + ("\n" + detail if detail else "")
+        return DocumentResult(source.slug, audience, large, "failed", kind=kind, error=error)
+
+
+# A worker renders this many documents, then exits and a fresh one takes its place. The
+# renderer keeps about 0.15 MB per document it has rendered (caches inside WeasyPrint that
+# nothing clears), so a worker that lived for the whole batch would grow with it; a new
+# worker costs its set-up (about 1.5 s, fonts and stylesheets), so 24 documents (about a
+# minute of rendering) spend some 2% on set-up and bound the growth to about 4 MB (1.5% of a
+# worker's size). bench/results.md has the measurements.
+RECYCLE_AFTER = 24
+
+Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None"]
+
+
+def _worker_main(conn: Any, root: str, curriculum: Any, limit: int) -> None:
+    """A worker's life: set up once, render up to `limit` documents sent down the pipe, exit."""
+    _init_worker(root, curriculum)
+    for _ in range(limit):
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(_render_in_worker(*task))
+
+
+@dataclass
+class _Slot:
+    process: Any
+    conn: Any
+    task: Task | None = None
+    done: int = 0
+
+
+def _run_documents(
+    tasks: list[Task], root: str, curriculum: Any, jobs: int, on_document: Callable[[Task, DocumentResult], None]
+) -> None:
+    """Render `tasks` in `jobs` worker processes, each replaced after RECYCLE_AFTER documents.
+
+    Workers are plain forked processes talking over a pipe, one document at a time, so the
+    next document goes to whichever worker is free and the parent holds no threads while it
+    forks. A worker that dies (killed, out of memory) loses only the document it was
+    rendering: that document fails, and a fresh worker goes on with the rest.
+    """
+    import multiprocessing
+    from collections import deque
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("fork")
+    pending = deque(tasks)
+    slots: list[_Slot] = []
+
+    def start() -> _Slot:
+        parent_end, child_end = context.Pipe()
+        process = context.Process(target=_worker_main, args=(child_end, root, curriculum, RECYCLE_AFTER), daemon=True)
+        process.start()
+        child_end.close()
+        return _Slot(process, parent_end)
+
+    def give(slot: _Slot) -> None:
+        slot.task = pending.popleft()
+        slot.conn.send(slot.task)
+
+    def retire(slot: _Slot) -> None:
+        with contextlib.suppress(OSError):
+            if slot.process.is_alive() and slot.done < RECYCLE_AFTER:
+                slot.conn.send(None)
+        slot.process.join(timeout=10)
+        if slot.process.is_alive():
+            slot.process.kill()
+            slot.process.join()
+        slot.conn.close()
+
+    try:
+        for _ in range(min(jobs, len(pending))):
+            slot = start()
+            slots.append(slot)
+            give(slot)
+        while any(s.task is not None for s in slots):
+            busy = [s for s in slots if s.task is not None]
+            wait([s.conn for s in busy] + [s.process.sentinel for s in busy])
+            for slot in busy:
+                task = slot.task
+                assert task is not None
+                lost = False
+                if slot.conn.poll():
+                    try:
+                        result = slot.conn.recv()
+                    except (EOFError, OSError):
+                        lost = True
+                elif not slot.process.is_alive():
+                    lost = True
+                else:
+                    continue
+                if lost:
+                    source, _, _, audience, large, kind = task
+                    result = DocumentResult(
+                        source.slug, audience, large, "failed", kind=kind, error="worker stopped while building it"
+                    )
+                slot.task = None
+                slot.done += 1
+                on_document(task, result)
+                if lost or slot.done >= RECYCLE_AFTER or not pending:
+                    retire(slot)
+                    slots.remove(slot)
+                    if pending:
+                        slots.append(start())
+                        give(slots[-1])
+                else:
+                    give(slot)
+    finally:
+        for slot in slots:
+            if slot.process.is_alive():
+                slot.process.kill()
+            slot.process.join()
+            slot.conn.close()
 
 
 @dataclass
@@ -284,12 +391,20 @@ def build_many(
     on_result: Callable[[OrgResult], None],
     debug: bool = False,
 ) -> Summary:
+    """Build what is not up to date, every document of every organisation in parallel across `jobs` workers.
+
+    Results come back in the order of `sources` whatever order the documents finish in, and
+    an organisation's files are written only when all its documents have rendered.
+    """
+    if options.out_dir.is_dir():
+        with folder_lock(options.out_dir):  # a manifest write killed half-way left its temporary
+            remove_stale_temporaries(options.out_dir)
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()
     todo: list[tuple[OrgSource, str, list[Document]]] = []
     for source in sources:
-        key = org_inputs_digest(source, shared, options)
+        key = org_inputs_digest(source, shared, options, project)
         folder = org_folder(options.out_dir, source.slug)
         missing = []
         for audience, large, kind in documents_of(options):
@@ -319,36 +434,34 @@ def build_many(
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
         on_result(result)
 
-    curriculum = None
-    if todo:
-        from .curriculum import load_curriculum
+    if not todo:
+        manifest.save()
+        return summary
+    from .curriculum import load_curriculum
 
-        curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
+    curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
+    tasks: list[Task] = [(s, options, debug, a, lg, k) for s, _, documents in todo for a, lg, k in documents]
+    index = {(s.slug, a, lg, k): i for s, _, documents in todo for i, (a, lg, k) in enumerate(documents)}
+    rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
+    done: dict[str, OrgResult] = {}
+    reported = 0
+
+    def on_document(task: Task, result: DocumentResult) -> None:
+        nonlocal reported
+        source = task[0]
+        documents = rendered[source.slug]
+        documents[index[(source.slug, task[3], task[4], task[5])]] = result
+        if all(d is not None for d in documents):
+            done[source.slug] = write_documents(source, options, [d for d in documents if d is not None])
+            del rendered[source.slug]  # the PDFs' bytes are on disk now
+        # Reported in the order of the sources, so messages do not depend on which worker was quicker.
+        while reported < len(todo) and todo[reported][0].slug in done:
+            source, key, _ = todo[reported]
+            finish(done.pop(source.slug), source, key)
+            reported += 1
+
     try:
-        if todo and (jobs <= 1 or len(todo) == 1):
-            _init_worker(str(project.root), curriculum)
-            try:
-                for source, key, documents in todo:
-                    finish(_build_in_worker(source, options, debug, documents), source, key)
-            finally:
-                gc.unfreeze()  # this process goes on (tests, embedding): let its objects be collected again
-                _worker.clear()
-        elif todo:
-            with ProcessPoolExecutor(
-                max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(str(project.root),)
-            ) as pool:
-                futures = {pool.submit(_build_in_worker, s, options, debug, d): (s, k) for s, k, d in todo}
-                try:
-                    for future in as_completed(futures):
-                        source, key = futures[future]
-                        try:
-                            result = future.result()
-                        except Exception as exc:  # a worker died (killed, out of memory)
-                            result = OrgResult(source.slug, "failed", error=f"worker stopped: {exc}")
-                        finish(result, source, key)
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+        _run_documents(tasks, str(project.root), curriculum, jobs, on_document)
     finally:
         manifest.save()
     return summary

@@ -162,7 +162,8 @@ def build(
     quiet: bool,
 ) -> None:
     """Build the packets of the named organisations (slugs in content/orgs/ or paths), or of all of them."""
-    from .batch import build_many, find_sources
+    from .batch import build_many
+    from .orgfiles import find_sources
     from .output import check_out_dir
     from .pipeline import BuildOptions
 
@@ -239,9 +240,9 @@ def _shown(path: Path) -> str:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(orgs: tuple[str, ...], strict: bool) -> None:
     """Validate the curriculum and organisation files without rendering; print every problem."""
-    from .batch import find_sources
     from .curriculum import load_curriculum
     from .organisation import load_organisation
+    from .orgfiles import find_sources
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -287,9 +288,9 @@ def list_command() -> None:
 @click.option("--start", help='Try another start time, "HH:MM".')
 def plan(org: str, minutes: int | None, start: str | None) -> None:
     """Print the run of show of one organisation's session, without rendering any PDF."""
-    from .batch import find_sources
     from .curriculum import load_curriculum
     from .organisation import load_organisation
+    from .orgfiles import find_sources
     from .runofshow import plan_table
 
     project = _project()

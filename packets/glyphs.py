@@ -6,6 +6,7 @@ of respect, so it is an input error caught before rendering, with the exact char
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -32,15 +33,15 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
     return frozenset(points)
 
 
-def _strings(node: Any, line: int) -> Iterator[tuple[str, int]]:
+def _strings(node: Any, line: int, where: tuple[str, ...] = ()) -> Iterator[tuple[str, int, tuple[str, ...]]]:
     if isinstance(node, LineDict):
         for key, value in node.items():
-            yield from _strings(value, node.key_lines.get(key, line))
+            yield from _strings(value, node.key_lines.get(key, line), (*where, str(key)))
     elif isinstance(node, LineList):
         for value, item_line in zip(node, node.item_lines, strict=True):
-            yield from _strings(value, item_line)
+            yield from _strings(value, item_line, where)
     elif isinstance(node, str):
-        yield node, line
+        yield node, line, where
 
 
 def missing(text: str, font_dir: Path = FONT_DIR) -> list[str]:
@@ -48,10 +49,43 @@ def missing(text: str, font_dir: Path = FONT_DIR) -> list[str]:
     return [ch for ch in dict.fromkeys(text) if ch not in _NO_GLYPH_NEEDED and ord(ch) not in have]
 
 
+CSS_DIR = FONT_DIR.parent / "css"
+_TEXT_TRANSFORM = re.compile(r"text-transform\s*:\s*(uppercase|capitalize|full-width)", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def css_transforms(css_dir: Path = CSS_DIR) -> frozenset[str]:
+    """The text-transform values our stylesheets use (other than `none`): what they do to a
+    value must print too."""
+    found: set[str] = set()
+    for path in sorted(css_dir.glob("*.css")):
+        found.update(m.lower() for m in _TEXT_TRANSFORM.findall(path.read_text(encoding="utf-8")))
+    return frozenset(found)
+
+
+# Values printed with their first letter made a capital (packets/plan.py, `territory_line`).
+CAPITAL_FIRST = {("land_acknowledgement", "territory")}
+
+
+def case_forms(text: str, transforms: frozenset[str], capital_first: bool = False) -> str:
+    """The characters `text` may print as after case mapping: with a capital first letter
+    where the plan capitalizes it, and in capitals or with capital initials if a stylesheet
+    transforms text so. `µ` becomes Greek `Μ` as a capital, which the fonts lack: without
+    this, `check` would pass what `build` cannot set."""
+    forms = text[:1].upper() if capital_first else ""
+    if "uppercase" in transforms:
+        forms += text.upper()
+    if "capitalize" in transforms:
+        forms += text.title()
+    return forms
+
+
 def check_document(doc: YamlDocument, font_dir: Path = FONT_DIR) -> list[Problem]:
     problems = []
-    for text, line in _strings(doc.data, getattr(doc.data, "line", 1)):
-        for ch in missing(text, font_dir):
+    transforms = css_transforms()
+    for text, line, where in _strings(doc.data, getattr(doc.data, "line", 1)):
+        absent = missing(text, font_dir)
+        for ch in absent:
             name = unicodedata.name(ch, "unnamed character").lower()
             problems.append(
                 Problem(
@@ -59,6 +93,24 @@ def check_document(doc: YamlDocument, font_dir: Path = FONT_DIR) -> list[Problem
                     line,
                     f"'{ch}' (U+{ord(ch):04X}, {name}) is not covered by the bundled fonts",
                     "use another character, or add a font that has it to templates/fonts/",
+                )
+            )
+        if absent:
+            continue
+        capitals = case_forms(text, transforms, where in CAPITAL_FIRST)
+        for ch in dict.fromkeys(text):
+            capital = ch.upper()
+            lacking = [c for c in capital if c in capitals and c in missing(capital, font_dir)]
+            if not lacking:
+                continue
+            name = unicodedata.name(lacking[0], "unnamed character").lower()
+            problems.append(
+                Problem(
+                    doc.shown_path,
+                    line,
+                    f"'{ch}' (U+{ord(ch):04X}) becomes '{capital}' (U+{ord(lacking[0]):04X}, {name}) as a capital, "
+                    "which the bundled fonts do not cover",
+                    "use another character, e.g. 'micro' for µ",
                 )
             )
     return problems

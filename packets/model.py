@@ -335,7 +335,7 @@ class Workshop(Strict):
         None, description="Length of the session in whole minutes, 45 to 360; the plan fits it exactly."
     )
     location: OrgText | None = Field(None, description="Where the session takes place.")
-    facilitators: list[Facilitator] = Field([], description="Who runs the session.")
+    facilitators: list[Facilitator] = Field([], max_length=20, description="Who runs the session.")
     modules: list[Id] | None = Field(
         None, description="Module ids to run instead of the format's own selection, in order."
     )
@@ -396,15 +396,19 @@ class Nation(Strict):
 
 
 class LandAcknowledgement(Strict):
-    nations: list[Nation] = Field([], description="The Nations whose land this is, each in its own orthography.")
+    nations: list[Nation] = Field(
+        [], max_length=20, description="The Nations whose land this is, each in its own orthography."
+    )
     places: list[Nation] = Field(
-        [], description="Place names to practise (own-language name, English name, pronunciation)."
+        [], max_length=30, description="Place names to practise (own-language name, English name, pronunciation)."
     )
     territory: OrgText | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
     statement: OrgProse | None = Field(
         None, description="The organisation's own acknowledgement; a present-tense draft is composed when absent."
     )
-    commitments: list[OrgText] = Field([], description="What the organisation is doing: the action behind the words.")
+    commitments: list[OrgText] = Field(
+        [], max_length=15, description="What the organisation is doing: the action behind the words."
+    )
     reviewed_by: OrgText | None = Field(None, description="Who from the community reviewed this acknowledgement.")
     reviewed_on: dt.date | None = Field(None, description="When it was last reviewed, YYYY-MM-DD.")
     based_on: OrgText | None = Field(
@@ -435,7 +439,9 @@ class Organisation(Strict):
     land_acknowledgement: LandAcknowledgement = Field(
         LandAcknowledgement(), description="The local land acknowledgement, written with the Nations."
     )
-    local_resources: list[LocalResource] = Field([], description="Local supports and contacts for participants.")
+    local_resources: list[LocalResource] = Field(
+        [], max_length=30, description="Local supports and contacts for participants."
+    )
 
     @field_validator("accent_colour")
     @classmethod

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from . import assets
 from .curriculum import Curriculum, Project
 from .errors import Problem
+from .files import link_problem
 from .legibility import review_capitals
 from .model import ID_PATTERN, LEAD_SEGMENTS, Organisation, Workshop
 from .plan import session_request
@@ -18,6 +19,8 @@ from .planner import PlanningError, plan_session
 from .review import review_acknowledgement
 from .sources import YamlDocument
 from .validation import read_model, salvage, suggest
+
+_LINK_HINT = "copy the file into content/orgs/ instead of linking to it"
 
 
 @dataclass
@@ -53,6 +56,11 @@ def load_organisation(
     `minutes` and `start` try another length or start time without editing the file
     (`packets plan --minutes`); they go through the same rules as the file's own values.
     """
+    refused = link_problem(path, project.root)
+    if refused:
+        doc = YamlDocument(path, None)
+        problem = Problem(doc.shown_path, 1, f"this organisation file is not read: {refused}", _LINK_HINT)
+        return LoadedOrg(slug, path, None, [problem], doc)
     org, doc, problems = read_model(path, Organisation)
     if org is not None and (minutes is not None or start is not None):
         org, override_problems = _override(org, doc, minutes, start)

@@ -12,15 +12,22 @@ import os
 import re
 import signal
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import Problem
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 DOCUMENT_FILES = {"facilitator": "facilitator-guide", "participant": "participant-handout"}
 TEMP_PREFIX = ".partial-"
+STALE_SECONDS = 3600  # writing one file takes milliseconds; a temporary this old is nobody's
 
 
 def slug_problem(slug: str, shown: str) -> Problem | None:
@@ -91,10 +98,15 @@ def _interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+def _temporary_prefix(target: Path) -> str:
+    """The process id is in the name, so a clean-up can tell whose temporary a file is."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{target.name}."
+
+
 def write_atomic(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with _interrupts_held():
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -108,9 +120,57 @@ def write_atomic(target: Path, data: bytes) -> None:
             raise
 
 
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Only one build at a time writes into `folder`, and holds it for the whole write.
+
+    The lock is on the folder itself (no lock file to leave behind), and the system releases
+    it when the process ends, however it ends: a killed build never leaves a folder locked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _owner_alive(name: str) -> bool:
+    match = re.match(rf"^{re.escape(TEMP_PREFIX)}(\d+)-", name)
+    if not match:
+        return False  # an older name without its process: nobody can still be writing it
+    pid = int(match[1])
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (owned by someone else)
+    return True
+
+
+def leftovers(folder: Path) -> list[Path]:
+    """Temporary files of writes that never finished (a killed build), or of one under way."""
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob(f"{TEMP_PREFIX}*.tmp"))
+
+
 def remove_stale_temporaries(folder: Path) -> None:
-    """A worker killed mid-write leaves its temporary file behind; the next build removes it."""
-    if folder.is_dir():
-        for stale in folder.glob(f"{TEMP_PREFIX}*.tmp"):
-            with contextlib.suppress(OSError):
+    """A build killed mid-write leaves its temporary file behind; the next build removes it.
+
+    Only files of processes that are gone, or older than STALE_SECONDS (a process id can be
+    reused), are removed: another build's file in flight is left alone. Call it holding
+    `folder_lock(folder)`.
+    """
+    now = time.time()
+    for stale in leftovers(folder):
+        with contextlib.suppress(OSError):
+            if not _owner_alive(stale.name) or now - stale.stat().st_mtime > STALE_SECONDS:
                 stale.unlink()

@@ -23,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .actual_text import mark_words_with_marks
+from .files import FileRefused, read_limited
 from .link_text import describe_links
 from .pageflow import find_tails, pull_back_rules, section_ids
 from .pageflow import stylesheet as flow_stylesheet
@@ -33,6 +34,7 @@ LARGE_PRINT = "large-print.css"
 COMPACT_COVER = "cover-compact.css"
 COVER_END = "cover-end"  # id of the cover's last element: the page it lands on shows whether the cover fits
 MAX_DATA_URL = 2048
+MAX_FETCHED_BYTES = 20_000_000  # the largest bundled font is under 1 MB; logos are checked at 2 MB
 
 
 class ResourceRefused(Exception):
@@ -78,7 +80,12 @@ class ConfinedFetcher(URLFetcher):
         if path is None:
             self.refused.append(url[:200])
             raise _Refusal(f"refused to fetch {url[:200]}")
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
+        try:
+            data = read_limited(path, MAX_FETCHED_BYTES)  # a file swapped for a FIFO since `check` cannot hang us
+        except FileRefused as exc:
+            self.refused.append(f"{url[:200]} ({exc})")
+            raise _Refusal(f"refused to fetch {url[:200]}: {exc}") from None
+        return URLFetcherResponse(path.as_uri(), data, {"Content-Type": _mime(path)})
 
 
 def _remove_font_folder(fonts: FontConfiguration) -> None:

@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .assets import resolve_inside
+from .budget import BudgetExceeded, render_budget
 from .curriculum import Curriculum, Project
 from .errors import Problem, display_path
 from .html import render_html
 from .kit import kit_audience, kit_name, render_kit
 from .organisation import LoadedOrg, load_organisation
-from .output import org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from .orgfiles import OrgSource
+from .output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from .pdf_check import BrokenPdf, check_pdf
 from .plan import make_plan
 
 if TYPE_CHECKING:
@@ -34,12 +37,6 @@ class BuildOptions:
     large_print: bool = False
     force: bool = False
     kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/kit.py KINDS): slides, booklets, fillable
-
-
-@dataclass(frozen=True)
-class OrgSource:
-    slug: str
-    path: Path
 
 
 @dataclass
@@ -78,6 +75,123 @@ def creation_time(curriculum: Curriculum) -> dt.datetime:
     return dt.datetime.combine(curriculum.meta.published, dt.time(), dt.UTC)
 
 
+@dataclass
+class DocumentResult:
+    """One rendered document of one organisation, not yet written (or why it could not be).
+
+    The unit of work of a build: documents render in parallel, each in whichever worker is
+    free, and an organisation's files are written only once all its documents are back.
+    """
+
+    slug: str
+    audience: str
+    large_print: bool
+    status: str  # rendered | invalid | failed
+    kind: str | None = None  # a delivery-kit kind, or None for a guide or handout
+    files: list[tuple[Path, bytes]] = field(default_factory=list)  # the PDF first, then its --html copy
+    pages: int = 0
+    warnings: list[Problem] = field(default_factory=list)  # the organisation file's, the same for each document
+    notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
+    problems: list[Problem] = field(default_factory=list)  # why it is invalid
+    error: str = ""
+
+
+def render_document(
+    source: OrgSource,
+    project: Project,
+    curriculum: Curriculum,
+    options: BuildOptions,
+    renderer: Renderer,
+    audience: str,
+    large: bool,
+    kind: str | None = None,
+) -> DocumentResult:
+    """Validate the organisation and render one of its documents; writes nothing."""
+    from .pdf import ResourceRefused
+
+    def invalid(problems: list[Problem]) -> DocumentResult:
+        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=problems)
+
+    loaded = load_organisation(source.path, source.slug, project, curriculum)
+    if loaded.org is None:
+        return invalid(loaded.problems)
+    created = creation_time(curriculum)
+    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
+    folder = org_folder(options.out_dir, source.slug)
+    # A paper other than the organisation's own goes into the file names.
+    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
+    name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
+    target = folder / name
+    try:
+        with render_budget(target.name):
+            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
+            if kind is None:
+                html = render_html(plan, audience, project.templates, created)
+                rendered = renderer.render(html, base=source.path.parent, large_print=large)
+            else:
+                rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
+        check_pdf(rendered.pdf, rendered.pages)
+    except ResourceRefused as exc:
+        refused = Problem(
+            display_path(source.path),
+            loaded.line_of(("logo",)),
+            f"a file or address outside the project was requested while rendering: {exc}",
+            "logos must be self-contained files inside the organisation's folder",
+        )
+        return invalid([*loaded.problems, refused])
+    except BudgetExceeded as exc:
+        over = Problem(
+            display_path(source.path),
+            1,
+            f"{exc}; nothing was written",
+            "shorten the file's lists and texts, or use a simpler logo",
+        )
+        return invalid([*loaded.problems, over])
+    except BrokenPdf as exc:
+        broken = Problem(
+            display_path(source.path),
+            loaded.line_of(("logo",)) if loaded.org.logo else 1,
+            f"{target.name} came out broken: {exc}; nothing was written",
+            "a logo is the usual cause: try it as PNG",
+        )
+        return invalid([*loaded.problems, broken])
+    files = [(target, rendered.pdf)]
+    if options.html and kind is None:
+        files.append((target.with_suffix(".html"), _browsable(html, project, large).encode()))
+    notes = [_long_cover(source, loaded, target, rendered.cover_pages)] if rendered.cover_pages > 1 else []
+    if rendered.warning:
+        notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
+    return DocumentResult(
+        source.slug, audience, large, "rendered", kind, files, rendered.pages, warnings=loaded.warnings, notes=notes
+    )
+
+
+def write_documents(source: OrgSource, options: BuildOptions, documents: list[DocumentResult]) -> OrgResult:
+    """All of an organisation's documents, in the order asked for, or nothing if any of them failed.
+
+    The first failure in document order is the one reported, so the result does not depend
+    on which worker finished first.
+    """
+    for doc in documents:
+        if doc.status == "invalid":
+            return OrgResult(source.slug, "invalid", problems=doc.problems)
+        if doc.status != "rendered":
+            return OrgResult(source.slug, "failed", error=doc.error)
+    # Write only once every document rendered, so a failure never leaves half a packet.
+    folder = org_folder(options.out_dir, source.slug)
+    written = []
+    with folder_lock(folder):  # another build of this organisation waits; its files are never touched
+        remove_stale_temporaries(folder)
+        for doc in documents:
+            for target, data in doc.files:
+                write_atomic(target, data)
+            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind))
+    warnings = documents[0].warnings if documents else []
+    return OrgResult(
+        source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]
+    )
+
+
 def build_org(
     source: OrgSource,
     project: Project,
@@ -86,53 +200,14 @@ def build_org(
     renderer: Renderer,
     documents: list[Document] | None = None,
 ) -> OrgResult:
-    """Render the organisation's `documents` (all those `options` ask for by default) and write them."""
-    from .pdf import ResourceRefused
-
-    loaded = load_organisation(source.path, source.slug, project, curriculum)
-    if loaded.org is None:
-        return OrgResult(source.slug, "invalid", problems=loaded.problems)
-    created = creation_time(curriculum)
-    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
-    rendered_files: list[tuple[Path, bytes, int, str, bool, str | None]] = []
-    notes: list[Problem] = []
-    folder = org_folder(options.out_dir, source.slug)
-    # A paper other than the organisation's own goes into the file names.
-    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
+    """Render the organisation's `documents` (all those `options` ask for by default) in turn, and write them."""
+    rendered = []
     for audience, large, kind in documents if documents is not None else documents_of(options):
-        plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-        try:
-            if kind is None:
-                html = render_html(plan, audience, project.templates, created)
-                rendered = renderer.render(html, base=source.path.parent, large_print=large)
-            else:
-                rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
-        except ResourceRefused as exc:
-            refused = Problem(
-                display_path(source.path),
-                loaded.line_of(("logo",)),
-                f"a file or address outside the project was requested while rendering: {exc}",
-                "logos must be self-contained files inside the organisation's folder",
-            )
-            return OrgResult(source.slug, "invalid", problems=[*loaded.problems, refused])
-        name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
-        target = folder / name
-        rendered_files.append((target, rendered.pdf, rendered.pages, audience, large, kind))
-        if rendered.cover_pages > 1:
-            notes.append(_long_cover(source, loaded, target, rendered.cover_pages))
-        if rendered.warning:
-            notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
-        if kind is None and options.html:
-            html_bytes = _browsable(html, project, large).encode()
-            rendered_files.append((target.with_suffix(".html"), html_bytes, 0, audience, large, kind))
-    # Write only once every document rendered, so a failure never leaves half a packet.
-    remove_stale_temporaries(folder)
-    written = []
-    for target, data, pages, audience, large, kind in rendered_files:
-        write_atomic(target, data)
-        if target.suffix == ".pdf":
-            written.append(Written(target, pages, audience, large, kind))
-    return OrgResult(source.slug, "built", written=written, problems=[*loaded.warnings, *notes])
+        doc = render_document(source, project, curriculum, options, renderer, audience, large, kind)
+        if doc.status != "rendered":
+            return write_documents(source, options, [doc])
+        rendered.append(doc)
+    return write_documents(source, options, rendered)
 
 
 def _long_cover(source: OrgSource, loaded: LoadedOrg, target: Path, pages: int) -> Problem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import datetime as dt
 import re
 import types
 import typing
@@ -136,6 +137,13 @@ def explain_error(err: Mapping[str, Any], where: str) -> tuple[str, str]:
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length")
         return f"'{where}' is too long (over {limit} characters)", "shorten it"
+    if kind == "too_long":
+        limit = err.get("ctx", {}).get("max_length")
+        given = len(value) if isinstance(value, (list, str)) else "too many"
+        return (
+            f"'{where}' lists {given} items; the limit is {limit}",
+            "a packet has room for that many; keep the ones this session needs",
+        )
     if kind == "too_short":
         return f"'{where}' needs at least one item", ""
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -169,6 +177,45 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
     return problems
 
 
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+
+
+def _is_date_field(annotation: Any) -> bool:
+    if annotation is dt.date:
+        return True
+    return any(_is_date_field(arg) for arg in typing.get_args(annotation))
+
+
+def _date_problems(data: Any, model: type[BaseModel], doc: YamlDocument, loc: tuple[Any, ...] = ()) -> list[Problem]:
+    """Dates must be written as dates: pydantic would read `1699920000`, `0` or "20231114" as
+    seconds since 1970, and print a day nobody typed."""
+    if not isinstance(data, dict):
+        return []
+    problems = []
+    for name, info in model.model_fields.items():
+        if name not in data:
+            continue
+        value, here = data[name], (*loc, name)
+        if _is_date_field(info.annotation):
+            if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value)):
+                where = ".".join(str(p) for p in here if not isinstance(p, int))
+                problems.append(
+                    Problem(
+                        doc.shown_path,
+                        doc.line_of(here),
+                        f"'{where}' should be a date like 2027-03-14, not {_describe(value)}",
+                        "write the year, month and day: YYYY-MM-DD",
+                    )
+                )
+            continue
+        inner = _inner_model(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+            for i, item in items:
+                problems.extend(_date_problems(item, inner, doc, here if i is None else (*here, i)))
+    return problems
+
+
 def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list[Problem]]:
     problems = list(doc.problems)
     if doc.data is None:
@@ -183,10 +230,14 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
             )
         )
         return None, problems
+    dates = _date_problems(doc.data, model, doc)
     try:
-        return model.model_validate(doc.data), problems
+        value = model.model_validate(doc.data)
     except ValidationError as exc:
-        return None, problems + problems_from_validation(exc, doc, model)
+        errors = problems_from_validation(exc, doc, model)
+        dated = {p.line for p in dates}  # one message for a date, not pydantic's second opinion
+        return None, problems + dates + [p for p in errors if p.line not in dated]
+    return (None if dates else value), problems + dates
 
 
 def suggest(word: str, choices: typing.Iterable[str]) -> str:
@@ -197,9 +248,12 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
     return "choose one of: " + ", ".join(choices) if choices else ""
 
 
-def read_model(path: Path, model: type[M]) -> tuple[M | None, YamlDocument, list[Problem]]:
-    """Read, validate and glyph-check one file: every file a packet prints from goes through here."""
-    doc = read_yaml(path)
+def read_model(path: Path, model: type[M], trusted: bool = False) -> tuple[M | None, YamlDocument, list[Problem]]:
+    """Read, validate and glyph-check one file: every file a packet prints from goes through here.
+
+    `trusted`: one of the project's own curriculum files (see `sources.read_yaml`).
+    """
+    doc = read_yaml(path, trusted)
     value, problems = validate_document(doc, model)
     if doc.data is not None:
         problems.extend(glyphs.check_document(doc))

@@ -57,21 +57,21 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project):
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch):
     import packets.pipeline
 
-    real = packets.pipeline.build_org
+    real = packets.pipeline.render_document
 
-    def build_org(source, *args):
+    def render_document(source, *args):
         if source.slug == "clinic-1":
             raise RuntimeError("the renderer fell over")
         return real(source, *args)
 
-    monkeypatch.setattr(packets.pipeline, "build_org", build_org)
+    monkeypatch.setattr(packets.pipeline, "render_document", render_document)
     result = _build(project, "-j1")
     assert result.exit_code == 1
     assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
     assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
     assert not (project / "output/clinic-1").exists()
     # The failed org is not recorded as built, so the next build tries it again.
-    monkeypatch.setattr(packets.pipeline, "build_org", real)
+    monkeypatch.setattr(packets.pipeline, "render_document", real)
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
@@ -230,6 +230,33 @@ def test_parallel_workers_write_the_same_files_as_one(project):
     assert one.exit_code == two.exit_code == 0
     for pdf in (project / "one").rglob("*.pdf"):
         assert pdf.read_bytes() == (project / "two" / pdf.relative_to(project / "one")).read_bytes()
+
+
+def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_worker(project, monkeypatch, tmp_path):
+    """The common case: one organisation, its guide and handout on two cores at once."""
+    import packets.pdf
+
+    log = tmp_path / "renders.log"
+    real = packets.pdf.Renderer.render
+
+    def render(self, html, base, large_print=False):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(self, html, base, large_print)
+
+    monkeypatch.setattr(packets.pdf.Renderer, "render", render)  # forked workers inherit it
+    one = run("build", "clinic-0", "--out", str(project / "one"), "--audience", "both", "-j1")
+    log.unlink()
+    two = run("build", "clinic-0", "--out", str(project / "two"), "--audience", "both", "-j2")
+    assert one.exit_code == two.exit_code == 0, one.output + two.output
+    assert len(set(log.read_text(encoding="utf-8").split())) == 2  # each document in a worker of its own
+    names = sorted(p.name for p in (project / "one/clinic-0").glob("*.pdf"))
+    assert names == ["clinic-0-facilitator-guide.pdf", "clinic-0-participant-handout.pdf"]
+    for name in names:
+        assert (project / "one/clinic-0" / name).read_bytes() == (project / "two/clinic-0" / name).read_bytes()
+    # The messages come in the order the documents were asked for, whichever finished first.
+    assert one.output.replace("/one/", "/two/").splitlines()[:2] == two.output.splitlines()[:2]
+    assert "facilitator-guide" in two.output.splitlines()[0]
 
 
 def test_summary_counts_pages(project):

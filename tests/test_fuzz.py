@@ -200,3 +200,148 @@ def test_arbitrary_names_build_or_fail_cleanly(name, nation):
         assert result.exit_code in (0, 2), result.output
         pdfs = list(out.rglob("*.pdf")) if out.exists() else []
         assert len(pdfs) == (1 if result.exit_code == 0 else 0), result.output
+
+
+# ------------------------------------------------------------------ logos: SVG and PNG
+
+SVG_NUMBERS = st.one_of(
+    st.integers(-2000, 2000).map(str),
+    st.floats(allow_nan=True, allow_infinity=True, width=64).map(repr),
+    st.sampled_from(["NaN", "nan", "inf", "-Infinity", "1e308", "1e-308", "0", "-0", "1e6", "100%", "2em", ".5", "1e"]),
+)
+
+
+GENTLE_NUMBERS = st.one_of(st.integers(1, 400).map(str), st.sampled_from(["0.5", "12.25", "100%"]))
+
+
+@st.composite
+def svg_documents(draw, numbers=SVG_NUMBERS, encodings=("utf-8", "utf-8", "utf-8", "utf-16-le", "utf-16")) -> bytes:
+    """Small SVGs built from the parts that once hung or broke builds: nested <use>, markers,
+    transforms with extreme numbers, viewBoxes, text, references and loops."""
+    ids = [f"e{i}" for i in range(4)]
+
+    def number() -> str:
+        return draw(numbers)
+
+    def element(depth: int) -> str:
+        kinds = ["rect", "circle", "path", "g", "use", "marker", "symbol", "svg"]
+        kind = draw(st.sampled_from([*kinds, "text"] if numbers is SVG_NUMBERS else kinds))
+        attrs = []
+        if draw(st.booleans()):
+            attrs.append(f'id="{draw(st.sampled_from(ids))}"')
+        if kind == "rect":
+            attrs += [f'width="{number()}"', f'height="{number()}"', f'x="{number()}"']
+        elif kind == "circle":
+            attrs += [f'r="{number()}"', f'cx="{number()}"']
+        elif kind == "path":
+            attrs.append(f'd="M {number()} {number()} L {number()} {number()} Z"')
+            if draw(st.booleans()):
+                attrs.append(f'marker-mid="url(#{draw(st.sampled_from(ids))})"')
+        elif kind == "use":
+            attrs.append(f'href="#{draw(st.sampled_from(ids))}"')
+        elif kind in ("svg", "symbol"):
+            attrs.append(f'viewBox="0 0 {number()} {number()}"')
+        if draw(st.booleans()):
+            transform = draw(st.sampled_from(["scale", "translate", "rotate", "skewX", "matrix"]))
+            args = " ".join(number() for _ in range(6 if transform == "matrix" else 1))
+            attrs.append(f'transform="{transform}({args})"')
+        children = ""
+        if kind in ("g", "marker", "symbol", "svg") and depth < 4:
+            children = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 3))))
+        if kind == "text":
+            children = "Clinic"
+        return f"<{kind} {' '.join(attrs)}>{children}</{kind}>"
+
+    body = "".join(element(0) for _ in range(draw(st.integers(1, 4))))
+    root = f'<svg xmlns="http://www.w3.org/2000/svg" width="{number()}" height="{number()}">{body}</svg>'
+    encoding = draw(st.sampled_from(encodings))
+    return root.encode(encoding)
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 90, 140)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@st.composite
+def png_files(draw, actions=("flip", "cut", "resize", "as-is")) -> bytes:
+    """A real small PNG with bytes flipped, cut, or its declared size changed."""
+    import struct
+    import zlib
+
+    data = bytearray(_png(draw(st.integers(1, 40)), draw(st.integers(1, 40))))
+    action = draw(st.sampled_from(actions))
+    if action == "flip":
+        for _ in range(draw(st.integers(1, 4))):
+            data[draw(st.integers(8, len(data) - 1))] = draw(st.integers(0, 255))
+    elif action == "cut":
+        data = data[: draw(st.integers(8, len(data) - 1))]
+    elif action == "resize":
+        width, height = draw(st.integers(1, 70_000)), draw(st.integers(1, 70_000))
+        ihdr = b"IHDR" + struct.pack(">II", width, height) + bytes(data[24:29])
+        data[16:29] = ihdr[4:]
+        data[29:33] = struct.pack(">I", zlib.crc32(ihdr) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+def _check_logo(name: str, data: bytes) -> list:
+    from packets.assets import check_logo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / name).write_bytes(data)
+        return check_logo(name, Path(tmp), "fuzz.yaml", 2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(svg_documents())
+def test_any_svg_logo_is_judged_without_crashing(data):
+    problems = _check_logo("logo.svg", data)
+    assert all(p.line == 2 and p.message.startswith("logo 'logo.svg' ") for p in problems)
+    if b"\x00" in data or b"<text" in data or b"nan" in data.lower() or b"inf" in data.lower():
+        assert problems
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(png_files())
+def test_any_png_logo_is_judged_without_crashing(data):
+    problems = _check_logo("logo.png", data)
+    assert all(p.line == 2 and p.message.startswith("logo 'logo.png' ") for p in problems)
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        svg_documents(GENTLE_NUMBERS, ("utf-8",)).map(lambda d: ("logo.svg", d)),
+        png_files(("as-is", "flip")).map(lambda d: ("logo.png", d)),
+    )
+)
+def test_a_logo_check_passes_is_a_logo_build_draws(logo):
+    """The property, for logos: whatever `check` accepts, `build` draws into a PDF that reads back whole.
+
+    The drawings here are mostly plausible (modest numbers, UTF-8), so most pass `check` and are built.
+    """
+    from pypdf import PdfReader
+
+    from packets.pdf_check import check_pdf
+
+    name, data = logo
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / name).write_bytes(data)
+        path = Path(tmp) / "fuzzlogo.yaml"
+        path.write_text(f"name: Fuzz Logo Clinic\nworkshop: {{format: short}}\nlogo: {name}\n", encoding="utf-8")
+        checked = run("check", str(path))
+        assert checked.exit_code in (0, 2) and "Traceback" not in checked.output, checked.output
+        if checked.exit_code:
+            return
+        out = Path(tmp) / "out"
+        built = run("build", str(path), "--out", str(out), "-j1", "--audience", "participant")
+        assert built.exit_code == 0, built.output
+        pdf = out / "fuzzlogo" / "fuzzlogo-participant-handout.pdf"
+        check_pdf(pdf.read_bytes(), len(PdfReader(str(pdf)).pages))

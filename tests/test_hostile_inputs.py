@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,42 @@ CASES = {
     "bom-accepted.yaml": (0, 2, "warning: the acknowledgement lists no commitments"),
     "template-injection.yaml": (0, 2, "warning"),
     "html-injection.yaml": (0, 2, "warning"),
+    # Round two (issue 16): bombs, corrupt drawings, check-passes-build-fails, forged messages.
+    "logo-bomb-png.yaml": (2, 2, "is 13,000 x 13,000 pixels (169 megapixels); the limit is 25 megapixels"),
+    "logo-truncated-png.yaml": (2, 2, "is damaged or cut short"),
+    "logo-truncated-jpg.yaml": (2, 2, "is damaged or cut short"),
+    "logo-nested-use.yaml": (2, 2, "draws over 10,000 shapes once its <use> copies are made"),
+    "logo-deep-groups.yaml": (2, 2, "nests elements more than 40 levels deep"),
+    "logo-use-loop.yaml": (2, 2, "refers to itself"),
+    "logo-nan-width.yaml": (2, 2, "has 'NaN' in width: not a number"),
+    "logo-nan-viewbox.yaml": (2, 2, "has '0 0 nan nan' in viewBox: not a number"),
+    "logo-inf-height.yaml": (2, 2, "has 'inf' in height: not a number"),
+    "logo-huge-scale.yaml": (2, 2, "has the number 1e+308 in transform (the limit is 1e+06)"),
+    "logo-zero-size.yaml": (2, 2, "has a width of '0' (it must be above 0)"),
+    "logo-text.yaml": (2, 2, "has text in it (<text>)"),
+    "logo-latin1.yaml": (2, 2, "declares the encoding 'ISO-8859-1'"),
+    "logo-utf16-no-bom.yaml": (2, 2, "holds NUL bytes (is it saved as UTF-16?)"),
+    "territory-micro.yaml": (2, 3, "'µ' (U+00B5) becomes 'Μ' (U+039C, greek capital letter mu) as a capital"),
+    "date-integer.yaml": (2, 3, "'workshop.date' should be a date like 2027-03-14, not the number 1699920000"),
+    "reviewed-on-zero.yaml": (
+        2,
+        3,
+        "'land_acknowledgement.reviewed_on' should be a date like 2027-03-14, not the number 0",
+    ),
+    "date-digits.yaml": (2, 3, "'workshop.date' should be a date like 2027-03-14, not '20231114'"),
+    "forged-message.yaml": (2, 3, 'start time "25:99\\ncontent/orgs/example.yaml:12: error: forged" is not HH:MM'),
+    "word-joiner.yaml": (2, 4, "invisible character U+2060 (WORD JOINER)"),
+    "variation-selector.yaml": (2, 4, "invisible character U+FE0F (VARIATION SELECTOR-16)"),
+    "grapheme-joiner.yaml": (2, 4, "invisible character U+034F (COMBINING GRAPHEME JOINER)"),
+    "inhibit-swapping.yaml": (2, 4, "invisible character U+206A (INHIBIT SYMMETRIC SWAPPING)"),
+    "soft-hyphen.yaml": (2, 3, "invisible character U+00AD (SOFT HYPHEN)"),
+    "combining-flood.yaml": (2, 3, "more than 3 accents or marks on one letter"),
+    "too-many-facilitators.yaml": (2, 3, "'workshop.facilitators' lists 21 items; the limit is 20"),
+    "too-many-nations.yaml": (2, 3, "'land_acknowledgement.nations' lists 21 items; the limit is 20"),
+    "too-many-resources.yaml": (2, 2, "'local_resources' lists 31 items; the limit is 30"),
+    # Accepted: a plain SVG and PNG logo build, and the PDFs read back whole.
+    "logo-good.yaml": (0, 1, "warning"),
+    "logo-good-png.yaml": (0, 1, "warning"),
 }
 
 
@@ -133,10 +170,88 @@ def _symlinked_logo(folder: Path) -> Path:
     return Path(shutil.copy(BAD / "logo-symlink-outside.yaml", org))
 
 
+def _fifo(folder: Path) -> Path:
+    """A named pipe: opening it for reading waits for a writer that never comes."""
+    path = folder / "fifo.yaml"
+    os.mkfifo(path)
+    return path
+
+
+def _dev_zero(folder: Path) -> Path:
+    """A link to /dev/zero: its size is 0 and reading it never ends."""
+    path = folder / "dev-zero.yaml"
+    path.symlink_to("/dev/zero")
+    return path
+
+
+def _link_outside(folder: Path) -> Path:
+    """A link to a file elsewhere on the machine that would parse as an organisation file."""
+    (folder / "elsewhere").mkdir()
+    secret = folder / "elsewhere" / "secret.yaml"
+    secret.write_text("name: Secret Clinic Text\npaper: legal\n", encoding="utf-8")
+    (folder / "org").mkdir()
+    path = folder / "org" / "link-outside.yaml"
+    path.symlink_to(secret)
+    return path
+
+
+def _logo_fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "logo.png")
+    path = folder / "logo-fifo.yaml"
+    path.write_text("name: Riverside Test Clinic\nlogo: logo.png\n", encoding="utf-8")
+    return path
+
+
+def _logo_dev_zero_inside(folder: Path) -> Path:
+    """A logo link to /dev/zero: outside the folder, whatever its size says."""
+    (folder / "zero.svg").symlink_to("/dev/zero")
+    path = folder / "logo-dev-zero.yaml"
+    path.write_text("name: Riverside Test Clinic\nlogo: zero.svg\n", encoding="utf-8")
+    return path
+
+
+def _many_facilitators(folder: Path) -> Path:
+    """500 facilitators once took three minutes to build (the cover laid out again and again)."""
+    path = folder / "many-facilitators.yaml"
+    rows = "".join(f"    - {{name: Person {i}, role: Facilitator}}\n" for i in range(500))
+    path.write_text(f"name: Riverside Test Clinic\nworkshop:\n  facilitators:\n{rows}", encoding="utf-8")
+    return path
+
+
+def _svg_many_shapes(folder: Path) -> Path:
+    """A flat SVG of 20,000 rectangles (under 1 MB): no <use>, still too much to draw."""
+    rects = "".join(f'<rect x="{i % 100}" y="{i // 100}" width="1" height="1"/>' for i in range(20_000))
+    (folder / "many.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="200">{rects}</svg>')
+    path = folder / "logo-many-shapes.yaml"
+    path.write_text("name: Riverside Test Clinic\nlogo: many.svg\n", encoding="utf-8")
+    return path
+
+
+def _svg_utf16_reference(folder: Path) -> Path:
+    """UTF-16 without a byte-order mark, referring to a file next to it (the self-contained check's bypass)."""
+    (folder / "secret.yaml").write_text("name: Secret\n", encoding="utf-8")
+    svg = (
+        '<?xml version="1.0" encoding="UTF-16"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<image href="secret.yaml" width="10" height="10"/></svg>'
+    )
+    (folder / "u16.svg").write_bytes(svg.encode("utf-16-be"))
+    path = folder / "logo-utf16-be.yaml"
+    path.write_text("name: Riverside Test Clinic\nlogo: u16.svg\n", encoding="utf-8")
+    return path
+
+
 # Made at test time, not committed: name: (how to make it, exit status, line, fragment)
 GENERATED = {
     "huge.yaml": (_ten_megabytes, 2, 1, "the file is 10,000,009 bytes; the limit is 1,000,000"),
     "many-values.yaml": (_many_values, 2, 1, "the file holds over 50,000 values"),
+    "fifo.yaml": (_fifo, 2, 1, "this is a named pipe (FIFO), not a file"),
+    "dev-zero.yaml": (_dev_zero, 2, 1, "not read: it is a link to a file outside the project"),
+    "link-outside.yaml": (_link_outside, 2, 1, "not read: it is a link to a file outside the project"),
+    "logo-fifo.yaml": (_logo_fifo, 2, 2, "logo 'logo.png' cannot be used: this is a named pipe (FIFO), not a file"),
+    "logo-dev-zero.yaml": (_logo_dev_zero_inside, 2, 2, "logo 'zero.svg' is outside the organisation folder"),
+    "many-facilitators.yaml": (_many_facilitators, 2, 3, "'workshop.facilitators' lists 500 items; the limit is 20"),
+    "logo-many-shapes.yaml": (_svg_many_shapes, 2, 2, "draws over 10,000 shapes"),
+    "logo-utf16-be.yaml": (_svg_utf16_reference, 2, 2, "holds NUL bytes"),
 }
 SETUP = {"logo-symlink-outside.yaml": _symlinked_logo}
 
@@ -148,9 +263,37 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def curriculum_once():
+    """The curriculum is not what is under test here: read it once, so each case costs only its own file."""
+    import functools
+
+    import packets.curriculum
+
+    original = packets.curriculum.load_curriculum
+    packets.curriculum.load_curriculum = functools.lru_cache(maxsize=None)(original)
+    yield
+    packets.curriculum.load_curriculum = original
+
+
+@pytest.fixture(autouse=True)
+def harness_timeout():
+    """A generous limit per test (not a timing assertion): a case that hangs fails instead of
+    holding up the suite for ever. SIGALRM also interrupts a blocking open() of a FIFO."""
+
+    def expired(signum, frame):
+        raise TimeoutError("the case took over 120 s: it hangs")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
 def test_the_corpus_is_large_and_fully_described():
     files = {p.name for p in BAD.glob("*.yaml")}
-    assert len(files) + len(GENERATED) >= 40
+    assert len(files) + len(GENERATED) >= 100
     assert files == set(CASES), f"undescribed: {files - set(CASES)}; missing: {set(CASES) - files}"
     assert sum(status == 2 for status, _, _ in CASES.values()) >= 40
 
@@ -168,6 +311,9 @@ def test_bad_input_is_reported_precisely(name, tmp_path):
     assert checked.exit_code == status, checked.output
     where = f"{name}:{line}: " if line else f"{name}: "
     assert any(where in row and fragment in row for row in checked.output.splitlines()), checked.output
+    # Every message is one line about the file it names: none can pose as a message about another.
+    assert all(name in row or row.startswith("Checked ") for row in checked.output.splitlines()), checked.output
+    assert "Secret Clinic Text" not in checked.output
 
     out = tmp_path / "output"
     (out / "earlier").mkdir(parents=True)
@@ -183,6 +329,39 @@ def test_bad_input_is_reported_precisely(name, tmp_path):
         pdf = out / path.stem / f"{path.stem}-participant-handout.pdf"
         assert pdf.read_bytes().startswith(b"%PDF"), built.output
         assert not [p for p in out.rglob("*") if p.name.startswith(".partial-")]
+        _assert_readable(pdf)
+
+
+def _assert_readable(pdf: Path) -> None:
+    """Opens in pypdf and PDFium, every page's drawing parses, and nothing is NaN or infinite."""
+    import pypdfium2
+    from pypdf import PdfReader
+
+    from packets.pdf_check import check_pdf
+
+    pages = len(PdfReader(str(pdf)).pages)
+    assert pages > 0 and len(pypdfium2.PdfDocument(str(pdf))) == pages
+    check_pdf(pdf.read_bytes(), pages)
+
+
+def test_check_passing_means_build_passing_on_the_whole_corpus(tmp_path):
+    """The property: for every hostile input, `check` exit 0 implies `build` exit 0 with readable PDFs.
+
+    `check` runs on the whole corpus here; exactly the cases it passes are those described
+    with status 0, and `test_bad_input_is_reported_precisely` builds each of them and reads
+    its PDF back (pypdf, PDFium, `check_pdf`), so nothing is built twice.
+    """
+    passed = set()
+    for name in sorted(CASES) + sorted(GENERATED):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = GENERATED[name][0](folder) if name in GENERATED else SETUP[name](folder) if name in SETUP else BAD / name
+        checked = run("check", str(path))
+        assert checked.exit_code in (0, 2) and "Traceback" not in checked.output, (name, checked.output)
+        if checked.exit_code == 0:
+            passed.add(name)
+    assert passed == {name for name, (status, _, _) in CASES.items() if status == 0}
+    assert len(passed) >= 8
 
 
 @pytest.mark.parametrize(
