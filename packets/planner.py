@@ -222,8 +222,14 @@ def _round_to_marks(slots: list[_Slot], origin: int) -> None:
     """Move inner boundaries to five-minute clock marks, keeping every slot within bounds.
 
     The minutes come from the next slot that has room to give or take them, so the
-    part's total never changes.
+    part's total never changes; an emphasised module never gives up time it was promised
+    (up to its ideal) for a rounder clock.
     """
+    least = {id(s): max(s.floor, min(s.minutes, s.ideal)) if s.emphasised else s.floor for s in slots}
+
+    def fits(slot: _Slot, minutes: int) -> bool:
+        return least[id(slot)] <= minutes <= slot.cap
+
     offset = origin
     for i in range(len(slots) - 1):
         here = slots[i]
@@ -232,12 +238,9 @@ def _round_to_marks(slots: list[_Slot], origin: int) -> None:
             continue
         down = offset % 5
         for delta in sorted((-down, 5 - down) if down else (), key=abs):
-            if not here.floor <= here.minutes + delta <= here.cap:
+            if not fits(here, here.minutes + delta):
                 continue
-            giver = next(
-                (s for s in slots[i + 1 :] if not s.rigid and s.floor <= s.minutes - delta <= s.cap),
-                None,
-            )
+            giver = next((s for s in slots[i + 1 :] if not s.rigid and fits(s, s.minutes - delta)), None)
             if giver is not None:
                 here.minutes += delta
                 giver.minutes -= delta

@@ -403,7 +403,9 @@ def test_fillable_handout_reads_exactly_as_the_handout(kit, reader):
 
 def test_each_kind_has_its_own_file_and_manifest_entry_and_a_second_build_is_up_to_date(kit):
     manifest = json.loads((kit["out"] / ".packets-manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["example"]["outputs"]) == {
+    documents = manifest["example"]["documents"]
+    assert len(documents) == 5  # one entry per document, each kind its own
+    assert {d["pdf"] for d in documents.values()} == {
         "example-participant-handout.pdf",
         "example-slides.pdf",
         "example-participant-handout-booklet.pdf",
