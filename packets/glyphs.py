@@ -63,8 +63,9 @@ def css_transforms(css_dir: Path = CSS_DIR) -> frozenset[str]:
     return frozenset(found)
 
 
-# Values printed with their first letter made a capital (packets/plan.py, `territory_line`).
-CAPITAL_FIRST = {("land_acknowledgement", "territory")}
+# Values printed with their first letter made a capital. None today: the territory prints
+# exactly as written; a template that capitalizes a value must list it here.
+CAPITAL_FIRST: set[tuple[str, ...]] = set()
 
 
 def case_forms(text: str, transforms: frozenset[str], capital_first: bool = False) -> str:
