@@ -377,3 +377,21 @@ def test_a_name_equal_to_its_english_name_prints_once(texts):
         text = texts[("two-hours", audience)]
         assert "Dakota" in text
         assert "Dakota Dakota" not in text and "Dakota / Dakota" not in text and "Dakota · Dakota" not in text
+
+
+def test_local_supports_are_a_section_of_their_own_in_both_documents(example_build):
+    guide, handout = (flat(pdf_text(example_build[a])) for a in ("facilitator", "participant"))
+    contents = guide.split("How to use this guide", 2)[1]
+    assert "Where to find support" in contents.split("Attribution")[0]
+    for text in (guide, handout):
+        support = text.rindex("Where to find support")
+        reading = text.rindex("Further reading")
+        local = text.index("Local supports and contacts")
+        assert support < local < reading, "local supports sit in the support section, not under further reading"
+
+
+def test_materials_read_as_a_list_not_as_sentences():
+    for module in CURRICULUM.modules.values():
+        for activity in module.activities:
+            for item in activity.materials[1:]:
+                assert not item.startswith("The "), (activity.id, item)
