@@ -161,7 +161,17 @@ class Manifest:
         pages = recorded.get("pages", 0)
         return pages if isinstance(pages, int) else 0
 
-    def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
+    def flow(self, slug: str, document: str, shared: str) -> dict | None:
+        """The layout decisions of the document's last build, while the stylesheets, fonts and code are the same."""
+        recorded = self._documents(slug).get(document)
+        flow = recorded.get("flow") if isinstance(recorded, dict) else None
+        if not isinstance(flow, dict) or flow.get("shared") != shared or not isinstance(flow.get("rules"), list):
+            return None
+        return flow
+
+    def record(
+        self, slug: str, key: str, document: str, files: list[Path], pages: int, flow: dict | None = None
+    ) -> None:
         self.changed = True
         entry = self.entries.get(slug)
         if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
@@ -172,6 +182,7 @@ class Manifest:
             "pdf": files[0].name,
             "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
             "pages": pages,
+            **({"flow": flow} if flow else {}),
         }
 
     def forget(self, slug: str) -> None:
@@ -227,7 +238,7 @@ def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
 
 
 def _render_in_worker(
-    source: OrgSource, options: BuildOptions, debug: bool, audience: str, large: bool
+    source: OrgSource, options: BuildOptions, debug: bool, audience: str, large: bool, flow: dict | None = None
 ) -> DocumentResult:
     from . import pipeline
 
@@ -235,7 +246,7 @@ def _render_in_worker(
     renderer.roots = _renderer_roots(_worker["project"], source)
     try:
         return pipeline.render_document(
-            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large
+            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, flow
         )
     except InputError as exc:
         return DocumentResult(source.slug, audience, large, "invalid", problems=exc.problems)
@@ -251,9 +262,9 @@ def _render_in_worker(
 # worker costs its set-up (about 1.5 s, fonts and stylesheets), so 24 documents (about a
 # minute of rendering) spend some 2% on set-up and bound the growth to about 4 MB (1.5% of a
 # worker's size). bench/results.md has the measurements.
-RECYCLE_AFTER = 24
+RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
-Task = tuple[OrgSource, BuildOptions, bool, str, bool]
+Task = tuple[OrgSource, BuildOptions, bool, str, bool, dict | None]
 
 
 def _worker_main(conn: Any, root: str, curriculum: Any, limit: int) -> None:
@@ -338,7 +349,7 @@ def _run_documents(
                 else:
                     continue
                 if lost:
-                    source, _, _, audience, large = task
+                    source, _, _, audience, large, _ = task
                     result = DocumentResult(
                         source.slug, audience, large, "failed", error="worker stopped while building it"
                     )
@@ -421,7 +432,9 @@ def build_many(
             summary.pages += sum(w.pages for w in result.written)
             for w in result.written:
                 files = [w.path] + ([w.path.with_suffix(".html")] if options.html else [])
-                manifest.record(source.slug, key, document_id(w.audience, w.large_print, options.paper), files, w.pages)
+                flow = {**w.flow, "shared": shared} if w.flow else None
+                document = document_id(w.audience, w.large_print, options.paper)
+                manifest.record(source.slug, key, document, files, w.pages, flow)
         else:
             manifest.forget(source.slug)
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
@@ -433,7 +446,11 @@ def build_many(
     from .curriculum import load_curriculum
 
     curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
-    tasks: list[Task] = [(s, options, debug, a, lg) for s, _, documents in todo for a, lg in documents]
+    tasks: list[Task] = [
+        (s, options, debug, a, lg, manifest.flow(s.slug, document_id(a, lg, options.paper), shared))
+        for s, _, documents in todo
+        for a, lg in documents
+    ]
     index = {(s.slug, a, lg): i for s, _, documents in todo for i, (a, lg) in enumerate(documents)}
     rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
     done: dict[str, OrgResult] = {}

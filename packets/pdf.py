@@ -110,6 +110,13 @@ class Rendered:
     pdf: bytes
     pages: int
     cover_pages: int = 1
+    flow: dict | None = None  # the layout's decisions, to be given back as `flow` for the same HTML
+
+
+def flow_key(html: str, large_print: bool) -> str:
+    """What a layout decision is made from, besides the stylesheets, fonts and code (the
+    caller keeps decisions only while those are unchanged)."""
+    return hashlib.sha256(f"{large_print}\0{html}".encode()).hexdigest()
 
 
 @dataclass
@@ -140,21 +147,31 @@ class Renderer:
             filename=str(css_dir / COMPACT_COVER), font_config=self.fonts, url_fetcher=fetcher
         )
 
-    def render(self, html: str, base: Path, large_print: bool = False) -> Rendered:
+    def render(self, html: str, base: Path, large_print: bool = False, flow: dict | None = None) -> Rendered:
+        """Lay `html` out (twice when the cover or a section's tail needs it) and write the PDF.
+
+        `flow` is what an earlier render of this very HTML decided (its `Rendered.flow`): the
+        same stylesheets are then applied in one layout, which gives the same bytes as the
+        two (the decision is a function of the HTML, the stylesheets and the fonts).
+        """
         fetcher = ConfinedFetcher(self.roots)
         sheets = self.sheets + ([self.large_sheet] if large_print else [])
+        key = flow_key(html, large_print)
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
-            document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
-            second = []
-            if _cover_pages(document) > 1:
+            if flow is not None and flow.get("html") == key:
+                compact, rules = bool(flow.get("compact")), [str(r) for r in flow.get("rules", [])]
+                document = None
+            else:
+                document = page.render(stylesheets=sheets, font_config=self.fonts, pdf_tags=True)
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
-                second.append(self.compact_cover_sheet)
-            rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+                compact = _cover_pages(document) > 1
+                rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+            second = [self.compact_cover_sheet] if compact else []
             if rules:
                 second.append(CSS(string=stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
-            if second:
+            if second or document is None:
                 # One more layout, never more: the cover is its own page, so the two fixes
                 # do not move each other.
                 document = page.render(stylesheets=[*sheets, *second], font_config=self.fonts, pdf_tags=True)
@@ -170,7 +187,8 @@ class Renderer:
             # WeasyPrint draws SVG images inside `except BaseException`, so a refusal from an
             # <image> in an SVG is swallowed there; it must still stop the build.
             raise ResourceRefused(", ".join(fetcher.refused))
-        return Rendered(pdf, len(document.pages), _cover_pages(document))
+        decided = {"html": key, "compact": compact, "rules": rules}
+        return Rendered(pdf, len(document.pages), _cover_pages(document), decided)
 
 
 def _finish(document: Document, pdf: object) -> None:

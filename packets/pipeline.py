@@ -43,6 +43,7 @@ class Written:
     pages: int
     audience: str = "facilitator"
     large_print: bool = False
+    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow), kept for the next build
 
 
 def documents_of(options: BuildOptions) -> list[tuple[str, bool]]:
@@ -86,6 +87,7 @@ class DocumentResult:
     notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
     problems: list[Problem] = field(default_factory=list)  # why it is invalid
     error: str = ""
+    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow)
 
 
 def render_document(
@@ -96,8 +98,13 @@ def render_document(
     renderer: Renderer,
     audience: str,
     large: bool,
+    flow: dict | None = None,
 ) -> DocumentResult:
-    """Validate the organisation and render one of its documents; writes nothing."""
+    """Validate the organisation and render one of its documents; writes nothing.
+
+    `flow` is the last build's layout decisions for this document (pdf.Renderer.render):
+    used only if the HTML is the same, it spares the second layout.
+    """
     from .pdf import ResourceRefused
 
     def invalid(problems: list[Problem]) -> DocumentResult:
@@ -116,7 +123,8 @@ def render_document(
         with render_budget(target.name):
             plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
             html = render_html(plan, audience, project.templates, created)
-            rendered = renderer.render(html, base=source.path.parent, large_print=large)
+            hint = {"flow": flow} if flow else {}
+            rendered = renderer.render(html, base=source.path.parent, large_print=large, **hint)
         check_pdf(rendered.pdf, rendered.pages)
     except ResourceRefused as exc:
         refused = Problem(
@@ -147,7 +155,15 @@ def render_document(
         files.append((target.with_suffix(".html"), _browsable(html, project, large).encode()))
     notes = [_long_cover(source, loaded, target, rendered.cover_pages)] if rendered.cover_pages > 1 else []
     return DocumentResult(
-        source.slug, audience, large, "rendered", files, rendered.pages, warnings=loaded.warnings, notes=notes
+        source.slug,
+        audience,
+        large,
+        "rendered",
+        files,
+        rendered.pages,
+        warnings=loaded.warnings,
+        notes=notes,
+        flow=getattr(rendered, "flow", None),
     )
 
 
@@ -170,7 +186,7 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
         for doc in documents:
             for target, data in doc.files:
                 write_atomic(target, data)
-            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print))
+            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.flow))
     warnings = documents[0].warnings if documents else []
     return OrgResult(
         source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]
