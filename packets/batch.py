@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -269,15 +270,20 @@ Task = tuple[OrgSource, BuildOptions, bool, str, bool, dict | None]
 
 def _worker_main(conn: Any, root: str, curriculum: Any, limit: int) -> None:
     """A worker's life: set up once, render up to `limit` documents sent down the pipe, exit."""
-    _init_worker(root, curriculum)
-    for _ in range(limit):
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        conn.send(_render_in_worker(*task))
+    try:
+        _init_worker(root, curriculum)
+        for _ in range(limit):
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            conn.send(_render_in_worker(*task))
+    except KeyboardInterrupt:
+        # Ctrl-C: the parent reports it. Returning (rather than dying of it) lets the
+        # process's finalizers run, which remove WeasyPrint's temporary font folder.
+        return
 
 
 @dataclass
@@ -365,10 +371,17 @@ def _run_documents(
                 else:
                     give(slot)
     finally:
+        # Interrupted (Ctrl-C, an error here): ask the workers to stop as Ctrl-C would, so
+        # they clean up after themselves; one that does not is killed.
         for slot in slots:
             if slot.process.is_alive():
+                with contextlib.suppress(OSError):
+                    os.kill(slot.process.pid, signal.SIGINT)
+        for slot in slots:
+            slot.process.join(timeout=10)
+            if slot.process.is_alive():
                 slot.process.kill()
-            slot.process.join()
+                slot.process.join()
             slot.conn.close()
 
 
