@@ -20,8 +20,19 @@ rebuild, and the peak memory of each.
 The synthetic organisations repeat every 12 (paper size, number of Nations, ...), so a
 sample of 12 has exactly the mix of documents of a batch of 24 or 96.
 
+The common case, also side by side in one run:
+  - one organisation (the shipped example), `packets build example --force` against the bare
+    `weasyprint` command run on the same two HTML documents one after the other;
+  - the quick commands (`check`, `list`, `plan`, `init --help`, `schema`, `reference`, `help`,
+    `--help`), whole processes;
+  - one worker's memory and time per document over 48 documents (why workers are replaced
+    after RECYCLE_AFTER documents), and pages per second.
+
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
-Prints the tables, and writes them to bench/results.md (a --quick run only prints them).
+                           [--parts batch,common]
+Prints the tables, and writes them to bench/results.md (a --quick run only prints them). With
+`--parts common` only the common case is measured; its tables go on top of the file and the
+earlier batch tables are kept below them, with their own date.
 """
 
 from __future__ import annotations
@@ -298,6 +309,169 @@ def run_batch(snap: Path, n: int, repeats: int, jobs: int, budget: float) -> Bat
     return b
 
 
+@dataclass
+class Common:
+    bare: float = 0.0  # the two documents, one `weasyprint` process each, one after the other
+    ours: float = 0.0  # `packets build example --force` over an earlier build, default jobs
+    fresh: float = 0.0  # `packets build example` into an empty folder (as after an edit to the file)
+    fresh_ratio: float = 0.0
+    ratio: float = 0.0  # median of the pair-by-pair ratios
+    guide_alone: float = 0.0  # the guide alone, bare command: what bounds a one-organisation build
+    pages: int = 0
+    runs: int = 0
+    quick: dict[str, float] = field(default_factory=dict)
+    worker: list[tuple[int, float, float]] = field(default_factory=list)  # (documents, MB, seconds)
+    setup: float = 0.0
+    setup_mb: float = 0.0
+
+
+QUICK = [
+    ("check example", ["check", "example"]),
+    ("list", ["list"]),
+    ("plan example", ["plan", "example"]),
+    ("init --help", ["init", "--help"]),
+    ("schema", ["schema"]),
+    ("reference", ["reference"]),
+    ("help", ["help"]),
+    ("--help", ["--help"]),
+]
+
+# One worker's life, measured from inside: set-up, then the same documents again and again,
+# the resident size and the seconds after each one.
+WORKER = textwrap.dedent(
+    """
+    import json, sys, time
+    t = time.perf_counter()
+    from packets import batch
+    from packets.orgfiles import find_sources
+    from packets.pipeline import BuildOptions, documents_of
+    from packets.curriculum import Project
+    from pathlib import Path
+    def rss():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096 / 1e6
+    project = Project(Path(sys.argv[1]))
+    batch._init_worker(str(project.root))
+    print(json.dumps({"setup": time.perf_counter() - t, "mb": rss()}), flush=True)
+    sources = find_sources(project, [])
+    options = BuildOptions(out_dir=Path(sys.argv[2]))
+    n = 0
+    while n < int(sys.argv[3]):
+        for source in sources:
+            for audience, large in documents_of(options):
+                start = time.perf_counter()
+                result = batch._render_in_worker(source, options, False, audience, large)
+                assert result.status == "rendered", result
+                n += 1
+                print(json.dumps({"n": n, "mb": rss(), "s": time.perf_counter() - start}), flush=True)
+    """
+)
+
+
+def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
+    project, env = make_project(snap, "common", 0)
+    shutil.copy2(ROOT / "content" / "orgs" / "example.yaml", project / "content" / "orgs" / "example.yaml")
+    c = Common()
+    html_out = project / "html"
+    measure_once(packets(project, "example", "--html", "--out", html_out), env)
+    html_files = sorted(html_out.rglob("*.html"))  # the guide, then the handout
+    c.pages = sum(pages(h.with_suffix(".pdf")) for h in html_files)
+    measure_once(packets(project, "example", "--out", project / "out"), env)  # what a rebuild finds
+    bare, ours, ratios, guide, fresh, fresh_ratios = [], [], [], [], [], []
+    for rep in range(repeats):
+        print(f"  one organisation: run {rep + 1} of {repeats}", file=sys.stderr, flush=True)
+        times = [
+            measure_once([BIN / "weasyprint", "--pdf-variant", "pdf/ua-1", h, h.with_suffix(".cli.pdf")], env)["wall"]
+            for h in html_files
+        ]
+        r = measure_once(packets(project, "example", "--force", "--jobs", jobs, "--out", project / "out"), env)
+        shutil.rmtree(project / "fresh", ignore_errors=True)
+        f = measure_once(packets(project, "example", "--jobs", jobs, "--out", project / "fresh"), env)
+        fresh.append(f["wall"])
+        fresh_ratios.append(f["wall"] / sum(times))
+        bare.append(sum(times))
+        guide.append(max(times))
+        ours.append(r["wall"])
+        ratios.append(r["wall"] / sum(times))
+    c.bare, c.ours, c.ratio, c.guide_alone, c.runs = median(bare), median(ours), median(ratios), median(guide), repeats
+    c.fresh, c.fresh_ratio = median(fresh), median(fresh_ratios)
+    for name, args in QUICK:
+        walls = []
+        for _ in range(max(5, repeats)):
+            cmd = [sys.executable, str(project / "build.py"), *args]
+            walls.append(measure_once(cmd, env)["wall"])
+        c.quick[name] = median(walls)
+    print(f"  one worker, {worker_docs} documents ...", file=sys.stderr, flush=True)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, str(project), str(project / "worker"), str(worker_docs)],
+        env={**env, "PYTHONPATH": str(project)},
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    c.setup, c.setup_mb = lines[0]["setup"], lines[0]["mb"]
+    c.worker = [(d["n"], d["mb"], d["s"]) for d in lines[1:]]
+    shutil.rmtree(project, ignore_errors=True)
+    return c
+
+
+def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
+    from packets.batch import RECYCLE_AFTER
+
+    out = ["# The common case: one organisation, quick commands, a worker's memory", "", machine(load_before), ""]
+    out += [
+        "Whole processes, wall time, median of the runs. The machine was shared with other work while this ran "
+        "(see the load average): compare the ratios, which were taken run by run side by side, rather than the "
+        "seconds.",
+        "",
+        f"## One organisation (the example: guide and handout, {c.pages} pages), {c.runs} runs",
+        "",
+        "| | seconds | vs bare command |",
+        "| --- | --- | --- |",
+        f"| bare `weasyprint` command on the two HTML documents, one after the other | {c.bare:.2f} s | 1.00× |",
+        f"| `packets build example --force` (`--jobs {jobs}`), over an earlier build | {c.ours:.2f} s "
+        f"| {c.ratio:.2f}× |",
+        f"| `packets build example` into an empty folder (`--jobs {jobs}`: fresh page-flow decisions) "
+        f"| {c.fresh:.2f} s | {c.fresh_ratio:.2f}× |",
+        f"| the guide alone, bare command (the long pole) | {c.guide_alone:.2f} s | {c.guide_alone / c.bare:.2f}× |",
+        "",
+        f"Pages per second, one organisation: {c.pages / c.ours:.1f} (bare command: {c.pages / c.bare:.1f}).",
+        "",
+        "## Quick commands (on the example)",
+        "",
+        "| command | seconds |",
+        "| --- | --- |",
+    ]
+    out += [f"| `packets {name}` | {t:.2f} s |" for name, t in c.quick.items()]
+    first = c.worker[0]
+    marks = [w for w in c.worker if w[0] in (1, 2, 6, 12, 24, 36, 48) or w is c.worker[-1]]
+    per_doc = (c.worker[-1][1] - c.worker[1][1]) / max(1, c.worker[-1][0] - c.worker[1][0])
+    docs_s = median([w[2] for w in c.worker])
+    out += [
+        "",
+        f"## One worker's memory, {len(c.worker)} documents (the example's two, again and again)",
+        "",
+        f"Set-up: {c.setup:.2f} s, {c.setup_mb:.0f} MB resident.",
+        "",
+        "| documents rendered | resident MB | seconds for that document |",
+        "| --- | --- | --- |",
+    ]
+    out += [f"| {n} | {m:.1f} | {s:.2f} |" for n, m, s in marks]
+    out += [
+        "",
+        f"Growth after the first document: {per_doc:.2f} MB per document (from {first[1]:.0f} MB). A worker is "
+        f"replaced after RECYCLE_AFTER = {RECYCLE_AFTER} documents: its growth is then at most "
+        f"{per_doc * RECYCLE_AFTER:.1f} MB ({per_doc * RECYCLE_AFTER / c.worker[-1][1]:.1%} of its size), and a new "
+        f"worker's set-up ({c.setup:.2f} s) is {c.setup / (RECYCLE_AFTER * docs_s):.1%} of the "
+        f"{RECYCLE_AFTER * docs_s:.0f} s its documents take. The peak of a batch no longer depends on its size.",
+        "",
+        f"This part took {elapsed:.0f} s. Reproduce with `python bench/run.py --parts common`.",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def tool_version() -> str:
     text = (ROOT / "packets" / "__init__.py").read_text(encoding="utf-8")
     return next((line.split("=")[1].strip().strip("\"'") for line in text.splitlines() if "__version__" in line), "?")
@@ -433,6 +607,7 @@ def main() -> None:
         help="whole batches are run again only while one `--jobs 1` run takes less than this (seconds)",
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel build")
+    parser.add_argument("--parts", default="batch,common", help="what to measure: batch, common, or both")
     parser.add_argument("--quick", action="store_true", help="a fast run: sizes 4,8, a sample of 2, one run each")
     parser.add_argument(
         "--output", type=Path, default=None, help="file for the tables (default bench/results.md; --quick: none)"
@@ -444,16 +619,28 @@ def main() -> None:
     load_before = os.getloadavg()
     machine(load_before)  # fails now rather than after the measurements
     started = time.perf_counter()
+    parts = set(args.parts.split(","))
+    texts = []
+    output = args.output or (None if args.quick else ROOT / "bench" / "results.md")
     with tempfile.TemporaryDirectory(prefix="packets-bench-") as tmp:
         snap = snapshot(Path(tmp))
-        print(f"sample of {args.sample} organisations, every way ...", file=sys.stderr, flush=True)
-        sample = run_sample(snap, args.sample, args.repeats, args.jobs)
-        batches = []
-        for n in sizes:
-            print(f"batch of {n} organisations ...", file=sys.stderr, flush=True)
-            batches.append(run_batch(snap, n, args.repeats, args.jobs, args.budget))
-    text = report(sample, batches, args.jobs, time.perf_counter() - started, load_before)
-    output = args.output or (None if args.quick else ROOT / "bench" / "results.md")
+        if "common" in parts:
+            print("the common case ...", file=sys.stderr, flush=True)
+            common = run_common(snap, args.repeats, args.jobs, 8 if args.quick else 48)
+            texts.append(report_common(common, args.jobs, load_before, time.perf_counter() - started))
+        if "batch" in parts:
+            print(f"sample of {args.sample} organisations, every way ...", file=sys.stderr, flush=True)
+            sample = run_sample(snap, args.sample, args.repeats, args.jobs)
+            batches = []
+            for n in sizes:
+                print(f"batch of {n} organisations ...", file=sys.stderr, flush=True)
+                batches.append(run_batch(snap, n, args.repeats, args.jobs, args.budget))
+            texts.append(report(sample, batches, args.jobs, time.perf_counter() - started, load_before))
+        elif output and output.exists():
+            kept = output.read_text(encoding="utf-8")
+            kept = kept[kept.index("# Batch build benchmark") :] if "# Batch build benchmark" in kept else ""
+            texts.append(kept)
+    text = "\n".join(texts)
     if output:
         output.write_text(text, encoding="utf-8")
     print(text)

@@ -153,13 +153,11 @@ def check_logo(logo: str, folder: Path, shown: str, line: int) -> list[Problem]:
         try:
             svg_check.check_svg(data)
         except svg_check.SvgRefused as exc:
-            return [
-                Problem(
-                    shown,
-                    line,
-                    f"logo '{quoted}' {exc}",
-                    "export a simpler SVG with text converted to outlines, or use PNG",
-                )
-            ]
+            hint = (
+                "convert the text to outlines in the image editor, or use PNG"
+                if "text" in str(exc)
+                else "export the logo again as a plain SVG, or as PNG"
+            )
+            return [Problem(shown, line, f"logo '{quoted}' {exc}", hint)]
         return []
     return [Problem(shown, line, f"logo '{quoted}' must be PNG, JPEG or SVG")]

@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import signal
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -165,7 +166,17 @@ class Manifest:
         pages = recorded.get("pages", 0)
         return pages if isinstance(pages, int) else 0
 
-    def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
+    def flow(self, slug: str, document: str, shared: str) -> dict | None:
+        """The layout decisions of the document's last build, while the stylesheets, fonts and code are the same."""
+        recorded = self._documents(slug).get(document)
+        flow = recorded.get("flow") if isinstance(recorded, dict) else None
+        if not isinstance(flow, dict) or flow.get("shared") != shared or not isinstance(flow.get("rules"), list):
+            return None
+        return flow
+
+    def record(
+        self, slug: str, key: str, document: str, files: list[Path], pages: int, flow: dict | None = None
+    ) -> None:
         self.changed = True
         entry = self.entries.get(slug)
         if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
@@ -176,6 +187,7 @@ class Manifest:
             "pdf": files[0].name,
             "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
             "pages": pages,
+            **({"flow": flow} if flow else {}),
         }
 
     def forget(self, slug: str) -> None:
@@ -231,7 +243,13 @@ def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
 
 
 def _render_in_worker(
-    source: OrgSource, options: BuildOptions, debug: bool, audience: str, large: bool, kind: str | None = None
+    source: OrgSource,
+    options: BuildOptions,
+    debug: bool,
+    audience: str,
+    large: bool,
+    kind: str | None = None,
+    flow: dict | None = None,
 ) -> DocumentResult:
     from . import pipeline
 
@@ -239,7 +257,7 @@ def _render_in_worker(
     renderer.roots = _renderer_roots(_worker["project"], source)
     try:
         return pipeline.render_document(
-            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind
+            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind, flow
         )
     except InputError as exc:
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
@@ -256,22 +274,27 @@ def _render_in_worker(
 # worker costs its set-up (about 1.5 s, fonts and stylesheets), so 24 documents (about a
 # minute of rendering) spend some 2% on set-up and bound the growth to about 4 MB (1.5% of a
 # worker's size). bench/results.md has the measurements.
-RECYCLE_AFTER = 24
+RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
-Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None"]
+Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None", "dict | None"]
 
 
 def _worker_main(conn: Any, root: str, curriculum: Any, limit: int) -> None:
     """A worker's life: set up once, render up to `limit` documents sent down the pipe, exit."""
-    _init_worker(root, curriculum)
-    for _ in range(limit):
-        try:
-            task = conn.recv()
-        except EOFError:
-            return
-        if task is None:
-            return
-        conn.send(_render_in_worker(*task))
+    try:
+        _init_worker(root, curriculum)
+        for _ in range(limit):
+            try:
+                task = conn.recv()
+            except EOFError:
+                return
+            if task is None:
+                return
+            conn.send(_render_in_worker(*task))
+    except KeyboardInterrupt:
+        # Ctrl-C: the parent reports it. Returning (rather than dying of it) lets the
+        # process's finalizers run, which remove WeasyPrint's temporary font folder.
+        return
 
 
 @dataclass
@@ -343,7 +366,7 @@ def _run_documents(
                 else:
                     continue
                 if lost:
-                    source, _, _, audience, large, kind = task
+                    source, _, _, audience, large, kind, _ = task
                     result = DocumentResult(
                         source.slug, audience, large, "failed", kind=kind, error="worker stopped while building it"
                     )
@@ -359,10 +382,17 @@ def _run_documents(
                 else:
                     give(slot)
     finally:
+        # Interrupted (Ctrl-C, an error here): ask the workers to stop as Ctrl-C would, so
+        # they clean up after themselves; one that does not is killed.
         for slot in slots:
             if slot.process.is_alive():
+                with contextlib.suppress(OSError):
+                    os.kill(slot.process.pid, signal.SIGINT)
+        for slot in slots:
+            slot.process.join(timeout=10)
+            if slot.process.is_alive():
                 slot.process.kill()
-            slot.process.join()
+                slot.process.join()
             slot.conn.close()
 
 
@@ -427,8 +457,9 @@ def build_many(
             summary.pages += sum(w.pages for w in result.written)
             for w in result.written:
                 files = [w.path] + ([w.path.with_suffix(".html")] if options.html and w.kind is None else [])
+                flow = {**w.flow, "shared": shared} if w.flow else None
                 document = document_id(w.audience, w.large_print, options.paper, w.kind)
-                manifest.record(source.slug, key, document, files, w.pages)
+                manifest.record(source.slug, key, document, files, w.pages, flow)
         else:
             manifest.forget(source.slug)
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
@@ -440,7 +471,11 @@ def build_many(
     from .curriculum import load_curriculum
 
     curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
-    tasks: list[Task] = [(s, options, debug, a, lg, k) for s, _, documents in todo for a, lg, k in documents]
+    tasks: list[Task] = [
+        (s, options, debug, a, lg, k, manifest.flow(s.slug, document_id(a, lg, options.paper, k), shared))
+        for s, _, documents in todo
+        for a, lg, k in documents
+    ]
     index = {(s.slug, a, lg, k): i for s, _, documents in todo for i, (a, lg, k) in enumerate(documents)}
     rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
     done: dict[str, OrgResult] = {}

@@ -114,6 +114,13 @@ class Rendered:
     cover_pages: int = 1
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
     warning: str = ""  # a layout that could not be made as designed, for the build to report
+    flow: dict | None = None  # the layout's decisions, to be given back as `flow` for the same HTML
+
+
+def flow_key(html: str, large_print: bool, sheets: tuple[str, ...] | None = None, forms: bool = False) -> str:
+    """What a layout decision is made from, besides the stylesheets, fonts and code (the
+    caller keeps decisions only while those are unchanged)."""
+    return hashlib.sha256(f"{large_print}\0{sheets}\0{forms}\0{html}".encode()).hexdigest()
 
 
 @dataclass
@@ -162,28 +169,39 @@ class Renderer:
         sheets: tuple[str, ...] | None = None,
         forms: bool = False,
         keep: Callable[[int], int] | None = None,
+        flow: dict | None = None,
     ) -> Rendered:
-        """`sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
+        """Lay `html` out (twice when the cover or a section's tail needs it) and write the PDF.
+
+        `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
         `keep` says, from the number of pages laid out, how many of the first ones to write
-        (a booklet lays out spare notes pages and keeps those that fill its last sheet)."""
+        (a booklet lays out spare notes pages and keeps those that fill its last sheet).
+        `flow` is what an earlier render of this very HTML decided (its `Rendered.flow`): the
+        same stylesheets are then applied in one layout, which gives the same bytes as the
+        two (the decision is a function of the HTML, the stylesheets and the fonts).
+        """
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
             chosen = [self.stylesheet(name) for name in sheets]
         else:
             chosen = self.sheets + ([self.large_sheet] if large_print else [])
         options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
+        key = flow_key(html, large_print, sheets, forms)
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
-            document = page.render(stylesheets=chosen, **options)
-            second = []
-            if _cover_pages(document) > 1:
+            if flow is not None and flow.get("html") == key:
+                compact, rules = bool(flow.get("compact")), [str(r) for r in flow.get("rules", [])]
+                document = None
+            else:
+                document = page.render(stylesheets=chosen, **options)
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
-                second.append(self.compact_cover_sheet)
-            rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+                compact = _cover_pages(document) > 1
+                rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+            second = [self.compact_cover_sheet] if compact else []
             if rules:
                 second.append(CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
-            if second:
+            if second or document is None:
                 # One more layout, never more: the cover is its own page, so the two fixes
                 # do not move each other.
                 document = page.render(stylesheets=[*chosen, *second], **options)
@@ -206,7 +224,8 @@ class Renderer:
         for number, page in enumerate(document.pages, start=1):
             for name in page.anchors:
                 anchors.setdefault(name, number)
-        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors)
+        decided = {"html": key, "compact": compact, "rules": rules}
+        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors, flow=decided)
 
 
 def _finish(document: Document, pdf: object) -> None:

@@ -46,6 +46,7 @@ class Written:
     audience: str = "facilitator"
     large_print: bool = False
     kind: str | None = None  # a delivery-kit kind (packets/kit.py), or None for a guide or handout
+    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow), kept for the next build
 
 
 Document = tuple[str, bool, str | None]  # audience, large print, delivery-kit kind
@@ -94,6 +95,7 @@ class DocumentResult:
     notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
     problems: list[Problem] = field(default_factory=list)  # why it is invalid
     error: str = ""
+    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow)
 
 
 def render_document(
@@ -105,8 +107,13 @@ def render_document(
     audience: str,
     large: bool,
     kind: str | None = None,
+    flow: dict | None = None,
 ) -> DocumentResult:
-    """Validate the organisation and render one of its documents; writes nothing."""
+    """Validate the organisation and render one of its documents; writes nothing.
+
+    `flow` is the last build's layout decisions for this document (pdf.Renderer.render):
+    used only if the HTML is the same, it spares the second layout.
+    """
     from .pdf import ResourceRefused
 
     def invalid(problems: list[Problem]) -> DocumentResult:
@@ -127,7 +134,8 @@ def render_document(
             plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
             if kind is None:
                 html = render_html(plan, audience, project.templates, created)
-                rendered = renderer.render(html, base=source.path.parent, large_print=large)
+                hint = {"flow": flow} if flow else {}
+                rendered = renderer.render(html, base=source.path.parent, large_print=large, **hint)
             else:
                 rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
         check_pdf(rendered.pdf, rendered.pages)
@@ -162,7 +170,16 @@ def render_document(
     if rendered.warning:
         notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
     return DocumentResult(
-        source.slug, audience, large, "rendered", kind, files, rendered.pages, warnings=loaded.warnings, notes=notes
+        source.slug,
+        audience,
+        large,
+        "rendered",
+        kind,
+        files,
+        rendered.pages,
+        warnings=loaded.warnings,
+        notes=notes,
+        flow=getattr(rendered, "flow", None),
     )
 
 
@@ -185,7 +202,7 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
         for doc in documents:
             for target, data in doc.files:
                 write_atomic(target, data)
-            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind))
+            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind, doc.flow))
     warnings = documents[0].warnings if documents else []
     return OrgResult(
         source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import re
 import shutil
 import subprocess
@@ -86,12 +88,34 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+@contextlib.contextmanager
+def built_once(tmp_path_factory, worker_id: str, name: str):
+    """A folder that a session fixture builds into once for the whole run, however many
+    pytest-xdist workers share it: the first to take the lock builds, the others wait and
+    reuse it. Yields the folder, and whether the caller must build it."""
+    if worker_id == "master":  # not under xdist
+        yield tmp_path_factory.mktemp(name), True
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the same for every worker of this run
+    out, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            yield out, False
+            return
+        shutil.rmtree(out, ignore_errors=True)  # a worker that failed half-way
+        out.mkdir()
+        yield out, True
+        done.touch()
+
+
 @pytest.fixture(scope="session")
-def example_build(tmp_path_factory) -> dict[str, Path]:
+def example_build(tmp_path_factory, worker_id) -> dict[str, Path]:
     """The shipped example org, both documents, built once for the whole session."""
-    out = tmp_path_factory.mktemp("example-out")
-    result = run("build", "example", "--out", str(out), "--jobs", "1")
-    assert result.exit_code == 0, result.output
+    with built_once(tmp_path_factory, worker_id, "example-out") as (out, build):
+        if build:
+            result = run("build", "example", "--out", str(out), "--jobs", "2")
+            assert result.exit_code == 0, result.output
     folder = out / "example"
     return {
         "out": out,
@@ -145,10 +169,11 @@ def short_pages(path: Path) -> list[tuple[int, float]]:
 
 
 @pytest.fixture(scope="session")
-def fixture_org_builds(tmp_path_factory) -> Path:
+def fixture_org_builds(tmp_path_factory, worker_id) -> Path:
     """Every fixture organisation, both documents and their large-print editions, built once for the session."""
-    out = tmp_path_factory.mktemp("fixtures-out")
-    orgs = sorted((FIXTURES / "orgs").glob("*.yaml"))
-    result = run("build", *map(str, orgs), "--large-print", "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
+    with built_once(tmp_path_factory, worker_id, "fixtures-out") as (out, build):
+        if build:
+            orgs = sorted((FIXTURES / "orgs").glob("*.yaml"))
+            result = run("build", *map(str, orgs), "--large-print", "--out", str(out), "--jobs", "2")
+            assert result.exit_code == 0, result.output
     return out

@@ -259,6 +259,36 @@ def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_w
     assert "facilitator-guide" in two.output.splitlines()[0]
 
 
+def test_a_forced_rebuild_lays_each_document_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path):
+    """The page-flow decisions of the last build are reused for the very same HTML, so a
+    rebuild skips the second layout; the PDFs are the bytes a build from nothing writes."""
+    import packets.pdf
+
+    log = tmp_path / "layouts.log"
+    real = packets.pdf.HTML.render
+
+    def render(self, *args, **kwargs):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write("layout\n")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(packets.pdf.HTML, "render", render)  # forked workers inherit it
+    args = ("clinic-0", "--audience", "both", "-j2")
+    assert run("build", *args, "--out", str(project / "fresh")).exit_code == 0
+    first = len(log.read_text(encoding="utf-8").split())
+    shutil.copytree(project / "fresh", project / "again")
+    log.unlink()
+    assert run("build", *args, "--force", "--out", str(project / "again")).exit_code == 0
+    assert len(log.read_text(encoding="utf-8").split()) == 2 <= first  # one layout per document
+    for pdf in (project / "fresh").rglob("*.pdf"):
+        assert pdf.read_bytes() == (project / "again" / pdf.relative_to(project / "fresh")).read_bytes()
+    # A change to the organisation changes the HTML: its decisions are made afresh.
+    (project / "content/orgs/clinic-0.yaml").write_text(_org(0).replace("Clinic 0", "Clinic Zero"), encoding="utf-8")
+    log.unlink()
+    assert run("build", *args, "--out", str(project / "again")).exit_code == 0
+    assert len(log.read_text(encoding="utf-8").split()) >= 2
+
+
 def test_summary_counts_pages(project):
     result = _build(project, "-j2")
     pages = int(_summary(result.output).split("; ")[1].split(" pages")[0])
