@@ -93,7 +93,9 @@ def find_tails(document: Document, sections: dict[str, str]) -> list[Tail]:
         body = _flow(page)
         first = body.children[0] if body is not None and body.children else None
         element = getattr(first, "element", None)
-        if element is None or any(w in (element.get("class") or "").split() for w in WRITING):
+        classes = (element.get("class") or "").split() if element is not None else []
+        # Writing pages may be short; the cover is laid out tighter instead (packets/pdf.py).
+        if element is None or "cover" in classes or any(w in classes for w in WRITING):
             continue
         tails.append(Tail(index, element))
     return tails
