@@ -258,11 +258,12 @@ def _render_in_worker(
 
 
 # A worker renders this many documents, then exits and a fresh one takes its place. The
-# renderer keeps about 0.15 MB per document it has rendered (caches inside WeasyPrint that
-# nothing clears), so a worker that lived for the whole batch would grow with it; a new
-# worker costs its set-up (about 1.5 s, fonts and stylesheets), so 24 documents (about a
-# minute of rendering) spend some 2% on set-up and bound the growth to about 4 MB (1.5% of a
-# worker's size). bench/results.md has the measurements.
+# renderer keeps memory for the documents it has rendered (caches inside WeasyPrint that
+# nothing clears: about 0.6 MB per document of the example, measured in bench/results.md),
+# so a worker that lived for the whole batch would grow with it. A new worker costs its
+# set-up (about 1 s: fonts, stylesheets), which over 24 documents is about 1% of their
+# time, while the growth stays under about 15 MB (under 8% of a worker's size) whatever
+# the size of the batch.
 RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
 Task = tuple[OrgSource, BuildOptions, bool, str, bool, dict | None]
