@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import signal
 import traceback
 from collections.abc import Callable, Iterable
@@ -108,6 +109,9 @@ def document_id(audience: str, large_print: bool, paper: str | None) -> str:
     return f"{audience}|{'large-print' if large_print else 'regular'}|{paper or 'own-paper'}"
 
 
+_FLOW_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
+
+
 @dataclass
 class Manifest:
     """What each document of each organisation was last built from, and the files that build wrote.
@@ -167,6 +171,12 @@ class Manifest:
         recorded = self._documents(slug).get(document)
         flow = recorded.get("flow") if isinstance(recorded, dict) else None
         if not isinstance(flow, dict) or flow.get("shared") != shared or not isinstance(flow.get("rules"), list):
+            return None
+        # The rules become a stylesheet: only what pageflow writes is taken back, so an
+        # edited manifest cannot slip other CSS into a packet.
+        if not all(isinstance(r, str) and _FLOW_RULE.fullmatch(r) for r in flow["rules"]):
+            return None
+        if not isinstance(flow.get("html"), str) or not isinstance(flow.get("compact"), bool):
             return None
         return flow
 
