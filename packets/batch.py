@@ -16,6 +16,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import signal
 import traceback
 from collections.abc import Callable, Iterable
@@ -112,6 +113,9 @@ def document_id(audience: str, large_print: bool, paper: str | None, kind: str |
     return f"{what}|{paper or 'own-paper'}"
 
 
+_FLOW_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
+
+
 @dataclass
 class Manifest:
     """What each document of each organisation was last built from, and the files that build wrote.
@@ -171,6 +175,12 @@ class Manifest:
         recorded = self._documents(slug).get(document)
         flow = recorded.get("flow") if isinstance(recorded, dict) else None
         if not isinstance(flow, dict) or flow.get("shared") != shared or not isinstance(flow.get("rules"), list):
+            return None
+        # The rules become a stylesheet: only what pageflow writes is taken back, so an
+        # edited manifest cannot slip other CSS into a packet.
+        if not all(isinstance(r, str) and _FLOW_RULE.fullmatch(r) for r in flow["rules"]):
+            return None
+        if not isinstance(flow.get("html"), str) or not isinstance(flow.get("compact"), bool):
             return None
         return flow
 
@@ -269,11 +279,12 @@ def _render_in_worker(
 
 
 # A worker renders this many documents, then exits and a fresh one takes its place. The
-# renderer keeps about 0.15 MB per document it has rendered (caches inside WeasyPrint that
-# nothing clears), so a worker that lived for the whole batch would grow with it; a new
-# worker costs its set-up (about 1.5 s, fonts and stylesheets), so 24 documents (about a
-# minute of rendering) spend some 2% on set-up and bound the growth to about 4 MB (1.5% of a
-# worker's size). bench/results.md has the measurements.
+# renderer keeps memory for the documents it has rendered (caches inside WeasyPrint that
+# nothing clears: about 0.6 MB per document of the example, measured in bench/results.md),
+# so a worker that lived for the whole batch would grow with it. A new worker costs its
+# set-up (about 1 s: fonts, stylesheets), which over 24 documents is about 1% of their
+# time, while the growth stays under about 15 MB (under 8% of a worker's size) whatever
+# the size of the batch.
 RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
 Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None", "dict | None"]

@@ -111,14 +111,18 @@ def built_once(tmp_path_factory, worker_id: str, name: str):
 
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """The shipped example org, both documents, built once for the whole session."""
+    """The shipped example org, both documents (and their --html copies), built once for the whole session.
+
+    "output" is what the build printed."""
     with built_once(tmp_path_factory, worker_id, "example-out") as (out, build):
         if build:
-            result = run("build", "example", "--out", str(out), "--jobs", "2")
+            result = run("build", "example", "--html", "--out", str(out), "--jobs", "2")
             assert result.exit_code == 0, result.output
+            (out / "build-output.txt").write_text(result.output, encoding="utf-8")
     folder = out / "example"
     return {
         "out": out,
+        "output": (out / "build-output.txt").read_text(encoding="utf-8"),
         "facilitator": folder / "example-facilitator-guide.pdf",
         "participant": folder / "example-participant-handout.pdf",
     }

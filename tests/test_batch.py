@@ -282,6 +282,17 @@ def test_a_forced_rebuild_lays_each_document_out_once_and_writes_the_same_bytes(
     assert len(log.read_text(encoding="utf-8").split()) == 2 <= first  # one layout per document
     for pdf in (project / "fresh").rglob("*.pdf"):
         assert pdf.read_bytes() == (project / "again" / pdf.relative_to(project / "fresh")).read_bytes()
+    # A manifest edited to slip other CSS in is not taken back: the decisions are made afresh.
+    manifest = project / "again/.packets-manifest.json"
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    for document in entries["clinic-0"]["documents"].values():
+        document["flow"]["rules"] = ["body { color: red } #x"]
+    manifest.write_text(json.dumps(entries), encoding="utf-8")
+    log.unlink()
+    assert run("build", *args, "--force", "--out", str(project / "again")).exit_code == 0
+    assert len(log.read_text(encoding="utf-8").split()) == first
+    for pdf in (project / "fresh").rglob("*.pdf"):
+        assert pdf.read_bytes() == (project / "again" / pdf.relative_to(project / "fresh")).read_bytes()
     # A change to the organisation changes the HTML: its decisions are made afresh.
     (project / "content/orgs/clinic-0.yaml").write_text(_org(0).replace("Clinic 0", "Clinic Zero"), encoding="utf-8")
     log.unlink()

@@ -188,13 +188,11 @@ def test_commitment_worksheet_in_handout(example_build):
 # ---------------------------------------------------------------- CLI
 
 
-def test_build_prints_each_file_with_its_page_count(tmp_path):
-    result = run("build", "example", "--out", str(tmp_path), "-j1")
-    assert result.exit_code == 0, result.output
+def test_build_prints_each_file_with_its_page_count(example_build):
     for name in ("example-facilitator-guide.pdf", "example-participant-handout.pdf"):
-        path = tmp_path / "example" / name
+        path = example_build["out"] / "example" / name
         pages = len(PdfReader(str(path)).pages)
-        assert re.search(rf"{re.escape(name)} \({pages} pages\)", result.output)
+        assert re.search(rf"{re.escape(name)} \({pages} pages\)", example_build["output"])
 
 
 def test_build_all_builds_every_org_in_content_orgs(tmp_path):
