@@ -32,6 +32,8 @@ from packets.studio.yamlfile import apply_form
 
 CREE = "ᓀᐦᐃᔭᐤ"
 MUSQUEAM = "xʷməθkʷəy̓əm"
+
+
 def _png() -> bytes:
     """A small, whole PNG (the logo check refuses images that cannot be read to the end)."""
     from io import BytesIO
