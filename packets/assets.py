@@ -102,7 +102,7 @@ def check_logo(logo: str, folder: Path, shown: str, line: int) -> list[Problem]:
             Problem(
                 shown,
                 line,
-                f"logo '{quoted}' is outside the organisation folder",
+                f"logo '{quoted}' is outside the organization folder",
                 f"put the image in {folder.name}/ (or a subfolder) and give its relative path",
             )
         ]

@@ -81,7 +81,7 @@ class PacketsGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected failures.")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
-    """Printable allyship workshop packets: a facilitator guide and a participant handout per organisation.
+    """Printable allyship workshop packets: a facilitator guide and a participant handout per organization.
 
     Example: packets build
     """
@@ -117,7 +117,7 @@ def help_command(ctx: click.Context, command: str | None) -> None:
     help="Which document to build.",
 )
 @click.option(
-    "--paper", type=click.Choice(["letter", "a4"]), default=None, help="Paper size, overriding the organisation file."
+    "--paper", type=click.Choice(["letter", "a4"]), default=None, help="Paper size, overriding the organization file."
 )
 @click.option(
     "--out",
@@ -125,7 +125,7 @@ def help_command(ctx: click.Context, command: str | None) -> None:
     type=click.Path(path_type=Path),
     default=Path("output"),
     show_default=True,
-    help="Folder to write into; each organisation gets a subfolder.",
+    help="Folder to write into; each organization gets a subfolder.",
 )
 @click.option("--html", is_flag=True, help="Also write the intermediate HTML next to each PDF.")
 @click.option("--large-print", is_flag=True, help="Also write large-print editions (body text 16 pt).")
@@ -161,7 +161,7 @@ def build(
     force: bool,
     quiet: bool,
 ) -> None:
-    """Build the packets of the named organisations (slugs in content/orgs/ or paths), or of all of them."""
+    """Build the packets of the named organizations (slugs in content/orgs/ or paths), or of all of them."""
     from .batch import build_many
     from .orgfiles import find_sources
     from .output import check_out_dir
@@ -239,7 +239,7 @@ def _shown(path: Path) -> str:
 @click.argument("orgs", nargs=-1, metavar="[ORG]...")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(orgs: tuple[str, ...], strict: bool) -> None:
-    """Validate the curriculum and organisation files without rendering; print every problem."""
+    """Validate the curriculum and organization files without rendering; print every problem."""
     from .curriculum import load_curriculum
     from .organisation import load_organisation
     from .orgfiles import find_sources
@@ -255,7 +255,7 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
     n_errors = len([p for p in problems if p.is_error])
     n_warnings = len(problems) - n_errors
     click.echo(
-        f"Checked {_count(len(sources), 'organisation file')} and the curriculum: "
+        f"Checked {_count(len(sources), 'organization file')} and the curriculum: "
         f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}.",
         err=True,
     )
@@ -265,12 +265,12 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
 
 @main.command(name="list", epilog=EXAMPLES["list"])
 def list_command() -> None:
-    """List the organisations, curriculum modules and workshop formats."""
+    """List the organizations, curriculum modules and workshop formats."""
     from .curriculum import load_curriculum
 
     project = _project()
     curriculum = load_curriculum(project)
-    click.echo("Organisations (content/orgs/):")
+    click.echo("Organizations (content/orgs/):")
     for path in sorted(project.orgs.glob("*.yaml")):
         click.echo(f"  {path.stem}")
     click.echo("Modules (least to ideal minutes):")
@@ -287,7 +287,7 @@ def list_command() -> None:
 @click.option("--minutes", type=int, help="Try another length (45 to 360) without editing the file.")
 @click.option("--start", help='Try another start time, "HH:MM".')
 def plan(org: str, minutes: int | None, start: str | None) -> None:
-    """Print the run of show of one organisation's session, without rendering any PDF."""
+    """Print the run of show of one organization's session, without rendering any PDF."""
     from .curriculum import load_curriculum
     from .organisation import load_organisation
     from .orgfiles import find_sources
@@ -305,7 +305,7 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 
 @main.command(epilog=EXAMPLES["init"])
 @click.argument("slug", required=False)
-@click.option("--name", help="Organisation name as it should print.")
+@click.option("--name", help="Organization name as it should print.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), help="Paper size.")
 @click.option("--accent-colour", help='Colour for headings and rules, "#rrggbb".')
 @click.option("--logo", help="Logo file (PNG, JPEG or SVG), relative to content/orgs/.")
@@ -324,7 +324,7 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 )
 @click.option("--territory", help='e.g. "unceded" or "Treaty 6 territory".')
 @click.option("--statement", help="Your acknowledgement, written with the Nations (a draft is composed without it).")
-@click.option("--commitment", "commitments", multiple=True, help="What the organisation is doing; repeatable.")
+@click.option("--commitment", "commitments", multiple=True, help="What the organization is doing; repeatable.")
 @click.option("--reviewed-by", help="Who from the community reviewed the acknowledgement.")
 @click.option("--reviewed-on", help="When it was reviewed, YYYY-MM-DD.")
 @click.option("--based-on", help="What the acknowledgement is based on.")
@@ -332,7 +332,7 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     "--support", "supports", multiple=True, help='A local support, "Name|Contact|What it offers"; repeatable.'
 )
 @click.option("--no-input", is_flag=True, help="Ask nothing; use the flags and defaults.")
-@click.option("--force", is_flag=True, help="Overwrite an existing organisation file.")
+@click.option("--force", is_flag=True, help="Overwrite an existing organization file.")
 def init(
     slug: str | None,
     name: str | None,
@@ -377,7 +377,7 @@ def init(
     q = Interview(no_input, project.orgs)
     la = "land_acknowledgement"
 
-    name = q.ask(("name",), "Organisation name", name, required=True)
+    name = q.ask(("name",), "Organization name", name, required=True)
     slug = slug or slugify(name, max_length=60, word_boundary=True)
     problem = slug_problem(slug, "init")
     if problem:
@@ -389,7 +389,7 @@ def init(
                 Problem(
                     str(target),
                     0,
-                    "this organisation file already exists",
+                    "this organization file already exists",
                     "choose another slug, or pass --force to overwrite it",
                 )
             ]
@@ -434,7 +434,7 @@ def init(
         new.commitments = [
             c[0]
             for c in q.ask_many(
-                (la, "commitments"), "A commitment your organisation is acting on", ("",), commitments, "--commitment"
+                (la, "commitments"), "A commitment your organization is acting on", ("",), commitments, "--commitment"
             )
         ]
         new.reviewed_by = q.ask(
@@ -479,7 +479,7 @@ def init(
     help="Write to this file instead of standard output.",
 )
 def schema(output: Path | None) -> None:
-    """Write the JSON Schema of organisation files, for editor completion and validation."""
+    """Write the JSON Schema of organization files, for editor completion and validation."""
     import json
 
     from .model import Organisation
@@ -497,7 +497,7 @@ def schema(output: Path | None) -> None:
 @main.command(epilog="Example: packets reference --update-readme")
 @click.option("--update-readme", is_flag=True, help="Rewrite the reference section of README.md in place.")
 def reference(update_readme: bool) -> None:
-    """Print the organisation-file reference (Markdown), generated from the model."""
+    """Print the organization-file reference (Markdown), generated from the model."""
     from .output import write_atomic
     from .reference import org_reference, replace_between_markers
 

@@ -404,10 +404,10 @@ class LandAcknowledgement(Strict):
     )
     territory: OrgText | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
     statement: OrgProse | None = Field(
-        None, description="The organisation's own acknowledgement; a present-tense draft is composed when absent."
+        None, description="The organization's own acknowledgement; a present-tense draft is composed when absent."
     )
     commitments: list[OrgText] = Field(
-        [], max_length=15, description="What the organisation is doing: the action behind the words."
+        [], max_length=15, description="What the organization is doing: the action behind the words."
     )
     reviewed_by: OrgText | None = Field(None, description="Who from the community reviewed this acknowledgement.")
     reviewed_on: dt.date | None = Field(None, description="When it was last reviewed, YYYY-MM-DD.")
@@ -417,7 +417,7 @@ class LandAcknowledgement(Strict):
 
 
 class LocalResource(Strict):
-    name: OrgText = Field(description="Name of the organisation, service or person.")
+    name: OrgText = Field(description="Name of the organization, service or person.")
     contact: OrgText | None = Field(None, description="Website, phone or email.")
     note: OrgText | None = Field(None, description="What it offers, in a few words.")
 
@@ -425,7 +425,7 @@ class LocalResource(Strict):
 class Organisation(Strict):
     """One organisation's file in content/orgs/."""
 
-    name: OrgText = Field(description="The organisation's name as it should print.")
+    name: OrgText = Field(description="The organization's name as it should print.")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size: letter (default) or a4.")
     accent_colour: str | None = Field(
         None,

@@ -59,7 +59,7 @@ def load_organisation(
     refused = link_problem(path, project.root)
     if refused:
         doc = YamlDocument(path, None)
-        problem = Problem(doc.shown_path, 1, f"this organisation file is not read: {refused}", _LINK_HINT)
+        problem = Problem(doc.shown_path, 1, f"this organization file is not read: {refused}", _LINK_HINT)
         return LoadedOrg(slug, path, None, [problem], doc)
     org, doc, problems = read_model(path, Organisation)
     if org is not None and (minutes is not None or start is not None):

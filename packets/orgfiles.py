@@ -40,7 +40,7 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
             if name.endswith((".yaml", ".yml")) or os.sep in name or "/" in name:
                 path = Path(name)
                 if not (path.exists() or path.is_symlink()):  # a FIFO or a link is reported when read
-                    problems.append(Problem(name, 0, "no such organisation file"))
+                    problems.append(Problem(name, 0, "no such organization file"))
                 paths.append(path)
             elif (project.orgs / f"{name}.yaml").exists() or (project.orgs / f"{name}.yaml").is_symlink():
                 paths.append(project.orgs / f"{name}.yaml")
@@ -48,7 +48,7 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
                 close = close_match(name, available)
                 listed = "available: " + (", ".join(available) or "none yet")
                 hint = f"did you mean '{close}'? {listed}" if close else listed
-                problems.append(Problem(name, 0, "unknown organisation", hint))
+                problems.append(Problem(name, 0, "unknown organization", hint))
         if problems:
             raise InputError(problems)
     sources = []
@@ -65,6 +65,6 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
     twice = sorted({s for s in slugs if slugs.count(s) > 1})
     if twice:
         raise InputError(
-            [Problem(s, 0, "two organisation files would write the same folder", "rename one of them") for s in twice]
+            [Problem(s, 0, "two organization files would write the same folder", "rename one of them") for s in twice]
         )
     return sources

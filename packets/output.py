@@ -36,7 +36,7 @@ def slug_problem(slug: str, shown: str) -> Problem | None:
         return Problem(
             shown,
             0,
-            f"'{slug[:80]}' cannot be used as an organisation name in file names",
+            f"'{slug[:80]}' cannot be used as an organization name in file names",
             "name the file with letters, digits, '-' and '_' only, e.g. riverside-chc.yaml",
         )
     if slug.lower() in RESERVED:

@@ -144,7 +144,7 @@ def render_document(
             display_path(source.path),
             loaded.line_of(("logo",)),
             f"a file or address outside the project was requested while rendering: {exc}",
-            "logos must be self-contained files inside the organisation's folder",
+            "logos must be self-contained files inside the organization's folder",
         )
         return invalid([*loaded.problems, refused])
     except BudgetExceeded as exc:

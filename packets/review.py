@@ -191,7 +191,7 @@ def review_acknowledgement(
                 warn(
                     base + ("commitments", i),
                     "this commitment is still the shipped example's text",
-                    "commitments are what your organisation is really doing; replace it with your own",
+                    "commitments are what your organization is really doing; replace it with your own",
                 )
     if ack.statement:
         match = _PAST_TENSE.search(ack.statement)
@@ -207,7 +207,7 @@ def review_acknowledgement(
             base,
             "the acknowledgement lists no commitments",
             "words with no action behind them can feel empty to the people named; add what your "
-            "organisation is doing under land_acknowledgement.commitments",
+            "organization is doing under land_acknowledgement.commitments",
         )
     if not ack.reviewed_by and not given("reviewed_by"):
         warn(

@@ -59,7 +59,7 @@ def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str
     today = today or dt.date.today()
     out = [
         "# yaml-language-server: $schema=org.schema.json",
-        f"# Organisation file for {new.name}, made with `packets init`.",
+        f"# Organization file for {new.name}, made with `packets init`.",
         "# Check it with `packets check <slug>`, build it with `packets build <slug>`.",
         "",
         f"name: {_q(new.name)}",
@@ -113,10 +113,10 @@ def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str
     else:
         out.append("  # statement: |               # your own words; without it a present-tense draft is composed")
     if new.commitments:
-        out.append("  commitments:                 # what your organisation is doing: the action behind the words")
+        out.append("  commitments:                 # what your organization is doing: the action behind the words")
         out += [f"    - {_q(c)}" for c in new.commitments]
     else:
-        out.append("  commitments: []              # what your organisation is doing: the action behind the words")
+        out.append("  commitments: []              # what your organization is doing: the action behind the words")
     out.append(
         f"  reviewed_by: {_q(new.reviewed_by)}"
         if new.reviewed_by

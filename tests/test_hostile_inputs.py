@@ -90,16 +90,16 @@ CASES = {
     "logo-svg-css-import.yaml": (2, 2, "refers to other files, links or scripts"),
     "logo-svg-css-escape.yaml": (2, 2, "refers to other files, links or scripts"),
     "logo-svg-entity.yaml": (2, 2, "refers to other files, links or scripts"),
-    "logo-symlink-outside.yaml": (2, 2, "is outside the organisation folder"),
-    "logo-dotdot.yaml": (2, 2, "is outside the organisation folder"),
-    "logo-absolute.yaml": (2, 2, "is outside the organisation folder"),
-    "logo-file-url.yaml": (2, 2, "is outside the organisation folder"),
-    "logo-http-url.yaml": (2, 2, "is outside the organisation folder"),
+    "logo-symlink-outside.yaml": (2, 2, "is outside the organization folder"),
+    "logo-dotdot.yaml": (2, 2, "is outside the organization folder"),
+    "logo-absolute.yaml": (2, 2, "is outside the organization folder"),
+    "logo-file-url.yaml": (2, 2, "is outside the organization folder"),
+    "logo-http-url.yaml": (2, 2, "is outside the organization folder"),
     "logo-missing.yaml": (2, 2, "does not exist"),
     "logo-wrong-type.yaml": (2, 2, "must be a .png, .jpg or .svg file"),
     # A file name is not a line: these name the file alone.
     "con.yaml": (2, 0, "reserved file name"),
-    "bad name.yaml": (2, 0, "cannot be used as an organisation name"),
+    "bad name.yaml": (2, 0, "cannot be used as an organization name"),
     # Accepted on purpose: kept exactly as typed, with a warning where YAML 1.1 would differ.
     "start-sexagesimal.yaml": (0, 4, "warning: '9:30' is read as the text \"9:30\""),
     "octal-location.yaml": (0, 3, "warning: '01234' is read as the text \"01234\""),
@@ -248,7 +248,7 @@ GENERATED = {
     "dev-zero.yaml": (_dev_zero, 2, 1, "not read: it is a link to a file outside the project"),
     "link-outside.yaml": (_link_outside, 2, 1, "not read: it is a link to a file outside the project"),
     "logo-fifo.yaml": (_logo_fifo, 2, 2, "logo 'logo.png' cannot be used: this is a named pipe (FIFO), not a file"),
-    "logo-dev-zero.yaml": (_logo_dev_zero_inside, 2, 2, "logo 'zero.svg' is outside the organisation folder"),
+    "logo-dev-zero.yaml": (_logo_dev_zero_inside, 2, 2, "logo 'zero.svg' is outside the organization folder"),
     "many-facilitators.yaml": (_many_facilitators, 2, 3, "'workshop.facilitators' lists 500 items; the limit is 20"),
     "logo-many-shapes.yaml": (_svg_many_shapes, 2, 2, "draws over 10,000 shapes"),
     "logo-utf16-be.yaml": (_svg_utf16_reference, 2, 2, "holds NUL bytes"),
@@ -451,7 +451,7 @@ def test_an_org_file_outside_the_project_with_a_dotdot_name_is_refused(tmp_path)
     org = tmp_path / "..yaml"
     org.write_text("name: Dot Clinic\n", encoding="utf-8")
     result = run("build", str(org), "--out", str(tmp_path / "out"), "-j1")
-    assert result.exit_code == 2 and "cannot be used as an organisation name" in result.output
+    assert result.exit_code == 2 and "cannot be used as an organization name" in result.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 

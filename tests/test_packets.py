@@ -216,7 +216,7 @@ def test_check_reports_a_broken_file_with_its_line(tmp_path):
     result = run("check", str(bad))
     assert result.exit_code == 2
     # The misspelt `nation` is not also reported as "no Nations": it was given, under another name.
-    assert "1 organisation file and the curriculum: 1 error, 2 warnings." in result.output
+    assert "1 organization file and the curriculum: 1 error, 2 warnings." in result.output
     assert "no Nations are listed" not in result.output
     assert re.search(r"broken\.yaml:3: unknown key 'nation' \(did you mean 'nations'\?\)", result.output)
     assert "Traceback" not in result.output
@@ -237,7 +237,7 @@ def test_check_reports_every_problem_not_just_the_first(tmp_path):
     errors = [line for line in lines if ": warning: " not in line]
     assert [line.split(":")[1] for line in errors] == ["2", "4", "5"]
     assert lines[: len(errors)] == errors, "errors come first, then the warnings"
-    assert "Checked 1 organisation file and the curriculum: 3 errors, 3 warnings." in result.output
+    assert "Checked 1 organization file and the curriculum: 3 errors, 3 warnings." in result.output
 
 
 def test_a_file_with_an_error_still_shows_its_warnings(tmp_path):
@@ -284,7 +284,7 @@ def test_check_passes_the_shipped_example():
 def test_unknown_org_lists_the_available_ones():
     result = run("build", "no-such-org")
     assert result.exit_code == 2
-    assert "unknown organisation" in result.output and "example" in result.output
+    assert "unknown organization" in result.output and "example" in result.output
     assert "Traceback" not in result.output
 
 
@@ -297,7 +297,7 @@ def test_a_misspelt_org_gets_did_you_mean(empty_project_with, tmp_path):
             else run(command, "prairie-root")
         )
         assert result.exit_code == 2
-        assert "prairie-root: unknown organisation (did you mean 'prairie-roots'?" in result.output
+        assert "prairie-root: unknown organization (did you mean 'prairie-roots'?" in result.output
     far = run("build", "riverside", "--out", str(tmp_path / "out"))
     assert "did you mean" not in far.output and "available: example, prairie-roots" in far.output
 

@@ -92,10 +92,10 @@ def test_a_fifo_a_dev_zero_link_and_an_outside_link_in_content_orgs_are_refused_
     checked = run("check")
     assert checked.exit_code == 2 and "Traceback" not in checked.output
     assert "content/orgs/pipe.yaml:1: this is a named pipe (FIFO), not a file" in checked.output
-    assert "content/orgs/zero.yaml:1: this organisation file is not read: it is a link to a file outside" in (
+    assert "content/orgs/zero.yaml:1: this organization file is not read: it is a link to a file outside" in (
         checked.output
     )
-    assert "content/orgs/outside.yaml:1: this organisation file is not read" in checked.output
+    assert "content/orgs/outside.yaml:1: this organization file is not read" in checked.output
     assert "Secret Clinic Text" not in checked.output
 
     built = _build(project, "pipe", "zero", "outside", "inside", "-j1")

@@ -307,7 +307,7 @@ def test_a_real_logo_is_accepted_and_named_for_the_organization(studio):
 def test_a_slug_that_could_leave_the_folder_is_refused(studio, slug):
     status, body = studio.json("POST", "/api/orgs", {"name": "Evil Clinic", "slug": slug})
     assert status == 400
-    assert "cannot be used as an organisation name" in body["error"] or "reserved file name" in body["error"]
+    assert "cannot be used as an organization name" in body["error"] or "reserved file name" in body["error"]
     assert not list(studio.root.rglob("evil*.yaml"))
 
 
@@ -599,7 +599,7 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     assert checked.stderr.strip().endswith("0 errors, 0 warnings.")
     saved = (studio.root / "content/orgs/kenora-community-health-circle.yaml").read_text(encoding="utf-8")
     assert "logo: logos/kenora-community-health-circle-logo.png" in saved
-    assert saved.startswith("# yaml-language-server: $schema=org.schema.json\n# Organisation file for Kenora")
+    assert saved.startswith("# yaml-language-server: $schema=org.schema.json\n# Organization file for Kenora")
 
     chrome.find_element(By.ID, "build-start").send_keys(Keys.ENTER)
     _wait(chrome, lambda: chrome.find_element(By.ID, "build-step").text.startswith("Built:"), "built", timeout=120)
@@ -647,7 +647,7 @@ def test_creating_asks_the_questions_of_init_and_writes_its_file(studio):
     target = studio.root / "content/orgs/ile-a-la-crosse-health-centre.yaml"
     try:
         text = target.read_text(encoding="utf-8")
-        assert text.startswith("# yaml-language-server: $schema=org.schema.json\n# Organisation file for Île")
+        assert text.startswith("# yaml-language-server: $schema=org.schema.json\n# Organization file for Île")
         for line in ('name: "Île-à-la-Crosse Health Centre"', "paper: a4", "  date: 2027-05-02", '  start: "13:00"'):
             assert line in text
         checked = _packets(studio, "check", "ile-a-la-crosse-health-centre")
