@@ -113,7 +113,7 @@ def _stalling_renderer(monkeypatch, slug: str):
     so how busy the machine is does not matter."""
     import packets.pdf
 
-    def render(self, html, base, large_print=False):
+    def render(self, html, base, large_print=False, **_):
         if f"Clinic {slug[-1]}" not in html:
             return packets.pdf.Rendered(_pdf_drawing(b"q 1 0 0 1 0 0 cm Q"), 1)
         caught = False
@@ -148,7 +148,7 @@ def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
 
     monkeypatch.setenv("PACKETS_RENDER_SECONDS", "0.5")
 
-    def render(self, html, base, large_print=False):
+    def render(self, html, base, large_print=False, **_):
         while True:  # waiting, not computing: only the wall clock moves
             time.sleep(0.01)
 
@@ -186,7 +186,7 @@ def test_a_document_over_its_memory_budget_is_stopped(project, monkeypatch):
     monkeypatch.setenv("PACKETS_RENDER_MB", "200")
     hoard = []
 
-    def render(self, html, base, large_print=False):
+    def render(self, html, base, large_print=False, **_):
         while True:  # grows by 8 MB at a time until stopped
             hoard.append(bytearray(8_000_000))
             time.sleep(0.005)
@@ -382,7 +382,7 @@ def test_a_broken_pdf_is_never_written_and_the_old_one_stays(project, monkeypatc
     (old,) = _pdfs(project)
     before = old.read_bytes()
 
-    def render(self, html, base, large_print=False):
+    def render(self, html, base, large_print=False, **_):
         return packets.pdf.Rendered(_pdf_drawing(b"q nan 0 0 nan 0 0 cm Q"), 1)
 
     monkeypatch.setattr(packets.pdf.Renderer, "render", render)
