@@ -239,7 +239,7 @@ def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_w
     log = tmp_path / "renders.log"
     real = packets.pdf.Renderer.render
 
-    def render(self, html, base, large_print=False):
+    def render(self, html, base, large_print=False, **_):
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()}\n")
         return real(self, html, base, large_print)
