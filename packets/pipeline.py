@@ -119,6 +119,10 @@ def render_document(
     def invalid(problems: list[Problem]) -> DocumentResult:
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=problems)
 
+    def refused(line: int, message: str, hint: str) -> DocumentResult:
+        """Rendering stopped for a reason in the organization's file: that file's error, at its line."""
+        return invalid([*loaded.problems, Problem(display_path(source.path), line, message, hint)])
+
     loaded = load_organisation(source.path, source.slug, project, curriculum)
     if loaded.org is None:
         return invalid(loaded.problems)
@@ -134,35 +138,24 @@ def render_document(
             plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
             if kind is None:
                 html = render_html(plan, audience, project.templates, created)
-                hint = {"flow": flow} if flow else {}
-                rendered = renderer.render(html, base=source.path.parent, large_print=large, **hint)
+                rendered = renderer.render(html, base=source.path.parent, large_print=large, flow=flow)
             else:
                 rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
         check_pdf(rendered.pdf, rendered.pages)
     except ResourceRefused as exc:
-        refused = Problem(
-            display_path(source.path),
+        return refused(
             loaded.line_of(("logo",)),
             f"a file or address outside the project was requested while rendering: {exc}",
             "logos must be self-contained files inside the organization's folder",
         )
-        return invalid([*loaded.problems, refused])
     except BudgetExceeded as exc:
-        over = Problem(
-            display_path(source.path),
-            1,
-            f"{exc}; nothing was written",
-            "shorten the file's lists and texts, or use a simpler logo",
-        )
-        return invalid([*loaded.problems, over])
+        return refused(1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo")
     except BrokenPdf as exc:
-        broken = Problem(
-            display_path(source.path),
+        return refused(
             loaded.line_of(("logo",)) if loaded.org.logo else 1,
             f"{target.name} came out broken: {exc}; nothing was written",
             "a logo is the usual cause: try it as PNG",
         )
-        return invalid([*loaded.problems, broken])
     files = [(target, rendered.pdf)]
     if options.html and kind is None:
         files.append((target.with_suffix(".html"), _browsable(html, project, large).encode()))
