@@ -16,7 +16,6 @@ import gc
 import hashlib
 import json
 import os
-import re
 import signal
 import traceback
 from collections.abc import Callable, Iterable
@@ -113,9 +112,6 @@ def document_id(audience: str, large_print: bool, paper: str | None, kind: str |
     return f"{what}|{paper or 'own-paper'}"
 
 
-_FLOW_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
-
-
 @dataclass
 class Manifest:
     """What each document of each organisation was last built from, and the files that build wrote.
@@ -170,23 +166,7 @@ class Manifest:
         pages = recorded.get("pages", 0)
         return pages if isinstance(pages, int) else 0
 
-    def flow(self, slug: str, document: str, shared: str) -> dict | None:
-        """The layout decisions of the document's last build, while the stylesheets, fonts and code are the same."""
-        recorded = self._documents(slug).get(document)
-        flow = recorded.get("flow") if isinstance(recorded, dict) else None
-        if not isinstance(flow, dict) or flow.get("shared") != shared or not isinstance(flow.get("rules"), list):
-            return None
-        # The rules become a stylesheet: only what pageflow writes is taken back, so an
-        # edited manifest cannot slip other CSS into a packet.
-        if not all(isinstance(r, str) and _FLOW_RULE.fullmatch(r) for r in flow["rules"]):
-            return None
-        if not isinstance(flow.get("html"), str) or not isinstance(flow.get("compact"), bool):
-            return None
-        return flow
-
-    def record(
-        self, slug: str, key: str, document: str, files: list[Path], pages: int, flow: dict | None = None
-    ) -> None:
+    def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
         self.changed = True
         entry = self.entries.get(slug)
         if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
@@ -197,7 +177,6 @@ class Manifest:
             "pdf": files[0].name,
             "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
             "pages": pages,
-            **({"flow": flow} if flow else {}),
         }
 
     def forget(self, slug: str) -> None:
@@ -230,16 +209,22 @@ class Manifest:
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(root: str, curriculum: Any = None) -> None:
-    """Set up once per worker process: curriculum, fonts, parsed stylesheets (and, lazily, templates)."""
+def _init_worker(root: str, curriculum: Any = None, shared: str = "") -> None:
+    """Set up once per worker process: curriculum, fonts, parsed stylesheets (and, lazily, templates).
+
+    `shared` is the digest of the stylesheets, fonts and code: the page-flow decisions the
+    renderer keeps between builds are only taken back while it is the same.
+    """
     from .curriculum import load_curriculum
+    from .layout_cache import LayoutCache, cache_folder
     from .pdf import Renderer
 
     project = Project(Path(root))
+    decisions = LayoutCache(cache_folder(), shared) if shared else None
     _worker.update(
         project=project,
         curriculum=curriculum if curriculum is not None else load_curriculum(project),
-        renderer=Renderer(project.templates, (project.templates, project.content)),
+        renderer=Renderer(project.templates, (project.templates, project.content), decisions=decisions),
     )
     # What exists now lives as long as the worker. Freezing it keeps the cyclic garbage collector
     # from walking it again on every full collection while rendering (about 5% of render time,
@@ -259,7 +244,6 @@ def _render_in_worker(
     audience: str,
     large: bool,
     kind: str | None = None,
-    flow: dict | None = None,
 ) -> DocumentResult:
     from . import pipeline
 
@@ -267,7 +251,7 @@ def _render_in_worker(
     renderer.roots = _renderer_roots(_worker["project"], source)
     try:
         return pipeline.render_document(
-            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind, flow
+            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind
         )
     except InputError as exc:
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
@@ -287,13 +271,13 @@ def _render_in_worker(
 # the size of the batch.
 RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
-Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None", "dict | None"]
+Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None"]
 
 
-def _worker_main(conn: Any, root: str, curriculum: Any, limit: int) -> None:
+def _worker_main(conn: Any, root: str, curriculum: Any, shared: str, limit: int) -> None:
     """A worker's life: set up once, render up to `limit` documents sent down the pipe, exit."""
     try:
-        _init_worker(root, curriculum)
+        _init_worker(root, curriculum, shared)
         for _ in range(limit):
             try:
                 task = conn.recv()
@@ -317,7 +301,12 @@ class _Slot:
 
 
 def _run_documents(
-    tasks: list[Task], root: str, curriculum: Any, jobs: int, on_document: Callable[[Task, DocumentResult], None]
+    tasks: list[Task],
+    root: str,
+    curriculum: Any,
+    shared: str,
+    jobs: int,
+    on_document: Callable[[Task, DocumentResult], None],
 ) -> None:
     """Render `tasks` in `jobs` worker processes, each replaced after RECYCLE_AFTER documents.
 
@@ -336,7 +325,9 @@ def _run_documents(
 
     def start() -> _Slot:
         parent_end, child_end = context.Pipe()
-        process = context.Process(target=_worker_main, args=(child_end, root, curriculum, RECYCLE_AFTER), daemon=True)
+        process = context.Process(
+            target=_worker_main, args=(child_end, root, curriculum, shared, RECYCLE_AFTER), daemon=True
+        )
         process.start()
         child_end.close()
         return _Slot(process, parent_end)
@@ -377,7 +368,7 @@ def _run_documents(
                 else:
                     continue
                 if lost:
-                    source, _, _, audience, large, kind, _ = task
+                    source, _, _, audience, large, kind = task
                     result = DocumentResult(
                         source.slug, audience, large, "failed", kind=kind, error="worker stopped while building it"
                     )
@@ -468,9 +459,8 @@ def build_many(
             summary.pages += sum(w.pages for w in result.written)
             for w in result.written:
                 files = [w.path] + ([w.path.with_suffix(".html")] if options.html and w.kind is None else [])
-                flow = {**w.flow, "shared": shared} if w.flow else None
                 document = document_id(w.audience, w.large_print, options.paper, w.kind)
-                manifest.record(source.slug, key, document, files, w.pages, flow)
+                manifest.record(source.slug, key, document, files, w.pages)
         else:
             manifest.forget(source.slug)
             (summary.invalid if result.status == "invalid" else summary.failed).append(result)
@@ -482,11 +472,7 @@ def build_many(
     from .curriculum import load_curriculum
 
     curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
-    tasks: list[Task] = [
-        (s, options, debug, a, lg, k, manifest.flow(s.slug, document_id(a, lg, options.paper, k), shared))
-        for s, _, documents in todo
-        for a, lg, k in documents
-    ]
+    tasks: list[Task] = [(s, options, debug, a, lg, k) for s, _, documents in todo for a, lg, k in documents]
     index = {(s.slug, a, lg, k): i for s, _, documents in todo for i, (a, lg, k) in enumerate(documents)}
     rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
     done: dict[str, OrgResult] = {}
@@ -507,7 +493,7 @@ def build_many(
             reported += 1
 
     try:
-        _run_documents(tasks, str(project.root), curriculum, jobs, on_document)
+        _run_documents(tasks, str(project.root), curriculum, shared, jobs, on_document)
     finally:
         manifest.save()
     return summary

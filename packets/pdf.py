@@ -8,9 +8,11 @@ given and refuses everything else, loudly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing.util
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from .actual_text import mark_words_with_marks
 from .files import FileRefused, read_limited
+from .layout_cache import LayoutCache
 from .link_text import describe_links
 from .pageflow import find_tails, pull_back_rules, section_ids
 from .pageflow import stylesheet as flow_stylesheet
@@ -114,13 +117,25 @@ class Rendered:
     cover_pages: int = 1
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
     warning: str = ""  # a layout that could not be made as designed, for the build to report
-    flow: dict | None = None  # the layout's decisions, to be given back as `flow` for the same HTML
+    flow: dict | None = None  # the layout's page-flow decisions (what `decisions` keeps)
 
 
-def flow_key(html: str, large_print: bool, sheets: tuple[str, ...] | None = None, forms: bool = False) -> str:
-    """What a layout decision is made from, besides the stylesheets, fonts and code (the
-    caller keeps decisions only while those are unchanged)."""
-    return hashlib.sha256(f"{large_print}\0{sheets}\0{forms}\0{html}".encode()).hexdigest()
+_FILE_URL = re.compile(r"file://[^\s\"'<>)]+")
+
+
+def layout_key(
+    html: str, large_print: bool, sheets: tuple[str, ...] | None, forms: bool, fetcher: ConfinedFetcher
+) -> str:
+    """What a document's layout is made from, besides the stylesheets, fonts and code (the
+    cache's salt): the HTML, the options, and the bytes of the local files it shows (a
+    logo keeps its name when its drawing changes)."""
+    h = hashlib.sha256(f"{large_print}\0{sheets}\0{forms}\0{html}".encode())
+    for url in sorted(set(_FILE_URL.findall(html))):
+        path = fetcher.allows(url)
+        if path is not None:
+            with contextlib.suppress(OSError, FileRefused):
+                h.update(b"\0" + url.encode() + b"\0" + read_limited(path, MAX_FETCHED_BYTES))
+    return h.hexdigest()
 
 
 @dataclass
@@ -134,6 +149,7 @@ class Renderer:
     large_sheet: CSS = field(init=False)
     compact_cover_sheet: CSS = field(init=False)
     named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
+    decisions: LayoutCache | None = None  # page-flow decisions kept between builds (layout_cache.py)
 
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -169,16 +185,16 @@ class Renderer:
         sheets: tuple[str, ...] | None = None,
         forms: bool = False,
         keep: Callable[[int], int] | None = None,
-        flow: dict | None = None,
     ) -> Rendered:
         """Lay `html` out (twice when the cover or a section's tail needs it) and write the PDF.
 
         `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
         `keep` says, from the number of pages laid out, how many of the first ones to write
         (a booklet lays out spare notes pages and keeps those that fill its last sheet).
-        `flow` is what an earlier render of this very HTML decided (its `Rendered.flow`): the
-        same stylesheets are then applied in one layout, which gives the same bytes as the
-        two (the decision is a function of the HTML, the stylesheets and the fonts).
+        The decisions of the first layout are kept in `decisions` (when the renderer has
+        them): the same document laid out again takes them back and is laid out once, which
+        gives the same bytes as the two layouts (the decisions are a function of what the
+        key and the cache's salt are made from).
         """
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
@@ -186,11 +202,12 @@ class Renderer:
         else:
             chosen = self.sheets + ([self.large_sheet] if large_print else [])
         options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
-        key = flow_key(html, large_print, sheets, forms)
+        key = layout_key(html, large_print, sheets, forms, fetcher)
+        known = self.decisions.get(key) if self.decisions is not None else None
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
-            if flow is not None and flow.get("html") == key:
-                compact, rules = bool(flow.get("compact")), [str(r) for r in flow.get("rules", [])]
+            if known is not None:
+                compact, rules = known["compact"], known["rules"]
                 document = None
             else:
                 document = page.render(stylesheets=chosen, **options)
@@ -224,7 +241,9 @@ class Renderer:
         for number, page in enumerate(document.pages, start=1):
             for name in page.anchors:
                 anchors.setdefault(name, number)
-        decided = {"html": key, "compact": compact, "rules": rules}
+        decided = {"compact": compact, "rules": rules}
+        if known is None and self.decisions is not None:
+            self.decisions.put(key, decided)
         return Rendered(pdf, len(document.pages), _cover_pages(document), anchors, flow=decided)
 
 

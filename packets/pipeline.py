@@ -46,7 +46,6 @@ class Written:
     audience: str = "facilitator"
     large_print: bool = False
     kind: str | None = None  # a delivery-kit kind (packets/kit.py), or None for a guide or handout
-    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow), kept for the next build
 
 
 Document = tuple[str, bool, str | None]  # audience, large print, delivery-kit kind
@@ -95,7 +94,6 @@ class DocumentResult:
     notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
     problems: list[Problem] = field(default_factory=list)  # why it is invalid
     error: str = ""
-    flow: dict | None = None  # the layout's decisions (pdf.Rendered.flow)
 
 
 def render_document(
@@ -107,13 +105,8 @@ def render_document(
     audience: str,
     large: bool,
     kind: str | None = None,
-    flow: dict | None = None,
 ) -> DocumentResult:
-    """Validate the organisation and render one of its documents; writes nothing.
-
-    `flow` is the last build's layout decisions for this document (pdf.Renderer.render):
-    used only if the HTML is the same, it spares the second layout.
-    """
+    """Validate the organisation and render one of its documents; writes nothing."""
     from .pdf import ResourceRefused
 
     def invalid(problems: list[Problem]) -> DocumentResult:
@@ -138,7 +131,7 @@ def render_document(
             plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
             if kind is None:
                 html = render_html(plan, audience, project.templates, created)
-                rendered = renderer.render(html, base=source.path.parent, large_print=large, flow=flow)
+                rendered = renderer.render(html, base=source.path.parent, large_print=large)
             else:
                 rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
         check_pdf(rendered.pdf, rendered.pages)
@@ -172,7 +165,6 @@ def render_document(
         rendered.pages,
         warnings=loaded.warnings,
         notes=notes,
-        flow=getattr(rendered, "flow", None),
     )
 
 
@@ -195,7 +187,7 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
         for doc in documents:
             for target, data in doc.files:
                 write_atomic(target, data)
-            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind, doc.flow))
+            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind))
     warnings = documents[0].warnings if documents else []
     return OrgResult(
         source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]

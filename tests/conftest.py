@@ -109,6 +109,20 @@ def built_once(tmp_path_factory, worker_id: str, name: str):
         done.touch()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def layout_cache(tmp_path_factory, worker_id) -> Path:
+    """One page-flow decision cache for the whole run (packets/layout_cache.py), shared by the
+    xdist workers and apart from the user's own: a document laid out again by another test
+    takes its decisions back, as a coordinator's second build does. Tests about the cache
+    itself give themselves an empty one."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base if worker_id == "master" else base.parent) / "layout-cache"
+    folder.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PACKETS_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def example_build(tmp_path_factory, worker_id) -> dict[str, Path]:
     """The shipped example org, both documents (and their --html copies), built once for the whole session.

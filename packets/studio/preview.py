@@ -15,8 +15,10 @@ from io import BytesIO
 from pathlib import Path
 
 from ..assets import resolve_inside
+from ..batch import shared_inputs_digest
 from ..curriculum import Curriculum, Project
 from ..html import render_html
+from ..layout_cache import LayoutCache, cache_folder
 from ..model import Organisation
 from ..pdf import Renderer
 from ..pipeline import creation_time
@@ -85,7 +87,10 @@ class Previewer:
 
     def __init__(self, project: Project):
         self.project = project
-        self.renderer = Renderer(project.templates, (project.templates, project.content))
+        # The page-flow decisions are kept as a build keeps them: a preview laid out again
+        # (an edit undone, a section shown again) takes one layout, not two.
+        decisions = LayoutCache(cache_folder(), shared_inputs_digest(project))
+        self.renderer = Renderer(project.templates, (project.templates, project.content), decisions=decisions)
         self._lock = threading.Lock()
 
     def render(

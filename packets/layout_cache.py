@@ -1,0 +1,87 @@
+"""Page-flow decisions kept between builds, whatever folder a build writes to.
+
+Making a document's page-flow decisions (which section tails to pull back, whether the
+cover is laid out tighter: `pageflow.py`) takes one layout more than writing it with them,
+and for the guide that layout is a third of a build. The decisions are a function of the
+HTML, the files it shows (a logo), the stylesheets, the fonts and the code; so they are
+kept in a small file named by a hash of all that, and any build that lays out the very
+same document again (a rebuild, a build into another folder, `--paper` and back, the
+studio's preview) skips that layout and writes the same bytes.
+
+Where: `$PACKETS_CACHE` if set (empty or `off` turns the cache off), else
+`$XDG_CACHE_HOME/allyship-packets/layout`, else `~/.cache/allyship-packets/layout`. A cache
+that cannot be read or written is no cache: the decisions are made afresh. What is read back
+is checked as strictly as anything from outside (the rules become a stylesheet).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .files import FileRefused, read_limited
+from .output import write_atomic
+from .pageflow import valid_rule
+
+MAX_ENTRY_BYTES = 64_000  # a guide's decisions are a few hundred bytes
+
+
+def cache_folder() -> Path | None:
+    """The folder decisions are kept in, or None when the cache is off."""
+    chosen = os.environ.get("PACKETS_CACHE")
+    if chosen is not None:
+        return None if chosen.strip() in ("", "off") else Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        root = Path(base) if base else Path.home() / ".cache"
+    except RuntimeError:  # no home folder
+        return None
+    return root / "allyship-packets" / "layout"
+
+
+def decisions_problem(decided: object) -> str:
+    """Why `decided` is not a set of decisions we made ('' when it is one)."""
+    if not isinstance(decided, dict) or not isinstance(decided.get("compact"), bool):
+        return "not a decision record"
+    rules = decided.get("rules")
+    if not isinstance(rules, list) or len(rules) > 500 or not all(isinstance(r, str) and valid_rule(r) for r in rules):
+        return "rules that are not page-flow selectors"
+    return ""
+
+
+@dataclass
+class LayoutCache:
+    """Decisions by document key; `salt` is the digest of the stylesheets, fonts and code."""
+
+    folder: Path | None
+    salt: str
+
+    def _path(self, key: str) -> Path | None:
+        if self.folder is None:
+            return None
+        name = hashlib.sha256(f"{self.salt}\0{key}".encode()).hexdigest()
+        return self.folder / name[:2] / f"{name}.json"
+
+    def get(self, key: str) -> dict | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            decided = json.loads(read_limited(path, MAX_ENTRY_BYTES).decode("utf-8"))
+        except (OSError, ValueError, FileRefused):
+            return None
+        if decisions_problem(decided):
+            return None
+        return {"compact": decided["compact"], "rules": list(decided["rules"])}
+
+    def put(self, key: str, decided: dict) -> None:
+        path = self._path(key)
+        if path is None or decisions_problem(decided):
+            return
+        data = json.dumps({"compact": decided["compact"], "rules": decided["rules"]}, sort_keys=True).encode()
+        with contextlib.suppress(OSError):  # a read-only or full disk: the next build decides again
+            write_atomic(path, data)
