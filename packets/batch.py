@@ -215,8 +215,8 @@ def _init_worker(root: str, curriculum: Any = None, shared: str = "") -> None:
     `shared` is the digest of the stylesheets, fonts and code: the page-flow decisions the
     renderer keeps between builds are only taken back while it is the same.
     """
+    from .cache import LayoutCache, cache_folder
     from .curriculum import load_curriculum
-    from .layout_cache import LayoutCache, cache_folder
     from .pdf import Renderer
 
     project = Project(Path(root))

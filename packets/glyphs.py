@@ -6,6 +6,9 @@ of respect, so it is an input error caught before rendering, with the exact char
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -15,7 +18,10 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 
+from .cache import cache_folder
 from .errors import Problem
+from .files import FileRefused, read_limited
+from .output import write_atomic
 from .sources import LineDict, LineList, YamlDocument
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "templates" / "fonts"
@@ -26,11 +32,31 @@ _NO_GLYPH_NEEDED = {"\n", "\t", "\r", "\u00ad", "\u200c", "\u200d"}
 
 @lru_cache(maxsize=4)
 def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
-    points: set[int] = set()
-    for path in sorted(font_dir.glob("*.ttf")) + sorted(font_dir.glob("*.otf")):
+    """Every character the bundled fonts have a glyph for.
+
+    Reading the fonts' character maps is a third of what `check` takes, and the answer only
+    changes with the fonts: it is kept in the cache (cache.py) under a hash of them.
+    """
+    paths = sorted(font_dir.glob("*.ttf")) + sorted(font_dir.glob("*.otf"))
+    h = hashlib.sha256()
+    for path in paths:
+        data = path.read_bytes()
+        h.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    folder = cache_folder("glyphs")
+    kept = folder / f"{h.hexdigest()}.json" if folder is not None else None
+    if kept is not None:
+        with contextlib.suppress(OSError, ValueError, TypeError, FileRefused):
+            points = json.loads(read_limited(kept, 2_000_000))
+            if isinstance(points, list) and all(isinstance(p, int) for p in points):
+                return frozenset(points)
+    found: set[int] = set()
+    for path in paths:
         with TTFont(path, lazy=True) as font:
-            points.update(font.getBestCmap() or {})
-    return frozenset(points)
+            found.update(font.getBestCmap() or {})
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            write_atomic(kept, json.dumps(sorted(found)).encode())
+    return frozenset(found)
 
 
 def _strings(node: Any, line: int, where: tuple[str, ...] = ()) -> Iterator[tuple[str, int, tuple[str, ...]]]:

@@ -180,14 +180,5 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> lis
     return rules
 
 
-# What `_selector` makes, and all a stored decision may hold: an id, then child steps.
-_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
-
-
-def valid_rule(rule: str) -> bool:
-    """A rule read back from storage becomes CSS: only selectors of our own shape may."""
-    return len(rule) < 2000 and _RULE.fullmatch(rule) is not None
-
-
 def stylesheet(rules: list[str]) -> str:
     return "\n".join(f"{rule} {{ break-before: page; }}" for rule in rules)

@@ -25,8 +25,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .actual_text import mark_words_with_marks
+from .cache import LayoutCache
 from .files import FileRefused, read_limited
-from .layout_cache import LayoutCache
 from .link_text import describe_links
 from .pageflow import find_tails, pull_back_rules, section_ids
 from .pageflow import stylesheet as flow_stylesheet
@@ -149,7 +149,7 @@ class Renderer:
     large_sheet: CSS = field(init=False)
     compact_cover_sheet: CSS = field(init=False)
     named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
-    decisions: LayoutCache | None = None  # page-flow decisions kept between builds (layout_cache.py)
+    decisions: LayoutCache | None = None  # page-flow decisions kept between builds (cache.py)
 
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import re
 import shutil
 import subprocess
@@ -45,12 +46,35 @@ def rejoin_marks(text: str) -> str:
     return re.sub(r"\s+(?=[\u0300-\u036f])", "", text)
 
 
+def _read_once(reading):
+    """Each reading of a PDF is made once per test process: many tests read the same built
+    PDF (pypdf takes seconds over a guide), and the file is the same while its size and
+    modification time are."""
+
+    @functools.lru_cache(maxsize=256)
+    def cached(path: str, size: int, mtime: int):
+        return reading(Path(path))
+
+    @functools.wraps(reading)
+    def read(path: Path):
+        st = Path(path).stat()
+        value = cached(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
+        return list(value) if isinstance(value, list) else value
+
+    return read
+
+
+@_read_once
+def _pypdf_pages(path: Path) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
 def pdf_text(path: Path) -> str:
     """Text of every page, pypdf's reading, NFC-normalised."""
-    reader = PdfReader(str(path))
-    return nfc(rejoin_marks("\n".join(page.extract_text() or "" for page in reader.pages)))
+    return nfc(rejoin_marks("\n".join(_pypdf_pages(path))))
 
 
+@_read_once
 def pdfium_text(path: Path) -> str:
     """Text of every page as PDFium (Chrome's PDF viewer) copies it, NFC-normalised."""
     import pypdfium2
@@ -60,9 +84,10 @@ def pdfium_text(path: Path) -> str:
 
 
 def page_texts(path: Path) -> list[str]:
-    return [nfc(rejoin_marks(page.extract_text() or "")) for page in PdfReader(str(path)).pages]
+    return [nfc(rejoin_marks(page)) for page in _pypdf_pages(path)]
 
 
+@_read_once
 def pdftotext(path: Path) -> str:
     """Poppler's reading, the one most PDF viewers' copy-paste agrees with."""
     exe = shutil.which("pdftotext")
@@ -111,7 +136,7 @@ def built_once(tmp_path_factory, worker_id: str, name: str):
 
 @pytest.fixture(scope="session", autouse=True)
 def layout_cache(tmp_path_factory, worker_id) -> Path:
-    """One page-flow decision cache for the whole run (packets/layout_cache.py), shared by the
+    """One page-flow decision cache for the whole run (packets/cache.py), shared by the
     xdist workers and apart from the user's own: a document laid out again by another test
     takes its decisions back, as a coordinator's second build does. Tests about the cache
     itself give themselves an empty one."""
@@ -142,6 +167,7 @@ def example_build(tmp_path_factory, worker_id) -> dict[str, Path]:
     }
 
 
+@_read_once
 def page_fill(path: Path) -> list[tuple[float, bool]]:
     """For each page: how far down its text area the ink reaches (0 to 1), running heads
     excluded, and whether it is a writing page (three or more ruled lines across it)."""
@@ -159,7 +185,7 @@ def page_fill(path: Path) -> list[tuple[float, bool]]:
         # A ruled line is solid across most of the width; text, averaged over 8-pixel
         # chunks, never is.
         chunks = area.resize((max(1, area.width // 8), area.height), Image.Resampling.BOX)
-        data, w = list(chunks.getdata()), chunks.width
+        data, w = list(chunks.get_flattened_data()), chunks.width
         solid = [sum(1 for v in data[r * w : (r + 1) * w] if v > 180) >= 0.6 * w for r in range(chunks.height)]
         rules = sum(1 for i, s in enumerate(solid) if s and (i == 0 or not solid[i - 1]))
         pages.append((0.0 if ink is None else ink[3] / (bottom - top), rules >= 3))

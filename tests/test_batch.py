@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,50 @@ def project(tmp_path, monkeypatch) -> Path:
     return copy
 
 
+def _quick_pdf(html: str, large_print: bool, sheets) -> tuple[bytes, int]:
+    """A small, sound PDF that stands for the document `html` would make: its bytes change with
+    the HTML and the options, and it has one to three pages."""
+    import io
+
+    import pydyf
+
+    digest = hashlib.sha256(f"{large_print}\0{sheets}\0{html}".encode()).hexdigest()
+    pages = 1 + int(digest, 16) % 3
+    document = pydyf.PDF()
+    for number in range(pages):
+        stream = pydyf.Stream([f"% {digest} page {number + 1}\n".encode() * 20, b"0 0 10 10 re f"])
+        document.add_object(stream)
+        page = pydyf.Dictionary(
+            {
+                "Type": "/Page",
+                "Parent": document.pages.reference,
+                "MediaBox": pydyf.Array([0, 0, 612, 792]),
+                "Resources": pydyf.Dictionary(),
+            }
+        )
+        page["Contents"] = stream.reference
+        document.add_page(page)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue(), pages
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """WeasyPrint replaced by `_quick_pdf`, for the tests of what a build decides to render
+    and write, which do not depend on what the pages look like. The tests that compare real
+    PDFs, count layouts or set-ups, or read paper sizes keep the real renderer."""
+    import packets.pdf
+
+    def render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
+        pdf, pages = _quick_pdf(html, large_print, sheets)
+        return packets.pdf.Rendered(pdf, pages, flow={"compact": False, "rules": []})
+
+    # Forked workers inherit the patches.
+    monkeypatch.setattr(packets.pdf.Renderer, "__post_init__", lambda self: None)
+    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+
+
 def _build(project: Path, *args: str):
     return run("build", "--out", str(project / "output"), "--audience", "participant", *args)
 
@@ -43,7 +88,7 @@ def _summary(output: str) -> str:
     return next(line for line in output.splitlines() if " built, " in line)
 
 
-def test_a_bad_org_among_good_ones_does_not_stop_the_others(project):
+def test_a_bad_org_among_good_ones_does_not_stop_the_others(project, quick):
     (project / "content/orgs/broken.yaml").write_text("name: Broken\npaper: legal\n", encoding="utf-8")
     result = _build(project, "--jobs", "2")
     assert result.exit_code == 2
@@ -54,7 +99,7 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project):
     assert not (project / "output/broken").exists()
 
 
-def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch):
+def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch, quick):
     import packets.pipeline
 
     real = packets.pipeline.render_document
@@ -75,7 +120,7 @@ def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_s
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
-def test_second_build_with_no_changes_renders_nothing(project):
+def test_second_build_with_no_changes_renders_nothing(project, quick):
     assert _build(project, "-j1").exit_code == 0
     before = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*.pdf")}
     again = _build(project, "-j1")
@@ -84,14 +129,14 @@ def test_second_build_with_no_changes_renders_nothing(project):
     assert {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*.pdf")} == before
 
 
-def test_changing_the_css_rebuilds_everything(project):
+def test_changing_the_css_rebuilds_everything(project, quick):
     _build(project, "-j1")
     css = project / "templates/css/blocks.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* changed */\n", encoding="utf-8")
     assert _summary(_build(project, "-j1").output).startswith("3 built, 0 up to date")
 
 
-def test_changing_one_org_rebuilds_only_that_org(project):
+def test_changing_one_org_rebuilds_only_that_org(project, quick):
     _build(project, "-j1")
     org = project / "content/orgs/clinic-1.yaml"
     org.write_text(org.read_text(encoding="utf-8").replace("Clinic 1", "Clinic One"), encoding="utf-8")
@@ -100,7 +145,7 @@ def test_changing_one_org_rebuilds_only_that_org(project):
     assert "clinic-1-participant-handout.pdf" in result.output
 
 
-def test_changing_the_content_or_a_font_rebuilds(project):
+def test_changing_the_content_or_a_font_rebuilds(project, quick):
     _build(project, "-j1")
     meta = project / "content/meta.yaml"
     meta.write_text(meta.read_text(encoding="utf-8").replace("2026.11", "2026.12"), encoding="utf-8")
@@ -110,7 +155,7 @@ def test_changing_the_content_or_a_font_rebuilds(project):
     assert _summary(_build(project, "-j1").output).startswith("3 built")
 
 
-def test_changing_a_logo_rebuilds_only_its_org(project):
+def test_changing_a_logo_rebuilds_only_its_org(project, quick):
     from PIL import Image
 
     logos = project / "content/orgs/logos"
@@ -123,7 +168,7 @@ def test_changing_a_logo_rebuilds_only_its_org(project):
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
-def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch):
+def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch, quick):
     import packets.batch
 
     _build(project, "-j1")
@@ -131,7 +176,7 @@ def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch):
     assert _summary(_build(project, "-j1").output).startswith("3 built, 0 up to date")
 
 
-def test_a_build_with_nothing_to_do_does_not_load_weasyprint(project):
+def test_a_build_with_nothing_to_do_does_not_load_weasyprint(project, quick):
     """What keeps a no-op rebuild of many organisations well under a second."""
     _build(project, "-j1")
     script = (
@@ -147,13 +192,13 @@ def test_a_build_with_nothing_to_do_does_not_load_weasyprint(project):
     assert out.stdout.split() == ["0", "False"]
 
 
-def test_force_rebuilds(project):
+def test_force_rebuilds(project, quick):
     _build(project, "-j1")
     assert _summary(_build(project, "-j1", "--force").output).startswith("3 built, 0 up to date")
 
 
 @pytest.mark.parametrize("damage", ["delete", "truncate"])
-def test_a_deleted_or_truncated_output_is_rebuilt(project, damage):
+def test_a_deleted_or_truncated_output_is_rebuilt(project, damage, quick):
     _build(project, "-j1")
     pdf = project / "output/clinic-2/clinic-2-participant-handout.pdf"
     if damage == "delete":
@@ -165,7 +210,7 @@ def test_a_deleted_or_truncated_output_is_rebuilt(project, damage):
     assert pdf.stat().st_size > 1000
 
 
-def test_the_manifest_records_what_each_org_was_built_from(project):
+def test_the_manifest_records_what_each_org_was_built_from(project, quick):
     _build(project, "-j1")
     manifest = json.loads((project / "output/.packets-manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"clinic-0", "clinic-1", "clinic-2"}
@@ -178,7 +223,7 @@ def _written(output: str) -> list[str]:
     return sorted(Path(line.split(" (")[0]).name for line in output.splitlines() if line.endswith("pages)"))
 
 
-def test_switching_options_renders_only_the_documents_that_are_new(project):
+def test_switching_options_renders_only_the_documents_that_are_new(project, quick):
     """Each document has its own manifest entry: large print, the other audience or another
     paper renders only that document, and switching back renders nothing."""
     one = ("clinic-0", "-j1")
@@ -260,7 +305,7 @@ def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_w
 
 
 def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path):
-    """The page-flow decisions of a layout are kept (packets/layout_cache.py), so the very
+    """The page-flow decisions of a layout are kept (packets/cache.py), so the very
     same document built again, forced or into another folder, skips the second layout; the
     PDFs are the bytes a build from nothing writes."""
     import packets.pdf
@@ -318,7 +363,7 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     assert len(sorted(cache.rglob("*.json"))) == kept + 2
 
 
-def test_summary_counts_pages(project):
+def test_summary_counts_pages(project, quick):
     result = _build(project, "-j2")
     pages = int(_summary(result.output).split("; ")[1].split(" pages")[0])
     from pypdf import PdfReader

@@ -310,7 +310,8 @@ def test_interrupted_build_leaves_no_partial_pdf(tmp_path):
         # are loaded once the stylesheets are parsed, just before the first document).
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(fonts)}
         proc = subprocess.Popen(
-            [sys.executable, "build.py", "build", "example", "--out", str(out), "--jobs", "1", "--force"],
+            [sys.executable, "build.py", "build", "example", "--out", str(out), "--jobs", "1", "--force"]
+            + ["--audience", "participant"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,

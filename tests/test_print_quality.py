@@ -461,15 +461,18 @@ def long_text(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_long_names_and_addresses_stay_inside_the_page(long_text):
-    """Unbroken e-mail and web addresses and very long names break rather than run off the
-    page; a long organisation name shortens in the running head instead of wrapping into
-    the top margin (large print sets the head bigger, so it shortens more)."""
+    """Unbroken e-mail and web addresses, very long names, and unbroken words in the cover's
+    place and facilitator lines break rather than run off the page; a long organization
+    name shortens in the running head instead of wrapping into the top margin (large print
+    sets the head bigger, so it shortens more)."""
     assert len(long_text) == 4
     for name, path in long_text.items():
         assert _ink_outside_the_type_area(path) == [], name
     reading = flat(pdfium_text(long_text["participant-handout-large-print"]))
     assert "Ts’msyen Sm’algyax Language and Health…" in reading
     assert "averyverylongdomainname.example.org" in reading
+    cover = flat(pdfium.PdfDocument(str(long_text["participant-handout"]))[0].get_textpage().get_text_range())
+    assert "ExtremelyLongStreetName" in cover and "Wiiseeksbaxaxhlxwsgiiluuxwhlgadaaxw" in cover
 
 
 def test_a_long_cover_is_laid_out_tighter_to_fit_one_page(long_text, editions):

@@ -337,7 +337,12 @@ def _pdf_drawing(content: bytes, pages: int = 1) -> bytes:
         stream = pydyf.Stream([content])
         document.add_object(stream)
         page = pydyf.Dictionary(
-            {"Type": "/Page", "Parent": document.pages.reference, "MediaBox": pydyf.Array([0, 0, 612, 792])}
+            {
+                "Type": "/Page",
+                "Parent": document.pages.reference,
+                "MediaBox": pydyf.Array([0, 0, 612, 792]),
+                "Resources": pydyf.Dictionary(),
+            }
         )
         page["Contents"] = stream.reference
         document.add_page(page)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from ..assets import resolve_inside
 from ..batch import shared_inputs_digest
+from ..cache import LayoutCache, cache_folder
 from ..curriculum import Curriculum, Project
 from ..html import render_html
-from ..layout_cache import LayoutCache, cache_folder
 from ..model import Organisation
 from ..pdf import Renderer
 from ..pipeline import creation_time

@@ -1,4 +1,4 @@
-"""Page-flow decisions kept between builds, whatever folder a build writes to.
+"""What is kept between runs: page-flow decisions, and the fonts' character sets.
 
 Making a document's page-flow decisions (which section tails to pull back, whether the
 cover is laid out tighter: `pageflow.py`) takes one layout more than writing it with them,
@@ -8,8 +8,9 @@ kept in a small file named by a hash of all that, and any build that lays out th
 same document again (a rebuild, a build into another folder, `--paper` and back, the
 studio's preview) skips that layout and writes the same bytes.
 
-Where: `$PACKETS_CACHE` if set (empty or `off` turns the cache off), else
-`$XDG_CACHE_HOME/allyship-packets/layout`, else `~/.cache/allyship-packets/layout`. A cache
+Where: `$PACKETS_CACHE/layout` if the variable is set (empty or `off` turns the cache off),
+else `$XDG_CACHE_HOME/allyship-packets/layout`, else `~/.cache/allyship-packets/layout`
+(`glyphs.py` keeps the fonts' character sets beside it). A cache
 that cannot be read or written is no cache: the decisions are made afresh. What is read back
 is checked as strictly as anything from outside (the rules become a stylesheet).
 """
@@ -20,27 +21,34 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .files import FileRefused, read_limited
 from .output import write_atomic
-from .pageflow import valid_rule
 
 MAX_ENTRY_BYTES = 64_000  # a guide's decisions are a few hundred bytes
+# What `pageflow._selector` makes, and all a kept decision may hold: an id, then child steps.
+_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
 
 
-def cache_folder() -> Path | None:
-    """The folder decisions are kept in, or None when the cache is off."""
+def valid_rule(rule: str) -> bool:
+    """A rule read back from the cache becomes CSS: only selectors of our own shape may."""
+    return len(rule) < 2000 and _RULE.fullmatch(rule) is not None
+
+
+def cache_folder(part: str = "layout") -> Path | None:
+    """The folder `part` of the cache is kept in (`layout`, `glyphs`), or None when the cache is off."""
     chosen = os.environ.get("PACKETS_CACHE")
     if chosen is not None:
-        return None if chosen.strip() in ("", "off") else Path(chosen)
+        return None if chosen.strip() in ("", "off") else Path(chosen) / part
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     try:
         root = Path(base) if base else Path.home() / ".cache"
     except RuntimeError:  # no home folder
         return None
-    return root / "allyship-packets" / "layout"
+    return root / "allyship-packets" / part
 
 
 def decisions_problem(decided: object) -> str:
