@@ -28,11 +28,14 @@ The common case, also side by side in one run:
   - one worker's memory and time per document over 48 documents (why workers are replaced
     after RECYCLE_AFTER documents), and pages per second.
 
+Memory: `packets build --jobs 1 --force` over each batch size, the peak resident size of the
+worker (does it grow with the number of organisations?).
+
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
-                           [--parts batch,common]
-Prints the tables, and writes them to bench/results.md (a --quick run only prints them). With
-`--parts common` only the common case is measured; its tables go on top of the file and the
-earlier batch tables are kept below them, with their own date.
+                           [--parts batch,common,memory]
+Prints the tables, and writes them to bench/results.md (a --quick run only prints them). The
+parts measured replace their own sections of the file; the others are kept, with their own
+date.
 """
 
 from __future__ import annotations
@@ -197,10 +200,12 @@ def snapshot(tmp: Path) -> Path:
 
 
 def make_project(snap: Path, name: str, n: int) -> tuple[Path, dict[str, str]]:
+    """A copy of the snapshot with `n` synthetic organisations, and its own empty page-flow
+    cache (packets/cache.py), so no measurement finds decisions an earlier one made."""
     project = snap.parent / name
     shutil.copytree(snap, project)
     write_orgs(project / "content" / "orgs", n)
-    return project, {**os.environ, "PACKETS_ROOT": str(project)}
+    return project, {**os.environ, "PACKETS_ROOT": str(project), "PACKETS_CACHE": str(project / "cache")}
 
 
 def packets(project: Path, *args: object) -> list[str]:
@@ -310,6 +315,67 @@ def run_batch(snap: Path, n: int, repeats: int, jobs: int, budget: float) -> Bat
 
 
 @dataclass
+class Memory:
+    n: int
+    docs: int
+    pages: int
+    peak_mb: float  # the largest single process (the worker), MB = 10**6 bytes
+    seconds: float
+
+
+def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
+    """`packets build --jobs 1 --force` over N organisations: does the peak grow with N?"""
+    rows = []
+    for n in sizes:
+        print(f"  memory: {n} organisations, --jobs 1", file=sys.stderr, flush=True)
+        project, env = make_project(snap, f"memory-{n}", n)
+        r = measure_once(packets(project, "--jobs", "1", "--force", "--out", project / "out"), env)
+        pdfs = sorted((project / "out").rglob("*.pdf"))
+        rows.append(Memory(n, len(pdfs), sum(pages(p) for p in pdfs), r["rss_kib"] * 1024 / 1e6, r["wall"]))
+        shutil.rmtree(project, ignore_errors=True)
+    return rows
+
+
+def report_memory(rows: list[Memory], load_before: tuple[float, ...], elapsed: float) -> str:
+    from packets.batch import RECYCLE_AFTER
+
+    first, last = rows[0], rows[-1]
+    growth = last.peak_mb / first.peak_mb - 1
+    lines = [
+        "# Memory: the peak does not grow with the batch",
+        "",
+        machine(load_before),
+        "",
+        f"`packets build --jobs 1 --force` over N synthetic organisations (guide and handout each); peak "
+        f"resident memory of the largest process (the worker), MB = 10⁶ bytes. A worker is replaced after "
+        f"RECYCLE_AFTER = {RECYCLE_AFTER} documents.",
+        "",
+        "| organisations | documents | pages | peak memory | wall time |",
+        "| --- | --- | --- | --- | --- |",
+        *(f"| {r.n} | {r.docs} | {r.pages} | {r.peak_mb:.1f} MB | {r.seconds:.0f} s |" for r in rows),
+        "",
+        f"From {first.n} to {last.n} organisations the peak changes by {growth * 100:+.1f}% "
+        f"(target: at most +5%): {'met' if growth <= 0.05 else '**missed**'}.",
+        "",
+        f"This part took {elapsed:.0f} s. Reproduce with `python bench/run.py --parts memory`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def merge_results(old: str, new: dict[str, str]) -> str:
+    """The file's top-level sections (`# ...`), with those measured now replaced and the rest
+    kept as they were (each says when it was measured); new sections go first."""
+    sections: list[tuple[str, str]] = []
+    for chunk in ("\n" + old).split("\n# ")[1:]:
+        heading = chunk.splitlines()[0]
+        sections.append((heading, "# " + chunk.rstrip("\n") + "\n"))
+    kinds = {"common": "The common case", "batch": "Batch build benchmark", "memory": "Memory:"}
+    kept = [text for heading, text in sections if not any(heading.startswith(kinds[k]) for k in new)]
+    return "\n".join([*(new[k].rstrip("\n") + "\n" for k in ("common", "memory", "batch") if k in new), *kept])
+
+
+@dataclass
 class Common:
     bare: float = 0.0  # the two documents, one `weasyprint` process each, one after the other
     ours: float = 0.0  # `packets build example --force` over an earlier build, default jobs
@@ -386,7 +452,9 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
         ]
         r = measure_once(packets(project, "example", "--force", "--jobs", jobs, "--out", project / "out"), env)
         shutil.rmtree(project / "fresh", ignore_errors=True)
-        f = measure_once(packets(project, "example", "--jobs", jobs, "--out", project / "fresh"), env)
+        # As after an edit to the file: new HTML, so no page-flow decisions to take back.
+        cold = {**env, "PACKETS_CACHE": "off"}
+        f = measure_once(packets(project, "example", "--jobs", jobs, "--out", project / "fresh"), cold)
         fresh.append(f["wall"])
         fresh_ratios.append(f["wall"] / sum(times))
         bare.append(sum(times))
@@ -607,7 +675,9 @@ def main() -> None:
         help="whole batches are run again only while one `--jobs 1` run takes less than this (seconds)",
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel build")
-    parser.add_argument("--parts", default="batch,common", help="what to measure: batch, common, or both")
+    parser.add_argument(
+        "--parts", default="batch,common,memory", help="what to measure: batch, common, memory (comma-separated)"
+    )
     parser.add_argument("--quick", action="store_true", help="a fast run: sizes 4,8, a sample of 2, one run each")
     parser.add_argument(
         "--output", type=Path, default=None, help="file for the tables (default bench/results.md; --quick: none)"
@@ -620,14 +690,19 @@ def main() -> None:
     machine(load_before)  # fails now rather than after the measurements
     started = time.perf_counter()
     parts = set(args.parts.split(","))
-    texts = []
+    texts: dict[str, str] = {}
     output = args.output or (None if args.quick else ROOT / "bench" / "results.md")
     with tempfile.TemporaryDirectory(prefix="packets-bench-") as tmp:
         snap = snapshot(Path(tmp))
         if "common" in parts:
             print("the common case ...", file=sys.stderr, flush=True)
             common = run_common(snap, args.repeats, args.jobs, 8 if args.quick else 48)
-            texts.append(report_common(common, args.jobs, load_before, time.perf_counter() - started))
+            texts["common"] = report_common(common, args.jobs, load_before, time.perf_counter() - started)
+        if "memory" in parts:
+            print("memory over batch sizes ...", file=sys.stderr, flush=True)
+            begun = time.perf_counter()
+            rows = run_memory(snap, sizes)
+            texts["memory"] = report_memory(rows, load_before, time.perf_counter() - begun)
         if "batch" in parts:
             print(f"sample of {args.sample} organisations, every way ...", file=sys.stderr, flush=True)
             sample = run_sample(snap, args.sample, args.repeats, args.jobs)
@@ -635,15 +710,12 @@ def main() -> None:
             for n in sizes:
                 print(f"batch of {n} organisations ...", file=sys.stderr, flush=True)
                 batches.append(run_batch(snap, n, args.repeats, args.jobs, args.budget))
-            texts.append(report(sample, batches, args.jobs, time.perf_counter() - started, load_before))
-        elif output and output.exists():
-            kept = output.read_text(encoding="utf-8")
-            kept = kept[kept.index("# Batch build benchmark") :] if "# Batch build benchmark" in kept else ""
-            texts.append(kept)
-    text = "\n".join(texts)
+            texts["batch"] = report(sample, batches, args.jobs, time.perf_counter() - started, load_before)
+    old = output.read_text(encoding="utf-8") if output and output.exists() else ""
+    text = merge_results(old, texts)
     if output:
         output.write_text(text, encoding="utf-8")
-    print(text)
+    print("\n".join(texts.values()))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from packets.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SOURCE = ROOT.parent / "shared" / "source" / "allyship-guidance.txt"
+SESSIONS = FIXTURES / "sessions"
+SLUGS = sorted(p.stem for p in SESSIONS.glob("*.yaml"))
 
 
 def run(*args: str, input: str | None = None):
@@ -221,3 +223,19 @@ def fixture_org_builds(tmp_path_factory, worker_id) -> Path:
             result = run("build", *map(str, orgs), "--large-print", "--out", str(out), "--jobs", "2")
             assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def sessions(tmp_path_factory, worker_id) -> dict[str, dict[str, Path]]:
+    """Every session fixture, both documents, built once for the whole run (test_curriculum reads them too)."""
+    with built_once(tmp_path_factory, worker_id, "sessions-out") as (out, build):
+        if build:
+            result = run("build", *(str(SESSIONS / f"{s}.yaml") for s in SLUGS), "--out", str(out), "--jobs", "2")
+            assert result.exit_code == 0, result.output
+    return {
+        slug: {
+            "facilitator": out / slug / f"{slug}-facilitator-guide.pdf",
+            "participant": out / slug / f"{slug}-participant-handout.pdf",
+        }
+        for slug in SLUGS
+    }

@@ -60,18 +60,10 @@ def test_every_mapped_id_exists():
 
 
 @pytest.fixture(scope="module")
-def half_day(tmp_path_factory) -> dict[str, Path]:
-    """Every module is in the half-day format, so every mapped id must reach a PDF there."""
-    tmp = tmp_path_factory.mktemp("half-day")
-    org = tmp / "all-modules.yaml"
-    org.write_text('name: Curriculum Test Clinic\nworkshop:\n  format: half-day\n  start: "09:00"\n', encoding="utf-8")
-    result = run("build", str(org), "--out", str(tmp / "out"), "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    folder = tmp / "out/all-modules"
-    return {
-        "facilitator": folder / "all-modules-facilitator-guide.pdf",
-        "participant": folder / "all-modules-participant-handout.pdf",
-    }
+def half_day(sessions) -> dict[str, Path]:
+    """Every module is in the half-day format, so every mapped id must reach a PDF there (the
+    half-day session fixture, built once for the run with the other sessions)."""
+    return sessions["half-day-evening"]
 
 
 def test_every_mapped_id_is_rendered_into_a_pdf(half_day):

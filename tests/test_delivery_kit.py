@@ -13,7 +13,19 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import FIXTURES, ROOT, flat, nfc, page_texts, pdf_text, pdfium_text, pdftotext, rejoin_marks, run
+from conftest import (
+    FIXTURES,
+    ROOT,
+    built_once,
+    flat,
+    nfc,
+    page_texts,
+    pdf_text,
+    pdfium_text,
+    pdftotext,
+    rejoin_marks,
+    run,
+)
 from pypdf import PdfReader, PdfWriter
 
 from packets.curriculum import Project, load_curriculum
@@ -25,14 +37,16 @@ KIT = ("--slides", "--booklet", "--booklet", "guide", "--fillable")
 SLIDE_NUMBER = re.compile(r"^\d+ / \d+$")
 
 
-@pytest.fixture(scope="module")
-def kit(tmp_path_factory) -> dict[str, Path]:
-    """Every kind of the kit for two organisations, built once, in a batch with two workers."""
-    out = tmp_path_factory.mktemp("kit-out")
-    org = ROOT / "content/orgs/example.yaml"
-    many = FIXTURES / "orgs/many-nations.yaml"
-    result = run("build", str(org), str(many), "--audience", "participant", *KIT, "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """Every kind of the kit for two organisations, built once for the run, in a batch with two workers."""
+    with built_once(tmp_path_factory, worker_id, "kit-out") as (out, build):
+        if build:
+            org = ROOT / "content/orgs/example.yaml"
+            many = FIXTURES / "orgs/many-nations.yaml"
+            args = (str(org), str(many), "--audience", "participant", *KIT, "--out", str(out), "--jobs", "2")
+            result = run("build", *args)
+            assert result.exit_code == 0, result.output
     folder = out / "example"
     return {
         "out": out,

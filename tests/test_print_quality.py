@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import FIXTURES, ROOT, flat, page_texts, pdf_text, pdfium_text, pdftotext, run, short_pages
+from conftest import FIXTURES, ROOT, built_once, flat, page_texts, pdf_text, pdfium_text, pdftotext, run, short_pages
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -451,12 +451,13 @@ def test_no_blank_pages_and_no_ink_in_the_outer_margins(editions, key):
     assert _ink_outside_the_type_area(editions[key]) == []
 
 
-@pytest.fixture(scope="module")
-def long_text(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("long-text")
-    result = run("build", str(LONG_TEXT), "--large-print", "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    assert "warning" not in result.output, result.output
+@pytest.fixture(scope="session")
+def long_text(tmp_path_factory, worker_id) -> dict[str, Path]:
+    with built_once(tmp_path_factory, worker_id, "long-text-out") as (out, build):
+        if build:
+            result = run("build", str(LONG_TEXT), "--large-print", "--out", str(out), "--jobs", "2")
+            assert result.exit_code == 0, result.output
+            assert "warning" not in result.output, result.output
     return {p.stem.removeprefix("long-text-"): p for p in (out / "long-text").glob("*.pdf")}
 
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SOURCE, flat, page_texts, pdf_text, run, short_pages
+from conftest import SESSIONS, SOURCE, built_once, flat, page_texts, pdf_text, run, short_pages
 from pypdf import PdfReader
 
 from packets.curriculum import Project, load_curriculum
@@ -20,22 +20,6 @@ from packets.plan import make_plan
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = Project(ROOT)
 CURRICULUM = load_curriculum(PROJECT)
-SESSIONS = FIXTURES / "sessions"
-SLUGS = sorted(p.stem for p in SESSIONS.glob("*.yaml"))
-
-
-@pytest.fixture(scope="session")
-def sessions(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    out = tmp_path_factory.mktemp("sessions")
-    result = run("build", *(str(SESSIONS / f"{s}.yaml") for s in SLUGS), "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    return {
-        slug: {
-            "facilitator": out / slug / f"{slug}-facilitator-guide.pdf",
-            "participant": out / slug / f"{slug}-participant-handout.pdf",
-        }
-        for slug in SLUGS
-    }
 
 
 @pytest.fixture(scope="session")
@@ -269,19 +253,21 @@ def test_the_readme_shows_what_packets_plan_prints():
     assert table.strip() in readme
 
 
-@pytest.fixture(scope="module")
-def lengths(tmp_path_factory) -> dict[int, Path]:
+@pytest.fixture(scope="session")
+def lengths(tmp_path_factory, worker_id) -> dict[int, Path]:
     """The same organization at 45, 75, 150 and 240 minutes, guides only."""
-    folder = tmp_path_factory.mktemp("lengths")
-    base = (SESSIONS / "two-hours.yaml").read_text(encoding="utf-8")
-    files = []
-    for minutes in (45, 75, 150, 240):
-        path = folder / f"length-{minutes}.yaml"
-        path.write_text(base.replace("minutes: 120", f"minutes: {minutes}").replace('start: "13:00"', 'start: "09:00"'))
-        files.append(str(path))
-    out = folder / "out"
-    result = run("build", *files, "--audience", "facilitator", "--out", str(out), "--jobs", "2")
-    assert result.exit_code == 0, result.output
+    with built_once(tmp_path_factory, worker_id, "lengths") as (folder, build):
+        out = folder / "out"
+        if build:
+            base = (SESSIONS / "two-hours.yaml").read_text(encoding="utf-8")
+            files = []
+            for minutes in (45, 75, 150, 240):
+                path = folder / f"length-{minutes}.yaml"
+                text = base.replace("minutes: 120", f"minutes: {minutes}").replace('start: "13:00"', 'start: "09:00"')
+                path.write_text(text, encoding="utf-8")
+                files.append(str(path))
+            result = run("build", *files, "--audience", "facilitator", "--out", str(out), "--jobs", "2")
+            assert result.exit_code == 0, result.output
     return {m: out / f"length-{m}" / f"length-{m}-facilitator-guide.pdf" for m in (45, 75, 150, 240)}
 
 

@@ -30,6 +30,9 @@ from packets.studio.form import all_paths, form_spec, model_tree
 from packets.studio.guard import csrf_token
 from packets.studio.yamlfile import apply_form
 
+# One server and one browser for the whole file: its tests run on one worker.
+pytestmark = pytest.mark.xdist_group("studio")
+
 CREE = "ᓀᐦᐃᔭᐤ"
 MUSQUEAM = "xʷməθkʷəy̓əm"
 
