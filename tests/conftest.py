@@ -15,7 +15,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+import packets.pdf  # noqa: F401  (see below)
 from packets.cli import main
+
+# The builds the tests run fork their workers from this process: with WeasyPrint imported
+# here once, no worker imports it again (over a second each, for a few hundred builds).
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
