@@ -337,7 +337,7 @@ def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
 
 
 def report_memory(rows: list[Memory], load_before: tuple[float, ...], elapsed: float) -> str:
-    from packets.batch import RECYCLE_AFTER
+    from packets.write.batch import RECYCLE_AFTER
 
     first, last = rows[0], rows[-1]
     growth = last.peak_mb / first.peak_mb - 1
@@ -408,10 +408,10 @@ WORKER = textwrap.dedent(
     """
     import json, sys, time
     t = time.perf_counter()
-    from packets import batch
-    from packets.orgfiles import find_sources
-    from packets.pipeline import BuildOptions, documents_of
-    from packets.curriculum import Project
+    from packets.write import batch
+    from packets.load.orgfiles import find_sources
+    from packets.write.pipeline import BuildOptions, documents_of
+    from packets.load.curriculum import Project
     from pathlib import Path
     def rss():
         with open("/proc/self/statm") as f:
@@ -486,7 +486,7 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
 
 
 def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
-    from packets.batch import RECYCLE_AFTER
+    from packets.write.batch import RECYCLE_AFTER
 
     out = ["# The common case: one organisation, quick commands, a worker's memory", "", machine(load_before), ""]
     out += [

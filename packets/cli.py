@@ -39,7 +39,7 @@ def find_project_root() -> Path:
 
 
 def _project():
-    from .curriculum import Project
+    from .load.curriculum import Project
 
     return Project(find_project_root())
 
@@ -93,7 +93,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.pass_context
 def help_command(ctx: click.Context, command: str | None) -> None:
     """Show the help of packets, or of one COMMAND (the same as `packets COMMAND --help`)."""
-    from .spelling import close_match
+    from .load.spelling import close_match
 
     if not command:
         click.echo(main.get_help(ctx.parent or ctx))
@@ -162,10 +162,10 @@ def build(
     quiet: bool,
 ) -> None:
     """Build the packets of the named organizations (slugs in content/orgs/ or paths), or of all of them."""
-    from .batch import build_many
-    from .orgfiles import find_sources
+    from .load.orgfiles import find_sources
     from .output import check_out_dir
-    from .pipeline import BuildOptions
+    from .write.batch import build_many
+    from .write.pipeline import BuildOptions
 
     project = _project()
     problem = check_out_dir(
@@ -240,9 +240,9 @@ def _shown(path: Path) -> str:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(orgs: tuple[str, ...], strict: bool) -> None:
     """Validate the curriculum and organization files without rendering; print every problem."""
-    from .curriculum import load_curriculum
-    from .organisation import load_organisation
-    from .orgfiles import find_sources
+    from .load.curriculum import load_curriculum
+    from .load.orgfiles import find_sources
+    from .planning.organisation import load_organisation
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -266,7 +266,7 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
 @main.command(name="list", epilog=EXAMPLES["list"])
 def list_command() -> None:
     """List the organizations, curriculum modules and workshop formats."""
-    from .curriculum import load_curriculum
+    from .load.curriculum import load_curriculum
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -288,10 +288,10 @@ def list_command() -> None:
 @click.option("--start", help='Try another start time, "HH:MM".')
 def plan(org: str, minutes: int | None, start: str | None) -> None:
     """Print the run of show of one organization's session, without rendering any PDF."""
-    from .curriculum import load_curriculum
-    from .organisation import load_organisation
-    from .orgfiles import find_sources
-    from .runofshow import plan_table
+    from .load.curriculum import load_curriculum
+    from .load.orgfiles import find_sources
+    from .planning.organisation import load_organisation
+    from .planning.runofshow import plan_table
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -366,10 +366,10 @@ def init(
     """
     from slugify import slugify
 
-    from .curriculum import load_curriculum
     from .interview import Interview, ask_format
-    from .organisation import load_organisation
+    from .load.curriculum import load_curriculum
     from .output import slug_problem, write_atomic
+    from .planning.organisation import load_organisation
     from .scaffold import NewOrganisation, organisation_yaml
 
     project = _project()
@@ -482,7 +482,7 @@ def schema(output: Path | None) -> None:
     """Write the JSON Schema of organization files, for editor completion and validation."""
     import json
 
-    from .model import Organisation
+    from .load.model import Organisation
 
     text = json.dumps(Organisation.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:

@@ -18,10 +18,10 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from .assets import check_logo
 from .errors import InputError, Problem
-from .model import MAX_SESSION, MIN_SESSION, Organisation
-from .validation import explain_error, model_at
+from .load.assets import check_logo
+from .load.model import MAX_SESSION, MIN_SESSION, Organisation
+from .load.validation import explain_error, model_at
 
 Loc = tuple[Any, ...]
 
@@ -168,7 +168,7 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
                 None,
                 f"{minutes} minutes is outside {MIN_SESSION} to {MAX_SESSION}; choose a length or one of: {choices}",
             )
-        from .spelling import close_match
+        from .load.spelling import close_match
 
         close = close_match(answer, formats)
         return None, f"unknown format '{answer}'; " + (

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .model import Organisation
+from .load.model import Organisation
 
 
 def _type_name(annotation: Any) -> str:

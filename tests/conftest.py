@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-import packets.pdf  # noqa: F401  (see below)
+import packets.render.pdf  # noqa: F401  (see below)
 from packets.cli import main
 
 # The builds the tests run fork their workers from this process: with WeasyPrint imported

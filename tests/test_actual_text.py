@@ -12,8 +12,8 @@ from PIL import ImageChops
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from packets.actual_text import _rewrite, _tokens, mark_words_with_marks
-from packets.pdf import Renderer
+from packets.render.actual_text import _rewrite, _tokens, mark_words_with_marks
+from packets.render.pdf import Renderer
 
 WORDS = "səl̓ilw̓ətaʔɬ and xʷməθkʷəy̓əm, k̓ʷ t̓ ƛ̓ plain Sḵwx̱wú7mesh"
 HTML_TEXT = (

@@ -70,15 +70,15 @@ def quick(monkeypatch):
     """WeasyPrint replaced by `_quick_pdf`, for the tests of what a build decides to render
     and write, which do not depend on what the pages look like. The tests that compare real
     PDFs, count layouts or set-ups, or read paper sizes keep the real renderer."""
-    import packets.pdf
+    import packets.render.pdf
 
     def render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
         pdf, pages = _quick_pdf(html, large_print, sheets)
-        return packets.pdf.Rendered(pdf, pages, flow={"compact": False, "rules": []})
+        return packets.render.pdf.Rendered(pdf, pages, flow={"compact": False, "rules": []})
 
     # Forked workers inherit the patches.
-    monkeypatch.setattr(packets.pdf.Renderer, "__post_init__", lambda self: None)
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "__post_init__", lambda self: None)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
 
 
 def _build(project: Path, *args: str):
@@ -101,23 +101,23 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project, quick):
 
 
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch, quick):
-    import packets.pipeline
+    import packets.write.pipeline
 
-    real = packets.pipeline.render_document
+    real = packets.write.pipeline.render_document
 
     def render_document(source, *args):
         if source.slug == "clinic-1":
             raise RuntimeError("the renderer fell over")
         return real(source, *args)
 
-    monkeypatch.setattr(packets.pipeline, "render_document", render_document)
+    monkeypatch.setattr(packets.write.pipeline, "render_document", render_document)
     result = _build(project, "-j1")
     assert result.exit_code == 1
     assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
     assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
     assert not (project / "output/clinic-1").exists()
     # The failed org is not recorded as built, so the next build tries it again.
-    monkeypatch.setattr(packets.pipeline, "render_document", real)
+    monkeypatch.setattr(packets.write.pipeline, "render_document", real)
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
@@ -170,10 +170,10 @@ def test_changing_a_logo_rebuilds_only_its_org(project, quick):
 
 
 def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch, quick):
-    import packets.batch
+    import packets.write.batch
 
     _build(project, "-j1")
-    monkeypatch.setattr(packets.batch, "RENDERER_PACKAGES", (*packets.batch.RENDERER_PACKAGES, "pytest"))
+    monkeypatch.setattr(packets.write.batch, "RENDERER_PACKAGES", (*packets.write.batch.RENDERER_PACKAGES, "pytest"))
     assert _summary(_build(project, "-j1").output).startswith("3 built, 0 up to date")
 
 
@@ -280,17 +280,17 @@ def test_parallel_workers_write_the_same_files_as_one(project):
 
 def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_worker(project, monkeypatch, tmp_path):
     """The common case: one organisation, its guide and handout on two cores at once."""
-    import packets.pdf
+    import packets.render.pdf
 
     log = tmp_path / "renders.log"
-    real = packets.pdf.Renderer.render
+    real = packets.render.pdf.Renderer.render
 
     def render(self, html, base, large_print=False, **_):
         with open(log, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()}\n")
         return real(self, html, base, large_print)
 
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)  # forked workers inherit it
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)  # forked workers inherit it
     one = run("build", "clinic-0", "--out", str(project / "one"), "--audience", "both", "-j1")
     log.unlink()
     two = run("build", "clinic-0", "--out", str(project / "two"), "--audience", "both", "-j2")
@@ -309,12 +309,12 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     """The page-flow decisions of a layout are kept (packets/cache.py), so the very
     same document built again, forced or into another folder, skips the second layout; the
     PDFs are the bytes a build from nothing writes."""
-    import packets.pdf
+    import packets.render.pdf
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("PACKETS_CACHE", str(cache))
     log = tmp_path / "layouts.log"
-    real = packets.pdf.HTML.render
+    real = packets.render.pdf.HTML.render
 
     def render(self, *args, **kwargs):
         with open(log, "a", encoding="utf-8") as handle:
@@ -326,7 +326,7 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
         log.unlink()
         return count
 
-    monkeypatch.setattr(packets.pdf.HTML, "render", render)  # forked workers inherit it
+    monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
     args = ("clinic-0", "--audience", "facilitator", "-j1")  # the guide: its section tails need a second layout
     assert run("build", *args, "--out", str(project / "fresh")).exit_code == 0
     assert layouts() == 2
@@ -368,8 +368,8 @@ def test_summary_counts_pages(project, quick):
 
 def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp_path):
     """Fonts, stylesheets and the template environment are made once per worker, whatever the batch size."""
-    import packets.html
-    import packets.pdf
+    import packets.render.html
+    import packets.render.pdf
 
     log = tmp_path / "setups.log"
 
@@ -386,9 +386,9 @@ def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp
         return Logged
 
     # Worker processes are forked from this one, so they inherit these patches.
-    monkeypatch.setattr(packets.pdf, "FontConfiguration", logged(packets.pdf.FontConfiguration, "fonts"))
-    monkeypatch.setattr(packets.pdf, "CSS", logged(packets.pdf.CSS, "css"))
-    monkeypatch.setattr(packets.html, "Environment", logged(packets.html.Environment, "jinja"))
+    monkeypatch.setattr(packets.render.pdf, "FontConfiguration", logged(packets.render.pdf.FontConfiguration, "fonts"))
+    monkeypatch.setattr(packets.render.pdf, "CSS", logged(packets.render.pdf.CSS, "css"))
+    monkeypatch.setattr(packets.render.html, "Environment", logged(packets.render.html.Environment, "jinja"))
     for i in range(3, 7):
         (project / f"content/orgs/clinic-{i}.yaml").write_text(_org(i), encoding="utf-8")
     result = _build(project, "-j2")
@@ -406,9 +406,9 @@ def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp
 @pytest.mark.parametrize("logo", ["../../secret.png", "/SECRET", "logos/huge.png"])
 def test_deciding_what_to_rebuild_reads_no_logo_the_build_would_refuse(project, logo):
     """The up-to-date check runs before validation, so it keeps to the same limits as the build."""
-    from packets.assets import MAX_LOGO_BYTES
-    from packets.batch import org_inputs_digest
-    from packets.pipeline import BuildOptions, OrgSource
+    from packets.load.assets import MAX_LOGO_BYTES
+    from packets.write.batch import org_inputs_digest
+    from packets.write.pipeline import BuildOptions, OrgSource
 
     secret = project / "secret.png"
     (project / "content/orgs/logos").mkdir()

@@ -11,7 +11,7 @@ import yaml
 from conftest import ROOT, SOURCE, flat, pdf_text, run
 from pypdf import PdfReader
 
-from packets.curriculum import Project, load_curriculum
+from packets.load.curriculum import Project, load_curriculum
 
 CURRICULUM = load_curriculum(Project(ROOT))
 CONTENT_FILES = sorted(p for p in (ROOT / "content").rglob("*.yaml") if "orgs" not in p.parts)
@@ -84,8 +84,8 @@ def test_half_day_runs_every_module(half_day):
 
 @pytest.mark.parametrize("format_id,minutes", [("short", 60), ("standard", 90), ("half-day", 180)])
 def test_each_format_plans_exactly_its_minutes(format_id, minutes):
-    from packets.model import Organisation
-    from packets.plan import make_plan
+    from packets.load.model import Organisation
+    from packets.planning.plan import make_plan
 
     fmt = CURRICULUM.formats[format_id]
     assert fmt.minutes == minutes
@@ -98,8 +98,8 @@ def test_each_format_plans_exactly_its_minutes(format_id, minutes):
 
 
 def test_half_day_has_a_break():
-    from packets.model import Organisation
-    from packets.plan import make_plan
+    from packets.load.model import Organisation
+    from packets.planning.plan import make_plan
 
     plan = make_plan("t", Organisation.model_validate({"name": "T", "workshop": {"format": "half-day"}}), CURRICULUM)
     assert any(r.kind == "break" for r in plan.run_of_show)

@@ -28,10 +28,10 @@ from conftest import (
 )
 from pypdf import PdfReader, PdfWriter
 
-from packets.curriculum import Project, load_curriculum
-from packets.kit import saddle_stitch_order
-from packets.organisation import load_organisation
-from packets.plan import make_plan
+from packets.load.curriculum import Project, load_curriculum
+from packets.planning.organisation import load_organisation
+from packets.planning.plan import make_plan
+from packets.render.kit import saddle_stitch_order
 
 KIT = ("--slides", "--booklet", "--booklet", "guide", "--fillable")
 SLIDE_NUMBER = re.compile(r"^\d+ / \d+$")
@@ -213,8 +213,8 @@ def test_slides_follow_the_plan(kit, plans):
 
 
 def test_a_long_statement_is_split_across_slides_at_sentence_ends(plans):
-    from packets.plan import Statement
-    from packets.slides import slides_for
+    from packets.planning.plan import Statement
+    from packets.render.slides import slides_for
 
     sentences = [f"We thank the Nation for teaching us of the river, season {i}, and all it asks." for i in range(30)]
     plan = replace(plans["example"], statement=Statement((" ".join(sentences),), None, None, is_draft=False))

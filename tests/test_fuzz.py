@@ -131,12 +131,12 @@ yamlish = st.lists(st.sampled_from(TOKENS), max_size=30).map("".join)
 
 @pytest.fixture(scope="module", autouse=True)
 def curriculum_once():
-    import packets.curriculum
+    import packets.load.curriculum
 
-    original = packets.curriculum.load_curriculum
-    packets.curriculum.load_curriculum = functools.lru_cache(maxsize=None)(original)
+    original = packets.load.curriculum.load_curriculum
+    packets.load.curriculum.load_curriculum = functools.lru_cache(maxsize=None)(original)
     yield
-    packets.curriculum.load_curriculum = original
+    packets.load.curriculum.load_curriculum = original
 
 
 def _check(text: str | bytes) -> None:
@@ -290,7 +290,7 @@ def png_files(draw, actions=("flip", "cut", "resize", "as-is")) -> bytes:
 
 
 def _check_logo(name: str, data: bytes) -> list:
-    from packets.assets import check_logo
+    from packets.load.assets import check_logo
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / name).write_bytes(data)
@@ -329,7 +329,7 @@ def test_a_logo_check_passes_is_a_logo_build_draws(logo):
     """
     from pypdf import PdfReader
 
-    from packets.pdf_check import check_pdf
+    from packets.render.pdf_check import check_pdf
 
     name, data = logo
     with tempfile.TemporaryDirectory() as tmp:

@@ -268,12 +268,12 @@ def curriculum_once():
     """The curriculum is not what is under test here: read it once, so each case costs only its own file."""
     import functools
 
-    import packets.curriculum
+    import packets.load.curriculum
 
-    original = packets.curriculum.load_curriculum
-    packets.curriculum.load_curriculum = functools.lru_cache(maxsize=None)(original)
+    original = packets.load.curriculum.load_curriculum
+    packets.load.curriculum.load_curriculum = functools.lru_cache(maxsize=None)(original)
     yield
-    packets.curriculum.load_curriculum = original
+    packets.load.curriculum.load_curriculum = original
 
 
 @pytest.fixture(autouse=True)
@@ -337,7 +337,7 @@ def _assert_readable(pdf: Path) -> None:
     import pypdfium2
     from pypdf import PdfReader
 
-    from packets.pdf_check import check_pdf
+    from packets.render.pdf_check import check_pdf
 
     pages = len(PdfReader(str(pdf)).pages)
     assert pages > 0 and len(pypdfium2.PdfDocument(str(pdf))) == pages
@@ -376,8 +376,8 @@ def test_check_passing_means_build_passing_on_the_whole_corpus(tmp_path):
     ],
 )
 def test_accepted_values_are_kept_as_typed(name, loc, expected):
-    from packets.model import Organisation
-    from packets.validation import read_model
+    from packets.load.model import Organisation
+    from packets.load.validation import read_model
 
     org, _, problems = read_model(BAD / name, Organisation)
     assert org is not None, problems
@@ -389,7 +389,7 @@ def test_accepted_values_are_kept_as_typed(name, loc, expected):
 
 @pytest.mark.parametrize("typed", ["NO", "on", "Off", "y", "1e3", "012", "0777", "9:30", "1:02:03", ".inf"])
 def test_yaml_1_1_look_alikes_stay_text_with_a_warning(typed, tmp_path):
-    from packets.sources import read_yaml
+    from packets.load.sources import read_yaml
 
     path = tmp_path / "org.yaml"
     path.write_text(f"name: Clinic\nlocation: {typed}\n", encoding="utf-8")
@@ -400,7 +400,7 @@ def test_yaml_1_1_look_alikes_stay_text_with_a_warning(typed, tmp_path):
 
 
 def test_a_json_style_escaped_pair_becomes_one_character(tmp_path):
-    from packets.sources import read_yaml
+    from packets.load.sources import read_yaml
 
     path = tmp_path / "org.yaml"
     path.write_text('name: "Clinic \\ud83c\\udf3f"\n', encoding="utf-8")
@@ -463,12 +463,12 @@ def test_out_cannot_overwrite_the_project(where):
 
 
 def test_unexpected_failure_is_one_line_with_a_debug_hint(monkeypatch, tmp_path):
-    import packets.pipeline
+    import packets.write.pipeline
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated renderer crash")
 
-    monkeypatch.setattr(packets.pipeline, "render_html", boom)
+    monkeypatch.setattr(packets.write.pipeline, "render_html", boom)
     result = run("build", "example", "--out", str(tmp_path), "-j1", "--force")
     assert result.exit_code == 1
     assert "simulated renderer crash" in result.output and "--debug" in result.output

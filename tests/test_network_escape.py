@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, flat, pdf_text, run
 
-from packets.pdf import ConfinedFetcher, Renderer, ResourceRefused
+from packets.render.pdf import ConfinedFetcher, Renderer, ResourceRefused
 
 
 @pytest.fixture
@@ -167,10 +167,10 @@ def test_fields_that_become_urls_are_refused(listener, tmp_path, field, value):
 @pytest.mark.parametrize("name", sorted(REMOTE_LOGOS))
 def test_a_logo_the_check_missed_is_refused_while_rendering(listener, tmp_path, monkeypatch, name):
     """Defence in depth: were the logo check to miss a reference, the URL fetcher still refuses it."""
-    import packets.organisation
+    import packets.planning.organisation
 
     port, hits = listener
-    monkeypatch.setattr(packets.organisation.assets, "check_logo", lambda *args: [])
+    monkeypatch.setattr(packets.planning.organisation.assets, "check_logo", lambda *args: [])
     org = _remote_org(tmp_path, port, "logo", name)
     url = f"http://127.0.0.1:{port}"
     out = tmp_path / "out"

@@ -214,10 +214,10 @@ def test_an_organisation_can_say_a_listed_name_is_the_nations_own_in_english(tmp
 
 
 def test_review_age_is_measured_from_today():
-    from packets.curriculum import Project
-    from packets.model import Organisation
-    from packets.review import review_acknowledgement
-    from packets.sources import read_yaml
+    from packets.load.curriculum import Project
+    from packets.load.model import Organisation
+    from packets.load.review import review_acknowledgement
+    from packets.load.sources import read_yaml
 
     doc = read_yaml(WARNINGS / "review-stale.yaml")
     org = Organisation.model_validate(doc.data)
@@ -236,7 +236,7 @@ def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(t
         r"pale\.yaml:2: accent colour #ffcc00 has a contrast of (\d\.\d\d):1 .* try (#[0-9a-f]{6})", result.output
     )
     assert match, result.output
-    from packets.colour import weakest_contrast
+    from packets.load.colour import weakest_contrast
 
     assert float(match[1]) == pytest.approx(weakest_contrast("#ffcc00"), abs=0.01)
     assert weakest_contrast(match[2]) >= 4.5
@@ -244,7 +244,7 @@ def test_accent_colour_with_low_contrast_is_an_error_with_ratio_and_suggestion(t
 
 def test_an_accent_that_reads_on_white_but_not_on_the_note_panels_is_an_error(tmp_path):
     """#767676 is 4.54:1 on white, but labels in the accent colour also sit on the pale panels."""
-    from packets.colour import PANEL, contrast_on_white, weakest_contrast
+    from packets.load.colour import PANEL, contrast_on_white, weakest_contrast
 
     assert contrast_on_white("#767676") >= 4.5 > weakest_contrast("#767676")
     org = tmp_path / "grey.yaml"
@@ -503,7 +503,7 @@ def test_readme_org_reference_matches_the_model():
 
 
 def test_custom_module_selection_is_run_in_the_given_order(fixture_builds):
-    from packets.curriculum import Project, load_curriculum
+    from packets.load.curriculum import Project, load_curriculum
 
     curriculum = load_curriculum(Project(ROOT))
     chosen = yaml.safe_load((FIXTURES / "orgs/many-nations.yaml").read_text(encoding="utf-8"))["workshop"]["modules"]

@@ -10,9 +10,9 @@ import yaml
 from conftest import ROOT, flat, nfc, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
-from packets.curriculum import Project, load_curriculum
-from packets.model import Organisation
-from packets.plan import make_plan
+from packets.load.curriculum import Project, load_curriculum
+from packets.load.model import Organisation
+from packets.planning.plan import make_plan
 
 EXAMPLE = yaml.safe_load((ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8"))
 CURRICULUM = load_curriculum(Project(ROOT))

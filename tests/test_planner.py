@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from packets.curriculum import Project, load_curriculum, module_needs
-from packets.planner import PlanningError, SessionRequest, plan_session
+from packets.load.curriculum import Project, load_curriculum, module_needs
+from packets.planning.planner import PlanningError, SessionRequest, plan_session
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULUM = load_curriculum(Project(ROOT))
@@ -115,8 +115,8 @@ def test_declared_module_minutes_hold_their_content():
 
 @pytest.mark.parametrize("minutes", [45, 60, 75, 90, 120, 150, 180, 240, 300, 360])
 def test_every_common_length_plans_the_modules_chosen_for_it(minutes):
-    from packets.model import Organisation
-    from packets.plan import session_request
+    from packets.load.model import Organisation
+    from packets.planning.plan import session_request
 
     org = Organisation.model_validate({"name": "Test", "workshop": {"minutes": minutes, "start": "09:00"}})
     request = session_request(org, CURRICULUM)

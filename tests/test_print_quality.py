@@ -59,7 +59,7 @@ def test_only_our_fonts_are_embedded_and_subset(editions, key):
 
 def test_a_font_from_the_machine_stops_the_build():
     """WeasyPrint only logs when it takes a glyph from an installed font; we refuse the PDF."""
-    from packets.pdf import ForeignFont, Renderer
+    from packets.render.pdf import ForeignFont, Renderer
 
     templates = ROOT / "templates"
     renderer = Renderer(templates, (templates,))
@@ -272,7 +272,7 @@ def _text_colours(path: Path) -> Counter:
 @pytest.mark.parametrize("key", ["guide", "handout", "large"])
 def test_text_colours_have_high_contrast(editions, key):
     """Text at least 7:1 on the page and on the note panels; the organisation's accent at least 4.5:1."""
-    from packets.colour import weakest_contrast
+    from packets.load.colour import weakest_contrast
 
     accent = "#" + re.search(r"accent_colour:\s*\"#([0-9a-fA-F]{6})\"", PACIFIC.read_text(encoding="utf-8"))[1].lower()
     colours = _text_colours(editions[key])

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run
 
-from packets.pdf_check import BrokenPdf, check_pdf
+from packets.render.pdf_check import BrokenPdf, check_pdf
 
 
 def _org(i: int) -> str:
@@ -111,11 +111,11 @@ def _stalling_renderer(monkeypatch, slug: str):
     """A renderer that computes for ever for one organisation and catches the first
     interruption (as WeasyPrint's SVG drawing does); the others get a small sound PDF at once,
     so how busy the machine is does not matter."""
-    import packets.pdf
+    import packets.render.pdf
 
     def render(self, html, base, large_print=False, **layout):
         if f"Clinic {slug[-1]}" not in html:
-            return packets.pdf.Rendered(_pdf_drawing(b"q 1 0 0 1 0 0 cm Q"), 1)
+            return packets.render.pdf.Rendered(_pdf_drawing(b"q 1 0 0 1 0 0 cm Q"), 1)
         caught = False
         while True:
             try:
@@ -125,7 +125,7 @@ def _stalling_renderer(monkeypatch, slug: str):
                     raise
                 caught = True
 
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
 
 
 def test_a_document_over_its_time_budget_is_that_orgs_error_and_the_batch_goes_on(project, monkeypatch):
@@ -144,7 +144,7 @@ def test_a_document_over_its_time_budget_is_that_orgs_error_and_the_batch_goes_o
 
 
 def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
-    import packets.pdf
+    import packets.render.pdf
 
     monkeypatch.setenv("PACKETS_RENDER_SECONDS", "0.5")
 
@@ -152,7 +152,7 @@ def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
         while True:  # waiting, not computing: only the wall clock moves
             time.sleep(0.01)
 
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
     result = _build(project, "clinic-0", "-j1")
     assert result.exit_code == 2, result.output
     assert "rendering clinic-0-participant-handout.pdf was stuck for over 2 s; nothing was written" in result.output
@@ -162,16 +162,16 @@ def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
 def test_a_worker_that_dies_takes_only_its_own_org_with_it(project, monkeypatch):
     """A worker killed outright (the system out of memory) breaks its pool; the organisations
     queued with it are built again, each on its own, so only the one that kills is lost."""
-    import packets.pipeline
+    import packets.write.pipeline
 
-    real = packets.pipeline.render_document
+    real = packets.write.pipeline.render_document
 
     def render_document(source, *args):
         if source.slug == "clinic-1":
             os._exit(9)  # what the kernel's out-of-memory killer looks like from here
         return real(source, *args)
 
-    monkeypatch.setattr(packets.pipeline, "render_document", render_document)
+    monkeypatch.setattr(packets.write.pipeline, "render_document", render_document)
     result = _build(project, "-j", "2")
     assert "Traceback" not in result.output
     assert result.exit_code == 1, result.output
@@ -181,7 +181,7 @@ def test_a_worker_that_dies_takes_only_its_own_org_with_it(project, monkeypatch)
 
 
 def test_a_document_over_its_memory_budget_is_stopped(project, monkeypatch):
-    import packets.pdf
+    import packets.render.pdf
 
     monkeypatch.setenv("PACKETS_RENDER_MB", "200")
     hoard = []
@@ -191,7 +191,7 @@ def test_a_document_over_its_memory_budget_is_stopped(project, monkeypatch):
             hoard.append(bytearray(8_000_000))
             time.sleep(0.005)
 
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
     result = _build(project, "clinic-0", "-j1")
     hoard.clear()
     assert result.exit_code == 2, result.output
@@ -301,8 +301,8 @@ def test_two_builds_of_the_same_org_at_once_both_succeed_and_leave_nothing(proje
 def test_a_logo_change_is_seen_however_the_logo_key_is_written(project, spelling):
     from PIL import Image
 
-    from packets.batch import org_inputs_digest
-    from packets.pipeline import BuildOptions, OrgSource
+    from packets.write.batch import org_inputs_digest
+    from packets.write.pipeline import BuildOptions, OrgSource
 
     (project / "content/orgs/logos").mkdir()
     org = project / "content/orgs/clinic-0.yaml"
@@ -316,8 +316,8 @@ def test_a_logo_change_is_seen_however_the_logo_key_is_written(project, spelling
 
 
 def test_the_cache_key_does_not_change_with_quoting_or_comments(project):
-    from packets.batch import org_inputs_digest
-    from packets.pipeline import BuildOptions, OrgSource
+    from packets.write.batch import org_inputs_digest
+    from packets.write.pipeline import BuildOptions, OrgSource
 
     org = project / "content/orgs/clinic-0.yaml"
     org.write_text('name: "Same Clinic"\nworkshop: {format: short}\n', encoding="utf-8")
@@ -381,16 +381,16 @@ def test_a_sound_pdf_passes_and_a_cut_or_miscounted_one_does_not(example_build):
 
 
 def test_a_broken_pdf_is_never_written_and_the_old_one_stays(project, monkeypatch):
-    import packets.pdf
+    import packets.render.pdf
 
     assert _build(project, "clinic-0", "-j1").exit_code == 0
     (old,) = _pdfs(project)
     before = old.read_bytes()
 
     def render(self, html, base, large_print=False, **layout):
-        return packets.pdf.Rendered(_pdf_drawing(b"q nan 0 0 nan 0 0 cm Q"), 1)
+        return packets.render.pdf.Rendered(_pdf_drawing(b"q nan 0 0 nan 0 0 cm Q"), 1)
 
-    monkeypatch.setattr(packets.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
     result = _build(project, "clinic-0", "-j1", "--force")
     assert result.exit_code == 2, result.output
     assert "clinic-0.yaml:1: clinic-0-participant-handout.pdf came out broken: page 1 holds what is not PDF (nan)" in (
@@ -416,7 +416,7 @@ def test_a_message_is_always_one_line_with_control_characters_escaped():
 
 
 def test_a_stylesheet_that_capitalizes_text_makes_the_glyph_check_cover_capitals(tmp_path):
-    from packets.glyphs import case_forms, css_transforms
+    from packets.load.glyphs import case_forms, css_transforms
 
     (tmp_path / "a.css").write_text(".name { text-transform: uppercase; }\n.x { text-transform: none; }\n")
     transforms = css_transforms(tmp_path)

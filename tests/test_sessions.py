@@ -13,9 +13,9 @@ import pytest
 from conftest import SESSIONS, SOURCE, built_once, flat, page_texts, pdf_text, run, short_pages
 from pypdf import PdfReader
 
-from packets.curriculum import Project, load_curriculum
-from packets.organisation import load_organisation
-from packets.plan import make_plan
+from packets.load.curriculum import Project, load_curriculum
+from packets.planning.organisation import load_organisation
+from packets.planning.plan import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = Project(ROOT)
@@ -338,8 +338,8 @@ def test_emphasis_or_a_lead_on_a_module_not_run_is_pointed_out(tmp_path):
 def test_territory_prints_exactly_as_written(territory):
     import datetime as dt
 
-    from packets.html import render_html
-    from packets.model import Organisation
+    from packets.load.model import Organisation
+    from packets.render.html import render_html
 
     org = Organisation.model_validate(
         {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import ROOT, nfc, pdfium_text
 
-from packets.sources import read_yaml
+from packets.load.sources import read_yaml
 from packets.studio.chromium import start_chromium, stop_chromium, why_no_chromium
 from packets.studio.form import all_paths, form_spec, model_tree
 from packets.studio.guard import csrf_token

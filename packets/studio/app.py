@@ -31,12 +31,12 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .. import assets
-from ..curriculum import Curriculum, Project, load_curriculum
 from ..errors import InputError, Problem
-from ..organisation import load_organisation
+from ..load import assets
+from ..load.curriculum import Curriculum, Project, load_curriculum
+from ..load.sources import MAX_FILE_BYTES
 from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
-from ..sources import MAX_FILE_BYTES
+from ..planning.organisation import load_organisation
 from . import draft as drafts
 from .form import all_paths, form_spec
 from .guard import Guard, allowed_hosts, csrf_token

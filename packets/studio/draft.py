@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..curriculum import Curriculum, Project
 from ..errors import Problem
-from ..organisation import LoadedOrg, load_organisation
-from ..sources import LineDict, LineList
+from ..load.curriculum import Curriculum, Project
+from ..load.sources import LineDict, LineList
+from ..planning.organisation import LoadedOrg, load_organisation
 from .form import model_tree
 from .yamlfile import Draft, apply_form
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Organisation
+from ..load.model import Organisation
 
 # (group id, heading, path prefixes). A field belongs to the group with the longest prefix
 # that matches its dotted path; the fallbacks at the end catch fields added to the model later.

@@ -14,15 +14,15 @@ from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
 
-from ..assets import resolve_inside
-from ..batch import shared_inputs_digest
 from ..cache import LayoutCache, cache_folder
-from ..curriculum import Curriculum, Project
-from ..html import render_html
-from ..model import Organisation
-from ..pdf import Renderer
-from ..pipeline import creation_time
-from ..plan import make_plan
+from ..load.assets import resolve_inside
+from ..load.curriculum import Curriculum, Project
+from ..load.model import Organisation
+from ..planning.plan import make_plan
+from ..render.html import render_html
+from ..render.pdf import Renderer
+from ..write.batch import shared_inputs_digest
+from ..write.pipeline import creation_time
 
 PREVIEWED = ("cover", "land-acknowledgement")
 

@@ -9,7 +9,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from ..curriculum import Project
+from ..load.curriculum import Project
 from .app import Studio, create_app
 from .guard import new_token
 

@@ -1,6 +1,6 @@
 """Writing an organisation file back the way a person left it: comments, key order, quoting.
 
-Reading for validation is `packets.sources`' job (safe, limited, line-marked). This module
+Reading for validation is `packets.load.sources`' job (safe, limited, line-marked). This module
 only writes: it applies what the form holds to a round-trip copy of the file (ruamel.yaml),
 so a hand-written file keeps its comments and its order, and says which comments it
 could not keep. Writes are atomic, and a file changed on disk since the page loaded it is
@@ -28,8 +28,8 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from ..load.sources import parse_yaml_text
 from ..output import write_atomic
-from ..sources import parse_yaml_text
 
 
 class CannotWrite(Exception):
@@ -66,7 +66,7 @@ def _empty(value: Any) -> bool:
 def _needs_quotes(text: str) -> bool:
     """Text our own loader would not read back as that text without a word (`09:30`, `NO`, `01234`).
 
-    Asked of `packets.sources` itself, so the studio never writes what `packets check` warns about.
+    Asked of `packets.load.sources` itself, so the studio never writes what `packets check` warns about.
     """
     doc = parse_yaml_text(f"value: {text}\n", Path("value.yaml"))
     return bool(doc.problems) or not isinstance(doc.data, dict) or doc.data.get("value") != text

@@ -12,20 +12,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .assets import resolve_inside
-from .budget import BudgetExceeded, render_budget
-from .curriculum import Curriculum, Project
-from .errors import Problem, display_path
-from .html import render_html
-from .kit import kit_audience, kit_name, render_kit
-from .organisation import LoadedOrg, load_organisation
-from .orgfiles import OrgSource
-from .output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
-from .pdf_check import BrokenPdf, check_pdf
-from .plan import make_plan
+from ..errors import Problem, display_path
+from ..load.assets import resolve_inside
+from ..load.curriculum import Curriculum, Project
+from ..load.orgfiles import OrgSource
+from ..output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from ..planning.organisation import LoadedOrg, load_organisation
+from ..planning.plan import make_plan
+from ..render.budget import BudgetExceeded, render_budget
+from ..render.html import render_html
+from ..render.kit import kit_audience, kit_name, render_kit
+from ..render.pdf_check import BrokenPdf, check_pdf
 
 if TYPE_CHECKING:
-    from .pdf import Renderer
+    from ..render.pdf import Renderer
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class BuildOptions:
     html: bool = False
     large_print: bool = False
     force: bool = False
-    kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/kit.py KINDS): slides, booklets, fillable
+    kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/render/kit.py KINDS): slides, booklets, fillable
 
 
 @dataclass
@@ -45,7 +45,7 @@ class Written:
     pages: int
     audience: str = "facilitator"
     large_print: bool = False
-    kind: str | None = None  # a delivery-kit kind (packets/kit.py), or None for a guide or handout
+    kind: str | None = None  # a delivery-kit kind (packets/render/kit.py), or None for a guide or handout
 
 
 Document = tuple[str, bool, str | None]  # audience, large print, delivery-kit kind
@@ -107,7 +107,7 @@ def render_document(
     kind: str | None = None,
 ) -> DocumentResult:
     """Validate the organisation and render one of its documents; writes nothing."""
-    from .pdf import ResourceRefused
+    from ..render.pdf import ResourceRefused
 
     def invalid(problems: list[Problem]) -> DocumentResult:
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=problems)
@@ -234,7 +234,7 @@ def _layout_warning(source: OrgSource, message: str) -> Problem:
 
 def _browsable(html: str, project: Project, large_print: bool) -> str:
     """The --html copy links the stylesheets by absolute path, so it opens styled in a browser."""
-    from .pdf import LARGE_PRINT, STYLESHEETS
+    from ..render.pdf import LARGE_PRINT, STYLESHEETS
 
     sheets = STYLESHEETS + ((LARGE_PRINT,) if large_print else ())
     links = "".join(

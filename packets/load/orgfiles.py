@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError, Problem
-from .output import slug_problem
+from ..errors import InputError, Problem
+from ..output import slug_problem
 from .spelling import close_match
 
 if TYPE_CHECKING:

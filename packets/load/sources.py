@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Problem, display_path
-from .files import FileRefused, read_limited
+from ..errors import Problem, display_path
+from ..files import FileRefused, read_limited
 
 MAX_FILE_BYTES = 1_000_000
 MAX_STRING_CHARS = 20_000

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from .model import Activity, DiscussionQuestion, Module, SegmentTiming, Timing
+from ..load.model import Activity, DiscussionQuestion, Module, SegmentTiming, Timing
 
 
 class PlanningError(ValueError):

@@ -12,8 +12,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..planning.plan import Plan
 from .html import DOCUMENT_TITLES, environment, render_html
-from .plan import Plan
 from .slides import BUDGETS, slides_for
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
     Text on a slide never shrinks to fit (it must stay readable from the back of the room),
     so fitting is done by cutting: the layout itself says whether the cutting was right.
     """
-    from . import __version__
+    from .. import __version__
 
     template = environment(templates).get_template("slides.html.j2")
     over: list[str] = []

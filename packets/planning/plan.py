@@ -10,8 +10,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .curriculum import Curriculum
-from .model import MAX_SESSION, MIN_SESSION, Activity, DiscussionQuestion, Module, Nation, Organisation, WorkshopFormat
+from ..load.curriculum import Curriculum
+from ..load.model import (
+    MAX_SESSION,
+    MIN_SESSION,
+    Activity,
+    DiscussionQuestion,
+    Module,
+    Nation,
+    Organisation,
+    WorkshopFormat,
+)
 from .planner import PlanningError, SessionRequest, least_and_most, plan_session
 
 

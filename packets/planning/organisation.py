@@ -8,17 +8,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import assets
-from .curriculum import Curriculum, Project
-from .errors import Problem
-from .files import link_problem
-from .legibility import review_capitals
-from .model import ID_PATTERN, LEAD_SEGMENTS, Organisation, Workshop
+from ..errors import Problem
+from ..files import link_problem
+from ..load import assets
+from ..load.curriculum import Curriculum, Project
+from ..load.legibility import review_capitals
+from ..load.model import ID_PATTERN, LEAD_SEGMENTS, Organisation, Workshop
+from ..load.review import review_acknowledgement
+from ..load.sources import YamlDocument
+from ..load.validation import read_model, salvage, suggest
 from .plan import session_request
 from .planner import PlanningError, plan_session
-from .review import review_acknowledgement
-from .sources import YamlDocument
-from .validation import read_model, salvage, suggest
 
 _LINK_HINT = "copy the file into content/orgs/ instead of linking to it"
 

@@ -12,9 +12,9 @@ import re
 import warnings
 from pathlib import Path
 
+from ..errors import Problem, shown_text
+from ..files import FileRefused, read_limited
 from . import svg_check
-from .errors import Problem, shown_text
-from .files import FileRefused, read_limited
 
 MAX_LOGO_BYTES = 2_000_000
 MAX_LOGO_PIXELS = 25_000_000

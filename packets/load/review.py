@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Collection
 
+from ..errors import Problem
 from .curriculum import Project
-from .errors import Problem
 from .model import Organisation
 from .sources import LineDict, YamlDocument, read_yaml
 

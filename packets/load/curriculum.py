@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 from .model import (
     AcknowledgementGuide,
     Facilitation,

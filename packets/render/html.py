@@ -18,11 +18,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from . import __version__
-from .colour import PANEL
-from .plan import Plan
-from .plan import duration_text as duration
-from .plan import fill_text as fill
+from .. import __version__
+from ..load.colour import PANEL
+from ..planning.plan import Plan
+from ..planning.plan import duration_text as duration
+from ..planning.plan import fill_text as fill
 
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
 # The half page a booklet is typeset on, for each paper size: folded from one sheet.

@@ -16,8 +16,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .model import Nation
-from .plan import Plan, PlannedModule, RunOfShowRow, duration_text
+from ..load.model import Nation
+from ..planning.plan import Plan, PlannedModule, RunOfShowRow, duration_text
 
 # What fits on a 16:9 slide (13.33 in by 7.5 in) below its title, measured on the
 # bundled font: characters on a line and lines on a slide, for body and statement text.

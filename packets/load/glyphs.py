@@ -18,13 +18,13 @@ from typing import Any
 
 from fontTools.ttLib import TTFont
 
-from .cache import cache_folder
-from .errors import Problem
-from .files import FileRefused, read_limited
-from .output import write_atomic
+from ..cache import cache_folder
+from ..errors import Problem
+from ..files import FileRefused, read_limited
+from ..output import write_atomic
 from .sources import LineDict, LineList, YamlDocument
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "templates" / "fonts"
+FONT_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "fonts"
 
 # Characters that never need a glyph of their own: line breaks and layout controls.
 _NO_GLYPH_NEEDED = {"\n", "\t", "\r", "\u00ad", "\u200c", "\u200d"}

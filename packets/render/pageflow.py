@@ -94,7 +94,7 @@ def find_tails(document: Document, sections: dict[str, str]) -> list[Tail]:
         first = body.children[0] if body is not None and body.children else None
         element = getattr(first, "element", None)
         classes = (element.get("class") or "").split() if element is not None else []
-        # Writing pages may be short; the cover is laid out tighter instead (packets/pdf.py).
+        # Writing pages may be short; the cover is laid out tighter instead (packets/render/pdf.py).
         if element is None or "cover" in classes or any(w in classes for w in WRITING):
             continue
         tails.append(Tail(index, element))

@@ -5,8 +5,8 @@ It reads the same Plan the guide prints, so the terminal and the PDF cannot disa
 
 from __future__ import annotations
 
-from .curriculum import Curriculum
-from .model import Organisation
+from ..load.curriculum import Curriculum
+from ..load.model import Organisation
 from .plan import duration_text, make_plan
 
 

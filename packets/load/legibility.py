@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 from .model import Organisation
 from .sources import LineDict, LineList, YamlDocument
 

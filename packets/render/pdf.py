@@ -24,9 +24,9 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from ..cache import LayoutCache
+from ..files import FileRefused, read_limited
 from .actual_text import mark_words_with_marks
-from .cache import LayoutCache
-from .files import FileRefused, read_limited
 from .link_text import describe_links
 from .pageflow import find_tails, pull_back_rules, section_ids
 from .pageflow import stylesheet as flow_stylesheet

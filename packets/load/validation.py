@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import Problem
 from . import glyphs
-from .errors import Problem
 from .model import Organisation
 from .sources import LineDict, LineList, YamlDocument, read_yaml
 from .spelling import close_match

@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .assets import MAX_LOGO_BYTES, resolve_inside
-from .curriculum import Project
-from .errors import InputError
-from .files import FileRefused, read_limited
-from .output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
+from .. import __version__
+from ..errors import InputError
+from ..files import FileRefused, read_limited
+from ..load.assets import MAX_LOGO_BYTES, resolve_inside
+from ..load.curriculum import Project
+from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
 from .pipeline import BuildOptions, Document, DocumentResult, OrgResult, OrgSource, documents_of, write_documents
 
 MANIFEST = ".packets-manifest.json"
@@ -70,8 +70,8 @@ def shared_inputs_digest(project: Project) -> str:
     content = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
     _digest_files(h, project.content, content)
     _digest_files(h, project.templates, [p for p in project.templates.rglob("*") if p.is_file()])
-    code = Path(__file__).parent
-    _digest_files(h, code, code.glob("*.py"))
+    code = Path(__file__).parent.parent  # the whole package, every subpackage
+    _digest_files(h, code, code.rglob("*.py"))
     return h.hexdigest()
 
 
@@ -83,8 +83,8 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, pro
     file names, however the file spells the `logo` key. A file that cannot be read or parsed
     has no key: it is always rebuilt (and so reported).
     """
-    from .files import link_problem
-    from .sources import read_yaml
+    from ..files import link_problem
+    from ..load.sources import read_yaml
 
     if project is not None and link_problem(source.path, project.root):
         return ""
@@ -215,9 +215,9 @@ def _init_worker(root: str, curriculum: Any = None, shared: str = "") -> None:
     `shared` is the digest of the stylesheets, fonts and code: the page-flow decisions the
     renderer keeps between builds are only taken back while it is the same.
     """
-    from .cache import LayoutCache, cache_folder
-    from .curriculum import load_curriculum
-    from .pdf import Renderer
+    from ..cache import LayoutCache, cache_folder
+    from ..load.curriculum import load_curriculum
+    from ..render.pdf import Renderer
 
     project = Project(Path(root))
     decisions = LayoutCache(cache_folder(), shared) if shared else None
@@ -469,7 +469,7 @@ def build_many(
     if not todo:
         manifest.save()
         return summary
-    from .curriculum import load_curriculum
+    from ..load.curriculum import load_curriculum
 
     curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
     tasks: list[Task] = [(s, options, debug, a, lg, k) for s, _, documents in todo for a, lg, k in documents]
