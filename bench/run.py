@@ -424,9 +424,9 @@ WORKER = textwrap.dedent(
     n = 0
     while n < int(sys.argv[3]):
         for source in sources:
-            for audience, large in documents_of(options):
+            for audience, large, kind in documents_of(options):
                 start = time.perf_counter()
-                result = batch._render_in_worker(source, options, False, audience, large)
+                result = batch._render_in_worker(source, options, False, audience, large, kind)
                 assert result.status == "rendered", result
                 n += 1
                 print(json.dumps({"n": n, "mb": rss(), "s": time.perf_counter() - start}), flush=True)
@@ -476,8 +476,9 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
         cwd=project,
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"the worker measurement failed:\n{done.stderr.strip()}")
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     c.setup, c.setup_mb = lines[0]["setup"], lines[0]["mb"]
     c.worker = [(d["n"], d["mb"], d["s"]) for d in lines[1:]]

@@ -220,11 +220,12 @@ def short_pages(path: Path) -> list[tuple[int, float]]:
 
 @pytest.fixture(scope="session")
 def fixture_org_builds(tmp_path_factory, worker_id) -> Path:
-    """Every fixture organisation, both documents and their large-print editions, built once for the session."""
+    """Every fixture organisation, both documents and their large-print editions (and their
+    --html copies), built once for the session."""
     with built_once(tmp_path_factory, worker_id, "fixtures-out") as (out, build):
         if build:
             orgs = sorted((FIXTURES / "orgs").glob("*.yaml"))
-            result = run("build", *map(str, orgs), "--large-print", "--out", str(out), "--jobs", "2")
+            result = run("build", *map(str, orgs), "--large-print", "--html", "--out", str(out), "--jobs", "2")
             assert result.exit_code == 0, result.output
     return out
 
