@@ -114,6 +114,31 @@ def pdfua_findings(paths: list[Path]) -> list[str]:
     return found
 
 
+def pdf_of_pages(contents: list[bytes]) -> bytes:
+    """A minimal, sound PDF (pydyf, as WeasyPrint writes them): one Letter page per drawing in `contents`."""
+    import io
+
+    import pydyf
+
+    document = pydyf.PDF()
+    for content in contents:
+        stream = pydyf.Stream([content])
+        document.add_object(stream)
+        page = pydyf.Dictionary(
+            {
+                "Type": "/Page",
+                "Parent": document.pages.reference,
+                "MediaBox": pydyf.Array([0, 0, 612, 792]),
+                "Resources": pydyf.Dictionary(),
+            }
+        )
+        page["Contents"] = stream.reference
+        document.add_page(page)
+    out = io.BytesIO()
+    document.write(out)
+    return out.getvalue()
+
+
 def flat(text: str) -> str:
     """Whitespace folded, so line wrapping in the PDF does not matter."""
     return " ".join(text.split())

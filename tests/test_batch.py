@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, pdf_of_pages, run
 
 
 def _org(i: int) -> str:
@@ -40,29 +40,10 @@ def project(tmp_path, monkeypatch) -> Path:
 def _quick_pdf(html: str, large_print: bool, sheets) -> tuple[bytes, int]:
     """A small, sound PDF that stands for the document `html` would make: its bytes change with
     the HTML and the options, and it has one to three pages."""
-    import io
-
-    import pydyf
-
     digest = hashlib.sha256(f"{large_print}\0{sheets}\0{html}".encode()).hexdigest()
     pages = 1 + int(digest, 16) % 3
-    document = pydyf.PDF()
-    for number in range(pages):
-        stream = pydyf.Stream([f"% {digest} page {number + 1}\n".encode() * 20, b"0 0 10 10 re f"])
-        document.add_object(stream)
-        page = pydyf.Dictionary(
-            {
-                "Type": "/Page",
-                "Parent": document.pages.reference,
-                "MediaBox": pydyf.Array([0, 0, 612, 792]),
-                "Resources": pydyf.Dictionary(),
-            }
-        )
-        page["Contents"] = stream.reference
-        document.add_page(page)
-    out = io.BytesIO()
-    document.write(out)
-    return out.getvalue(), pages
+    drawings = [f"% {digest} page {n + 1}\n".encode() * 20 + b"0 0 10 10 re f" for n in range(pages)]
+    return pdf_of_pages(drawings), pages
 
 
 @pytest.fixture

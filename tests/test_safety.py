@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run
+from conftest import ROOT, pdf_of_pages, run
 
 from packets.render.pdf_check import BrokenPdf, check_pdf
 
@@ -330,25 +330,7 @@ def test_the_cache_key_does_not_change_with_quoting_or_comments(project):
 
 
 def _pdf_drawing(content: bytes, pages: int = 1) -> bytes:
-    import pydyf
-
-    document = pydyf.PDF()
-    for _ in range(pages):
-        stream = pydyf.Stream([content])
-        document.add_object(stream)
-        page = pydyf.Dictionary(
-            {
-                "Type": "/Page",
-                "Parent": document.pages.reference,
-                "MediaBox": pydyf.Array([0, 0, 612, 792]),
-                "Resources": pydyf.Dictionary(),
-            }
-        )
-        page["Contents"] = stream.reference
-        document.add_page(page)
-    out = io.BytesIO()
-    document.write(out)
-    return out.getvalue()
+    return pdf_of_pages([content] * pages)
 
 
 @pytest.mark.parametrize(
