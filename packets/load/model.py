@@ -423,7 +423,7 @@ class LocalResource(Strict):
 
 
 class Organisation(Strict):
-    """One organisation's file in content/orgs/."""
+    """One organization's file in content/orgs/."""
 
     name: OrgText = Field(description="The organization's name as it should print.")
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size: letter (default) or a4.")

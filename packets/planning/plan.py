@@ -357,7 +357,7 @@ def describe(
         )
     ]
     if org.workshop.modules is not None:
-        parts.append(fill_text(wording.chosen_by, organisation=org.name))
+        parts.append(fill_text(wording.chosen_by, organization=org.name))
     if org.workshop.emphasis:
         titles = [curriculum.modules[m].title for m in org.workshop.emphasis if m in curriculum.modules]
         parts.append(fill_text(wording.emphasis, titles=_titles(titles)))
@@ -393,14 +393,14 @@ def nation_list(nations: list[Nation]) -> str:
 
 def _fill(phrasing: str, values: dict[str, str]) -> str:
     """Substitute only the three known names: phrasing comes from our content, values are plain text."""
-    return re.sub(r"\{(organisation|nations|territory)\}", lambda m: values[m[1]], phrasing)
+    return re.sub(r"\{(organization|nations|territory)\}", lambda m: values[m[1]], phrasing)
 
 
 def compose_statement(org: Organisation, curriculum: Curriculum) -> Statement:
     ack = org.land_acknowledgement
     draft = curriculum.acknowledgement.draft_statement
     values = {
-        "organisation": org.name,
+        "organization": org.name,
         "nations": nation_list(ack.nations),
         "territory": ack.territory or "",
     }
