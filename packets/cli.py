@@ -88,6 +88,13 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.meta["debug"] = debug
 
 
+def _out_option(help_text: str):
+    """`--out`, the same for `build` and `studio` (both write builds into it); only the help differs."""
+    return click.option(
+        "--out", "out_dir", type=click.Path(path_type=Path), default=Path("output"), show_default=True, help=help_text
+    )
+
+
 @main.command(name="help", epilog=EXAMPLES["help"])
 @click.argument("command", required=False)
 @click.pass_context
@@ -119,14 +126,7 @@ def help_command(ctx: click.Context, command: str | None) -> None:
 @click.option(
     "--paper", type=click.Choice(["letter", "a4"]), default=None, help="Paper size, overriding the organization file."
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder to write into; each organization gets a subfolder.",
-)
+@_out_option("Folder to write into; each organization gets a subfolder.")
 @click.option("--html", is_flag=True, help="Also write the intermediate HTML next to each PDF.")
 @click.option("--large-print", is_flag=True, help="Also write large-print editions (body text 16 pt).")
 @click.option("--slides", is_flag=True, help="Also write slides to project (16:9).")
@@ -519,14 +519,7 @@ def reference(update_readme: bool) -> None:
     help="Address to listen on; anything but this computer's own (127.0.0.1) lets others on the network in.",
 )
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Folder that builds from the studio write into.",
-)
+@_out_option("Folder that builds from the studio write into.")
 def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
     """Open a local web page to prepare organization files, review them and build their packets."""
     from .output import check_out_dir
