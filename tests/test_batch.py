@@ -55,7 +55,7 @@ def quick(monkeypatch):
 
     def render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
         pdf, pages = _quick_pdf(html, large_print, sheets)
-        return packets.render.pdf.Rendered(pdf, pages, flow={"compact": False, "rules": []})
+        return packets.render.pdf.Rendered(pdf, pages)
 
     # Forked workers inherit the patches.
     monkeypatch.setattr(packets.render.pdf.Renderer, "__post_init__", lambda self: None)

@@ -117,7 +117,6 @@ class Rendered:
     cover_pages: int = 1
     anchors: dict[str, int] = field(default_factory=dict)  # element id -> the page number it starts on
     warning: str = ""  # a layout that could not be made as designed, for the build to report
-    flow: dict | None = None  # the layout's page-flow decisions (what `decisions` keeps)
 
 
 _FILE_URL = re.compile(r"file://[^\s\"'<>)]+")
@@ -241,10 +240,9 @@ class Renderer:
         for number, page in enumerate(document.pages, start=1):
             for name in page.anchors:
                 anchors.setdefault(name, number)
-        decided = {"compact": compact, "rules": rules}
         if known is None and self.decisions is not None:
-            self.decisions.put(key, decided)
-        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors, flow=decided)
+            self.decisions.put(key, {"compact": compact, "rules": rules})
+        return Rendered(pdf, len(document.pages), _cover_pages(document), anchors)
 
 
 def _finish(document: Document, pdf: object) -> None:
