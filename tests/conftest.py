@@ -75,22 +75,37 @@ def _pypdf_pages(path: Path) -> list[str]:
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
 
 
-def pdf_text(path: Path) -> str:
-    """Text of every page, pypdf's reading, NFC-normalised."""
+def pypdf_text(path: Path) -> str:
+    """Text of every page, pypdf's reading, NFC-normalised: one of the three readers the
+    copy-paste tests compare (it takes about 20 times as long as PDFium)."""
     return nfc(rejoin_marks("\n".join(_pypdf_pages(path))))
 
 
 @_read_once
-def pdfium_text(path: Path) -> str:
-    """Text of every page as PDFium (Chrome's PDF viewer) copies it, NFC-normalised."""
+def _pdfium_pages(path: Path) -> list[str]:
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(str(path))
-    return nfc("\n".join(page.get_textpage().get_text_range() for page in pdf))
+    try:
+        return [nfc(page.get_textpage().get_text_range().replace("\r\n", "\n")) for page in pdf]
+    finally:
+        pdf.close()
+
+
+def pdfium_text(path: Path) -> str:
+    """Text of every page as PDFium (Chrome's PDF viewer) copies it, NFC-normalised."""
+    return "\n".join(_pdfium_pages(path))
+
+
+def pdf_text(path: Path) -> str:
+    """Text of every page, as a reader copies it (PDFium's reading): what tests that look
+    for words read. The tests of copy-paste compare it with pypdf's and Poppler's."""
+    return pdfium_text(path)
 
 
 def page_texts(path: Path) -> list[str]:
-    return [nfc(rejoin_marks(page)) for page in _pypdf_pages(path)]
+    """Each page's text (PDFium's reading), NFC-normalised."""
+    return _pdfium_pages(path)
 
 
 @_read_once
@@ -223,10 +238,17 @@ def page_fill(path: Path) -> list[tuple[float, bool]]:
     return pages
 
 
-def section_pages(path: Path) -> set[int]:
+@_read_once
+def named_destinations(path: Path) -> frozenset[str]:
+    """The names a PDF's links can point to (its anchors), read once per test process."""
+    return frozenset(PdfReader(str(path)).named_destinations)
+
+
+@_read_once
+def section_pages(path: Path) -> frozenset[int]:
     """Indexes of the pages a top-level section (a bookmark of the first level) starts on."""
     reader = PdfReader(str(path))
-    return {reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)}
+    return frozenset(reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list))
 
 
 def short_pages(path: Path) -> list[tuple[int, float]]:

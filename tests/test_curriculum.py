@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import textstat
 import yaml
-from conftest import ROOT, SOURCE, flat, pdf_text, run
-from pypdf import PdfReader
+from conftest import ROOT, SOURCE, flat, named_destinations, pdf_text, run
 
 from packets.load.curriculum import Project, load_curriculum
 
@@ -70,7 +69,7 @@ def test_every_mapped_id_is_rendered_into_a_pdf(half_day):
     """Activities run only when the plan has time for them; everything else is always printed."""
     anchors = set()
     for path in half_day.values():
-        anchors |= set(PdfReader(str(path)).named_destinations)
+        anchors |= named_destinations(path)
     activities = {a.id for m in CURRICULUM.modules.values() for a in m.activities}
     mapped = {i for idea in CURRICULUM.source_map.ideas for i in idea.taught_by}
     assert sorted(mapped - anchors - activities) == []

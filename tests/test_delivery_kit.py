@@ -23,6 +23,7 @@ from conftest import (
     pdf_text,
     pdfium_text,
     pdftotext,
+    pypdf_text,
     rejoin_marks,
     run,
 )
@@ -149,7 +150,7 @@ def test_slides_hold_none_of_the_guide_s_facilitator_only_text(kit, plans):
     assert "Listen for" not in slides and "Facilitator note" not in slides and "Prompts" not in slides
 
 
-@pytest.mark.parametrize("reader", [pdf_text, pdftotext, pdfium_text], ids=["pypdf", "poppler", "pdfium"])
+@pytest.mark.parametrize("reader", [pypdf_text, pdftotext, pdfium_text], ids=["pypdf", "poppler", "pdfium"])
 @pytest.mark.parametrize("key,slug", [("slides", "example"), ("many-slides", "many")])
 def test_nation_names_read_back_exactly_from_the_slides(kit, plans, key, slug, reader):
     reading = reader(kit[key])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, run
+from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, pypdf_text, run
 from pypdf import PdfReader
 
 from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
@@ -49,7 +49,7 @@ def test_there_are_at_least_four_varied_fixture_orgs():
 def test_fixture_nation_names_read_back_exactly(fixture_builds, org):
     for audience, suffix in (("facilitator", "facilitator-guide"), ("participant", "participant-handout")):
         pdf = fixture_builds / org.stem / f"{org.stem}-{suffix}.pdf"
-        for reading in (pdf_text(pdf), pdfium_text(pdf)):
+        for reading in (pypdf_text(pdf), pdfium_text(pdf)):
             for name in _names(org):
                 if audience == "participant" and name not in [nfc(n) for n in _nation_names_only(org)]:
                     continue  # places are practised in the guide only

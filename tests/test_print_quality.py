@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from conftest import FIXTURES, ROOT, built_once, flat, page_texts, pdf_text, pdfium_text, pdftotext, run, short_pages
+from conftest import (
+    FIXTURES,
+    ROOT,
+    built_once,
+    flat,
+    page_texts,
+    pdf_text,
+    pdfium_text,
+    pdftotext,
+    pypdf_text,
+    run,
+    short_pages,
+)
 from pypdf import PdfReader
 
 PACIFIC = FIXTURES / "orgs/pacific-coast.yaml"
@@ -240,7 +252,7 @@ def test_names_copy_paste_exactly_from_viewers(editions, key, reader):
     assert "səl̓ilw̓ətaʔɬ Nations" in flat(reading)
 
 
-@pytest.mark.parametrize("reader", [pdf_text, pdfium_text, pdftotext], ids=["pypdf", "pdfium", "poppler"])
+@pytest.mark.parametrize("reader", [pypdf_text, pdfium_text, pdftotext], ids=["pypdf", "pdfium", "poppler"])
 def test_syllabics_copy_paste_exactly(editions, reader):
     reading = reader(editions["syllabics"])
     assert "ᓀᐦᐃᔭᐤ" in reading and "Denesųłiné" in reading

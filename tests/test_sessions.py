@@ -10,8 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SESSIONS, SOURCE, built_once, flat, page_texts, pdf_text, run, short_pages
-from pypdf import PdfReader
+from conftest import SESSIONS, SOURCE, built_once, flat, named_destinations, page_texts, pdf_text, run, short_pages
 
 from packets.load.curriculum import Project, load_curriculum
 from packets.planning.organisation import load_organisation
@@ -178,10 +177,6 @@ def test_the_guide_marks_core_questions_and_those_to_drop_when_short(texts):
     assert words.optional_question in guide or words.not_planned_question in guide
 
 
-def _destinations(path: Path) -> set[str]:
-    return set(PdfReader(str(path)).named_destinations)
-
-
 @pytest.mark.parametrize(
     "anchor",
     [
@@ -197,7 +192,7 @@ def _destinations(path: Path) -> set[str]:
 )
 def test_safety_guidance_is_in_every_guide(sessions, anchor):
     for docs in sessions.values():
-        assert anchor in _destinations(docs["facilitator"]), anchor
+        assert anchor in named_destinations(docs["facilitator"]), anchor
 
 
 def test_the_content_notice_names_where_support_is(texts):
