@@ -81,6 +81,33 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project, quick):
     assert not (project / "output/broken").exists()
 
 
+def test_an_org_file_with_a_mistake_is_reported_without_rendering_it(project, monkeypatch, quick):
+    """The parent validates each file before giving its documents to a worker: a file with a
+    mistake is answered at once (as `check` answers it), and only the others are rendered."""
+    import packets.write.batch
+
+    log = project / "rendered.log"
+    real = packets.write.batch._render_in_worker
+
+    def logged(source, *args):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(source.slug + "\n")
+        return real(source, *args)
+
+    monkeypatch.setattr(packets.write.batch, "_render_in_worker", logged)  # forked workers inherit it
+    (project / "content/orgs/broken.yaml").write_text("name: Broken\nnations: []\n", encoding="utf-8")
+    result = _build(project, "--jobs", "2")
+    assert result.exit_code == 2
+    assert "broken.yaml:2: unknown key 'nations'" in result.output
+    assert _summary(result.output).startswith("3 built, 0 up to date, 1 failed")
+    assert sorted(log.read_text(encoding="utf-8").split()) == ["clinic-0", "clinic-1", "clinic-2"]
+
+    log.unlink()
+    only_broken = run("build", str(project / "content/orgs/broken.yaml"), "--out", str(project / "output"))
+    assert only_broken.exit_code == 2 and "broken.yaml:2: unknown key 'nations'" in only_broken.output
+    assert not log.exists()  # nothing to render: no worker was given anything
+
+
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch, quick):
     import packets.write.pipeline
 

@@ -29,6 +29,7 @@ from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
+from ..planning.organisation import LoadedOrg, load_organisation
 from .pipeline import BuildOptions, Document, DocumentResult, OrgResult, OrgSource, documents_of, write_documents
 
 MANIFEST = ".packets-manifest.json"
@@ -492,8 +493,28 @@ def build_many(
             finish(done.pop(source.slug), source, key)
             reported += 1
 
+    # An organisation file that does not validate is reported here, as `check` reports it,
+    # without starting a worker for it: a batch of files with mistakes answers at once.
+    invalid = {
+        s.slug: loaded.problems for s, _, _ in todo if (loaded := _validated(s, project, curriculum)).org is None
+    }
+    if invalid:
+        for task in tasks:
+            source, _, _, audience, large, kind = task
+            if source.slug in invalid:
+                on_document(
+                    task,
+                    DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=invalid[source.slug]),
+                )
+        tasks = [t for t in tasks if t[0].slug not in invalid]
     try:
         _run_documents(tasks, str(project.root), curriculum, shared, jobs, on_document)
     finally:
         manifest.save()
     return summary
+
+
+def _validated(source: OrgSource, project: Project, curriculum: Any) -> LoadedOrg:
+    """The organisation loaded and validated in the parent; the worker that renders it loads it
+    again (a few milliseconds), so what it renders is what it validated itself."""
+    return load_organisation(source.path, source.slug, project, curriculum)
