@@ -291,6 +291,11 @@ def _worker_main(conn: Any, root: str, curriculum: Any, shared: str, limit: int)
         # Ctrl-C: the parent reports it. Returning (rather than dying of it) lets the
         # process's finalizers run, which remove WeasyPrint's temporary font folder.
         return
+    finally:
+        # From here the worker only cleans up. A Ctrl-C arriving now (the parent passes one
+        # on to every worker still alive, and one that is exiting still is) would break
+        # off the removal of the font folder with a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @dataclass
