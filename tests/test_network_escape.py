@@ -18,49 +18,79 @@ from conftest import ROOT, flat, pdf_text, run
 
 from packets.render.pdf import ConfinedFetcher, Renderer, ResourceRefused
 
+SENTINEL = "SENTINEL /settle"
+
+
+class Listener:
+    """A loopback server that records every connection attempt.
+
+    `hits()` first connects a sentinel of its own and waits until the server has taken it:
+    the kernel hands over connections in the order they arrived, so by then every attempt
+    made before it (by a build that has returned) is recorded. No sleeping and hoping."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.port = self.server.getsockname()[1]
+        self.recorded: list[str] = []
+        self.sentinels = 0
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:  # closed
+                return
+            with self.changed:
+                self.recorded.append("connection")  # counted at once, even if nothing is sent
+                index = len(self.recorded) - 1
+            conn.settimeout(0.5)
+            with contextlib.suppress(OSError):
+                line = conn.recv(200).decode("latin-1").split("\r\n")[0] or "connection"
+                with self.changed:
+                    self.recorded[index] = line
+            conn.close()
+            with self.changed:
+                if self.recorded[index] == SENTINEL:
+                    del self.recorded[index]
+                    self.sentinels += 1
+                self.changed.notify_all()
+
+    def hits(self) -> list[str]:
+        with self.changed:
+            expected = self.sentinels + 1
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+            conn.sendall(SENTINEL.encode() + b"\r\n\r\n")
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.sentinels >= expected, timeout=10), "the listener stopped"
+            return list(self.recorded)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() the thread is blocked in
+        self.server.close()
+        self.thread.join(timeout=2)
+
 
 @pytest.fixture
 def listener():
-    """A loopback server that records every connection attempt."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.1)
-    hits: list[str] = []
-    stop = threading.Event()
-
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except (TimeoutError, OSError):
-                continue
-            hits.append("connection")
-            conn.settimeout(0.5)
-            with contextlib.suppress(OSError):
-                hits[-1] = conn.recv(200).decode("latin-1").split("\r\n")[0] or "connection"
-            conn.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], hits
-    time.sleep(0.3)  # let a late connection arrive before the listener closes
-    stop.set()
-    thread.join(timeout=2)
+    server = Listener()
+    yield server
+    late = server.hits()  # a connection made after the test's own look is still caught
     server.close()
+    assert late == [], f"a connection reached the listener: {late}"
 
 
 def test_the_listener_does_see_a_connection(listener):
     """The network tests below would notice a connection: check the listener itself."""
-    port, hits = listener
-    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+    with socket.create_connection(("127.0.0.1", listener.port), timeout=2) as conn:
         conn.sendall(b"GET /probe HTTP/1.0\r\n\r\n")
-    deadline = time.monotonic() + 2
-    # A hit is recorded as "connection" on accept (so a build's attempt counts
-    # at once) and replaced by its request line when that arrives: wait for both.
-    while hits in ([], ["connection"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert hits == ["GET /probe HTTP/1.0"]
+    assert listener.hits() == ["GET /probe HTTP/1.0"]
+    listener.recorded.clear()
 
 
 def _org_pointing_at(url: str, folder: Path) -> Path:
@@ -87,13 +117,11 @@ local_resources:
 
 
 def test_no_field_of_an_org_file_reaches_the_network(listener, tmp_path):
-    port, hits = listener
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{listener.port}"
     org = _org_pointing_at(url, tmp_path)
     out = tmp_path / "out"
     result = run("build", str(org), "--out", str(out), "-j1")
-    time.sleep(0.2)
-    assert hits == [], "the build connected to the network"
+    assert listener.hits() == [], "the build connected to the network"
     assert "Traceback" not in result.output
     assert result.exit_code == 0, result.output  # every one of them prints as text
     for audience in ("facilitator-guide", "participant-handout"):
@@ -152,12 +180,10 @@ def _remote_org(tmp_path: Path, port: int, field: str, value: str) -> Path:
     ],
 )
 def test_fields_that_become_urls_are_refused(listener, tmp_path, field, value):
-    port, hits = listener
-    org = _remote_org(tmp_path, port, field, value)
+    org = _remote_org(tmp_path, listener.port, field, value)
     out = tmp_path / "out"
     result = run("build", str(org), "--out", str(out), "-j1", "--audience", "participant")
-    time.sleep(0.2)
-    assert hits == [], "the build connected to the network"
+    assert listener.hits() == [], "the build connected to the network"
     assert "Traceback" not in result.output
     assert result.exit_code == 2, result.output
     assert "remote.yaml:2: " in result.output
@@ -169,14 +195,12 @@ def test_a_logo_the_check_missed_is_refused_while_rendering(listener, tmp_path, 
     """Defence in depth: were the logo check to miss a reference, the URL fetcher still refuses it."""
     import packets.planning.organisation
 
-    port, hits = listener
     monkeypatch.setattr(packets.planning.organisation.assets, "check_logo", lambda *args: [])
-    org = _remote_org(tmp_path, port, "logo", name)
-    url = f"http://127.0.0.1:{port}"
+    org = _remote_org(tmp_path, listener.port, "logo", name)
+    url = f"http://127.0.0.1:{listener.port}"
     out = tmp_path / "out"
     result = run("build", str(org), "--out", str(out), "-j1", "--audience", "participant")
-    time.sleep(0.2)
-    assert hits == [], "the build connected to the network"
+    assert listener.hits() == [], "the build connected to the network"
     assert "Traceback" not in result.output
     refused = f"remote.yaml:2: a file or address outside the project was requested while rendering: {url}/"
     if REMOTE_LOGOS[name][1]:
