@@ -334,7 +334,15 @@ def _run_documents(
         process = context.Process(
             target=_worker_main, args=(child_end, root, curriculum, shared, RECYCLE_AFTER), daemon=True
         )
-        process.start()
+        # Everything the parent holds is frozen across the fork, so the worker's collections
+        # (the one in its set-up, and later ones) never walk the parent's objects: walking
+        # writes to each object, and every page written is copied into the worker. From a
+        # large parent (the studio, the test suite) that copying was most of a worker's start.
+        gc.freeze()
+        try:
+            process.start()
+        finally:
+            gc.unfreeze()
         child_end.close()
         return _Slot(process, parent_end)
 
