@@ -109,6 +109,20 @@ def test_an_org_file_with_a_mistake_is_reported_without_rendering_it(project, mo
     assert not log.exists()  # nothing to render: no worker was given anything
 
 
+def test_a_failure_while_the_parent_validates_is_left_to_the_worker(project, monkeypatch, quick):
+    """The parent's look at each file is only a shortcut for mistakes: were it to fail
+    unexpectedly, the batch still goes on and the worker decides."""
+    import packets.write.batch
+
+    def broken(path, *args):
+        raise RuntimeError("the validation fell over")
+
+    monkeypatch.setattr(packets.write.batch, "load_organisation", broken)
+    result = _build(project, "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    assert _summary(result.output).startswith("3 built")
+
+
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch, quick):
     import packets.write.pipeline
 

@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
-from ..planning.organisation import LoadedOrg, load_organisation
+from ..planning.organisation import load_organisation
 from .pipeline import BuildOptions, Document, DocumentResult, OrgResult, OrgSource, documents_of, write_documents
 
 MANIFEST = ".packets-manifest.json"
@@ -506,11 +506,9 @@ def build_many(
             finish(done.pop(source.slug), source, key)
             reported += 1
 
-    # An organisation file that does not validate is reported here, as `check` reports it,
+    # An organization file that does not validate is reported here, as `check` reports it,
     # without starting a worker for it: a batch of files with mistakes answers at once.
-    invalid = {
-        s.slug: loaded.problems for s, _, _ in todo if (loaded := _validated(s, project, curriculum)).org is None
-    }
+    invalid = {s.slug: problems for s, _, _ in todo if (problems := _mistakes(s, project, curriculum))}
     if invalid:
         for task in tasks:
             source, _, _, audience, large, kind = task
@@ -527,7 +525,14 @@ def build_many(
     return summary
 
 
-def _validated(source: OrgSource, project: Project, curriculum: Any) -> LoadedOrg:
-    """The organisation loaded and validated in the parent; the worker that renders it loads it
-    again (a few milliseconds), so what it renders is what it validated itself."""
-    return load_organisation(source.path, source.slug, project, curriculum)
+def _mistakes(source: OrgSource, project: Project, curriculum: Any) -> list[Problem]:
+    """Why the organization file does not validate, read in the parent (nothing if it does).
+
+    The worker that renders a valid file loads it again (a few milliseconds), so what it
+    renders is what it validated itself. An unexpected failure here is left to the worker,
+    where it is that organization's error and the batch goes on."""
+    try:
+        loaded = load_organisation(source.path, source.slug, project, curriculum)
+    except Exception:
+        return []
+    return loaded.problems if loaded.org is None else []
