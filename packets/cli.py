@@ -216,9 +216,12 @@ def build(
     else:
         summary = build_many(sources, project, options, jobs, on_result, debug=ctx.meta.get("debug", False))
     elapsed = time.monotonic() - started
+    # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
+    # in the file, the one kind a coordinator fixes themselves.
+    mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
     click.echo(
         f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-        f"{len(summary.invalid) + len(summary.failed)} failed; {summary.pages} pages in {elapsed:.1f} s",
+        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
         err=quiet,
     )
     ctx.exit(summary.exit_code)

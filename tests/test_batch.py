@@ -100,7 +100,7 @@ def test_an_org_file_with_a_mistake_is_reported_without_rendering_it(project, mo
     result = _build(project, "--jobs", "2")
     assert result.exit_code == 2
     assert "broken.yaml:2: unknown key 'nations'" in result.output
-    assert _summary(result.output).startswith("3 built, 0 up to date, 1 failed")
+    assert _summary(result.output).startswith("3 built, 0 up to date, 1 failed (1 file with mistakes, listed above);")
     assert sorted(log.read_text(encoding="utf-8").split()) == ["clinic-0", "clinic-1", "clinic-2"]
 
     log.unlink()
@@ -137,7 +137,7 @@ def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_s
     result = _build(project, "-j1")
     assert result.exit_code == 1
     assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
-    assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed")
+    assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed; ")  # not a file's mistake
     assert not (project / "output/clinic-1").exists()
     # The failed org is not recorded as built, so the next build tries it again.
     monkeypatch.setattr(packets.write.pipeline, "render_document", real)
