@@ -46,6 +46,13 @@ def _quick_pdf(html: str, large_print: bool, sheets) -> tuple[bytes, int]:
     return pdf_of_pages(drawings), pages
 
 
+def _quick_render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
+    """`Renderer.render`, standing in with `_quick_pdf`."""
+    import packets.render.pdf
+
+    return packets.render.pdf.Rendered(*_quick_pdf(html, large_print, sheets))
+
+
 @pytest.fixture
 def quick(monkeypatch):
     """WeasyPrint replaced by `_quick_pdf`, for the tests of what a build decides to render
@@ -54,13 +61,9 @@ def quick(monkeypatch):
     keeps the real set-up)."""
     import packets.render.pdf
 
-    def render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
-        pdf, pages = _quick_pdf(html, large_print, sheets)
-        return packets.render.pdf.Rendered(pdf, pages)
-
     # Forked workers inherit the patches.
     monkeypatch.setattr(packets.render.pdf.Renderer, "__post_init__", lambda self: None)
-    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", _quick_render)
 
 
 def _build(project: Path, *args: str):
@@ -410,10 +413,7 @@ def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp
 
     # Worker processes are forked from this one, so they inherit these patches. The set-up is
     # real; the documents are stand-ins (`_quick_pdf`), as what is counted is made before any.
-    def render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
-        return packets.render.pdf.Rendered(*_quick_pdf(html, large_print, sheets))
-
-    monkeypatch.setattr(packets.render.pdf.Renderer, "render", render)
+    monkeypatch.setattr(packets.render.pdf.Renderer, "render", _quick_render)
     monkeypatch.setattr(packets.render.pdf, "FontConfiguration", logged(packets.render.pdf.FontConfiguration, "fonts"))
     monkeypatch.setattr(packets.render.pdf, "CSS", logged(packets.render.pdf.CSS, "css"))
     monkeypatch.setattr(packets.render.html, "Environment", logged(packets.render.html.Environment, "jinja"))
