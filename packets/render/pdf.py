@@ -19,18 +19,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import CSS, HTML
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from .libraries import import_weasyprint
 
-from ..cache import LayoutCache
-from ..files import FileRefused, read_limited
-from .actual_text import mark_words_with_marks
-from .link_text import describe_links
-from .pageflow import find_tails, pull_back_rules, section_ids
-from .pageflow import stylesheet as flow_stylesheet
-from .table_scope import scope_header_cells
+import_weasyprint()  # before any other import of WeasyPrint: see libraries.py
+
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.document import Document  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
+
+from ..cache import LayoutCache  # noqa: E402
+from ..files import FileRefused, read_limited  # noqa: E402
+from .actual_text import mark_words_with_marks  # noqa: E402
+from .link_text import describe_links  # noqa: E402
+from .pageflow import find_tails, pull_back_rules, section_ids  # noqa: E402
+from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
+from .table_scope import scope_header_cells  # noqa: E402
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
@@ -145,8 +149,6 @@ class Renderer:
     roots: tuple[Path, ...]
     fonts: FontConfiguration = field(init=False)
     sheets: list[CSS] = field(init=False)
-    large_sheet: CSS = field(init=False)
-    compact_cover_sheet: CSS = field(init=False)
     named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
     decisions: LayoutCache | None = None  # page-flow decisions kept between builds (cache.py)
 
@@ -162,13 +164,10 @@ class Renderer:
         self.sheets = [
             CSS(filename=str(css_dir / name), font_config=self.fonts, url_fetcher=fetcher) for name in STYLESHEETS
         ]
-        self.large_sheet = CSS(filename=str(css_dir / LARGE_PRINT), font_config=self.fonts, url_fetcher=fetcher)
-        self.compact_cover_sheet = CSS(
-            filename=str(css_dir / COMPACT_COVER), font_config=self.fonts, url_fetcher=fetcher
-        )
 
     def stylesheet(self, name: str) -> CSS:
-        """One of templates/css/, parsed on first use and kept (the delivery kit's sheets)."""
+        """One of templates/css/, parsed on first use and kept: the large-print and compact-cover
+        sheets and the delivery kit's, which most documents never need."""
         if name not in self.named_sheets:
             fetcher = ConfinedFetcher((self.templates,))
             self.named_sheets[name] = CSS(
@@ -199,7 +198,7 @@ class Renderer:
         if sheets is not None:
             chosen = [self.stylesheet(name) for name in sheets]
         else:
-            chosen = self.sheets + ([self.large_sheet] if large_print else [])
+            chosen = self.sheets + ([self.stylesheet(LARGE_PRINT)] if large_print else [])
         options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
         key = layout_key(html, large_print, sheets, forms, fetcher)
         known = self.decisions.get(key) if self.decisions is not None else None
@@ -214,7 +213,7 @@ class Renderer:
                 # page, where it has no running head and splits the details: lay it out tighter.
                 compact = _cover_pages(document) > 1
                 rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
-            second = [self.compact_cover_sheet] if compact else []
+            second = [self.stylesheet(COMPACT_COVER)] if compact else []
             if rules:
                 second.append(CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
             if second or document is None:
@@ -223,9 +222,11 @@ class Renderer:
                 document = page.render(stylesheets=[*chosen, *second], **options)
             if keep is not None:
                 document = document.copy(document.pages[: keep(len(document.pages))])
+            # No file identifier (/ID, optional in PDF 1.7, on which PDF/UA-1 is built):
+            # pydyf computes it by serializing and compressing every object a second
+            # time, 15% of writing a guide.
             pdf = document.write_pdf(
                 pdf_variant="pdf/ua-1",
-                pdf_identifier=hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
                 uncompressed_pdf=False,
                 pdf_forms=forms,
                 finisher=_finish,
