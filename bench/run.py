@@ -337,7 +337,7 @@ def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
 
 
 def report_memory(rows: list[Memory], load_before: tuple[float, ...], elapsed: float) -> str:
-    from packets.write.batch import RECYCLE_AFTER
+    from packets.write.workers import RECYCLE_AFTER
 
     first, last = rows[0], rows[-1]
     growth = last.peak_mb / first.peak_mb - 1
@@ -408,25 +408,29 @@ WORKER = textwrap.dedent(
     """
     import json, sys, time
     t = time.perf_counter()
-    from packets.write import batch
-    from packets.load.orgfiles import find_sources
-    from packets.write.pipeline import BuildOptions, documents_of
-    from packets.load.curriculum import Project
     from pathlib import Path
+    from packets.write import workers
     def rss():
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * 4096 / 1e6
-    project = Project(Path(sys.argv[1]))
-    batch._init_worker(str(project.root))
+    renderer = workers.set_up_renderer(Path(sys.argv[1]))
     print(json.dumps({"setup": time.perf_counter() - t, "mb": rss()}), flush=True)
+    # What the parent of a build does for each document: read, plan, write the HTML.
+    from packets.load.curriculum import Project, load_curriculum
+    from packets.load.orgfiles import find_sources
+    from packets.write.batch import shared_inputs_digest
+    from packets.write.pipeline import BuildOptions, documents_of, prepare_document
+    project = Project(Path(sys.argv[1]))
+    curriculum, shared = load_curriculum(project), shared_inputs_digest(project)
     sources = find_sources(project, [])
     options = BuildOptions(out_dir=Path(sys.argv[2]))
     n = 0
     while n < int(sys.argv[3]):
         for source in sources:
             for audience, large, kind in documents_of(options):
+                job = prepare_document(source, project, curriculum, options, audience, large, kind, shared)
                 start = time.perf_counter()
-                result = batch._render_in_worker(source, options, False, audience, large, kind)
+                result = workers.render_in_worker(renderer, job, False)
                 assert result.status == "rendered", result
                 n += 1
                 print(json.dumps({"n": n, "mb": rss(), "s": time.perf_counter() - start}), flush=True)
@@ -487,7 +491,7 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
 
 
 def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
-    from packets.write.batch import RECYCLE_AFTER
+    from packets.write.workers import RECYCLE_AFTER
 
     out = ["# The common case: one organisation, quick commands, a worker's memory", "", machine(load_before), ""]
     out += [

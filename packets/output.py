@@ -82,7 +82,7 @@ def check_out_dir(out_dir: Path, protected: tuple[Path, ...]) -> Problem | None:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
+def interrupts_held() -> Iterator[None]:
     """Ctrl-C (or SIGTERM) waits until the block is done, then arrives as usual.
 
     A KeyboardInterrupt raised between creating the temporary file and the `try` that
@@ -105,7 +105,7 @@ def _temporary_prefix(target: Path) -> str:
 
 def write_atomic(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _interrupts_held():
+    with interrupts_held():
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target), suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:

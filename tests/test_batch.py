@@ -88,17 +88,17 @@ def test_a_bad_org_among_good_ones_does_not_stop_the_others(project, quick):
 def test_an_org_file_with_a_mistake_is_reported_without_rendering_it(project, monkeypatch, quick):
     """The parent validates each file before giving its documents to a worker: a file with a
     mistake is answered at once (as `check` answers it), and only the others are rendered."""
-    import packets.write.batch
+    import packets.write.workers
 
     log = project / "rendered.log"
-    real = packets.write.batch._render_in_worker
+    real = packets.write.workers.render_in_worker
 
-    def logged(source, *args):
+    def logged(renderer, job, debug):
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(source.slug + "\n")
-        return real(source, *args)
+            handle.write(job.slug + "\n")
+        return real(renderer, job, debug)
 
-    monkeypatch.setattr(packets.write.batch, "_render_in_worker", logged)  # forked workers inherit it
+    monkeypatch.setattr(packets.write.workers, "render_in_worker", logged)  # forked workers inherit it
     (project / "content/orgs/broken.yaml").write_text("name: Broken\nnations: []\n", encoding="utf-8")
     result = _build(project, "--jobs", "2")
     assert result.exit_code == 2
@@ -112,38 +112,44 @@ def test_an_org_file_with_a_mistake_is_reported_without_rendering_it(project, mo
     assert not log.exists()  # nothing to render: no worker was given anything
 
 
-def test_a_failure_while_the_parent_validates_is_left_to_the_worker(project, monkeypatch, quick):
-    """The parent's look at each file is only a shortcut for mistakes: were it to fail
-    unexpectedly, the batch still goes on and the worker decides."""
+def test_a_failure_while_the_parent_prepares_a_document_is_that_orgs_alone(project, monkeypatch, quick):
+    """Reading, planning and writing the HTML happen in the parent: an unexpected failure
+    there is that organization's error, and the batch goes on with the others."""
     import packets.write.batch
 
-    def broken(path, *args):
-        raise RuntimeError("the validation fell over")
+    real = packets.write.batch.load_organisation
+
+    def broken(path, slug, *args):
+        if slug == "clinic-1":
+            raise RuntimeError("the validation fell over")
+        return real(path, slug, *args)
 
     monkeypatch.setattr(packets.write.batch, "load_organisation", broken)
     result = _build(project, "--jobs", "2")
-    assert result.exit_code == 0, result.output
-    assert _summary(result.output).startswith("3 built")
+    assert result.exit_code == 1, result.output
+    assert "clinic-1: error: RuntimeError: the validation fell over" in result.output
+    assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed; ")
+    assert not (project / "output/clinic-1").exists()
 
 
 def test_an_unexpected_failure_is_reported_the_others_still_build_and_the_exit_status_is_1(project, monkeypatch, quick):
-    import packets.write.pipeline
+    import packets.render.job
 
-    real = packets.write.pipeline.render_document
+    real = packets.render.job.render_job
 
-    def render_document(source, *args):
-        if source.slug == "clinic-1":
+    def render_job(job, renderer):
+        if job.slug == "clinic-1":
             raise RuntimeError("the renderer fell over")
-        return real(source, *args)
+        return real(job, renderer)
 
-    monkeypatch.setattr(packets.write.pipeline, "render_document", render_document)
+    monkeypatch.setattr(packets.render.job, "render_job", render_job)  # forked workers inherit it
     result = _build(project, "-j1")
     assert result.exit_code == 1
     assert "clinic-1: error: RuntimeError: the renderer fell over" in result.output
     assert _summary(result.output).startswith("2 built, 0 up to date, 1 failed; ")  # not a file's mistake
     assert not (project / "output/clinic-1").exists()
     # The failed org is not recorded as built, so the next build tries it again.
-    monkeypatch.setattr(packets.write.pipeline, "render_document", real)
+    monkeypatch.setattr(packets.render.job, "render_job", real)
     assert _summary(_build(project, "-j1").output).startswith("1 built, 2 up to date")
 
 
@@ -392,8 +398,9 @@ def test_summary_counts_pages(project, quick):
     assert os.path.exists(project / "output/.packets-manifest.json")
 
 
-def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp_path):
-    """Fonts, stylesheets and the template environment are made once per worker, whatever the batch size."""
+def test_each_worker_sets_weasyprint_up_once_and_the_parent_jinja(project, monkeypatch, tmp_path):
+    """Fonts and stylesheets are made once per worker, and the template environment once in
+    the parent (which writes the HTML), whatever the batch size."""
     import packets.render.html
     import packets.render.pdf
 
@@ -422,13 +429,14 @@ def test_each_worker_sets_weasyprint_and_jinja_up_once(project, monkeypatch, tmp
     result = _build(project, "-j2")
     assert _summary(result.output).startswith("7 built")
     setups = Counter(tuple(line.split()) for line in log.read_text(encoding="utf-8").splitlines())
-    workers = {pid for _, pid in setups}
+    workers = {pid for what, pid in setups if what != "jinja"}
     assert 1 <= len(workers) <= 2
     assert str(os.getpid()) not in workers
     for pid in workers:
-        # One font configuration, the three stylesheets, the large-print one and the tight cover,
-        # one Jinja environment.
-        assert (setups["fonts", pid], setups["css", pid], setups["jinja", pid]) == (1, 5, 1)
+        # One font configuration and the three stylesheets (the large-print one and the tight
+        # cover are read only by a document that needs them), and no Jinja environment.
+        assert (setups["fonts", pid], setups["css", pid], setups["jinja", pid]) == (1, 3, 0)
+    assert setups["jinja", str(os.getpid())] == 1
 
 
 @pytest.mark.parametrize("logo", ["../../secret.png", "/SECRET", "logos/huge.png"])

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, pdf_of_pages, run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packets.render.pdf_check import BrokenPdf, check_pdf
 
@@ -162,16 +164,16 @@ def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
 def test_a_worker_that_dies_takes_only_its_own_org_with_it(project, monkeypatch):
     """A worker killed outright (the system out of memory) breaks its pool; the organisations
     queued with it are built again, each on its own, so only the one that kills is lost."""
-    import packets.write.pipeline
+    import packets.render.job
 
-    real = packets.write.pipeline.render_document
+    real = packets.render.job.render_job
 
-    def render_document(source, *args):
-        if source.slug == "clinic-1":
+    def render_job(job, renderer):
+        if job.slug == "clinic-1":
             os._exit(9)  # what the kernel's out-of-memory killer looks like from here
-        return real(source, *args)
+        return real(job, renderer)
 
-    monkeypatch.setattr(packets.write.pipeline, "render_document", render_document)
+    monkeypatch.setattr(packets.render.job, "render_job", render_job)  # forked workers inherit it
     result = _build(project, "-j", "2")
     assert "Traceback" not in result.output
     assert result.exit_code == 1, result.output
@@ -360,6 +362,80 @@ def test_a_sound_pdf_passes_and_a_cut_or_miscounted_one_does_not(example_build):
         check_pdf(data, pages + 1)
     with pytest.raises(BrokenPdf, match="cannot be read back"):
         check_pdf(data[: len(data) // 2], pages)
+
+
+def test_every_drawing_of_a_real_packet_is_read_in_one_match(example_build):
+    """The one-pattern reading is what runs on real packets: every page and form of the
+    guide matches it whole, so none of them needs the slower passes."""
+    import pikepdf
+
+    from packets.render.pdf_check import _SOUND
+
+    with pikepdf.open(example_build["facilitator"]) as pdf:
+        streams = [page.obj.Contents.read_bytes() for page in pdf.pages]
+    assert len(streams) > 40
+    assert [n for n, data in enumerate(streams, start=1) if not _SOUND.fullmatch(data)] == []
+
+
+_TOKENS = [
+    b" ",
+    b"\n",
+    b"0",
+    b"12",
+    b"-3.5",
+    b".5",
+    b"1.",
+    b"123456789",
+    b"1234567890",
+    b"99999999999.5",
+    b"1e5",
+    b"nan",
+    b"inf",
+    b"NaN",
+    b"q",
+    b"Q",
+    b"cm",
+    b"BDC",
+    b"EMC",
+    b"Tj",
+    b"TJ",
+    b"T*",
+    b"'",
+    b'"',
+    b"Tf12",
+    b"xyz",
+    b"/F1",
+    b"/a1.0",
+    b"/",
+    b"<<",
+    b">>",
+    b"[",
+    b"]",
+    b"<0012ab>",
+    b"<>",
+    b"<zz>",
+    b"(a)",
+    b"(a(b)c)",
+    b"(\\))",
+    b"(",
+    b")",
+    b"%c\n",
+    b"\x01",
+    b"{",
+    b"}",
+    b"<",
+    b">",
+]
+
+
+@given(st.lists(st.sampled_from(_TOKENS), max_size=30))
+@settings(max_examples=1000, deadline=None)
+def test_the_one_match_accepts_nothing_the_passes_refuse(tokens):
+    from packets.render.pdf_check import _SOUND, _explain
+
+    data = b"".join(tokens)
+    if _SOUND.fullmatch(data):
+        _explain(data, "the stream")  # raises BrokenPdf if the passes would refuse it
 
 
 def test_a_broken_pdf_is_never_written_and_the_old_one_stays(project, monkeypatch):

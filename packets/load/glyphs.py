@@ -16,8 +16,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont
-
 from ..cache import cache_folder
 from ..errors import Problem
 from ..files import FileRefused, read_limited
@@ -49,6 +47,8 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
             points = json.loads(read_limited(kept, 2_000_000))
             if isinstance(points, list) and all(isinstance(p, int) for p in points):
                 return frozenset(points)
+    from fontTools.ttLib import TTFont  # only when the cache has no answer: 30 ms of every command's start
+
     found: set[int] = set()
     for path in paths:
         with TTFont(path, lazy=True) as font:

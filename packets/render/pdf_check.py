@@ -7,8 +7,11 @@ opens the finished file with pikepdf (the page tree, every page's content stream
 form and pattern it draws), and reads each content stream as PDF syntax: only numbers
 without exponents, strings, names, arrays and dictionaries, and the operators of the PDF
 specification. Anything else (`nan`, `inf`, `1e+300`, a stray byte) refuses the document.
-The scan is a handful of regular-expression passes per stream, so it costs little next to
-rendering (about 0.1 s for a 60-page guide, most of it these passes).
+A stream is first matched whole against one pattern of the tokens a sound stream is made
+of (numbers of at most nine digits before the point): what matches is sound, with no
+more work. Only a stream that does not match goes through the passes that say what is
+wrong (and decide about the long numbers, which may still be on the page). The one match
+takes a third of the time of the passes, 0.06 s for a 60-page guide on a slow machine.
 """
 
 from __future__ import annotations
@@ -27,12 +30,23 @@ OPERATORS = frozenset(
 
 _COMMENT = re.compile(rb"%[^\r\n]*")
 _LITERAL = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.DOTALL)  # innermost first; nested strings peel off in passes
-_HEX = re.compile(rb"<[0-9A-Fa-f\s]*>")
+# Read left to right, as a PDF reader does: `<<` and `>>` are a dictionary's brackets, so the
+# empty dictionary `<<>>` is not taken for an empty string `<>` between two stray brackets.
+_HEX = re.compile(rb"<<|>>|<[0-9A-Fa-f\s]*>")
 _NAME = re.compile(rb"/[^\s/\[\]()<>{}%]*")
 _NUMBER = re.compile(rb"(?<![\w.])[+-]?(?:\d+\.?\d*|\.\d+)(?![\w.])")
 _LONG_NUMBER = re.compile(rb"(?<![\w.])[+-]?\d{10,}\.?\d*(?![\w.])")
 _WORD = re.compile(rb"[A-Za-z'\"*][A-Za-z0-9'\"*]*")
 _DELIMITERS = re.compile(rb"<<|>>|[\[\]\s]")
+_OPERATOR = b"|".join(re.escape(op) for op in sorted(OPERATORS, key=len, reverse=True))
+# Whitespace, numbers, names and operators first: they are most of a stream. Atomic and
+# possessive, so the match never backtracks into a token it has taken.
+_SOUND = re.compile(
+    rb"(?>\s+|[+-]?(?:\d{1,9}(?:\.\d*)?|\.\d+)(?![\w.+-])|/[^\s/\[\]()<>{}%]*"
+    rb"|(?=[A-Za-z'\"*])(?:" + _OPERATOR + rb")(?![\w.+\-'\"*])"
+    rb"|<<|>>|[\[\]]|<[0-9A-Fa-f\s]*>|\((?:[^()\\]|\\.)*\)|%[^\r\n]*)*+",
+    re.DOTALL,
+)
 
 
 class BrokenPdf(Exception):
@@ -40,6 +54,12 @@ class BrokenPdf(Exception):
 
 
 def _check_stream(data: bytes, where: str) -> None:
+    if not _SOUND.fullmatch(data):
+        _explain(data, where)
+
+
+def _explain(data: bytes, where: str) -> None:
+    """Raise BrokenPdf saying what in `data` is not PDF, if anything is (a long number may still be on the page)."""
     text = _COMMENT.sub(b" ", data)
     for _ in range(32):
         stripped = _LITERAL.sub(b" ", text)

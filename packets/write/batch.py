@@ -2,35 +2,34 @@
 
 The unit of work is a document, not an organisation: the guide and the handout of one
 organisation render at the same time on two cores, and a batch keeps every worker busy.
-Each worker process sets WeasyPrint up once (fonts, stylesheets, templates, curriculum)
-and reuses it for the documents it is given, up to RECYCLE_AFTER of them. The parent
-writes an organisation's files only when all its documents are back, and reports in the
-order of the organisations. One organisation failing never stops the others: its result
+This process reads, validates and plans each document and writes its HTML; the workers
+(`workers.py`) lay it out. It writes an organisation's files only when all its documents
+are back, and reports in the order of the organisations. One organisation failing never stops the others: its result
 carries the problem and the batch goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import os
-import signal
-import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import InputError, Problem
+from ..errors import InputError
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
-from ..planning.organisation import load_organisation
-from .pipeline import BuildOptions, Document, DocumentResult, OrgResult, OrgSource, documents_of, write_documents
+from ..planning.organisation import LoadedOrg, load_organisation
+from ..render.job import DocumentResult, RenderJob
+from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
+from .workers import Workers, failure
 
 MANIFEST = ".packets-manifest.json"
 
@@ -205,213 +204,6 @@ class Manifest:
             self.entries = entries
 
 
-# ------------------------------------------------------------------ workers
-
-_worker: dict[str, Any] = {}
-
-
-def _init_worker(root: str, curriculum: Any = None, shared: str = "") -> None:
-    """Set up once per worker process: curriculum, fonts, parsed stylesheets (and, lazily, templates).
-
-    `shared` is the digest of the stylesheets, fonts and code: the page-flow decisions the
-    renderer keeps between builds are only taken back while it is the same.
-    """
-    from ..cache import LayoutCache, cache_folder
-    from ..load.curriculum import load_curriculum
-    from ..render.pdf import Renderer
-
-    project = Project(Path(root))
-    decisions = LayoutCache(cache_folder(), shared) if shared else None
-    _worker.update(
-        project=project,
-        curriculum=curriculum if curriculum is not None else load_curriculum(project),
-        renderer=Renderer(project.templates, (project.templates, project.content), decisions=decisions),
-    )
-    # What exists now lives as long as the worker. Freezing it keeps the cyclic garbage collector
-    # from walking it again on every full collection while rendering (about 5% of render time,
-    # with no change in memory).
-    gc.collect()
-    gc.freeze()
-
-
-def _renderer_roots(project: Project, source: OrgSource) -> tuple[Path, ...]:
-    return (project.templates, project.content, source.path.parent)
-
-
-def _render_in_worker(
-    source: OrgSource,
-    options: BuildOptions,
-    debug: bool,
-    audience: str,
-    large: bool,
-    kind: str | None = None,
-) -> DocumentResult:
-    from . import pipeline
-
-    renderer = _worker["renderer"]
-    renderer.roots = _renderer_roots(_worker["project"], source)
-    try:
-        return pipeline.render_document(
-            source, _worker["project"], _worker["curriculum"], options, renderer, audience, large, kind
-        )
-    except InputError as exc:
-        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
-    except Exception as exc:  # isolate one organisation's failure from the rest of the batch
-        detail = traceback.format_exc() if debug else ""
-        message = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        error = message + ("\n" + detail if detail else "")
-        return DocumentResult(source.slug, audience, large, "failed", kind=kind, error=error)
-
-
-# A worker renders this many documents, then exits and a fresh one takes its place. The
-# renderer keeps memory for the documents it has rendered (caches inside WeasyPrint that
-# nothing clears: about 0.6 MB per document of the example, measured in bench/results.md),
-# so a worker that lived for the whole batch would grow with it. A new worker costs its
-# set-up (about 1 s: fonts, stylesheets), which over 24 documents is about 1% of their
-# time, while the growth stays under about 15 MB (under 8% of a worker's size) whatever
-# the size of the batch.
-RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
-
-Task = tuple[OrgSource, BuildOptions, bool, str, bool, "str | None"]
-
-
-def _worker_main(conn: Any, root: str, curriculum: Any, shared: str, limit: int) -> None:
-    """A worker's life: set up once, render up to `limit` documents sent down the pipe, exit."""
-    try:
-        _init_worker(root, curriculum, shared)
-        for _ in range(limit):
-            try:
-                task = conn.recv()
-            except EOFError:
-                return
-            if task is None:
-                return
-            conn.send(_render_in_worker(*task))
-    except KeyboardInterrupt:
-        # Ctrl-C: the parent reports it. Returning (rather than dying of it) lets the
-        # process's finalizers run, which remove WeasyPrint's temporary font folder.
-        return
-    finally:
-        # From here the worker only cleans up. A Ctrl-C arriving now (the parent passes one
-        # on to every worker still alive, and one that is exiting still is) would break
-        # off the removal of the font folder with a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-@dataclass
-class _Slot:
-    process: Any
-    conn: Any
-    task: Task | None = None
-    done: int = 0
-
-
-def _run_documents(
-    tasks: list[Task],
-    root: str,
-    curriculum: Any,
-    shared: str,
-    jobs: int,
-    on_document: Callable[[Task, DocumentResult], None],
-) -> None:
-    """Render `tasks` in `jobs` worker processes, each replaced after RECYCLE_AFTER documents.
-
-    Workers are plain forked processes talking over a pipe, one document at a time, so the
-    next document goes to whichever worker is free and the parent holds no threads while it
-    forks. A worker that dies (killed, out of memory) loses only the document it was
-    rendering: that document fails, and a fresh worker goes on with the rest.
-    """
-    import multiprocessing
-    from collections import deque
-    from multiprocessing.connection import wait
-
-    context = multiprocessing.get_context("fork")
-    pending = deque(tasks)
-    slots: list[_Slot] = []
-
-    def start() -> _Slot:
-        parent_end, child_end = context.Pipe()
-        process = context.Process(
-            target=_worker_main, args=(child_end, root, curriculum, shared, RECYCLE_AFTER), daemon=True
-        )
-        # Everything the parent holds is frozen across the fork, so the worker's collections
-        # (the one in its set-up, and later ones) never walk the parent's objects: walking
-        # writes to each object, and every page written is copied into the worker. From a
-        # large parent (the studio, the test suite) that copying was most of a worker's start.
-        gc.freeze()
-        try:
-            process.start()
-        finally:
-            gc.unfreeze()
-        child_end.close()
-        return _Slot(process, parent_end)
-
-    def give(slot: _Slot) -> None:
-        slot.task = pending.popleft()
-        slot.conn.send(slot.task)
-
-    def retire(slot: _Slot) -> None:
-        with contextlib.suppress(OSError):
-            if slot.process.is_alive() and slot.done < RECYCLE_AFTER:
-                slot.conn.send(None)
-        slot.process.join(timeout=10)
-        if slot.process.is_alive():
-            slot.process.kill()
-            slot.process.join()
-        slot.conn.close()
-
-    try:
-        for _ in range(min(jobs, len(pending))):
-            slot = start()
-            slots.append(slot)
-            give(slot)
-        while any(s.task is not None for s in slots):
-            busy = [s for s in slots if s.task is not None]
-            wait([s.conn for s in busy] + [s.process.sentinel for s in busy])
-            for slot in busy:
-                task = slot.task
-                assert task is not None
-                lost = False
-                if slot.conn.poll():
-                    try:
-                        result = slot.conn.recv()
-                    except (EOFError, OSError):
-                        lost = True
-                elif not slot.process.is_alive():
-                    lost = True
-                else:
-                    continue
-                if lost:
-                    source, _, _, audience, large, kind = task
-                    result = DocumentResult(
-                        source.slug, audience, large, "failed", kind=kind, error="worker stopped while building it"
-                    )
-                slot.task = None
-                slot.done += 1
-                on_document(task, result)
-                if lost or slot.done >= RECYCLE_AFTER or not pending:
-                    retire(slot)
-                    slots.remove(slot)
-                    if pending:
-                        slots.append(start())
-                        give(slots[-1])
-                else:
-                    give(slot)
-    finally:
-        # Interrupted (Ctrl-C, an error here): ask the workers to stop as Ctrl-C would, so
-        # they clean up after themselves; one that does not is killed.
-        for slot in slots:
-            if slot.process.is_alive():
-                with contextlib.suppress(OSError):
-                    os.kill(slot.process.pid, signal.SIGINT)
-        for slot in slots:
-            slot.process.join(timeout=10)
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join()
-            slot.conn.close()
-
-
 @dataclass
 class Summary:
     built: list[OrgResult] = field(default_factory=list)
@@ -436,11 +228,13 @@ def build_many(
     jobs: int,
     on_result: Callable[[OrgResult], None],
     debug: bool = False,
+    workers: Workers | None = None,
 ) -> Summary:
     """Build what is not up to date, every document of every organisation in parallel across `jobs` workers.
 
     Results come back in the order of `sources` whatever order the documents finish in, and
     an organisation's files are written only when all its documents have rendered.
+    `workers` may already be running (the command line starts one first, `Workers.warm`).
     """
     if options.out_dir.is_dir():
         with folder_lock(options.out_dir):  # a manifest write killed half-way left its temporary
@@ -485,54 +279,57 @@ def build_many(
         return summary
     from ..load.curriculum import load_curriculum
 
-    curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any worker starts
-    tasks: list[Task] = [(s, options, debug, a, lg, k) for s, _, documents in todo for a, lg, k in documents]
+    curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any document
     index = {(s.slug, a, lg, k): i for s, _, documents in todo for i, (a, lg, k) in enumerate(documents)}
+    by_slug = {s.slug: s for s, _, _ in todo}
     rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
     done: dict[str, OrgResult] = {}
     reported = 0
 
-    def on_document(task: Task, result: DocumentResult) -> None:
+    def on_document(result: DocumentResult) -> None:
         nonlocal reported
-        source = task[0]
-        documents = rendered[source.slug]
-        documents[index[(source.slug, task[3], task[4], task[5])]] = result
+        documents = rendered[result.slug]
+        documents[index[(result.slug, result.audience, result.large_print, result.kind)]] = result
         if all(d is not None for d in documents):
-            done[source.slug] = write_documents(source, options, [d for d in documents if d is not None])
-            del rendered[source.slug]  # the PDFs' bytes are on disk now
+            done[result.slug] = write_documents(by_slug[result.slug], options, [d for d in documents if d is not None])
+            del rendered[result.slug]  # the PDFs' bytes are on disk now
         # Reported in the order of the sources, so messages do not depend on which worker was quicker.
         while reported < len(todo) and todo[reported][0].slug in done:
             source, key, _ = todo[reported]
             finish(done.pop(source.slug), source, key)
             reported += 1
 
-    # An organization file that does not validate is reported here, as `check` reports it,
-    # without starting a worker for it: a batch of files with mistakes answers at once.
-    invalid = {s.slug: problems for s, _, _ in todo if (problems := _mistakes(s, project, curriculum))}
-    if invalid:
-        for task in tasks:
-            source, _, _, audience, large, kind = task
-            if source.slug in invalid:
-                on_document(
-                    task,
-                    DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=invalid[source.slug]),
+    # Each document is made ready here, in order, while the workers lay out the ones before:
+    # the file read once for all its documents, validated as `check` validates it (a file with
+    # mistakes is answered at once, without a worker), planned, and its HTML written.
+    pending = deque((s, a, lg, k, i == len(d) - 1) for s, _, d in todo for i, (a, lg, k) in enumerate(d))
+    loaded: dict[str, LoadedOrg] = {}
+
+    def next_job() -> RenderJob | None:
+        while pending:
+            source, audience, large, kind, last = pending.popleft()
+            try:
+                if source.slug not in loaded:
+                    loaded[source.slug] = load_organisation(source.path, source.slug, project, curriculum)
+                job = prepare_document(
+                    source, project, curriculum, options, audience, large, kind, shared, loaded[source.slug]
                 )
-        tasks = [t for t in tasks if t[0].slug not in invalid]
+            except InputError as exc:
+                job = DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
+            except Exception as exc:  # one organisation's failure is its own, the batch goes on
+                job = DocumentResult(source.slug, audience, large, "failed", kind=kind, error=failure(exc, debug))
+            if last:
+                loaded.pop(source.slug, None)
+            if isinstance(job, RenderJob):
+                return job
+            on_document(job)
+        return None
+
     try:
-        _run_documents(tasks, str(project.root), curriculum, shared, jobs, on_document)
+        with contextlib.ExitStack() as stack:
+            if workers is None:
+                workers = stack.enter_context(Workers(project.root, jobs, debug))
+            workers.run(next_job, on_document)
     finally:
         manifest.save()
     return summary
-
-
-def _mistakes(source: OrgSource, project: Project, curriculum: Any) -> list[Problem]:
-    """Why the organization file does not validate, read in the parent (nothing if it does).
-
-    The worker that renders a valid file loads it again (a few milliseconds), so what it
-    renders is what it validated itself. An unexpected failure here is left to the worker,
-    where it is that organization's error and the batch goes on."""
-    try:
-        loaded = load_organisation(source.path, source.slug, project, curriculum)
-    except Exception:
-        return []
-    return loaded.problems if loaded.org is None else []

@@ -21,8 +21,8 @@ from ..planning.organisation import LoadedOrg, load_organisation
 from ..planning.plan import make_plan
 from ..render.budget import BudgetExceeded, render_budget
 from ..render.html import render_html
-from ..render.kit import kit_audience, kit_name, render_kit
-from ..render.pdf_check import BrokenPdf, check_pdf
+from ..render.job import DocumentResult, RenderJob, render_job
+from ..render.kit import kit_audience, kit_name
 
 if TYPE_CHECKING:
     from ..render.pdf import Renderer
@@ -75,25 +75,62 @@ def creation_time(curriculum: Curriculum) -> dt.datetime:
     return dt.datetime.combine(curriculum.meta.published, dt.time(), dt.UTC)
 
 
-@dataclass
-class DocumentResult:
-    """One rendered document of one organisation, not yet written (or why it could not be).
+def prepare_document(
+    source: OrgSource,
+    project: Project,
+    curriculum: Curriculum,
+    options: BuildOptions,
+    audience: str,
+    large: bool,
+    kind: str | None = None,
+    shared: str = "",
+    loaded: LoadedOrg | None = None,
+) -> RenderJob | DocumentResult:
+    """Validate the organisation, plan the workshop and write one document's HTML: the job a
+    worker lays out (`render/job.py`), or why there is none. Writes nothing.
 
-    The unit of work of a build: documents render in parallel, each in whichever worker is
-    free, and an organisation's files are written only once all its documents are back.
+    `loaded` is the organisation file already read for another of its documents; `shared`
+    is the digest under which the renderer keeps its page-flow decisions.
     """
-
-    slug: str
-    audience: str
-    large_print: bool
-    status: str  # rendered | invalid | failed
-    kind: str | None = None  # a delivery-kit kind, or None for a guide or handout
-    files: list[tuple[Path, bytes]] = field(default_factory=list)  # the PDF first, then its --html copy
-    pages: int = 0
-    warnings: list[Problem] = field(default_factory=list)  # the organisation file's, the same for each document
-    notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
-    problems: list[Problem] = field(default_factory=list)  # why it is invalid
-    error: str = ""
+    if loaded is None:
+        loaded = load_organisation(source.path, source.slug, project, curriculum)
+    if loaded.org is None:
+        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=loaded.problems)
+    created = creation_time(curriculum)
+    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
+    folder = org_folder(options.out_dir, source.slug)
+    # A paper other than the organisation's own goes into the file names.
+    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
+    name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
+    job = RenderJob(
+        source.slug,
+        audience,
+        large,
+        kind,
+        target=folder / name,
+        base=source.path.parent,
+        roots=(project.templates, project.content, source.path.parent),
+        shared=shared,
+        org_path=display_path(source.path),
+        logo_line=loaded.line_of(("logo",)) if loaded.org.logo else 1,
+        cover_line=loaded.line_of(("workshop",)),
+        problems=loaded.problems,
+    )
+    try:
+        with render_budget(name):
+            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
+            if kind is None:
+                job.html = render_html(plan, audience, project.templates, created)
+                if options.html:
+                    job.html_copy = _browsable(job.html, project, large).encode()
+            else:
+                job.kit = (plan, project.templates, created)
+    except BudgetExceeded as exc:
+        problem = Problem(
+            job.org_path, 1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo"
+        )
+        return job.result("invalid", problems=[*loaded.problems, problem])
+    return job
 
 
 def render_document(
@@ -106,66 +143,12 @@ def render_document(
     large: bool,
     kind: str | None = None,
 ) -> DocumentResult:
-    """Validate the organisation and render one of its documents; writes nothing."""
-    from ..render.pdf import ResourceRefused
-
-    def invalid(problems: list[Problem]) -> DocumentResult:
-        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=problems)
-
-    def refused(line: int, message: str, hint: str) -> DocumentResult:
-        """Rendering stopped for a reason in the organization's file: that file's error, at its line."""
-        return invalid([*loaded.problems, Problem(display_path(source.path), line, message, hint)])
-
-    loaded = load_organisation(source.path, source.slug, project, curriculum)
-    if loaded.org is None:
-        return invalid(loaded.problems)
-    created = creation_time(curriculum)
-    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
-    folder = org_folder(options.out_dir, source.slug)
-    # A paper other than the organisation's own goes into the file names.
-    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
-    name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
-    target = folder / name
-    try:
-        with render_budget(target.name):
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
-            if kind is None:
-                html = render_html(plan, audience, project.templates, created)
-                rendered = renderer.render(html, base=source.path.parent, large_print=large)
-            else:
-                rendered = render_kit(kind, plan, project.templates, created, renderer, source.path.parent)
-        check_pdf(rendered.pdf, rendered.pages)
-    except ResourceRefused as exc:
-        return refused(
-            loaded.line_of(("logo",)),
-            f"a file or address outside the project was requested while rendering: {exc}",
-            "logos must be self-contained files inside the organization's folder",
-        )
-    except BudgetExceeded as exc:
-        return refused(1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo")
-    except BrokenPdf as exc:
-        return refused(
-            loaded.line_of(("logo",)) if loaded.org.logo else 1,
-            f"{target.name} came out broken: {exc}; nothing was written",
-            "a logo is the usual cause: try it as PNG",
-        )
-    files = [(target, rendered.pdf)]
-    if options.html and kind is None:
-        files.append((target.with_suffix(".html"), _browsable(html, project, large).encode()))
-    notes = [_long_cover(source, loaded, target, rendered.cover_pages)] if rendered.cover_pages > 1 else []
-    if rendered.warning:
-        notes.append(_layout_warning(source, f"{rendered.warning} in {target.name}"))
-    return DocumentResult(
-        source.slug,
-        audience,
-        large,
-        "rendered",
-        kind,
-        files,
-        rendered.pages,
-        warnings=loaded.warnings,
-        notes=notes,
-    )
+    """Validate the organisation and render one of its documents in this process; writes nothing."""
+    job = prepare_document(source, project, curriculum, options, audience, large, kind)
+    if isinstance(job, DocumentResult):
+        return job
+    renderer.roots = job.roots
+    return render_job(job, renderer)
 
 
 def write_documents(source: OrgSource, options: BuildOptions, documents: list[DocumentResult]) -> OrgResult:
@@ -210,26 +193,6 @@ def build_org(
             return write_documents(source, options, [doc])
         rendered.append(doc)
     return write_documents(source, options, rendered)
-
-
-def _long_cover(source: OrgSource, loaded: LoadedOrg, target: Path, pages: int) -> Problem:
-    return Problem(
-        display_path(source.path),
-        loaded.line_of(("workshop",)),
-        f"the cover of {target.name} runs over {pages} pages even laid out tightly",
-        "shorten the workshop title or place, or list fewer facilitators",
-        severity="warning",
-    )
-
-
-def _layout_warning(source: OrgSource, message: str) -> Problem:
-    return Problem(
-        display_path(source.path),
-        0,
-        message,
-        "shorten the longest name, title or statement sentence on that slide",
-        severity="warning",
-    )
 
 
 def _browsable(html: str, project: Project, large_print: bool) -> str:
