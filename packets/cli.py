@@ -166,69 +166,69 @@ def build(
     from .write.workers import Workers
 
     jobs = jobs or os.cpu_count() or 1
+    debug = ctx.meta.get("debug", False)
     # The first worker starts before anything else: it imports WeasyPrint while this process
     # imports the rest and reads the files, a third of a second sooner for the first document.
-    with Workers(find_project_root(), jobs, debug=ctx.meta.get("debug", False)) as workers:
-        workers.warm()
-        from .load.orgfiles import find_sources
-        from .output import check_out_dir
-        from .write.batch import build_many
-        from .write.pipeline import BuildOptions
+    # The workers are stopped when the command's context closes, however it ends.
+    workers = ctx.with_resource(Workers(find_project_root(), jobs, debug=debug))
+    workers.warm()
+    from .load.orgfiles import find_sources
+    from .output import check_out_dir
+    from .write.batch import build_many
+    from .write.pipeline import BuildOptions
 
-        project = _project()
-        problem = check_out_dir(
-            out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
-        )
-        if problem:
-            raise InputError([problem])
-        sources = find_sources(project, orgs)
-        options = BuildOptions(
-            audiences=("facilitator", "participant") if audience == "both" else (audience,),
-            paper=paper,
-            out_dir=out_dir,
-            html=html,
-            large_print=large_print,
-            force=force,
-            kit=(
-                *(("slides",) if slides else ()),
-                *(f"booklet-{'participant' if b == 'handout' else 'facilitator'}" for b in dict.fromkeys(booklets)),
-                *(("fillable",) if fillable else ()),
-            ),
-        )
-        started = time.monotonic()
-        show_bar = not quiet and sys.stderr.isatty() and len(sources) > 1
-        bar = click.progressbar(length=len(sources), label="Building", file=sys.stderr) if show_bar else None
+    project = _project()
+    problem = check_out_dir(
+        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
+    )
+    if problem:
+        raise InputError([problem])
+    sources = find_sources(project, orgs)
+    options = BuildOptions(
+        audiences=("facilitator", "participant") if audience == "both" else (audience,),
+        paper=paper,
+        out_dir=out_dir,
+        html=html,
+        large_print=large_print,
+        force=force,
+        kit=(
+            *(("slides",) if slides else ()),
+            *(f"booklet-{'participant' if b == 'handout' else 'facilitator'}" for b in dict.fromkeys(booklets)),
+            *(("fillable",) if fillable else ()),
+        ),
+    )
+    started = time.monotonic()
+    show_bar = not quiet and sys.stderr.isatty() and len(sources) > 1
+    bar = click.progressbar(length=len(sources), label="Building", file=sys.stderr) if show_bar else None
 
-        def on_result(result) -> None:
-            if bar:
-                bar.update(1)
-            if result.status == "built" and not quiet:
-                for w in result.written:
-                    line = f"{_shown(w.path)} ({_count(w.pages, 'page')})"
-                    click.echo(("\n" if bar else "") + line)
-            elif result.status == "skipped" and not quiet and not bar:
-                click.echo(f"{result.slug}: up to date")
-            if result.status in ("built", "invalid"):
-                _print_problems(result.problems)
-            if result.status == "failed":
-                click.echo(
-                    f"{result.slug}: error: {result.error}"
-                    + ("" if ctx.meta.get("debug") else " (rerun with --debug for details)"),
-                    err=True,
-                )
+    def on_result(result) -> None:
+        if bar:
+            bar.update(1)
+        if result.status == "built" and not quiet:
+            for w in result.written:
+                line = f"{_shown(w.path)} ({_count(w.pages, 'page')})"
+                click.echo(("\n" if bar else "") + line)
+        elif result.status == "skipped" and not quiet and not bar:
+            click.echo(f"{result.slug}: up to date")
+        if result.status in ("built", "invalid"):
+            _print_problems(result.problems)
+        if result.status == "failed":
+            click.echo(
+                f"{result.slug}: error: {result.error}" + ("" if debug else " (rerun with --debug for details)"),
+                err=True,
+            )
 
-        debug = ctx.meta.get("debug", False)
-        with bar or contextlib.nullcontext():
-            summary = build_many(sources, project, options, jobs, on_result, debug=debug, workers=workers)
-        elapsed = time.monotonic() - started
-        # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
-        # in the file, the one kind a coordinator fixes themselves.
-        mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
-        click.echo(
-            f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-            f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
-            err=quiet,
-        )
+    with bar or contextlib.nullcontext():
+        summary = build_many(sources, project, options, jobs, on_result, debug=debug, workers=workers)
+    elapsed = time.monotonic() - started
+    # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
+    # in the file, the one kind a coordinator fixes themselves.
+    mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
+    click.echo(
+        f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
+        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
+        err=quiet,
+    )
     ctx.exit(summary.exit_code)
 
 
