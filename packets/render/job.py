@@ -60,9 +60,11 @@ class RenderJob:
     kit: tuple[Any, Path, dt.datetime] | None = None  # (plan, templates, created): the delivery kit's documents
     html_copy: bytes | None = None  # the --html copy, written next to the PDF
     org_path: str = ""  # the organization file, as messages name it
-    logo_line: int = 1  # where a refused file or a broken PDF is reported: the logo's line, or 1
+    logo_line: int = 1  # where a refused file is reported, and a broken PDF when the file names a logo
+    has_logo: bool = False
     cover_line: int = 1  # where a cover that runs long is reported: the workshop's line
-    problems: list[Problem] = field(default_factory=list)  # the file's own problems (warnings: it is valid)
+    problems: list[Problem] = field(default_factory=list)  # the file's own, kept with an error about it
+    warnings: list[Problem] = field(default_factory=list)  # the file's own warnings, reported with the document
 
     def result(self, status: str, **fields: Any) -> DocumentResult:
         return DocumentResult(self.slug, self.audience, self.large_print, status, kind=self.kind, **fields)
@@ -78,6 +80,7 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
         """Rendering stopped for a reason in the organization's file: that file's error, at its line."""
         return job.result("invalid", problems=[*job.problems, Problem(job.org_path, line, message, hint)])
 
+    renderer.roots = job.roots
     try:
         with render_budget(job.target.name):
             if job.kit is None:
@@ -98,7 +101,7 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
         return refused(1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo")
     except BrokenPdf as exc:
         return refused(
-            job.logo_line,
+            job.logo_line if job.has_logo else 1,
             f"{job.target.name} came out broken: {exc}; nothing was written",
             "a logo is the usual cause: try it as PNG",
         )
@@ -126,5 +129,4 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
                 severity="warning",
             )
         )
-    warnings = [p for p in job.problems if not p.is_error]
-    return job.result("rendered", files=files, pages=rendered.pages, warnings=warnings, notes=notes)
+    return job.result("rendered", files=files, pages=rendered.pages, warnings=job.warnings, notes=notes)

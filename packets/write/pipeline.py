@@ -112,9 +112,11 @@ def prepare_document(
         roots=(project.templates, project.content, source.path.parent),
         shared=shared,
         org_path=display_path(source.path),
-        logo_line=loaded.line_of(("logo",)) if loaded.org.logo else 1,
+        logo_line=loaded.line_of(("logo",)),
+        has_logo=bool(loaded.org.logo),
         cover_line=loaded.line_of(("workshop",)),
         problems=loaded.problems,
+        warnings=loaded.warnings,
     )
     try:
         with render_budget(name):
@@ -147,7 +149,6 @@ def render_document(
     job = prepare_document(source, project, curriculum, options, audience, large, kind)
     if isinstance(job, DocumentResult):
         return job
-    renderer.roots = job.roots
     return render_job(job, renderer)
 
 

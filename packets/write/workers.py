@@ -71,7 +71,6 @@ def render_in_worker(renderer: Any, job: RenderJob, debug: bool) -> DocumentResu
     from ..errors import InputError
     from ..render.job import render_job
 
-    renderer.roots = job.roots
     if job.shared and (renderer.decisions is None or renderer.decisions.salt != job.shared):
         renderer.decisions = LayoutCache(cache_folder(), job.shared)
     try:
@@ -169,9 +168,7 @@ class Workers:
         return _Slot(process, parent_end)
 
     def _retire(self, slot: _Slot) -> None:
-        with contextlib.suppress(OSError):
-            if slot.process.is_alive() and slot.done < RECYCLE_AFTER:
-                slot.conn.send(None)
+        """A worker that has rendered its RECYCLE_AFTER documents (it exits by itself) or died."""
         slot.process.join(timeout=10)
         if slot.process.is_alive():
             slot.process.kill()
@@ -190,15 +187,17 @@ class Workers:
         ready: list[RenderJob] = []
         exhausted = False
 
-        def take() -> RenderJob | None:
+        def prepare() -> None:
+            """One job made ready ahead, unless one is or there are no more."""
             nonlocal exhausted
-            if ready:
-                return ready.pop()
-            if not exhausted:
+            if not ready and not exhausted:
                 job = next_job()
                 exhausted = job is None
-                return job
-            return None
+                ready.extend([job] if job is not None else [])
+
+        def take() -> RenderJob | None:
+            prepare()
+            return ready.pop() if ready else None
 
         def give(slot: _Slot, job: RenderJob) -> None:
             slot.job = job
@@ -216,11 +215,7 @@ class Workers:
             busy = [s for s in self.slots if s.job is not None]
             if not busy:
                 break
-            if not ready and not exhausted:
-                job = next_job()
-                exhausted = job is None
-                if job is not None:
-                    ready.append(job)
+            prepare()  # while the workers render
             wait([s.conn for s in busy] + [s.process.sentinel for s in busy])
             for slot in busy:
                 job = slot.job
