@@ -10,7 +10,8 @@ studio's preview) skips that layout and writes the same bytes.
 
 Where: `$PACKETS_CACHE/layout` if the variable is set (empty or `off` turns the cache off),
 else `$XDG_CACHE_HOME/allyship-packets/layout`, else `~/.cache/allyship-packets/layout`
-(`glyphs.py` keeps the fonts' character sets beside it). A cache
+(`glyphs.py` keeps the fonts' character sets beside it, `kept.py` the curriculum's files as
+read and checked). A cache
 that cannot be read or written is no cache: the decisions are made afresh. What is read back
 is checked as strictly as anything from outside (the rules become a stylesheet).
 """

@@ -8,6 +8,7 @@ these need a project of their own, a second process, or a renderer made to misbe
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -326,6 +327,121 @@ def test_the_cache_key_does_not_change_with_quoting_or_comments(project):
     first = org_inputs_digest(OrgSource("clinic-0", org), "shared", BuildOptions())
     org.write_text("# a comment\nname: 'Same Clinic'\nworkshop:\n  format: \"short\"\n", encoding="utf-8")
     assert org_inputs_digest(OrgSource("clinic-0", org), "shared", BuildOptions()) == first
+
+
+# ------------------------------------------------------------------ the curriculum kept between runs
+
+
+def _curriculum(project: Path):
+    from packets.load.curriculum import Project, load_curriculum
+
+    return load_curriculum(Project(project))
+
+
+def test_a_curriculum_read_again_is_taken_from_the_cache_as_it_was(project, tmp_path, monkeypatch):
+    import packets.load.validation as validation
+    from packets.load import kept
+
+    monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
+    first = _curriculum(project)
+    entries = list((tmp_path / "cache/curriculum").rglob("*.json"))
+    assert len(entries) == len([p for p in (project / "content").rglob("*.yaml") if "orgs" not in p.parts])
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("a kept file was parsed again")
+
+    monkeypatch.setattr(validation, "parse_yaml_bytes", no_parsing)
+    monkeypatch.setattr(validation.glyphs, "check_document", no_parsing)
+    again = _curriculum(project)
+    assert again == first
+    # Lines survive: messages about a kept file point where a freshly read one does.
+    path = project / "content/facilitation.yaml"
+    raw, kept_doc = kept.recall(path)
+    fresh = validation.read_yaml(path, trusted=True)
+    assert kept_doc is not None and kept_doc.data == fresh.data
+    for loc in [(key,) for key in fresh.data] + [(key, 0) for key, v in fresh.data.items() if isinstance(v, list)]:
+        assert kept_doc.line_of(loc) == fresh.line_of(loc), loc
+
+
+def test_an_edited_curriculum_file_is_read_again_and_its_mistake_reported(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
+    _curriculum(project)
+    meta = project / "content/meta.yaml"
+    text = meta.read_text(encoding="utf-8")
+    meta.write_text(text + "colour_of_the_sky: blue\n", encoding="utf-8")
+    result = run("check")
+    line = text.count("\n") + 1
+    assert result.exit_code == 2
+    assert f"meta.yaml:{line}: unknown key 'colour_of_the_sky'" in result.output
+    meta.write_text(text + "title: [\n", encoding="utf-8")  # and a file that no longer parses
+    result = run("check")
+    assert result.exit_code == 2 and "meta.yaml:" in result.output
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        b"",
+        b"not json",
+        b"[1, 2]",
+        b'{"m": 1, "k": [["id", -4, "x"]]}',
+        b'{"m": 1, "k": [["id", 1, "x"], ["id", 2, "y"]]}',
+        b'{"m": 1, "k": [["id", 1, [1, 2]]]}',
+        b'{"s": 1, "i": [[1, "x"]]}',
+        b'{"m": 1, "k": [["id", 1, {"m": 1}]]}',
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"m": 1, "k": []}' + b" " * 5_000_000,
+    ],
+)
+def test_a_kept_entry_that_is_not_what_we_write_is_not_used(tmp_path, monkeypatch, entry):
+    from packets.load import kept
+
+    monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "meta.yaml"
+    path.write_text("title: Allyship\nminutes: 90\n", encoding="utf-8")
+    raw, doc = kept.recall(path)
+    assert raw is not None and doc is None
+    slot = kept._entry(raw)
+    slot.parent.mkdir(parents=True)
+    slot.write_bytes(entry)
+    assert kept.recall(path) == (raw, None)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=20,
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_what_is_kept_reads_back_the_same_with_its_lines(value):
+    from packets.load import kept
+    from packets.load.sources import LineDict, LineList
+
+    counter = iter(range(1, 10_000))
+
+    def lined(v):
+        if isinstance(v, dict):
+            out = LineDict((k, lined(x)) for k, x in v.items())
+            out.line, out.key_lines = next(counter), {k: next(counter) for k in v}
+            return out
+        if isinstance(v, list):
+            items = LineList(lined(x) for x in v)
+            items.line, items.item_lines = next(counter), [next(counter) for _ in v]
+            return items
+        return v
+
+    def lines(v):
+        if isinstance(v, LineDict):
+            return (v.line, v.key_lines, {k: lines(x) for k, x in v.items()})
+        if isinstance(v, LineList):
+            return (v.line, v.item_lines, [lines(x) for x in v])
+        return v
+
+    data = lined(value)
+    back = kept._decode(json.loads(json.dumps(kept._encode(data))))
+    assert back == data and lines(back) == lines(data)
 
 
 # ------------------------------------------------------------------ PDFs read back

@@ -401,10 +401,14 @@ def read_yaml(path: Path, trusted: bool = False) -> YamlDocument:
     except FileRefused as exc:
         doc.problems.append(Problem(shown, 1, str(exc), _REFUSAL_HINT))
         return doc
-    text, problems = _decode(raw, shown)
+    return parse_yaml_bytes(raw, path, trusted)
+
+
+def parse_yaml_bytes(raw: bytes, path: Path, trusted: bool = False) -> YamlDocument:
+    """`read_yaml` on bytes already read (`kept.py` keys what it keeps by the same bytes)."""
+    text, problems = _decode(raw, display_path(path))
     if text is None:
-        doc.problems.extend(problems)
-        return doc
+        return YamlDocument(path, None, problems)
     return parse_yaml_text(text, path, trusted)
 
 

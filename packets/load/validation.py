@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
-from . import glyphs
+from . import glyphs, kept
 from .model import Organisation
-from .sources import LineDict, LineList, YamlDocument, read_yaml
+from .sources import LineDict, LineList, YamlDocument, parse_yaml_bytes, read_yaml
 from .spelling import close_match
 
 M = TypeVar("M", bound=BaseModel)
@@ -253,11 +253,22 @@ def read_model(path: Path, model: type[M], trusted: bool = False) -> tuple[M | N
 
     `trusted`: one of the project's own curriculum files (see `sources.read_yaml`).
     """
-    doc = read_yaml(path, trusted)
+    doc, found = _read_checked(path, trusted)
     value, problems = validate_document(doc, model)
-    if doc.data is not None:
-        problems.extend(glyphs.check_document(doc))
-    return value, doc, problems
+    return value, doc, problems + found
+
+
+def _read_checked(path: Path, trusted: bool) -> tuple[YamlDocument, list[Problem]]:
+    """The file's YAML, and the glyph check of its texts; a curriculum file that read
+    cleanly before is taken as then (kept.py): that is most of what `check` takes."""
+    raw, doc = kept.recall(path) if trusted else (None, None)
+    if doc is not None:
+        return doc, []
+    doc = read_yaml(path, trusted) if raw is None else parse_yaml_bytes(raw, path, trusted)
+    found = glyphs.check_document(doc) if doc.data is not None else []
+    if raw is not None and not found:
+        kept.keep(raw, doc)
+    return doc, found
 
 
 # ------------------------------------------------------------------ the readable part of a broken file
