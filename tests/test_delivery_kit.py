@@ -225,6 +225,29 @@ def test_a_long_statement_is_split_across_slides_at_sentence_ends(plans):
     assert " ".join(parts) == " ".join(sentences)
 
 
+def test_a_composed_statement_says_it_is_a_draft_on_the_slides_and_in_the_handout(kit, plans):
+    """The packet composes a statement when the organization gave none; the room and the
+    reader are told it is a draft, not yet reviewed with the Nations, and an organization's
+    own statement carries no such mark."""
+    from packets.render.slides import slides_for
+
+    interface = plans["many"].curriculum.interface
+    assert plans["many"].statement.is_draft and not plans["example"].statement.is_draft
+    marks = {s.kicker for s in slides_for(plans["many"]) if s.kind == "statement"}
+    assert marks == {interface.draft_mark_short}
+    assert all(s.kicker != interface.draft_mark_short for s in slides_for(plans["example"]))
+    many_slides = [flat(page) for page in page_texts(kit["many-slides"])]
+    with_mark = [n for n, text in enumerate(many_slides) if flat(interface.draft_mark_short) in text]
+    statement_words = flat(plans["many"].statement.paragraphs[0])[:40]
+    assert len(with_mark) == len(marks and [s for s in slides_for(plans["many"]) if s.kind == "statement"])
+    assert statement_words in many_slides[with_mark[0]]
+    assert flat(interface.draft_mark_short) not in flat(pdf_text(kit["slides"]))
+    mark = flat(interface.draft_mark.replace("{organization}", plans["many"].org.name))
+    handout = flat(pdf_text(kit["out"] / "many-nations/many-nations-participant-handout.pdf"))
+    assert f"{mark} {statement_words}" in handout  # just above the statement
+    assert "A draft:" not in flat(pdf_text(kit["handout"]))
+
+
 def test_slides_are_tagged_with_language_and_title(kit):
     reader = PdfReader(str(kit["slides"]))
     root = reader.trailer["/Root"]

@@ -269,6 +269,8 @@ class Interface(Strict):
     legend_facilitator_note: Line
     custom_selection: Line
     draft_notice: Prose
+    draft_mark: Line  # the participant handout's note above a composed statement
+    draft_mark_short: Line  # the same, above a composed statement's slides
     no_acknowledgement: Prose
     not_reviewed: Line
     practise_names: Line

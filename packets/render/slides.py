@@ -171,8 +171,10 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
     statement = plan.statement
     text = "\n\n".join([*statement.paragraphs, *([statement.closing] if statement.closing else [])])
     if text:
+        # A statement the packet composed is said to be a draft where the room can see it.
+        kicker = plan.curriculum.interface.draft_mark_short if statement.is_draft else ""
         slides += [
-            Slide("statement", title, paragraphs=s.paragraphs)
+            Slide("statement", title, kicker=kicker, paragraphs=s.paragraphs)
             for s in _prose_slides(title, text, b.statement_lines, STATEMENT_LINE_CHARS)
         ]
     if ack.commitments:
