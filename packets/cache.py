@@ -23,8 +23,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .files import FileRefused, read_limited
 from .output import write_atomic
@@ -32,6 +34,15 @@ from .output import write_atomic
 MAX_ENTRY_BYTES = 64_000  # a guide's decisions are a few hundred bytes
 # What `pageflow._selector` makes, and all a kept decision may hold: an id, then child steps.
 _RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
+
+
+def digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:
+    """Add files to the hash `h` (hashlib): each one's name relative to `base` (a moved or
+    copied checkout keeps its keys), its length and its bytes, in a fixed order."""
+    for path in sorted(paths):
+        h.update(path.relative_to(base).as_posix().encode() + b"\0")
+        data = path.read_bytes()
+        h.update(len(data).to_bytes(8, "big") + data)
 
 
 def valid_rule(rule: str) -> bool:

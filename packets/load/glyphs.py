@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..cache import cache_folder
+from ..cache import cache_folder, digest_files
 from ..errors import Problem
 from ..files import FileRefused, read_limited
 from ..output import write_atomic
@@ -28,6 +28,18 @@ FONT_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "fonts"
 _NO_GLYPH_NEEDED = {"\n", "\t", "\r", "\u00ad", "\u200c", "\u200d"}
 
 
+def font_files(font_dir: Path = FONT_DIR) -> list[Path]:
+    return sorted(font_dir.glob("*.ttf")) + sorted(font_dir.glob("*.otf"))
+
+
+@lru_cache(maxsize=4)
+def fonts_digest(font_dir: Path = FONT_DIR) -> str:
+    """A hash of the bundled fonts, read once per process (the glyph cache and kept.py key on it)."""
+    h = hashlib.sha256()
+    digest_files(h, font_dir, font_files(font_dir))
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=4)
 def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
     """Every character the bundled fonts have a glyph for.
@@ -35,13 +47,8 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
     Reading the fonts' character maps is a third of what `check` takes, and the answer only
     changes with the fonts: it is kept in the cache (cache.py) under a hash of them.
     """
-    paths = sorted(font_dir.glob("*.ttf")) + sorted(font_dir.glob("*.otf"))
-    h = hashlib.sha256()
-    for path in paths:
-        data = path.read_bytes()
-        h.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
     folder = cache_folder("glyphs")
-    kept = folder / f"{h.hexdigest()}.json" if folder is not None else None
+    kept = folder / f"{fonts_digest(font_dir)}.json" if folder is not None else None
     if kept is not None:
         with contextlib.suppress(OSError, ValueError, TypeError, FileRefused):
             points = json.loads(read_limited(kept, 2_000_000))
@@ -50,7 +57,7 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
     from fontTools.ttLib import TTFont  # only when the cache has no answer: 30 ms of every command's start
 
     found: set[int] = set()
-    for path in paths:
+    for path in font_files(font_dir):
         with TTFont(path, lazy=True) as font:
             found.update(font.getBestCmap() or {})
     if kept is not None:

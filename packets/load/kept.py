@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..cache import cache_folder
+from ..cache import cache_folder, digest_files
 from ..files import FileRefused, read_limited
 from ..output import write_atomic
-from .glyphs import CSS_DIR, FONT_DIR
+from .glyphs import CSS_DIR, fonts_digest
 from .sources import MAX_FILE_BYTES, LineDict, LineList, YamlDocument
 
 MAX_ENTRY_BYTES = 4 * MAX_FILE_BYTES  # a file's data with its lines written out
@@ -36,12 +36,9 @@ _SCALARS = (str, int, float, bool, type(None))
 @lru_cache(maxsize=1)
 def salt() -> str:
     """What, besides a file's bytes, decides how it reads: the code, fonts and stylesheets."""
-    h = hashlib.sha256()
-    folders = ((_CODE, "*.py"), (_CODE / "load", "*.py"), (FONT_DIR, "*.*"), (CSS_DIR, "*.css"))
-    for folder, pattern in folders:
-        for path in sorted(folder.glob(pattern)):
-            data = path.read_bytes()
-            h.update(path.name.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+    h = hashlib.sha256(fonts_digest().encode())
+    digest_files(h, _CODE, [*_CODE.glob("*.py"), *(_CODE / "load").glob("*.py")])
+    digest_files(h, CSS_DIR, CSS_DIR.glob("*.css"))
     return h.hexdigest()
 
 

@@ -15,12 +15,13 @@ import hashlib
 import json
 import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..cache import digest_files
 from ..errors import InputError
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
@@ -44,14 +45,6 @@ RENDERER_PACKAGES = (
 )
 
 
-def _digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:
-    for path in sorted(paths):
-        # Names relative to their folder, so a moved or copied checkout stays up to date.
-        h.update(path.relative_to(base).as_posix().encode() + b"\0")
-        data = path.read_bytes()
-        h.update(len(data).to_bytes(8, "big") + data)
-
-
 def _renderer_versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -68,10 +61,10 @@ def shared_inputs_digest(project: Project) -> str:
     """Content (not organisations), templates, CSS, fonts, the tool's code and version, and WeasyPrint's."""
     h = hashlib.sha256(f"{__version__};{_renderer_versions()}".encode())
     content = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
-    _digest_files(h, project.content, content)
-    _digest_files(h, project.templates, [p for p in project.templates.rglob("*") if p.is_file()])
+    digest_files(h, project.content, content)
+    digest_files(h, project.templates, [p for p in project.templates.rglob("*") if p.is_file()])
     code = Path(__file__).parent.parent  # the whole package, every subpackage
-    _digest_files(h, code, code.rglob("*.py"))
+    digest_files(h, code, code.rglob("*.py"))
     return h.hexdigest()
 
 
