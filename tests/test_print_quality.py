@@ -556,3 +556,43 @@ def test_no_page_continues_a_section_with_less_than_a_third_of_a_page(editions, 
     """A section's last lines alone on a page (a facilitator list, one name, one reference)
     look like a printing mistake; covers, a section's first page and writing pages may be short."""
     assert short_pages(editions[key]) == []
+
+
+def _leader_pdf(renderer, monkeypatch, joined: bool) -> bytes:
+    """A contents list like the guide's (dot leaders to page numbers), rendered by the renderer."""
+    import packets.render.pdf as pdf_module
+
+    if not joined:
+        monkeypatch.setattr(pdf_module, "join_leader_dots", lambda document: 0)
+    entries = ["How to use this guide", "Land, colonization and local relationships and what they ask of us", "Ends"]
+    items = "".join(f'<li><a href="#s{i}">{title}</a></li>' for i, title in enumerate(entries))
+    sections = "".join(f'<section class="major" id="s{i}"><h2>{t}</h2></section>' for i, t in enumerate(entries))
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title></head><body>'
+        f'<nav class="contents" id="contents"><ol class="toc">{items}</ol></nav>{sections}</body></html>'
+    )
+    pdf = renderer.render(html, ROOT / "templates").pdf
+    monkeypatch.undo()
+    return pdf
+
+
+def test_contents_leaders_are_drawn_in_runs_with_every_dot_where_it_was(monkeypatch):
+    """The dots of a leader are joined into runs (render/leaders.py): the same characters
+    come out of the page at the same places, from far fewer text objects."""
+    from packets.render.pdf import Renderer
+
+    templates = ROOT / "templates"
+    renderer = Renderer(templates, (templates,))
+    pages = {}
+    for joined in (False, True):
+        pdf = pdfium.PdfDocument(_leader_pdf(renderer, monkeypatch, joined))
+        text = pdf[0].get_textpage()
+        chars = [(text.get_text_range(i, 1), text.get_charbox(i)) for i in range(text.count_chars())]
+        shown = sum(1 for obj in pdf[0].get_objects() if obj.type == pdfium.raw.FPDF_PAGEOBJ_TEXT)
+        pages[joined] = ([c for c in chars if c[0].strip()], shown)
+    (before, shown_before), (after, shown_after) = pages[False], pages[True]
+    dots = [box for char, box in before if char == "."]
+    assert len(dots) > 100 and [c for c, _ in before] == [c for c, _ in after]
+    for (_, a), (_, b) in zip(before, after, strict=True):
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 0.15  # points
+    assert shown_after < shown_before / 4

@@ -31,6 +31,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..cache import LayoutCache  # noqa: E402
 from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
+from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
 from .pageflow import find_tails, pull_back_rules, section_ids  # noqa: E402
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
@@ -222,6 +223,7 @@ class Renderer:
                 document = page.render(stylesheets=[*chosen, *second], **options)
             if keep is not None:
                 document = document.copy(document.pages[: keep(len(document.pages))])
+            join_leader_dots(document)  # the contents' dots, drawn in runs (leaders.py)
             # No file identifier (/ID, optional in PDF 1.7, on which PDF/UA-1 is built):
             # pydyf computes it by serializing and compressing every object a second
             # time, 15% of writing a guide.
