@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import shutil
@@ -596,3 +597,36 @@ def test_contents_leaders_are_drawn_in_runs_with_every_dot_where_it_was(monkeypa
     for (_, a), (_, b) in zip(before, after, strict=True):
         assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 0.15  # points
     assert shown_after < shown_before / 4
+
+
+def test_pydyf_is_set_up_to_write_the_same_pdf_in_less_time(monkeypatch):
+    """render/writer.py: page references kept per page count give the bytes pydyf's own
+    property gives, and streams are compressed at zlib's default level (6), not at 9."""
+    import zlib
+
+    import pikepdf
+    import pydyf
+
+    from packets.render.pdf import Renderer
+
+    templates = ROOT / "templates"
+    renderer = Renderer(templates, (templates,))
+    sections = "".join(f'<section class="major" id="s{i}"><h2>Part {i}</h2><p>Words.</p></section>' for i in range(6))
+    html = f'<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>{sections}</body></html>'
+    kept = renderer.render(html, templates)
+    assert kept.pages == 6
+
+    def pydyf_own(pdf):
+        return tuple(f"{number} 0 R".encode("ascii") for number in pdf.pages["Kids"][::3])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pydyf.PDF, "page_references", property(pydyf_own))
+        assert renderer.render(html, templates).pdf == kept.pdf
+
+    document = pikepdf.open(io.BytesIO(kept.pdf))
+    contents = document.pages[0].obj["/Contents"]
+    raw, stored = contents.read_bytes(), contents.read_raw_bytes()
+    level6 = zlib.compressobj(6)
+    level9 = zlib.compressobj(9)
+    assert stored == level6.compress(raw) + level6.flush()
+    assert stored != level9.compress(raw) + level9.flush()

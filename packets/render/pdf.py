@@ -36,12 +36,14 @@ from .link_text import describe_links  # noqa: E402
 from .pageflow import find_tails, pull_back_rules, section_ids  # noqa: E402
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
+from .writer import set_up_pydyf  # noqa: E402
 
 STYLESHEETS = ("page.css", "type.css", "blocks.css")
 LARGE_PRINT = "large-print.css"
 COMPACT_COVER = "cover-compact.css"
 COVER_END = "cover-end"  # id of the cover's last element: the page it lands on shows whether the cover fits
 MAX_DATA_URL = 2048
+set_up_pydyf()  # zlib level 6 and page references built once: writer.py
 MAX_FETCHED_BYTES = 20_000_000  # the largest bundled font is under 1 MB; logos are checked at 2 MB
 
 
