@@ -28,11 +28,16 @@ The common case, also side by side in one run:
   - one worker's memory and time per document over 48 documents (why workers are replaced
     after RECYCLE_AFTER documents), and pages per second.
 
+Against an earlier commit (`--parts earlier`, `--earlier REV`, default EARLIER): the example
+built by this version and by REV (its files taken with `git archive`), A B A B, `--force`
+over an earlier build and into a new folder with nothing kept; seconds per page, and every
+page of both rendered at 50 dpi and compared image by image.
+
 Memory: `packets build --jobs 1 --force` over each batch size, the peak resident size of the
 worker (does it grow with the number of organisations?).
 
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
-                           [--parts batch,common,memory]
+                           [--parts batch,common,memory,earlier] [--earlier REV]
 Prints the tables, and writes them to bench/results.md (a --quick run only prints them). The
 parts measured replace their own sections of the file; the others are kept, with their own
 date.
@@ -58,6 +63,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PERIOD = 12
+# The commit before the work on the common case (issue 17): what its seconds per page are measured against.
+EARLIER = "d9cf1ac"
 
 NATIONS = [
     ("xʷməθkʷəy̓əm", "Musqueam", "MUS-kwee-um"),
@@ -370,9 +377,10 @@ def merge_results(old: str, new: dict[str, str]) -> str:
     for chunk in ("\n" + old).split("\n# ")[1:]:
         heading = chunk.splitlines()[0]
         sections.append((heading, "# " + chunk.rstrip("\n") + "\n"))
-    kinds = {"common": "The common case", "batch": "Batch build benchmark", "memory": "Memory:"}
+    kinds = {"common": "The common case", "batch": "Batch build benchmark", "memory": "Memory:", "earlier": "Against"}
     kept = [text for heading, text in sections if not any(heading.startswith(kinds[k]) for k in new)]
-    return "\n".join([*(new[k].rstrip("\n") + "\n" for k in ("common", "memory", "batch") if k in new), *kept])
+    order = ("common", "earlier", "memory", "batch")
+    return "\n".join([*(new[k].rstrip("\n") + "\n" for k in order if k in new), *kept])
 
 
 @dataclass
@@ -549,6 +557,129 @@ def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed:
     return "\n".join(out) + "\n"
 
 
+@dataclass
+class Earlier:
+    rev: str
+    commit: str = ""
+    pairs: int = 0
+    pages: tuple[int, int] = (0, 0)  # ours, theirs
+    force: tuple[float, float, float] = (0.0, 0.0, 0.0)  # ours, theirs, median ratio of the pairs
+    fresh: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    images: int = 0  # pages compared
+    differing: list[str] = field(default_factory=list)  # pages whose images differ
+
+
+def export(rev: str, into: Path) -> str:
+    """The files of `rev` that a build runs on, as `snapshot` takes them now; returns the commit."""
+    commit = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{rev}^{{commit}}"], capture_output=True, text=True
+    )
+    if commit.returncode != 0:
+        raise SystemExit(f"--earlier {rev}: no such commit in this checkout")
+    into.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit.stdout.strip(), "packets", "build.py", "templates", "content"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    shutil.rmtree(into / "content" / "orgs", ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(into / "packets")], check=True)
+    return commit.stdout.strip()[:12]
+
+
+def page_images(pdf: Path, into: Path) -> list[Path]:
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(pdf), str(into / pdf.stem)], check=True)
+    return sorted(into.glob("*.png"))
+
+
+def run_earlier(snap: Path, rev: str, repeats: int, jobs: int) -> Earlier:
+    """The example built by this version (A) and by `rev` (B), in turn, with the same organization file."""
+    e = Earlier(rev)
+    ours, env_a = make_project(snap, "now", 0)
+    theirs = snap.parent / "earlier"
+    e.commit = export(rev, theirs)
+    env_b = {**os.environ, "PACKETS_ROOT": str(theirs), "PACKETS_CACHE": str(theirs / "cache")}
+    for project in (ours, theirs):
+        (project / "content" / "orgs").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / "content" / "orgs" / "example.yaml", project / "content" / "orgs" / "example.yaml")
+    sides = [(ours, env_a), (theirs, env_b)]
+    for project, env in sides:  # what `--force` builds over
+        measure_once(packets(project, "example", "--jobs", jobs, "--out", project / "out"), env)
+    force: list[tuple[float, float]] = []
+    fresh: list[tuple[float, float]] = []
+    for rep in range(repeats):
+        print(f"  against {rev}: pair {rep + 1} of {repeats}", file=sys.stderr, flush=True)
+        walls = []
+        for project, env in sides:
+            walls.append(measure(packets(project, "example", "--force", "--jobs", jobs, "--out", project / "out"), env))
+        force.append((walls[0]["wall"], walls[1]["wall"]))
+        walls = []
+        for project, env in sides:
+            shutil.rmtree(project / "fresh", ignore_errors=True)
+            cold = {**env, "PACKETS_CACHE": "off"}
+            walls.append(measure(packets(project, "example", "--jobs", jobs, "--out", project / "fresh"), cold))
+        fresh.append((walls[0]["wall"], walls[1]["wall"]))
+    e.pairs = repeats
+    e.force = (median([a for a, _ in force]), median([b for _, b in force]), median([a / b for a, b in force]))
+    e.fresh = (median([a for a, _ in fresh]), median([b for _, b in fresh]), median([a / b for a, b in fresh]))
+    pdfs = [sorted((project / "out" / "example").glob("*.pdf")) for project, _ in sides]
+    if [p.name for p in pdfs[0]] != [p.name for p in pdfs[1]]:
+        raise SystemExit(f"the two versions wrote different files: {pdfs}")
+    e.pages = (sum(pages(p) for p in pdfs[0]), sum(pages(p) for p in pdfs[1]))
+    for a, b in zip(pdfs[0], pdfs[1], strict=True):
+        images_a = page_images(a, snap.parent / "images-now")
+        images_b = page_images(b, snap.parent / "images-earlier")
+        images_a = [i for i in images_a if i.name.startswith(a.stem + "-")]
+        images_b = [i for i in images_b if i.name.startswith(b.stem + "-")]
+        e.images += max(len(images_a), len(images_b))
+        if len(images_a) != len(images_b):
+            e.differing.append(f"{a.name}: {len(images_a)} pages against {len(images_b)}")
+            continue
+        for x, y in zip(images_a, images_b, strict=True):
+            if x.read_bytes() != y.read_bytes():
+                e.differing.append(f"{a.stem} page {int(x.stem.rsplit('-', 1)[1])}")
+    shutil.rmtree(ours, ignore_errors=True)
+    shutil.rmtree(theirs, ignore_errors=True)
+    return e
+
+
+def _change(ratio: float) -> str:
+    return f"{ratio - 1:+.0%}".replace("-", "−")
+
+
+def report_earlier(e: Earlier, jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
+    per_page = [(a / e.pages[0], b / e.pages[1]) for a, b, _ in (e.force, e.fresh)]
+    same = e.images - len(e.differing)
+    out = [
+        f"# Against an earlier commit ({e.rev}): seconds per page, side by side in one run",
+        "",
+        machine(load_before),
+        "",
+        f"Whole processes, A (this version) and B ({e.rev}, commit {e.commit}, its files taken with `git archive` "
+        f"and run with the same virtual environment) in turn, A B A B, {e.pairs} pairs, the ratio taken pair by "
+        f"pair; medians. The example organization (the same file for both), default `--jobs` ({jobs}).",
+        "",
+        "| | A | B | A/B |",
+        "| --- | --- | --- | --- |",
+        f"| `packets build example --force` over an earlier build | {e.force[0]:.2f} s | {e.force[1]:.2f} s "
+        f"| {e.force[2]:.2f}× |",
+        f"| the same, seconds per page | {per_page[0][0]:.3f} s | {per_page[0][1]:.3f} s "
+        f"| {e.force[2] * e.pages[1] / e.pages[0]:.2f}× ({_change(e.force[2] * e.pages[1] / e.pages[0])}) |",
+        f"| `packets build example` into a new folder, nothing kept | {e.fresh[0]:.2f} s | {e.fresh[1]:.2f} s "
+        f"| {e.fresh[2]:.2f}× |",
+        f"| the same, seconds per page | {per_page[1][0]:.3f} s | {per_page[1][1]:.3f} s "
+        f"| {e.fresh[2] * e.pages[1] / e.pages[0]:.2f}× ({_change(e.fresh[2] * e.pages[1] / e.pages[0])}) |",
+        "",
+        f"Pages: {e.pages[0]} (A) and {e.pages[1]} (B). Page images at 50 dpi (`pdftoppm -r 50`), compared byte for "
+        f"byte: {same} of {e.images} the same" + (f"; different: {', '.join(e.differing)}." if e.differing else "."),
+        "",
+        f"This part took {elapsed:.0f} s. Reproduce with `python bench/run.py --parts earlier --earlier {e.rev}`.",
+    ]
+    return "\n".join(out) + "\n"
+
+
 def tool_version() -> str:
     text = (ROOT / "packets" / "__init__.py").read_text(encoding="utf-8")
     return next((line.split("=")[1].strip().strip("\"'") for line in text.splitlines() if "__version__" in line), "?")
@@ -685,8 +816,11 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel build")
     parser.add_argument(
-        "--parts", default="batch,common,memory", help="what to measure: batch, common, memory (comma-separated)"
+        "--parts",
+        default="batch,common,memory,earlier",
+        help="what to measure: batch, common, memory, earlier (comma-separated)",
     )
+    parser.add_argument("--earlier", default=EARLIER, help=f"the commit `earlier` compares with (default {EARLIER})")
     parser.add_argument("--quick", action="store_true", help="a fast run: sizes 4,8, a sample of 2, one run each")
     parser.add_argument(
         "--output", type=Path, default=None, help="file for the tables (default bench/results.md; --quick: none)"
@@ -707,6 +841,11 @@ def main() -> None:
             print("the common case ...", file=sys.stderr, flush=True)
             common = run_common(snap, args.repeats, args.jobs, 8 if args.quick else 48)
             texts["common"] = report_common(common, args.jobs, load_before, time.perf_counter() - started)
+        if "earlier" in parts:
+            print(f"against {args.earlier} ...", file=sys.stderr, flush=True)
+            begun = time.perf_counter()
+            earlier = run_earlier(snap, args.earlier, max(args.repeats, 3), args.jobs)
+            texts["earlier"] = report_earlier(earlier, args.jobs, load_before, time.perf_counter() - begun)
         if "memory" in parts:
             print("memory over batch sizes ...", file=sys.stderr, flush=True)
             begun = time.perf_counter()
