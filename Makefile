@@ -1,4 +1,4 @@
-# The two commands: `make` (set up and build every organisation) and `make test`.
+# The two commands: `make` (set up and build every organization) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

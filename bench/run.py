@@ -1,27 +1,27 @@
 """Benchmark batch builds side by side, in one run, on this machine.
 
 Takes a snapshot of the checkout (packets/, build.py, templates/, content/ without the
-organisations) so that edits made while it runs change nothing, generates synthetic
-organisations in copies of it (PACKETS_ROOT pointing at the copy), and measures whole
+organizations) so that edits made while it runs change nothing, generates synthetic
+organizations in copies of it (PACKETS_ROOT pointing at the copy), and measures whole
 processes: wall time (time.perf_counter around the subprocess) and peak resident memory
 of the largest single process (getrusage RUSAGE_CHILDREN, so a pool's workers count).
 A run during which other processes kept the machine busy is run again (see Disturbance).
 
-On one sample of organisations, the same documents four ways:
+On one sample of organizations, the same documents four ways:
   1. the baseline a user would otherwise run: one `weasyprint` command per document, on
      the very HTML our pipeline produces (`packets build --html`), PDF/UA-1 as we write;
      its page counts are checked against ours;
   2. WeasyPrint alone rendering that HTML in one process (tagged, and untagged to
      measure the cost of tagging): the floor for our pipeline;
-  3. `packets build --jobs 1` on the same organisations.
+  3. `packets build --jobs 1` on the same organizations.
 For each batch size N: `packets build --jobs 1` and `--jobs <CPUs>` (forced), a no-op
 rebuild, and the peak memory of each.
 
-The synthetic organisations repeat every 12 (paper size, number of Nations, ...), so a
+The synthetic organizations repeat every 12 (paper size, number of Nations, ...), so a
 sample of 12 has exactly the mix of documents of a batch of 24 or 96.
 
 The common case, also side by side in one run:
-  - one organisation (the shipped example), `packets build example --force` against the bare
+  - one organization (the shipped example), `packets build example --force` against the bare
     `weasyprint` command run on the same two HTML documents one after the other;
   - the quick commands (`check`, `list`, `plan`, `init --help`, `schema`, `reference`, `help`,
     `--help`), whole processes;
@@ -34,7 +34,7 @@ over an earlier build and into a new folder with nothing kept; seconds per page,
 page of both rendered at 50 dpi and compared image by image.
 
 Memory: `packets build --jobs 1 --force` over each batch size, the peak resident size of the
-worker (does it grow with the number of organisations?).
+worker (does it grow with the number of organizations?).
 
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
                            [--parts batch,common,memory,earlier] [--earlier REV]
@@ -207,7 +207,7 @@ def snapshot(tmp: Path) -> Path:
 
 
 def make_project(snap: Path, name: str, n: int) -> tuple[Path, dict[str, str]]:
-    """A copy of the snapshot with `n` synthetic organisations, and its own empty page-flow
+    """A copy of the snapshot with `n` synthetic organizations, and its own empty page-flow
     cache (packets/cache.py), so no measurement finds decisions an earlier one made."""
     project = snap.parent / name
     shutil.copytree(snap, project)
@@ -255,7 +255,7 @@ def run_sample(snap: Path, orgs: int, repeats: int, jobs: int) -> Sample:
     per_doc: dict[Path, list[float]] = {h: [] for h in html_files}
     alone, untagged, jobs1 = [], [], []
     for rep in range(repeats):
-        print(f"  sample of {orgs} organisations: run {rep + 1} of {repeats}", file=sys.stderr, flush=True)
+        print(f"  sample of {orgs} organizations: run {rep + 1} of {repeats}", file=sys.stderr, flush=True)
         for h in html_files:
             r = measure([BIN / "weasyprint", "--pdf-variant", "pdf/ua-1", h, h.with_suffix(".cli.pdf")], env)
             per_doc[h].append(r["wall"])
@@ -298,7 +298,7 @@ def run_batch(snap: Path, n: int, repeats: int, jobs: int, budget: float) -> Bat
     b = Batch(n, docs=2 * n)
     one, many = [], []
     for rep in range(repeats):
-        print(f"  {n} organisations: run {rep + 1}", file=sys.stderr, flush=True)
+        print(f"  {n} organizations: run {rep + 1}", file=sys.stderr, flush=True)
         r = measure(packets(project, "--jobs", "1", "--force", "--out", project / "out1"), env)
         one.append(r["wall"])
         b.jobs1_rss = max(b.jobs1_rss, r["rss_kib"])
@@ -331,10 +331,10 @@ class Memory:
 
 
 def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
-    """`packets build --jobs 1 --force` over N organisations: does the peak grow with N?"""
+    """`packets build --jobs 1 --force` over N organizations: does the peak grow with N?"""
     rows = []
     for n in sizes:
-        print(f"  memory: {n} organisations, --jobs 1", file=sys.stderr, flush=True)
+        print(f"  memory: {n} organizations, --jobs 1", file=sys.stderr, flush=True)
         project, env = make_project(snap, f"memory-{n}", n)
         r = measure_once(packets(project, "--jobs", "1", "--force", "--out", project / "out"), env)
         pdfs = sorted((project / "out").rglob("*.pdf"))
@@ -353,15 +353,15 @@ def report_memory(rows: list[Memory], load_before: tuple[float, ...], elapsed: f
         "",
         machine(load_before),
         "",
-        f"`packets build --jobs 1 --force` over N synthetic organisations (guide and handout each); peak "
+        f"`packets build --jobs 1 --force` over N synthetic organizations (guide and handout each); peak "
         f"resident memory of the largest process (the worker), MB = 10⁶ bytes. A worker is replaced after "
         f"RECYCLE_AFTER = {RECYCLE_AFTER} documents.",
         "",
-        "| organisations | documents | pages | peak memory | wall time |",
+        "| organizations | documents | pages | peak memory | wall time |",
         "| --- | --- | --- | --- | --- |",
         *(f"| {r.n} | {r.docs} | {r.pages} | {r.peak_mb:.1f} MB | {r.seconds:.0f} s |" for r in rows),
         "",
-        f"From {first.n} to {last.n} organisations the peak changes by {growth * 100:+.1f}% "
+        f"From {first.n} to {last.n} organizations the peak changes by {growth * 100:+.1f}% "
         f"(target: at most +5%): {'met' if growth <= 0.05 else '**missed**'}.",
         "",
         f"This part took {elapsed:.0f} s. Reproduce with `python bench/run.py --parts memory`.",
@@ -390,7 +390,7 @@ class Common:
     fresh: float = 0.0  # `packets build example` into an empty folder (as after an edit to the file)
     fresh_ratio: float = 0.0
     ratio: float = 0.0  # median of the pair-by-pair ratios
-    guide_alone: float = 0.0  # the guide alone, bare command: what bounds a one-organisation build
+    guide_alone: float = 0.0  # the guide alone, bare command: what bounds a one-organization build
     pages: int = 0
     runs: int = 0
     quick: dict[str, tuple[float, float]] = field(default_factory=dict)  # median, quickest
@@ -457,7 +457,7 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
     measure_once(packets(project, "example", "--out", project / "out"), env)  # what a rebuild finds
     bare, ours, ratios, guide, fresh, fresh_ratios = [], [], [], [], [], []
     for rep in range(repeats):
-        print(f"  one organisation: run {rep + 1} of {repeats}", file=sys.stderr, flush=True)
+        print(f"  one organization: run {rep + 1} of {repeats}", file=sys.stderr, flush=True)
         times = [
             measure_once([BIN / "weasyprint", "--pdf-variant", "pdf/ua-1", h, h.with_suffix(".cli.pdf")], env)["wall"]
             for h in html_files
@@ -505,13 +505,13 @@ def run_common(snap: Path, repeats: int, jobs: int, worker_docs: int) -> Common:
 def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
     from packets.write.workers import RECYCLE_AFTER
 
-    out = ["# The common case: one organisation, quick commands, a worker's memory", "", machine(load_before), ""]
+    out = ["# The common case: one organization, quick commands, a worker's memory", "", machine(load_before), ""]
     out += [
         "Whole processes, wall time, median of the runs. The machine was shared with other work while this ran "
         "(see the load average): compare the ratios, which were taken run by run side by side, rather than the "
         "seconds.",
         "",
-        f"## One organisation (the example: guide and handout, {c.pages} pages), {c.runs} runs",
+        f"## One organization (the example: guide and handout, {c.pages} pages), {c.runs} runs",
         "",
         "| | seconds | vs bare command |",
         "| --- | --- | --- |",
@@ -522,7 +522,7 @@ def report_common(c: Common, jobs: int, load_before: tuple[float, ...], elapsed:
         f"| {c.fresh:.2f} s | {c.fresh_ratio:.2f}× |",
         f"| the guide alone, bare command (the long pole) | {c.guide_alone:.2f} s | {c.guide_alone / c.bare:.2f}× |",
         "",
-        f"Pages per second, one organisation: {c.pages / c.ours:.1f} (bare command: {c.pages / c.bare:.1f}).",
+        f"Pages per second, one organization: {c.pages / c.ours:.1f} (bare command: {c.pages / c.bare:.1f}).",
         "",
         "## Quick commands (on the example)",
         "",
@@ -714,12 +714,12 @@ def report(s: Sample, batches: list[Batch], jobs: int, elapsed: float, load_befo
     base = s.baseline / s.docs
     out = ["# Batch build benchmark", "", machine(load_before), ""]
     out += [
-        "Standard-format packets: a facilitator guide and a participant handout per organisation, written as "
+        "Standard-format packets: a facilitator guide and a participant handout per organization, written as "
         "PDF/UA-1 (tagged). Every time is the wall time of whole processes, start to exit, median of the runs; "
         "memory is the peak resident size of the largest single process (for `--jobs "
         f"{jobs}`, the largest worker). MB = 10⁶ bytes.",
         "",
-        f"## The same {s.docs} documents ({s.orgs} organisations, {s.pages} pages), side by side, {s.runs} runs each",
+        f"## The same {s.docs} documents ({s.orgs} organizations, {s.pages} pages), side by side, {s.runs} runs each",
         "",
         "| | whole run | per document | vs baseline | peak memory |",
         "| --- | --- | --- | --- | --- |",
@@ -734,7 +734,7 @@ def report(s: Sample, batches: list[Batch], jobs: int, elapsed: float, load_befo
         "",
         f"## Whole batches (`--force`; {', '.join(f'N={b.n}: {b.runs} run(s)' for b in batches)})",
         "",
-        f"| organisations (documents, pages) | `--jobs 1` per document | `--jobs {jobs}` per document "
+        f"| organizations (documents, pages) | `--jobs 1` per document | `--jobs {jobs}` per document "
         f"| `--jobs {jobs}` speed-up | no-op rebuild | peak memory `--jobs 1` "
         f"| peak memory per worker `--jobs {jobs}` |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -805,8 +805,8 @@ def report(s: Sample, batches: list[Batch], jobs: int, elapsed: float, load_befo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="24,96", help="organisation counts, comma-separated (default 24,96)")
-    parser.add_argument("--sample", type=int, default=PERIOD, help="organisations rendered every way (default 12)")
+    parser.add_argument("--sizes", default="24,96", help="organization counts, comma-separated (default 24,96)")
+    parser.add_argument("--sample", type=int, default=PERIOD, help="organizations rendered every way (default 12)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement (default 3)")
     parser.add_argument(
         "--budget",
@@ -852,11 +852,11 @@ def main() -> None:
             rows = run_memory(snap, sizes)
             texts["memory"] = report_memory(rows, load_before, time.perf_counter() - begun)
         if "batch" in parts:
-            print(f"sample of {args.sample} organisations, every way ...", file=sys.stderr, flush=True)
+            print(f"sample of {args.sample} organizations, every way ...", file=sys.stderr, flush=True)
             sample = run_sample(snap, args.sample, args.repeats, args.jobs)
             batches = []
             for n in sizes:
-                print(f"batch of {n} organisations ...", file=sys.stderr, flush=True)
+                print(f"batch of {n} organizations ...", file=sys.stderr, flush=True)
                 batches.append(run_batch(snap, n, args.repeats, args.jobs, args.budget))
             texts["batch"] = report(sample, batches, args.jobs, time.perf_counter() - started, load_before)
     old = output.read_text(encoding="utf-8") if output and output.exists() else ""

@@ -1,3 +1,3 @@
-"""allyship-packets: printable workshop packets from YAML content and one file per organisation."""
+"""allyship-packets: printable workshop packets from YAML content and one file per organization."""
 
 __version__ = "0.1.0"

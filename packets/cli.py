@@ -250,14 +250,14 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
     """Validate the curriculum and organization files without rendering; print every problem."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
-    from .planning.organisation import load_organisation
+    from .planning.organization import load_organization
 
     project = _project()
     curriculum = load_curriculum(project)
     problems: list[Problem] = []
     sources = find_sources(project, orgs)
     for source in sources:
-        problems.extend(load_organisation(source.path, source.slug, project, curriculum).problems)
+        problems.extend(load_organization(source.path, source.slug, project, curriculum).problems)
     _print_problems(problems)
     errors = [p for p in problems if p.is_error or strict]
     n_errors = len([p for p in problems if p.is_error])
@@ -298,13 +298,13 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     """Print the run of show of one organization's session, without rendering any PDF."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
-    from .planning.organisation import load_organisation
+    from .planning.organization import load_organization
     from .planning.runofshow import plan_table
 
     project = _project()
     curriculum = load_curriculum(project)
     (source,) = find_sources(project, (org,))
-    loaded = load_organisation(source.path, source.slug, project, curriculum, minutes=minutes, start=start)
+    loaded = load_organization(source.path, source.slug, project, curriculum, minutes=minutes, start=start)
     if loaded.org is None:
         raise InputError(loaded.problems)
     _print_problems(loaded.warnings)
@@ -377,8 +377,8 @@ def init(
     from .interview import Interview, ask_format
     from .load.curriculum import load_curriculum
     from .output import slug_problem, write_atomic
-    from .planning.organisation import load_organisation
-    from .scaffold import NewOrganisation, organisation_yaml
+    from .planning.organization import load_organization
+    from .scaffold import NewOrganization, organization_yaml
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -402,7 +402,7 @@ def init(
                 )
             ]
         )
-    new = NewOrganisation(name=name)
+    new = NewOrganization(name=name)
     try:
         new.paper = q.ask(("paper",), "Paper size (letter or a4)", paper, default="letter")
         new.accent_colour = q.ask(("accent_colour",), 'Accent colour, "#rrggbb" (blank for the default)', accent_colour)
@@ -462,12 +462,12 @@ def init(
         )
     except click.Abort:
         # What was typed is kept: stopping half-way (Ctrl-C, end of input) writes the answers so far.
-        write_atomic(target, organisation_yaml(new).encode("utf-8"))
+        write_atomic(target, organization_yaml(new).encode("utf-8"))
         click.echo(f"\nStopped. Your answers so far are in {_shown(target)}; edit it, or run init again.", err=True)
         raise
-    write_atomic(target, organisation_yaml(new).encode("utf-8"))
+    write_atomic(target, organization_yaml(new).encode("utf-8"))
     click.echo(f"Wrote {_shown(target)}")
-    loaded = load_organisation(target, slug, project, curriculum)
+    loaded = load_organization(target, slug, project, curriculum)
     _print_problems(loaded.problems)
     if loaded.errors:
         # Kept, never deleted: every answer is in it; say what to fix.
@@ -490,9 +490,9 @@ def schema(output: Path | None) -> None:
     """Write the JSON Schema of organization files, for editor completion and validation."""
     import json
 
-    from .load.model import Organisation
+    from .load.model import Organization
 
-    text = json.dumps(Organisation.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(Organization.model_json_schema(), indent=2, ensure_ascii=False) + "\n"
     if output:
         from .output import write_atomic
 

@@ -2,7 +2,7 @@
 
 A size from `stat` is only a claim: a FIFO reports 0 bytes and then blocks for ever, a link
 to /dev/zero reports 0 bytes and never ends, and a file can grow between `stat` and `read`.
-So every read of an organisation's file (its YAML, its logo, what the renderer fetches from
+So every read of an organization's file (its YAML, its logo, what the renderer fetches from
 its folder) goes through `read_limited`: the file must be a regular file when opened (the
 check is made on the open descriptor, so a swap after the check does not count), it is
 opened without blocking, and reading stops one byte past the limit whatever the size said.
@@ -76,7 +76,7 @@ def read_limited(path: Path, limit: int) -> bytes:
 def link_problem(path: Path, project: Path) -> str | None:
     """Why `path` may not be read, if it is a link leading outside the project.
 
-    Organisation files live in content/orgs/; a link there to a file elsewhere on the machine
+    Organization files live in content/orgs/; a link there to a file elsewhere on the machine
     would put that file's text into messages and PDFs. A file that is not a link (its real
     folder is the folder it was named in) is the one the person named, and is always allowed;
     a link may lead anywhere inside the project.

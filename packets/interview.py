@@ -1,4 +1,4 @@
-"""Asking a new coordinator for their organisation file, one checked answer at a time.
+"""Asking a new coordinator for their organization file, one checked answer at a time.
 
 Every answer is checked the moment it is given, by the model's own validators (the same
 ones `packets check` runs, field validators included), so a start time of "1:00 pm" is
@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .load.assets import check_logo
-from .load.model import MAX_SESSION, MIN_SESSION, Organisation
+from .load.model import MAX_SESSION, MIN_SESSION, Organization
 from .load.validation import explain_error, model_at
 
 Loc = tuple[Any, ...]
@@ -29,13 +29,13 @@ Loc = tuple[Any, ...]
 def check_answer(loc: Loc, value: Any) -> tuple[Any, str | None]:
     """The value the model keeps for `value` at `loc` (e.g. "9:30" -> "09:30"), or why it refuses it.
 
-    `loc` is a path in an organisation file as pydantic reports it:
+    `loc` is a path in an organization file as pydantic reports it:
     ("workshop", "start"), ("workshop", "facilitators", 0, "name"), ("land_acknowledgement",
     "commitments", 0). Only that one field is validated, on an otherwise empty model.
     """
     item = isinstance(loc[-1], int)  # an item of a list of text: validate a list of one
     field_loc = loc[:-1] if item else loc
-    owner = model_at(Organisation, field_loc[:-1])
+    owner = model_at(Organization, field_loc[:-1])
     if owner is None:
         raise ValueError(f"no field at {loc!r}")
     field = field_loc[-1]
@@ -137,7 +137,7 @@ class Interview:
             entries.append(tuple(kept))
 
     def logo_problem(self, logo: str) -> str | None:
-        """A logo is checked as the build will check it: a real image, inside the organisations' folder."""
+        """A logo is checked as the build will check it: a real image, inside the organizations' folder."""
         found = check_logo(logo, self.orgs_folder, "logo", 0)
         return found[0].message + (f" ({found[0].hint})" if found[0].hint else "") if found else None
 

@@ -45,7 +45,7 @@ def slug_problem(slug: str, shown: str) -> Problem | None:
 
 
 def pdf_name(slug: str, audience: str, large_print: bool = False, paper: str | None = None) -> str:
-    """One name per document: the edition, and a paper other than the organisation's own, are in it.
+    """One name per document: the edition, and a paper other than the organization's own, are in it.
 
     So a build with `--paper a4` or `--large-print` never overwrites another build's file,
     and the files say what they are (`riverside-participant-handout-a4.pdf`).
@@ -54,7 +54,7 @@ def pdf_name(slug: str, audience: str, large_print: bool = False, paper: str | N
 
 
 def org_folder(out_dir: Path, slug: str) -> Path:
-    """The organisation's folder, guaranteed to lie inside `out_dir`."""
+    """The organization's folder, guaranteed to lie inside `out_dir`."""
     base = out_dir.resolve()
     folder = (base / slug).resolve()
     if folder.parent != base:

@@ -1,4 +1,4 @@
-"""The organisation-file reference, written from the pydantic model so the README cannot drift."""
+"""The organization-file reference, written from the pydantic model so the README cannot drift."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .load.model import Organisation
+from .load.model import Organization
 
 
 def _type_name(annotation: Any) -> str:
@@ -61,7 +61,7 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
 
 def org_reference() -> str:
     header = ["| key | type | required | meaning |", "| --- | --- | --- | --- |"]
-    return "\n".join(header + _rows(Organisation, "")) + "\n"
+    return "\n".join(header + _rows(Organization, "")) + "\n"
 
 
 def replace_between_markers(text: str, body: str) -> str:

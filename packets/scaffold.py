@@ -1,4 +1,4 @@
-"""Writing a new organisation file that a person can read, edit and trust.
+"""Writing a new organization file that a person can read, edit and trust.
 
 The file is written as text with comments (not dumped from a dict) so it explains
 itself: what each key is for, and that the acknowledgement is to be written and
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class NewOrganisation:
+class NewOrganization:
     name: str
     paper: str = "letter"
     accent_colour: str | None = None
@@ -50,7 +50,7 @@ def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> l
     return out
 
 
-def organisation_yaml(new: NewOrganisation, today: dt.date | None = None) -> str:
+def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str:
     """The file's text: every answer given, and a commented example for each one that was not.
 
     Examples of dates that have passed are today's date, never one in the future: a

@@ -267,7 +267,7 @@ def short_pages(path: Path) -> list[tuple[int, float]]:
 
 @pytest.fixture(scope="session")
 def fixture_org_builds(tmp_path_factory, worker_id) -> Path:
-    """Every fixture organisation, both documents and their large-print editions (and their
+    """Every fixture organization, both documents and their large-print editions (and their
     --html copies), built once for the session."""
     with built_once(tmp_path_factory, worker_id, "fixtures-out") as (out, build):
         if build:

@@ -26,7 +26,7 @@ def _org(i: int) -> str:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    """A private copy of the project with three small organisations, so tests can touch its files."""
+    """A private copy of the project with three small organizations, so tests can touch its files."""
     copy = tmp_path / "project"
     shutil.copytree(ROOT / "templates", copy / "templates")
     shutil.copytree(ROOT / "content", copy / "content", ignore=shutil.ignore_patterns("orgs"))
@@ -117,14 +117,14 @@ def test_a_failure_while_the_parent_prepares_a_document_is_that_orgs_alone(proje
     there is that organization's error, and the batch goes on with the others."""
     import packets.write.batch
 
-    real = packets.write.batch.load_organisation
+    real = packets.write.batch.load_organization
 
     def broken(path, slug, *args):
         if slug == "clinic-1":
             raise RuntimeError("the validation fell over")
         return real(path, slug, *args)
 
-    monkeypatch.setattr(packets.write.batch, "load_organisation", broken)
+    monkeypatch.setattr(packets.write.batch, "load_organization", broken)
     result = _build(project, "--jobs", "2")
     assert result.exit_code == 1, result.output
     assert "clinic-1: error: RuntimeError: the validation fell over" in result.output
@@ -210,7 +210,7 @@ def test_a_new_renderer_version_rebuilds_everything(project, monkeypatch, quick)
 
 
 def test_a_build_with_nothing_to_do_does_not_load_weasyprint(project, quick):
-    """What keeps a no-op rebuild of many organisations well under a second."""
+    """What keeps a no-op rebuild of many organizations well under a second."""
     _build(project, "-j1")
     script = (
         "import sys\n"
@@ -282,7 +282,7 @@ def test_switching_options_renders_only_the_documents_that_are_new(project, quic
     assert handout.stat().st_mtime_ns == first, "the first handout was never rendered again"
 
 
-def test_paper_other_than_the_organisations_own_is_in_the_file_name(project):
+def test_paper_other_than_the_organizations_own_is_in_the_file_name(project):
     """`--paper a4` no longer overwrites the Letter files under the same names."""
     org = project / "content/orgs/clinic-1.yaml"
     org.write_text(org.read_text(encoding="utf-8") + "paper: a4\n", encoding="utf-8")
@@ -311,7 +311,7 @@ def test_parallel_workers_write_the_same_files_as_one(project):
 
 
 def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_worker(project, monkeypatch, tmp_path):
-    """The common case: one organisation, its guide and handout on two cores at once."""
+    """The common case: one organization, its guide and handout on two cores at once."""
     import packets.render.pdf
 
     log = tmp_path / "renders.log"

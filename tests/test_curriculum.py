@@ -83,12 +83,12 @@ def test_half_day_runs_every_module(half_day):
 
 @pytest.mark.parametrize("format_id,minutes", [("short", 60), ("standard", 90), ("half-day", 180)])
 def test_each_format_plans_exactly_its_minutes(format_id, minutes):
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.planning.plan import make_plan
 
     fmt = CURRICULUM.formats[format_id]
     assert fmt.minutes == minutes
-    plan = make_plan("t", Organisation.model_validate({"name": "T", "workshop": {"format": format_id}}), CURRICULUM)
+    plan = make_plan("t", Organization.model_validate({"name": "T", "workshop": {"format": format_id}}), CURRICULUM)
     assert plan.total_minutes == minutes == sum(r.minutes for r in plan.run_of_show)
     for pm in plan.modules:
         assert pm.discussion_minutes >= CURRICULUM.timing.module_introduction + CURRICULUM.timing.question * len(
@@ -97,10 +97,10 @@ def test_each_format_plans_exactly_its_minutes(format_id, minutes):
 
 
 def test_half_day_has_a_break():
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.planning.plan import make_plan
 
-    plan = make_plan("t", Organisation.model_validate({"name": "T", "workshop": {"format": "half-day"}}), CURRICULUM)
+    plan = make_plan("t", Organization.model_validate({"name": "T", "workshop": {"format": "half-day"}}), CURRICULUM)
     assert any(r.kind == "break" for r in plan.run_of_show)
     assert not plan.reading, "the half-day session runs every module"
 

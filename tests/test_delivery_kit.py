@@ -30,7 +30,7 @@ from conftest import (
 from pypdf import PdfReader, PdfWriter
 
 from packets.load.curriculum import Project, load_curriculum
-from packets.planning.organisation import load_organisation
+from packets.planning.organization import load_organization
 from packets.planning.plan import make_plan
 from packets.render.kit import saddle_stitch_order
 
@@ -40,7 +40,7 @@ SLIDE_NUMBER = re.compile(r"^\d+ / \d+$")
 
 @pytest.fixture(scope="session")
 def kit(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """Every kind of the kit for two organisations, built once for the run, in a batch with two workers."""
+    """Every kind of the kit for two organizations, built once for the run, in a batch with two workers."""
     with built_once(tmp_path_factory, worker_id, "kit-out") as (out, build):
         if build:
             org = ROOT / "content/orgs/example.yaml"
@@ -67,7 +67,7 @@ def plans():
     curriculum = load_curriculum(project)
     found = {}
     for slug, path in (("example", ROOT / "content/orgs/example.yaml"), ("many", FIXTURES / "orgs/many-nations.yaml")):
-        loaded = load_organisation(path, path.stem, project, curriculum)
+        loaded = load_organization(path, path.stem, project, curriculum)
         found[slug] = make_plan(path.stem, loaded.org, curriculum)
     return found
 

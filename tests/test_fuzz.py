@@ -1,4 +1,4 @@
-"""Property-based fuzzing: whatever an organisation file holds, the tool answers cleanly.
+"""Property-based fuzzing: whatever an organization file holds, the tool answers cleanly.
 
 Every input gives either success or a clean exit-2 report; never a traceback, never exit 1.
 The curriculum is read once for the whole module (it is not what is being fuzzed), so

@@ -1,4 +1,4 @@
-"""Broken and hostile organisation files: a clear `file:line: message`, exit 2, no traceback, no output.
+"""Broken and hostile organization files: a clear `file:line: message`, exit 2, no traceback, no output.
 
 Each file in tests/bad_inputs/ is a realistic mistake or an attack. Cases that are
 accepted on purpose (a BOM, YAML 1.1 look-alikes kept as typed text, markup printed
@@ -161,7 +161,7 @@ def _many_values(folder: Path) -> Path:
 
 
 def _symlinked_logo(folder: Path) -> Path:
-    """A real PNG outside the organisation's folder, reached through a link inside it."""
+    """A real PNG outside the organization's folder, reached through a link inside it."""
     (folder / "outside").mkdir()
     (folder / "outside" / "secret.png").write_bytes(PNG)
     org = folder / "org"
@@ -185,7 +185,7 @@ def _dev_zero(folder: Path) -> Path:
 
 
 def _link_outside(folder: Path) -> Path:
-    """A link to a file elsewhere on the machine that would parse as an organisation file."""
+    """A link to a file elsewhere on the machine that would parse as an organization file."""
     (folder / "elsewhere").mkdir()
     secret = folder / "elsewhere" / "secret.yaml"
     secret.write_text("name: Secret Clinic Text\npaper: legal\n", encoding="utf-8")
@@ -376,10 +376,10 @@ def test_check_passing_means_build_passing_on_the_whole_corpus(tmp_path):
     ],
 )
 def test_accepted_values_are_kept_as_typed(name, loc, expected):
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.load.validation import read_model
 
-    org, _, problems = read_model(BAD / name, Organisation)
+    org, _, problems = read_model(BAD / name, Organization)
     assert org is not None, problems
     value = org.model_dump()
     for part in loc:

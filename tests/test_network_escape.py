@@ -1,4 +1,4 @@
-"""Nothing in an organisation file, and nothing in a document, can reach the network or other files."""
+"""Nothing in an organization file, and nothing in a document, can reach the network or other files."""
 
 from __future__ import annotations
 
@@ -193,9 +193,9 @@ def test_fields_that_become_urls_are_refused(listener, tmp_path, field, value):
 @pytest.mark.parametrize("name", sorted(REMOTE_LOGOS))
 def test_a_logo_the_check_missed_is_refused_while_rendering(listener, tmp_path, monkeypatch, name):
     """Defence in depth: were the logo check to miss a reference, the URL fetcher still refuses it."""
-    import packets.planning.organisation
+    import packets.planning.organization
 
-    monkeypatch.setattr(packets.planning.organisation.assets, "check_logo", lambda *args: [])
+    monkeypatch.setattr(packets.planning.organization.assets, "check_logo", lambda *args: [])
     org = _remote_org(tmp_path, listener.port, "logo", name)
     url = f"http://127.0.0.1:{listener.port}"
     out = tmp_path / "out"

@@ -11,18 +11,18 @@ from conftest import ROOT, flat, nfc, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
 from packets.load.curriculum import Project, load_curriculum
-from packets.load.model import Organisation
+from packets.load.model import Organization
 from packets.planning.plan import make_plan
 
 EXAMPLE = yaml.safe_load((ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8"))
 CURRICULUM = load_curriculum(Project(ROOT))
-EXAMPLE_PLAN = make_plan("example", Organisation.model_validate(EXAMPLE), CURRICULUM)
+EXAMPLE_PLAN = make_plan("example", Organization.model_validate(EXAMPLE), CURRICULUM)
 PLANNED = [pm.module for pm in EXAMPLE_PLAN.modules]
 RUN = {a.id for pm in EXAMPLE_PLAN.modules for a in pm.activities}
 MINUTES = EXAMPLE_PLAN.total_minutes
 
 
-def test_cover_and_running_header_name_the_organisation(example_build):
+def test_cover_and_running_header_name_the_organization(example_build):
     for audience in ("facilitator", "participant"):
         pages = page_texts(example_build[audience])
         assert EXAMPLE["name"] in flat(pages[0])
@@ -163,7 +163,7 @@ def test_letter_by_default_and_a4_by_option(example_build, tmp_path):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
-def test_a4_from_the_organisation_file(tmp_path):
+def test_a4_from_the_organization_file(tmp_path):
     org = tmp_path / "a4-org.yaml"
     org.write_text("name: Paper Test Clinic\npaper: a4\n", encoding="utf-8")
     result = run("build", str(org), "--audience", "participant", "--out", str(tmp_path / "out"), "-j1")
@@ -304,7 +304,7 @@ def test_a_misspelt_org_gets_did_you_mean(empty_project_with, tmp_path):
 
 @pytest.fixture
 def empty_project_with(tmp_path, monkeypatch):
-    """A project with the real curriculum and templates, and organisation files with the given slugs."""
+    """A project with the real curriculum and templates, and organization files with the given slugs."""
 
     def make(*slugs: str) -> Path:
         project = tmp_path / "project"

@@ -115,10 +115,10 @@ def test_declared_module_minutes_hold_their_content():
 
 @pytest.mark.parametrize("minutes", [45, 60, 75, 90, 120, 150, 180, 240, 300, 360])
 def test_every_common_length_plans_the_modules_chosen_for_it(minutes):
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.planning.plan import session_request
 
-    org = Organisation.model_validate({"name": "Test", "workshop": {"minutes": minutes, "start": "09:00"}})
+    org = Organization.model_validate({"name": "Test", "workshop": {"minutes": minutes, "start": "09:00"}})
     request = session_request(org, CURRICULUM)
     schedule = plan_session(request)
     assert schedule.total == minutes

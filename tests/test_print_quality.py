@@ -33,7 +33,7 @@ OUR_FAMILIES = ("Packet-Sans", "Packet-Syllabics")
 
 @pytest.fixture(scope="module")
 def editions(fixture_org_builds) -> dict[str, Path]:
-    """Built once for the session with the other fixture organisations (conftest.py)."""
+    """Built once for the session with the other fixture organizations (conftest.py)."""
     out = fixture_org_builds
     folder = out / "pacific-coast"
     return {
@@ -123,7 +123,7 @@ def test_logo_has_alt_text_in_the_structure_tree(editions):
     assert _alt_texts(editions["handout"]) == ["Salish Sea Community Health Cooperative logo"]
 
 
-def test_logo_alt_text_defaults_to_the_organisation_name(tmp_path):
+def test_logo_alt_text_defaults_to_the_organization_name(tmp_path):
     shutil.copytree(PACIFIC.parent / "logos", tmp_path / "logos")
     org = tmp_path / "no-alt.yaml"
     text = PACIFIC.read_text(encoding="utf-8")
@@ -284,7 +284,7 @@ def _text_colours(path: Path) -> Counter:
 
 @pytest.mark.parametrize("key", ["guide", "handout", "large"])
 def test_text_colours_have_high_contrast(editions, key):
-    """Text at least 7:1 on the page and on the note panels; the organisation's accent at least 4.5:1."""
+    """Text at least 7:1 on the page and on the note panels; the organization's accent at least 4.5:1."""
     from packets.load.colour import weakest_contrast
 
     accent = "#" + re.search(r"accent_colour:\s*\"#([0-9a-fA-F]{6})\"", PACIFIC.read_text(encoding="utf-8"))[1].lower()

@@ -36,7 +36,7 @@ def _org(i: int) -> str:
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    """A private copy of the project with three small organisations."""
+    """A private copy of the project with three small organizations."""
     copy = tmp_path / "project"
     shutil.copytree(ROOT / "templates", copy / "templates")
     shutil.copytree(ROOT / "content", copy / "content", ignore=shutil.ignore_patterns("orgs"))
@@ -111,7 +111,7 @@ def test_a_fifo_a_dev_zero_link_and_an_outside_link_in_content_orgs_are_refused_
 
 
 def _stalling_renderer(monkeypatch, slug: str):
-    """A renderer that computes for ever for one organisation and catches the first
+    """A renderer that computes for ever for one organization and catches the first
     interruption (as WeasyPrint's SVG drawing does); the others get a small sound PDF at once,
     so how busy the machine is does not matter."""
     import packets.render.pdf
@@ -163,7 +163,7 @@ def test_a_document_stuck_waiting_is_stopped_too(project, monkeypatch):
 
 
 def test_a_worker_that_dies_takes_only_its_own_org_with_it(project, monkeypatch):
-    """A worker killed outright (the system out of memory) breaks its pool; the organisations
+    """A worker killed outright (the system out of memory) breaks its pool; the organizations
     queued with it are built again, each on its own, so only the one that kills is lost."""
     import packets.render.job
 

@@ -1,6 +1,6 @@
 """Sessions of every length and format, read back from the PDFs as a facilitator would.
 
-Five organisations (tests/fixtures/sessions/) cover the three presets, a 120-minute
+Five organizations (tests/fixtures/sessions/) cover the three presets, a 120-minute
 session with no preset, and a team's own selection with emphasis; they are built once.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from conftest import SESSIONS, SOURCE, built_once, flat, named_destinations, page_texts, pdf_text, run, short_pages
 
 from packets.load.curriculum import Project, load_curriculum
-from packets.planning.organisation import load_organisation
+from packets.planning.organization import load_organization
 from packets.planning.plan import make_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ def _run_of_show(path: Path) -> str:
 
 
 def _plan(slug: str):
-    loaded = load_organisation(SESSIONS / f"{slug}.yaml", slug, PROJECT, CURRICULUM)
+    loaded = load_organization(SESSIONS / f"{slug}.yaml", slug, PROJECT, CURRICULUM)
     assert loaded.org is not None, loaded.problems
     return make_plan(slug, loaded.org, CURRICULUM)
 
@@ -333,10 +333,10 @@ def test_emphasis_or_a_lead_on_a_module_not_run_is_pointed_out(tmp_path):
 def test_territory_prints_exactly_as_written(territory):
     import datetime as dt
 
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.render.html import render_html
 
-    org = Organisation.model_validate(
+    org = Organization.model_validate(
         {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}
     )
     plan = make_plan("t", org, CURRICULUM)

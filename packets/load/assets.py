@@ -1,6 +1,6 @@
-"""Logos: the one file an organisation can point us at, so it is checked before anything renders.
+"""Logos: the one file an organization can point us at, so it is checked before anything renders.
 
-A logo must be a real image of an allowed kind, small, inside the organisation's own
+A logo must be a real image of an allowed kind, small, inside the organization's own
 folder, and (for SVG) self-contained: an SVG can reference other files or URLs, and we
 print nothing we did not check.
 """

@@ -1,4 +1,4 @@
-"""Contrast arithmetic (WCAG 2), so an organisation's brand colour never makes a heading hard to read."""
+"""Contrast arithmetic (WCAG 2), so an organization's brand colour never makes a heading hard to read."""
 
 from __future__ import annotations
 

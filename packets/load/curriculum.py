@@ -1,4 +1,4 @@
-"""The curriculum: every file under content/ except organisations, loaded and cross-checked.
+"""The curriculum: every file under content/ except organizations, loaded and cross-checked.
 
 We collect every problem rather than stopping at the first, because whoever edits the
 curriculum wants one list to work through, not a loop of reruns.
@@ -35,7 +35,7 @@ from .validation import M, read_model, suggest
 
 @dataclass(frozen=True)
 class Project:
-    """Where the curriculum, templates and organisation files live."""
+    """Where the curriculum, templates and organization files live."""
 
     root: Path
 

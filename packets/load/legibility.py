@@ -1,8 +1,8 @@
-"""Clear print in what organisations write: a sentence typed in capitals is hard to read.
+"""Clear print in what organizations write: a sentence typed in capitals is hard to read.
 
 Clear-print guidance keeps capitals to a word or a short phrase, because words in
 capitals lose their shape and are read letter by letter. The packet's own text follows
-that; an organisation's text is printed as written, so a long run of capitals is
+that; an organization's text is printed as written, so a long run of capitals is
 reported as a warning rather than rewritten: only the people who wrote it can put it in
 sentence case, and some names are written in capitals by their Nations (SENĆOŦEN,
 W̱SÁNEĆ), which never count.
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import Problem
-from .model import Organisation
+from .model import Organization
 from .sources import LineDict, LineList, YamlDocument
 
 # The longest run of words in capitals that still reads as a phrase (an acronym, a short name).
@@ -66,7 +66,7 @@ def _capitals_run(text: str, names: set[str]) -> list[str]:
     return longest
 
 
-def review_capitals(org: Organisation, doc: YamlDocument) -> list[Problem]:
+def review_capitals(org: Organization, doc: YamlDocument) -> list[Problem]:
     ack = org.land_acknowledgement
     names = {
         _letters(word).casefold()

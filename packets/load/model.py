@@ -1,4 +1,4 @@
-"""The contract: what a curriculum file and an organisation file may contain.
+"""The contract: what a curriculum file and an organization file may contain.
 
 These models are the single source for validation, the JSON Schema editors use
 (`packets schema`) and the org-file reference in the README, so the three never drift.
@@ -297,7 +297,7 @@ class Meta(Strict):
     language: Line = "en"
 
 
-# ---------------------------------------------------------------- organisations
+# ---------------------------------------------------------------- organizations
 
 OrgText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OrgProse = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -424,7 +424,7 @@ class LocalResource(Strict):
     note: OrgText | None = Field(None, description="What it offers, in a few words.")
 
 
-class Organisation(Strict):
+class Organization(Strict):
     """One organization's file in content/orgs/."""
 
     name: OrgText = Field(description="The organization's name as it should print.")

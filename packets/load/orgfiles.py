@@ -1,4 +1,4 @@
-"""Which organisation files a command is about: slugs in content/orgs/ or paths, checked before anything is read.
+"""Which organization files a command is about: slugs in content/orgs/ or paths, checked before anything is read.
 
 Its own module, so `check`, `list` and `plan` find their files without importing the
 build (the pipeline, the templates, the renderer).

@@ -1,6 +1,6 @@
 """Reviewing a land acknowledgement the way a careful colleague would, before it is printed.
 
-These are warnings, not errors: an organisation may have good reasons, and the
+These are warnings, not errors: an organization may have good reasons, and the
 community it works with decides. Each message says briefly *why* it matters, because
 people fix what they understand.
 """
@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 from ..errors import Problem
 from .curriculum import Project
-from .model import Organisation
+from .model import Organization
 from .sources import LineDict, YamlDocument, read_yaml
 
 REVIEW_MAX_AGE_DAYS = 365
@@ -146,7 +146,7 @@ def _example_values(project: Project) -> set[str]:
 
 
 def review_acknowledgement(
-    org: Organisation,
+    org: Organization,
     doc: YamlDocument,
     project: Project,
     today: dt.date | None = None,

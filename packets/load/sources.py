@@ -1,6 +1,6 @@
 """Reading YAML written by people we don't know, safely, remembering where each value came from.
 
-Organisation files arrive by email from many hands. This module is the only place that
+Organization files arrive by email from many hands. This module is the only place that
 touches their bytes, so every limit lives here: size, encoding, one document per file,
 no Python tags, no duplicate keys, bounded alias expansion, no control characters.
 
@@ -510,7 +510,7 @@ def _unclosed_quote(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str] | N
     YAML lets quoted text run over several lines, so a missing closing quote is noticed
     only where the text next holds a quote (or at the end of the file), lines later, in
     the parser's words. A quoted value that spans lines and ends where the error is found
-    is, in an organisation file, a quote left open on its first line.
+    is, in an organization file, a quote left open on its first line.
     """
     if "quoted scalar" in str(exc.context) and exc.context_mark is not None:
         char = text[exc.context_mark.index] if exc.context_mark.index < len(text) else '"'

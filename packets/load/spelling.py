@@ -1,7 +1,7 @@
-"""Which known word a typo meant: keys, formats, modules, organisations.
+"""Which known word a typo meant: keys, formats, modules, organizations.
 
 Kept apart from validation (and free of heavy imports) so that `packets build` with a
-misspelt organisation answers at once.
+misspelt organization answers at once.
 """
 
 from __future__ import annotations

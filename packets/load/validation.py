@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem
 from . import glyphs, kept
-from .model import Organisation
+from .model import Organization
 from .sources import LineDict, LineList, YamlDocument, parse_yaml_bytes, read_yaml
 from .spelling import close_match
 
@@ -226,7 +226,7 @@ def validate_document(doc: YamlDocument, model: type[M]) -> tuple[M | None, list
                 doc.shown_path,
                 getattr(doc.data, "line", 1) or 1,
                 f"expected a mapping of 'key: value' lines, found {_describe(doc.data)}",
-                "start from content/orgs/example.yaml" if model is Organisation else "",
+                "start from content/orgs/example.yaml" if model is Organization else "",
             )
         )
         return None, problems

@@ -1,4 +1,4 @@
-"""The plan: what goes into one organisation's packets, and when each part happens.
+"""The plan: what goes into one organization's packets, and when each part happens.
 
 All arithmetic about the session lives here (minutes, clock times, which activities run),
 so templates only lay out what the plan says and can never disagree with each other.
@@ -18,7 +18,7 @@ from ..load.model import (
     DiscussionQuestion,
     Module,
     Nation,
-    Organisation,
+    Organization,
     WorkshopFormat,
 )
 from .planner import PlanningError, SessionRequest, least_and_most, plan_session
@@ -67,7 +67,7 @@ class Statement:
 @dataclass(frozen=True)
 class Plan:
     slug: str
-    org: Organisation
+    org: Organization
     curriculum: Curriculum
     paper: str
     title: str
@@ -86,7 +86,7 @@ class Plan:
 
     @property
     def running_name(self) -> str:
-        """The organisation's name for the running head, shortened at a word so it fits one line.
+        """The organization's name for the running head, shortened at a word so it fits one line.
 
         Large print sets the running head bigger, so fewer characters fit. The stylesheet
         still clips with an ellipsis if unusually wide letters make even this too long.
@@ -123,7 +123,7 @@ def _minutes_of(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
-def chosen_modules(org: Organisation, curriculum: Curriculum) -> tuple[tuple[Module, ...], WorkshopFormat | None]:
+def chosen_modules(org: Organization, curriculum: Curriculum) -> tuple[tuple[Module, ...], WorkshopFormat | None]:
     """The modules the session runs, in curriculum order, and the preset they come from.
 
     An explicit `workshop.modules` wins; then a named format's selection; a session that
@@ -162,8 +162,8 @@ def chosen_modules(org: Organisation, curriculum: Curriculum) -> tuple[tuple[Mod
     return tuple(curriculum.modules[m] for m in order if m in chosen), None
 
 
-def session_request(org: Organisation, curriculum: Curriculum) -> SessionRequest:
-    """What the planner is asked for this organisation (raises PlanningError when it cannot be)."""
+def session_request(org: Organization, curriculum: Curriculum) -> SessionRequest:
+    """What the planner is asked for this organization (raises PlanningError when it cannot be)."""
     workshop = org.workshop
     modules, fmt = chosen_modules(org, curriculum)
     minutes = workshop.minutes or (fmt.minutes if fmt else 0)
@@ -211,7 +211,7 @@ def session_request(org: Organisation, curriculum: Curriculum) -> SessionRequest
 
 def make_plan(
     slug: str,
-    org: Organisation,
+    org: Organization,
     curriculum: Curriculum,
     paper: str | None = None,
     large_print: bool = False,
@@ -303,7 +303,7 @@ def make_plan(
     )
 
 
-def _leads(org: Organisation) -> dict[str, tuple[str, ...]]:
+def _leads(org: Organization) -> dict[str, tuple[str, ...]]:
     """Who leads each segment (module id, opening, closing, break), from the facilitators' `leads`."""
     leads: dict[str, list[str]] = {}
     for person in org.workshop.facilitators:
@@ -336,7 +336,7 @@ def describe(
     reading: tuple[Module, ...],
     rows: list[RunOfShowRow],
     total: int,
-    org: Organisation,
+    org: Organization,
     curriculum: Curriculum,
 ) -> str:
     """What the session runs, in words generated from the plan itself, so it cannot contradict it."""
@@ -396,7 +396,7 @@ def _fill(phrasing: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(organization|nations|territory)\}", lambda m: values[m[1]], phrasing)
 
 
-def compose_statement(org: Organisation, curriculum: Curriculum) -> Statement:
+def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
     ack = org.land_acknowledgement
     draft = curriculum.acknowledgement.draft_statement
     values = {

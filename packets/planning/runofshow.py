@@ -6,11 +6,11 @@ It reads the same Plan the guide prints, so the terminal and the PDF cannot disa
 from __future__ import annotations
 
 from ..load.curriculum import Curriculum
-from ..load.model import Organisation
+from ..load.model import Organization
 from .plan import duration_text, make_plan
 
 
-def plan_table(slug: str, org: Organisation, curriculum: Curriculum) -> str:
+def plan_table(slug: str, org: Organization, curriculum: Curriculum) -> str:
     """Time, minutes, segment, materials and who leads, one row per line, then the total."""
     plan = make_plan(slug, org, curriculum)
     clocks = plan.end_clock is not None

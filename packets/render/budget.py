@@ -3,7 +3,7 @@
 The checks before rendering bound everything we know to be expensive (file sizes, list
 lengths, logo pixels, SVG shapes). This is the net under them: if a document still takes
 longer than RENDER_SECONDS, or makes the process grow by more than RENDER_MEGABYTES, it is
-stopped and reported as that organisation's error, and the batch goes on with the next one
+stopped and reported as that organization's error, and the batch goes on with the next one
 (a stuck worker would otherwise hold up the whole batch for ever).
 
 Time is counted as processor time, so a machine shared by many jobs does not stop a

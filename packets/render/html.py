@@ -1,6 +1,6 @@
 """Render a plan into HTML for one audience with Jinja2.
 
-Templates are ours and trusted; everything else (curriculum prose, organisation text)
+Templates are ours and trusted; everything else (curriculum prose, organization text)
 only ever arrives as *data*: autoescaped, never compiled as a template, and prose goes
 through a Markdown renderer with raw HTML switched off. `{{ 7*7 }}` in a name prints as
 typed.

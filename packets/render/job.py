@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 
 @dataclass
 class DocumentResult:
-    """One rendered document of one organisation, not yet written (or why it could not be).
+    """One rendered document of one organization, not yet written (or why it could not be).
 
     The unit of work of a build: documents render in parallel, each in whichever worker is
-    free, and an organisation's files are written only once all its documents are back.
+    free, and an organization's files are written only once all its documents are back.
     """
 
     slug: str
@@ -37,7 +37,7 @@ class DocumentResult:
     kind: str | None = None  # a delivery-kit kind, or None for a guide or handout
     files: list[tuple[Path, bytes]] = field(default_factory=list)  # the PDF first, then its --html copy
     pages: int = 0
-    warnings: list[Problem] = field(default_factory=list)  # the organisation file's, the same for each document
+    warnings: list[Problem] = field(default_factory=list)  # the organization file's, the same for each document
     notes: list[Problem] = field(default_factory=list)  # this document's own (a long cover)
     problems: list[Problem] = field(default_factory=list)  # why it is invalid
     error: str = ""

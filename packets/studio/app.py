@@ -36,7 +36,7 @@ from ..load import assets
 from ..load.curriculum import Curriculum, Project, load_curriculum
 from ..load.sources import MAX_FILE_BYTES
 from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
-from ..planning.organisation import load_organisation
+from ..planning.organization import load_organization
 from . import draft as drafts
 from .form import all_paths, form_spec
 from .guard import Guard, allowed_hosts, csrf_token
@@ -118,7 +118,7 @@ def _count(n: int, noun: str) -> str:
 
 
 def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
-    """The packets already in the output folder for this organisation, newest first."""
+    """The packets already in the output folder for this organization, newest first."""
     try:
         folder = org_folder(studio.out_dir, slug)
     except ValueError:
@@ -165,7 +165,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return slug, path
 
     def summary(slug: str, path: Path) -> dict[str, Any]:
-        loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+        loaded = load_organization(path, slug, studio.project, studio.curriculum)
         org = loaded.org
         workshop = org.workshop if org else None
         fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
@@ -197,7 +197,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
     async def org_state(request: Request) -> Response:
         slug, path = org_file(request)
         raw = path.read_bytes()
-        loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
             {
@@ -267,7 +267,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         raw = path.read_bytes()
         key = (slug, digest(raw))
         if key not in studio.thumbnails:
-            loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+            loaded = load_organization(path, slug, studio.project, studio.curriculum)
             if loaded.org is None:
                 return None
             try:
@@ -277,7 +277,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             except Exception:
                 return None
             for old in [k for k in studio.thumbnails if k[0] == slug]:
-                del studio.thumbnails[old]  # one cover per organisation: the file's latest
+                del studio.thumbnails[old]  # one cover per organization: the file's latest
             studio.thumbnails[key] = shot.pages[0]
         return studio.thumbnails[key]
 
@@ -307,7 +307,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
                     },
                     409,
                 )
-            loaded = load_organisation(path, slug, studio.project, studio.curriculum)
+            loaded = load_organization(path, slug, studio.project, studio.curriculum)
             return JSONResponse(
                 {
                     "version": version,
@@ -344,7 +344,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
     async def start_build(request: Request) -> Response:
         slug, path = org_file(request)
         body = await _json(request) or {}
-        loaded = await run_in_threadpool(load_organisation, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
@@ -425,7 +425,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
 
 
 async def _json(request: Request) -> dict[str, Any] | None:
-    """The request's JSON object, or None; never more than an organisation file could hold."""
+    """The request's JSON object, or None; never more than an organization file could hold."""
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
@@ -472,7 +472,7 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
 
-    from ..scaffold import NewOrganisation, organisation_yaml
+    from ..scaffold import NewOrganization, organization_yaml
 
     name = str(body.get("name") or "").strip()
     if not name:
@@ -498,9 +498,9 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
             dates[key] = dt.date.fromisoformat(value) if value else None
         except ValueError:
             return JSONResponse({"error": "please write the date as YYYY-MM-DD, e.g. 2027-03-14", "field": key}, 400)
-    new = NewOrganisation(name=name, paper=paper, format=fmt, **text, **dates)
-    write_atomic(target, organisation_yaml(new).encode("utf-8"))
-    loaded = load_organisation(target, slug, studio.project, studio.curriculum)
+    new = NewOrganization(name=name, paper=paper, format=fmt, **text, **dates)
+    write_atomic(target, organization_yaml(new).encode("utf-8"))
+    loaded = load_organization(target, slug, studio.project, studio.curriculum)
     if loaded.errors:
         target.unlink()
         return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)

@@ -1,7 +1,7 @@
 """What `packets check` would say about the form as it stands, placed beside the fields.
 
 The form's values are written into the file's text (as saving would) and that text is
-checked by `load_organisation`, the CLI's own function, from a hidden file in the same
+checked by `load_organization`, the CLI's own function, from a hidden file in the same
 folder (so a logo resolves as it will at build time). Each problem's line then names
 the field it is about. No rule is written here.
 """
@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import Problem
 from ..load.curriculum import Curriculum, Project
 from ..load.sources import LineDict, LineList
-from ..planning.organisation import LoadedOrg, load_organisation
+from ..planning.organization import LoadedOrg, load_organization
 from .form import model_tree
 from .yamlfile import Draft, apply_form
 
@@ -107,7 +107,7 @@ def review(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(draft.text)
-        loaded = load_organisation(Path(name), slug, project, curriculum)
+        loaded = load_organization(Path(name), slug, project, curriculum)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(name)

@@ -1,7 +1,7 @@
-"""The edit form, generated from the organisation model's JSON Schema.
+"""The edit form, generated from the organization model's JSON Schema.
 
 The model gains fields as the project grows; a hand-listed form would silently leave
-the new ones out. So every field of `Organisation` becomes a control, with the model's
+the new ones out. So every field of `Organization` becomes a control, with the model's
 own description as its hint, and only the grouping (how a coordinator thinks of the
 fields) is written here. A field the grouping does not name lands in its parent's group.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..load.model import Organisation
+from ..load.model import Organization
 
 # (group id, heading, path prefixes). A field belongs to the group with the longest prefix
 # that matches its dotted path; the fallbacks at the end catch fields added to the model later.
@@ -180,7 +180,7 @@ def form_spec(choices: dict[str, list[str]] | None = None) -> list[dict[str, Any
     `choices` offers known values for text fields (workshop formats and modules from the
     curriculum), keyed by path; the model still decides what is valid.
     """
-    schema = Organisation.model_json_schema()
+    schema = Organization.model_json_schema()
     defs = schema.get("$defs", {})
     fields = _flatten(_fields(schema, defs, ""))
     for field in _walk(fields):
@@ -209,5 +209,5 @@ def all_paths(spec: list[dict[str, Any]]) -> set[str]:
 
 def model_tree() -> list[dict[str, Any]]:
     """The model's fields as nested mappings (what the file holds), for writing the file back."""
-    schema = Organisation.model_json_schema()
+    schema = Organization.model_json_schema()
     return _fields(schema, schema.get("$defs", {}), "")

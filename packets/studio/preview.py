@@ -17,7 +17,7 @@ from pathlib import Path
 from ..cache import LayoutCache, cache_folder
 from ..load.assets import resolve_inside
 from ..load.curriculum import Curriculum, Project
-from ..load.model import Organisation
+from ..load.model import Organization
 from ..planning.plan import make_plan
 from ..render.html import render_html
 from ..render.pdf import Renderer
@@ -96,7 +96,7 @@ class Previewer:
     def render(
         self,
         slug: str,
-        org: Organisation,
+        org: Organization,
         curriculum: Curriculum,
         folder: Path,
         keep: tuple[str, ...] = PREVIEWED,

@@ -1,4 +1,4 @@
-"""Writing an organisation file back the way a person left it: comments, key order, quoting.
+"""Writing an organization file back the way a person left it: comments, key order, quoting.
 
 Reading for validation is `packets.load.sources`' job (safe, limited, line-marked). This module
 only writes: it applies what the form holds to a round-trip copy of the file (ruamel.yaml),

@@ -1,10 +1,10 @@
-"""Many organisations: find them, skip what is up to date, render the rest in parallel.
+"""Many organizations: find them, skip what is up to date, render the rest in parallel.
 
-The unit of work is a document, not an organisation: the guide and the handout of one
-organisation render at the same time on two cores, and a batch keeps every worker busy.
+The unit of work is a document, not an organization: the guide and the handout of one
+organization render at the same time on two cores, and a batch keeps every worker busy.
 This process reads, validates and plans each document and writes its HTML; the workers
-(`workers.py`) lay it out. It writes an organisation's files only when all its documents
-are back, and reports in the order of the organisations. One organisation failing never stops the others: its result
+(`workers.py`) lay it out. It writes an organization's files only when all its documents
+are back, and reports in the order of the organizations. One organization failing never stops the others: its result
 carries the problem and the batch goes on.
 """
 
@@ -27,7 +27,7 @@ from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
-from ..planning.organisation import LoadedOrg, load_organisation
+from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
 from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
 from .workers import Workers, failure
@@ -58,7 +58,7 @@ def _renderer_versions() -> str:
 
 
 def shared_inputs_digest(project: Project) -> str:
-    """Content (not organisations), templates, CSS, fonts, the tool's code and version, and WeasyPrint's."""
+    """Content (not organizations), templates, CSS, fonts, the tool's code and version, and WeasyPrint's."""
     h = hashlib.sha256(f"{__version__};{_renderer_versions()}".encode())
     content = [p for p in project.content.rglob("*") if p.is_file() and project.orgs not in p.parents]
     digest_files(h, project.content, content)
@@ -69,7 +69,7 @@ def shared_inputs_digest(project: Project) -> str:
 
 
 def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, project: Project | None = None) -> str:
-    """What every document of one organisation is built from, read from the parsed file, not its text.
+    """What every document of one organization is built from, read from the parsed file, not its text.
 
     Which documents is the manifest's to say. Quoting, comments, anchors, tags and key order
     do not change the key; a change of value does, and so does any change to the logo the
@@ -107,7 +107,7 @@ def document_id(audience: str, large_print: bool, paper: str | None, kind: str |
 
 @dataclass
 class Manifest:
-    """What each document of each organisation was last built from, and the files that build wrote.
+    """What each document of each organization was last built from, and the files that build wrote.
 
     One entry per document, so asking for another one (`--large-print`, `--audience
     participant`, `--paper a4`) renders only that one, and switching back renders nothing.
@@ -223,10 +223,10 @@ def build_many(
     debug: bool = False,
     workers: Workers | None = None,
 ) -> Summary:
-    """Build what is not up to date, every document of every organisation in parallel across `jobs` workers.
+    """Build what is not up to date, every document of every organization in parallel across `jobs` workers.
 
     Results come back in the order of `sources` whatever order the documents finish in, and
-    an organisation's files are written only when all its documents have rendered.
+    an organization's files are written only when all its documents have rendered.
     `workers` may already be running (the command line starts one first, `Workers.warm`).
     """
     if options.out_dir.is_dir():
@@ -303,13 +303,13 @@ def build_many(
             source, audience, large, kind, last = pending.popleft()
             try:
                 if source.slug not in loaded:
-                    loaded[source.slug] = load_organisation(source.path, source.slug, project, curriculum)
+                    loaded[source.slug] = load_organization(source.path, source.slug, project, curriculum)
                 job = prepare_document(
                     source, project, curriculum, options, audience, large, kind, shared, loaded[source.slug]
                 )
             except InputError as exc:
                 job = DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
-            except Exception as exc:  # one organisation's failure is its own, the batch goes on
+            except Exception as exc:  # one organization's failure is its own, the batch goes on
                 job = DocumentResult(source.slug, audience, large, "failed", kind=kind, error=failure(exc, debug))
             if last:
                 loaded.pop(source.slug, None)

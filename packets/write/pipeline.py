@@ -1,7 +1,7 @@
-"""One organisation, start to finish: load -> validate -> plan -> HTML -> PDF -> write.
+"""One organization, start to finish: load -> validate -> plan -> HTML -> PDF -> write.
 
 This is the whole product in one screen. Batches, progress and caching live in
-`batch.py`; this module knows nothing about how many organisations there are.
+`batch.py`; this module knows nothing about how many organizations there are.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..load.assets import resolve_inside
 from ..load.curriculum import Curriculum, Project
 from ..load.orgfiles import OrgSource
 from ..output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
-from ..planning.organisation import LoadedOrg, load_organisation
+from ..planning.organization import LoadedOrg, load_organization
 from ..planning.plan import make_plan
 from ..render.budget import BudgetExceeded, render_budget
 from ..render.html import render_html
@@ -86,20 +86,20 @@ def prepare_document(
     shared: str = "",
     loaded: LoadedOrg | None = None,
 ) -> RenderJob | DocumentResult:
-    """Validate the organisation, plan the workshop and write one document's HTML: the job a
+    """Validate the organization, plan the workshop and write one document's HTML: the job a
     worker lays out (`render/job.py`), or why there is none. Writes nothing.
 
-    `loaded` is the organisation file already read for another of its documents; `shared`
+    `loaded` is the organization file already read for another of its documents; `shared`
     is the digest under which the renderer keeps its page-flow decisions.
     """
     if loaded is None:
-        loaded = load_organisation(source.path, source.slug, project, curriculum)
+        loaded = load_organization(source.path, source.slug, project, curriculum)
     if loaded.org is None:
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=loaded.problems)
     created = creation_time(curriculum)
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
     folder = org_folder(options.out_dir, source.slug)
-    # A paper other than the organisation's own goes into the file names.
+    # A paper other than the organization's own goes into the file names.
     other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
     name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
     job = RenderJob(
@@ -145,7 +145,7 @@ def render_document(
     large: bool,
     kind: str | None = None,
 ) -> DocumentResult:
-    """Validate the organisation and render one of its documents in this process; writes nothing."""
+    """Validate the organization and render one of its documents in this process; writes nothing."""
     job = prepare_document(source, project, curriculum, options, audience, large, kind)
     if isinstance(job, DocumentResult):
         return job
@@ -153,7 +153,7 @@ def render_document(
 
 
 def write_documents(source: OrgSource, options: BuildOptions, documents: list[DocumentResult]) -> OrgResult:
-    """All of an organisation's documents, in the order asked for, or nothing if any of them failed.
+    """All of an organization's documents, in the order asked for, or nothing if any of them failed.
 
     The first failure in document order is the one reported, so the result does not depend
     on which worker finished first.
@@ -166,7 +166,7 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
     # Write only once every document rendered, so a failure never leaves half a packet.
     folder = org_folder(options.out_dir, source.slug)
     written = []
-    with folder_lock(folder):  # another build of this organisation waits; its files are never touched
+    with folder_lock(folder):  # another build of this organization waits; its files are never touched
         remove_stale_temporaries(folder)
         for doc in documents:
             for target, data in doc.files:
@@ -186,7 +186,7 @@ def build_org(
     renderer: Renderer,
     documents: list[Document] | None = None,
 ) -> OrgResult:
-    """Render the organisation's `documents` (all those `options` ask for by default) in turn, and write them."""
+    """Render the organization's `documents` (all those `options` ask for by default) in turn, and write them."""
     rendered = []
     for audience, large, kind in documents if documents is not None else documents_of(options):
         doc = render_document(source, project, curriculum, options, renderer, audience, large, kind)

@@ -77,7 +77,7 @@ def render_in_worker(renderer: Any, job: RenderJob, debug: bool) -> DocumentResu
         return render_job(job, renderer)
     except InputError as exc:
         return job.result("invalid", problems=exc.problems)
-    except Exception as exc:  # isolate one organisation's failure from the rest of the batch
+    except Exception as exc:  # isolate one organization's failure from the rest of the batch
         return job.result("failed", error=failure(exc, debug))
 
 

@@ -1,5 +1,5 @@
 // Packets studio: the page's behaviour, in plain JavaScript (no build step, no library).
-// The form is drawn from the field list the server makes from the organisation model;
+// The form is drawn from the field list the server makes from the organization model;
 // every check and every preview is the server's (the same functions as `packets check`).
 // Text from files is only ever set with textContent or .value, never parsed as HTML.
 "use strict";

@@ -1,4 +1,4 @@
-"""One organisation file: validated on its own and against the curriculum it will be built with."""
+"""One organization file: validated on its own and against the curriculum it will be built with."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..files import link_problem
 from ..load import assets
 from ..load.curriculum import Curriculum, Project
 from ..load.legibility import review_capitals
-from ..load.model import ID_PATTERN, LEAD_SEGMENTS, Organisation, Workshop
+from ..load.model import ID_PATTERN, LEAD_SEGMENTS, Organization, Workshop
 from ..load.review import review_acknowledgement
 from ..load.sources import YamlDocument
 from ..load.validation import read_model, salvage, suggest
@@ -27,7 +27,7 @@ _LINK_HINT = "copy the file into content/orgs/ instead of linking to it"
 class LoadedOrg:
     slug: str
     path: Path
-    org: Organisation | None
+    org: Organization | None
     problems: list[Problem] = field(default_factory=list)
     doc: YamlDocument | None = None
 
@@ -43,7 +43,7 @@ class LoadedOrg:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_organisation(
+def load_organization(
     path: Path,
     slug: str,
     project: Project,
@@ -51,7 +51,7 @@ def load_organisation(
     minutes: int | None = None,
     start: str | None = None,
 ) -> LoadedOrg:
-    """Validate one organisation file against the model and the curriculum; never raises for bad input.
+    """Validate one organization file against the model and the curriculum; never raises for bad input.
 
     `minutes` and `start` try another length or start time without editing the file
     (`packets plan --minutes`); they go through the same rules as the file's own values.
@@ -61,7 +61,7 @@ def load_organisation(
         doc = YamlDocument(path, None)
         problem = Problem(doc.shown_path, 1, f"this organization file is not read: {refused}", _LINK_HINT)
         return LoadedOrg(slug, path, None, [problem], doc)
-    org, doc, problems = read_model(path, Organisation)
+    org, doc, problems = read_model(path, Organization)
     if org is not None and (minutes is not None or start is not None):
         org, override_problems = _override(org, doc, minutes, start)
         problems.extend(override_problems)
@@ -72,7 +72,7 @@ def load_organisation(
     # part, so fixing one mistake does not reveal four more.
     readable, unread = (org, doc), []
     if org is None:
-        salvaged = salvage(doc, Organisation)
+        salvaged = salvage(doc, Organization)
         if salvaged is None:
             return loaded
         readable, unread = salvaged[:2], salvaged[2]
@@ -90,8 +90,8 @@ def load_organisation(
 
 
 def _override(
-    org: Organisation, doc: YamlDocument, minutes: int | None, start: str | None
-) -> tuple[Organisation | None, list[Problem]]:
+    org: Organization, doc: YamlDocument, minutes: int | None, start: str | None
+) -> tuple[Organization | None, list[Problem]]:
     changes: dict[str, object] = {}
     if minutes is not None:
         changes["minutes"] = minutes
@@ -106,7 +106,7 @@ def _override(
     return org.model_copy(update={"workshop": workshop}), []
 
 
-def _plan_problems(org: Organisation, doc: YamlDocument, curriculum: Curriculum) -> list[Problem]:
+def _plan_problems(org: Organization, doc: YamlDocument, curriculum: Curriculum) -> list[Problem]:
     """Plan the session now, so a length that cannot hold its modules fails `check`, not `build`."""
     try:
         request = session_request(org, curriculum)

@@ -1,4 +1,4 @@
-"""Organisations: fixture orgs build with every name intact; acknowledgement review warns and teaches."""
+"""Organizations: fixture orgs build with every name intact; acknowledgement review warns and teaches."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def fixture_builds(fixture_org_builds) -> Path:
 
 
 def test_pdfua_finds_nothing_in_any_fixture_pdf(fixture_builds):
-    """Guides, handouts and their large-print editions, for every fixture organisation: no finding
+    """Guides, handouts and their large-print editions, for every fixture organization: no finding
     (the run of show's header cells carry /Scope, so its headers are tied to its cells)."""
     pdfs = sorted(fixture_builds.rglob("*.pdf"))
     assert len(pdfs) == 4 * len(ORG_FIXTURES)
@@ -61,7 +61,7 @@ def _nation_names_only(path: Path) -> list[str]:
     return [n["name"] for n in data.get("land_acknowledgement", {}).get("nations", [])]
 
 
-def test_long_organisation_name_wraps_on_the_cover(fixture_builds):
+def test_long_organization_name_wraps_on_the_cover(fixture_builds):
     org = FIXTURES / "orgs/many-nations.yaml"
     name = yaml.safe_load(org.read_text(encoding="utf-8"))["name"]
     first = PdfReader(str(fixture_builds / "many-nations/many-nations-participant-handout.pdf")).pages[0]
@@ -201,7 +201,7 @@ def test_names_peoples_use_for_themselves_and_equal_names_are_not_called_english
     assert "English name" not in result.output
 
 
-def test_an_organisation_can_say_a_listed_name_is_the_nations_own_in_english(tmp_path):
+def test_an_organization_can_say_a_listed_name_is_the_nations_own_in_english(tmp_path):
     """Writing the name again as english_name is the file's way to say so; the warning says how."""
     text = (WARNINGS / "english-only.yaml").read_text(encoding="utf-8")
     warned = run("check", str(WARNINGS / "english-only.yaml"))
@@ -215,12 +215,12 @@ def test_an_organisation_can_say_a_listed_name_is_the_nations_own_in_english(tmp
 
 def test_review_age_is_measured_from_today():
     from packets.load.curriculum import Project
-    from packets.load.model import Organisation
+    from packets.load.model import Organization
     from packets.load.review import review_acknowledgement
     from packets.load.sources import read_yaml
 
     doc = read_yaml(WARNINGS / "review-stale.yaml")
-    org = Organisation.model_validate(doc.data)
+    org = Organization.model_validate(doc.data)
     old = review_acknowledgement(org, doc, Project(ROOT), today=dt.date(2019, 6, 1))
     assert not any("12 months" in p.message for p in old)
     new = review_acknowledgement(org, doc, Project(ROOT), today=dt.date(2027, 1, 1))
@@ -260,7 +260,7 @@ def test_an_accent_that_reads_on_white_but_not_on_the_note_panels_is_an_error(tm
 
 @pytest.fixture
 def empty_project(tmp_path, monkeypatch) -> Path:
-    """The real curriculum and templates, linked, with an organisations folder holding only the example."""
+    """The real curriculum and templates, linked, with an organizations folder holding only the example."""
     project = tmp_path / "project"
     (project / "content").mkdir(parents=True)
     for item in (ROOT / "content").iterdir():
