@@ -45,9 +45,22 @@ def _page_references(pdf: Any) -> tuple[bytes, ...]:
     return kept[1]
 
 
+def _same_as_pydyf(own: Any) -> bool:
+    """Whether our kept references are what this pydyf's property gives, on a PDF of three
+    pages: a pydyf that builds them another way keeps its own."""
+    try:
+        pdf = pydyf.PDF()
+        for _ in range(3):
+            pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+        return own.fget(pdf) == _page_references(pdf)
+    except Exception:  # an API that is not the one we know
+        return False
+
+
 def set_up_pydyf() -> None:
     """Point pydyf at the default level and the kept page references (doing it twice changes nothing)."""
     if getattr(pydyf, "zlib", None) is zlib:
         pydyf.zlib = _Deflate()
-    if getattr(pydyf.PDF.page_references, "fget", None) is not _page_references:
+    own = getattr(pydyf.PDF, "page_references", None)
+    if isinstance(own, property) and own.fget is not _page_references and _same_as_pydyf(own):
         pydyf.PDF.page_references = property(_page_references)
