@@ -43,8 +43,9 @@ LARGE_PRINT = "large-print.css"
 COMPACT_COVER = "cover-compact.css"
 COVER_END = "cover-end"  # id of the cover's last element: the page it lands on shows whether the cover fits
 MAX_DATA_URL = 2048
-set_up_pydyf()  # zlib level 6 and page references built once: writer.py
 MAX_FETCHED_BYTES = 20_000_000  # the largest bundled font is under 1 MB; logos are checked at 2 MB
+
+set_up_pydyf()  # zlib level 6, and page references built once per page count (writer.py)
 
 
 class ResourceRefused(Exception):
