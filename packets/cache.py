@@ -6,7 +6,9 @@ and for the guide that layout is a third of a build. The decisions are a functio
 HTML, the files it shows (a logo), the stylesheets, the fonts and the code; so they are
 kept in a small file named by a hash of all that, and any build that lays out the very
 same document again (a rebuild, a build into another folder, `--paper` and back, the
-studio's preview) skips that layout and writes the same bytes.
+studio's preview) skips that layout and writes the same bytes. Each section's own decision
+is kept too (the `sections` part, `LayoutCache.part`), under its own HTML: an edited file
+or another organization shares most sections with documents made before.
 
 Where: `$PACKETS_CACHE/layout` if the variable is set (empty or `off` turns the cache off),
 else `$XDG_CACHE_HOME/allyship-packets/layout`, else `~/.cache/allyship-packets/layout`
@@ -24,7 +26,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +81,15 @@ class LayoutCache:
 
     folder: Path | None
     salt: str
+    _parts: dict[str, LayoutCache] = field(default_factory=dict, repr=False, compare=False)
+
+    def part(self, name: str) -> LayoutCache:
+        """The same cache's `name` part beside this one (`sections`: each section's own
+        decision, so that an edit to one section leaves the others' decisions usable)."""
+        if name not in self._parts:
+            folder = self.folder.parent / name if self.folder is not None else None
+            self._parts[name] = LayoutCache(folder, self.salt)
+        return self._parts[name]
 
     def _path(self, key: str) -> Path | None:
         if self.folder is None:

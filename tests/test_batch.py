@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, pdf_of_pages, run
+from conftest import ROOT, pdf_of_pages, pdf_text, run
 
 
 def _org(i: int) -> str:
@@ -368,9 +368,15 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     assert layouts() == 1
     for pdf in (project / "fresh").rglob("*.pdf"):
         assert pdf.read_bytes() == (project / "elsewhere" / pdf.relative_to(project / "fresh")).read_bytes()
-    # A cache entry edited to slip other CSS in is not taken back: the decisions are made afresh.
+    # A cache entry edited to slip other CSS in is not taken back, nor is a section's: the
+    # decisions are made afresh.
     (entry,) = sorted((cache / "layout").rglob("*.json"))
-    entry.write_text(json.dumps({"compact": False, "rules": ["body { color: red } #x"]}), encoding="utf-8")
+    slipped = json.dumps({"compact": False, "rules": ["body { color: red } #x"]})
+    entry.write_text(slipped, encoding="utf-8")
+    sections = sorted((cache / "sections").rglob("*.json"))
+    assert len(sections) >= 5  # the handout's page-flow sections, the contents aside
+    for section in sections:
+        section.write_text(slipped, encoding="utf-8")
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
     assert layouts() == 2
     for pdf in (project / "fresh").rglob("*.pdf"):
@@ -387,6 +393,46 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
     assert layouts() == 2
     assert len(sorted((cache / "layout").rglob("*.json"))) == 2
+
+
+def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_bytes_are_a_fresh_builds(
+    project, monkeypatch, tmp_path
+):
+    """The common case: a coordinator edits the organization file and builds again. Each
+    section's page-flow decision is kept under that section's own HTML, so an edit to the
+    cover leaves the handout's other decisions good: one layout instead of two, and the
+    very bytes a build with no cache at all writes of the edited file."""
+    import packets.render.pdf
+
+    monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
+    log = tmp_path / "layouts.log"
+    real = packets.render.pdf.HTML.render
+
+    def render(self, *args, **kwargs):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write("layout\n")
+        return real(self, *args, **kwargs)
+
+    def layouts() -> int:
+        count = len(log.read_text(encoding="utf-8").split())
+        log.unlink()
+        return count
+
+    monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
+    args = ("clinic-0", "--audience", "participant", "-j1")
+    assert run("build", *args, "--out", str(project / "output")).exit_code == 0
+    assert layouts() == 2  # a section tail of the handout needs a second layout
+    org = project / "content/orgs/clinic-0.yaml"
+    edited = org.read_text(encoding="utf-8").replace("format: short", "format: short\n  location: Room 2, east wing")
+    org.write_text(edited, encoding="utf-8")
+    assert run("build", *args, "--out", str(project / "output")).exit_code == 0
+    assert layouts() == 1
+    assert "Room 2, east wing" in pdf_text(project / "output/clinic-0/clinic-0-participant-handout.pdf")
+    monkeypatch.setenv("PACKETS_CACHE", "off")
+    assert run("build", *args, "--out", str(project / "cold")).exit_code == 0
+    assert layouts() == 2
+    pdf = "clinic-0/clinic-0-participant-handout.pdf"
+    assert (project / "output" / pdf).read_bytes() == (project / "cold" / pdf).read_bytes()
 
 
 def test_summary_counts_pages(project, quick):

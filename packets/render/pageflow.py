@@ -26,6 +26,7 @@ HEADINGS = {"h1", "h2", "h3"}
 # Sections made of writing lines are meant to be mostly empty.
 WRITING = ("notes",)
 
+_METADATA = re.compile(r"<title>[^<]*</title>|<meta [^>]*>")
 _SECTION = re.compile(r'<(?:section|nav) class="([^"]*)" id="([^"]+)"')
 
 
@@ -38,6 +39,49 @@ class Tail:
 def section_ids(html: str) -> dict[str, str]:
     """Ids of the blocks that start a page (major sections, the contents), with their classes."""
     return {m[2]: m[1] for m in _SECTION.finditer(html) if "major" in m[1].split() or "contents" in m[1].split()}
+
+
+def section_slices(html: str) -> tuple[str, dict[str, str]]:
+    """What a section's page-flow decision depends on: the document's head (the part before
+    the first section: language, paper, the body's classes; not its metadata) and, for each page-flow section,
+    its own HTML, from its start to the start of the next section that begins a page.
+
+    A section starts a page (`.major`, or the contents after the cover) and only page counters
+    reach into it from outside, so where its last page falls depends on its own HTML and
+    this head alone; the contents is the exception (its page numbers are other sections'),
+    which `Renderer.render` never takes from what was kept. Empty when an id repeats.
+    """
+    starts = list(_SECTION.finditer(html))
+    if not starts:
+        return html, {}
+    # The title and the <meta> lines are the PDF's metadata, never laid out: without them,
+    # another organization's module pages share their decisions.
+    head = _METADATA.sub("", html[: starts[0].start()])
+    # Boundaries: every section that begins a page; the cover ends its own.
+    bounds = [m for m in starts if {"major", "contents", "cover"} & set(m[1].split())]
+    slices: dict[str, str] = {}
+    for here, after in zip(bounds, [*bounds[1:], None], strict=True):
+        classes = here[1].split()
+        if "major" not in classes and "contents" not in classes:
+            continue
+        if here[2] in slices:
+            return head, {}
+        slices[here[2]] = html[here.start() : after.start() if after is not None else len(html)]
+    return head, slices
+
+
+def flat(root: Element) -> bool:
+    """Whether every element of the body is a section that begins a page (the cover, the
+    contents, a major section): then no section's last page is shared with what follows,
+    and `section_slices` covers all that decides it."""
+    body = next((child for child in root if child.tag == "body"), None)
+    if body is None:
+        return False
+    for child in body:
+        classes = set((child.get("class") or "").split())
+        if child.tag not in ("section", "nav") or not ({"major", "contents", "cover"} & classes) or not child.get("id"):
+            return False
+    return True
 
 
 def _boxes(box: Box, kept: bool = False) -> Iterator[tuple[Box, bool]]:
@@ -142,10 +186,12 @@ def _good_break(box: Box, parents: dict[Element, Element]) -> bool:
     )
 
 
-def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> list[str]:
-    """For each short tail, a place on the page before it where breaking leaves both pages fair."""
+def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dict[str, str]:
+    """For each short tail, a place on the page before it where breaking leaves both pages
+    fair: the rule's selector by the id of the section it belongs to (a section has one
+    last page, so one rule at most), in the order of the pages."""
     parents = _parents(root)
-    rules = []
+    rules: dict[str, str] = {}
     for tail in tails:
         previous = document.pages[tail.page - 1]
         top, height = _area(previous)
@@ -176,7 +222,7 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> lis
             if selector and (best is None or score > best[:2]):
                 best = (*score, selector)
         if best:
-            rules.append(best[2])
+            rules[tail.section.get("id") or f"page {tail.page}"] = best[2]
     return rules
 
 

@@ -33,7 +33,7 @@ from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
 from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
-from .pageflow import find_tails, pull_back_rules, section_ids  # noqa: E402
+from .pageflow import find_tails, flat, pull_back_rules, section_ids, section_slices  # noqa: E402
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
 from .writer import set_up_pydyf  # noqa: E402
@@ -137,12 +137,29 @@ def layout_key(
     cache's salt): the HTML, the options, and the bytes of the local files it shows (a
     logo keeps its name when its drawing changes)."""
     h = hashlib.sha256(f"{large_print}\0{sheets}\0{forms}\0{html}".encode())
+    _add_files(h, html, fetcher)
+    return h.hexdigest()
+
+
+def section_keys(html: str, large_print: bool, forms: bool, fetcher: ConfinedFetcher) -> dict[str, str]:
+    """The key of each page-flow section's own decision: what `layout_key` is made of, for the
+    document's head and that section alone (`pageflow.section_slices`). An edit to the
+    acknowledgement leaves every other section's key as it was."""
+    head, slices = section_slices(html)
+    keys = {}
+    for ident, part in slices.items():
+        h = hashlib.sha256(f"section\0{large_print}\0{forms}\0{head}\0{part}".encode())
+        _add_files(h, part, fetcher)
+        keys[ident] = h.hexdigest()
+    return keys
+
+
+def _add_files(h: hashlib._Hash, html: str, fetcher: ConfinedFetcher) -> None:
     for url in sorted(set(_FILE_URL.findall(html))):
         path = fetcher.allows(url)
         if path is not None:
             with contextlib.suppress(OSError, FileRefused):
                 h.update(b"\0" + url.encode() + b"\0" + read_limited(path, MAX_FETCHED_BYTES))
-    return h.hexdigest()
 
 
 @dataclass
@@ -179,6 +196,35 @@ class Renderer:
             )
         return self.named_sheets[name]
 
+    @property
+    def _sections(self) -> LayoutCache:
+        assert self.decisions is not None
+        return self.decisions.part("sections")
+
+    def _section_parts(
+        self,
+        html: str,
+        page: HTML,
+        large_print: bool,
+        sheets: tuple[str, ...] | None,
+        forms: bool,
+        fetcher: ConfinedFetcher,
+    ) -> dict[str, tuple[str, dict | None]]:
+        """Each page-flow section's key and the decision kept under it, in the order of the
+        document; none when there is no cache, for slides and booklets (their own sheets), or
+        when the body holds anything but sections that begin a page (`pageflow.flat`). The
+        contents' decision is never taken back: its page numbers are the other sections'."""
+        if self.decisions is None or sheets is not None or not flat(page.etree_element):
+            return {}
+        contents = {ident for ident, classes in section_ids(html).items() if "contents" in classes.split()}
+        return {
+            ident: (part_key, None if ident in contents else self._sections.get(part_key))
+            for ident, part_key in section_keys(html, large_print, forms, fetcher).items()
+        }
+
+    def _flow(self, rules: list[str], fetcher: ConfinedFetcher) -> CSS:
+        return CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher)
+
     def render(
         self,
         html: str,
@@ -196,7 +242,10 @@ class Renderer:
         The decisions of the first layout are kept in `decisions` (when the renderer has
         them): the same document laid out again takes them back and is laid out once, which
         gives the same bytes as the two layouts (the decisions are a function of what the
-        key and the cache's salt are made from).
+        key and the cache's salt are made from). Each section's own decision is kept as well:
+        a new document (an edited file, another organization) is first laid out with the
+        decisions of the sections it shares with earlier ones, and needs no second layout
+        when its new sections need no break; what it writes is what two layouts would.
         """
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
@@ -208,21 +257,44 @@ class Renderer:
         known = self.decisions.get(key) if self.decisions is not None else None
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
+            tried: list[str] | None = None  # the rules the first layout was made with
             if known is not None:
                 compact, rules = known["compact"], known["rules"]
                 document = None
             else:
-                document = page.render(stylesheets=chosen, **options)
+                ids = section_ids(html)
+                # Each section's own decision, kept from earlier documents with the very same
+                # section and head: an edit to one section leaves the others' decisions good.
+                parts = self._section_parts(html, page, large_print, sheets, forms, fetcher)
+                kept = {ident: decided["rules"] for ident, (_, decided) in parts.items() if decided is not None}
+                tried = [rule for rules_of in kept.values() for rule in rules_of]
+                first = [self._flow(tried, fetcher)] if tried else []
+                # With nothing kept, the plain first layout; else one with the kept decisions,
+                # on which only the other sections are judged.
+                document = page.render(stylesheets=[*chosen, *first], **options)
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
                 compact = _cover_pages(document) > 1
-                rules = pull_back_rules(document, find_tails(document, section_ids(html)), page.etree_element)
+                tails = [t for t in find_tails(document, ids) if t.section.get("id") not in kept]
+                found = pull_back_rules(document, tails, page.etree_element)
+                # A section has one last page, so one rule at most: in the order of the sections
+                # (the order of the pages, as `found` is).
+                rules = (
+                    [*found.values()]
+                    if not kept
+                    else [rule for ident in parts for rule in kept.get(ident, [found[ident]] if ident in found else [])]
+                )
+                for ident, (part_key, decided) in parts.items():
+                    if decided is None and "contents" not in ids.get(ident, "").split():
+                        own = [found[ident]] if ident in found else []
+                        self._sections.put(part_key, {"compact": False, "rules": own})
             second = [self.stylesheet(COMPACT_COVER)] if compact else []
             if rules:
-                second.append(CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher))
-            if second or document is None:
+                second.append(self._flow(rules, fetcher))
+            if document is None or compact or rules != tried:
                 # One more layout, never more: the cover is its own page, so the two fixes
-                # do not move each other.
+                # do not move each other. When the kept decisions were all there was to
+                # decide, the layout made with them is already the one to write.
                 document = page.render(stylesheets=[*chosen, *second], **options)
             if keep is not None:
                 document = document.copy(document.pages[: keep(len(document.pages))])
