@@ -435,6 +435,37 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     assert (project / "output" / pdf).read_bytes() == (project / "cold" / pdf).read_bytes()
 
 
+def test_a_sections_decision_key_is_its_own_html_and_the_head_without_metadata(tmp_path):
+    """What makes a section's kept decision usable by another document: the same section and
+    the same head, whatever the title or the other sections say; and nothing is shared when
+    the body holds anything but sections that begin a page."""
+    # WeasyPrint is imported through pdf.py (libraries.py).
+    from packets.render.pdf import HTML, ConfinedFetcher, page_sections, section_keys
+
+    def document(title: str, acknowledgement: str, paper: str = "letter", stray: str = "") -> str:
+        return (
+            f'<html lang="en"><head><title>{title}</title><meta name="author" content="{title}">'
+            f"<style>@page {{ size: {paper}; }}</style></head><body>"
+            '<section class="cover" id="cover"><p>Cover</p></section>'
+            '<nav class="contents" id="contents"><p>Contents</p></nav>'
+            f'<section class="major acknowledgement" id="land">{acknowledgement}</section>{stray}'
+            '<section class="major module" id="trust"><p>Trust takes time.</p></section></body></html>'
+        )
+
+    fetcher = ConfinedFetcher((tmp_path,))
+    first = section_keys(document("Clinic A", "<p>On the land of the Wendat.</p>"), False, False, fetcher)
+    other = section_keys(document("Clinic B", "<p>On the land of the xʷməθkʷəy̓əm.</p>"), False, False, fetcher)
+    assert list(first) == ["contents", "land", "trust"]
+    assert first["trust"] == other["trust"] and first["contents"] == other["contents"]
+    assert first["land"] != other["land"]
+    a4 = section_keys(document("Clinic A", "<p>On the land of the Wendat.</p>", "A4"), False, False, fetcher)
+    large = section_keys(document("Clinic A", "<p>On the land of the Wendat.</p>"), True, False, fetcher)
+    assert a4["trust"] != first["trust"] and large["trust"] != first["trust"]
+    assert page_sections(HTML(string=document("A", "<p>x</p>")).etree_element) == ["contents", "land", "trust"]
+    stray = document("A", "<p>x</p>", stray="<p>Runs on after the acknowledgement.</p>")
+    assert page_sections(HTML(string=stray).etree_element) is None
+
+
 def test_summary_counts_pages(project, quick):
     result = _build(project, "-j2")
     pages = int(_summary(result.output).split("; ")[1].split(" pages")[0])

@@ -43,8 +43,9 @@ def section_ids(html: str) -> dict[str, str]:
 
 def section_slices(html: str) -> tuple[str, dict[str, str]]:
     """What a section's page-flow decision depends on: the document's head (the part before
-    the first section: language, paper, the body's classes; not its metadata) and, for each page-flow section,
-    its own HTML, from its start to the start of the next section that begins a page.
+    the first section: language, paper, the body's classes; not its metadata) and, for
+    each page-flow section, its own HTML, from its start to the start of the next section
+    that begins a page.
 
     A section starts a page (`.major`, or the contents after the cover) and only page counters
     reach into it from outside, so where its last page falls depends on its own HTML and
@@ -70,18 +71,21 @@ def section_slices(html: str) -> tuple[str, dict[str, str]]:
     return head, slices
 
 
-def flat(root: Element) -> bool:
-    """Whether every element of the body is a section that begins a page (the cover, the
-    contents, a major section): then no section's last page is shared with what follows,
-    and `section_slices` covers all that decides it."""
+def page_sections(root: Element) -> list[str] | None:
+    """The ids of the body's sections that page flow judges (major sections, the contents),
+    when every element of the body is a section that begins a page (those, and the cover):
+    then no section's last page is shared with what follows it. None when it is not so."""
     body = next((child for child in root if child.tag == "body"), None)
     if body is None:
-        return False
+        return None
+    ids = []
     for child in body:
         classes = set((child.get("class") or "").split())
         if child.tag not in ("section", "nav") or not ({"major", "contents", "cover"} & classes) or not child.get("id"):
-            return False
-    return True
+            return None
+        if classes & {"major", "contents"}:
+            ids.append(child.get("id"))
+    return ids
 
 
 def _boxes(box: Box, kept: bool = False) -> Iterator[tuple[Box, bool]]:

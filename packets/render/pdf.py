@@ -33,7 +33,7 @@ from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
 from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
-from .pageflow import find_tails, flat, pull_back_rules, section_ids, section_slices  # noqa: E402
+from .pageflow import find_tails, page_sections, pull_back_rules, section_ids, section_slices  # noqa: E402
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
 from .writer import set_up_pydyf  # noqa: E402
@@ -212,14 +212,19 @@ class Renderer:
     ) -> dict[str, tuple[str, dict | None]]:
         """Each page-flow section's key and the decision kept under it, in the order of the
         document; none when there is no cache, for slides and booklets (their own sheets), or
-        when the body holds anything but sections that begin a page (`pageflow.flat`). The
+        when the body holds anything but sections that begin a page (`pageflow.page_sections`). The
         contents' decision is never taken back: its page numbers are the other sections'."""
-        if self.decisions is None or sheets is not None or not flat(page.etree_element):
+        if self.decisions is None or sheets is not None:
+            return {}
+        keys = section_keys(html, large_print, forms, fetcher)
+        # The HTML's sections, as its text is cut (section_slices) and as it was parsed,
+        # must be the same ones in the same order, or a rule could go unattributed.
+        if page_sections(page.etree_element) != list(keys):
             return {}
         contents = {ident for ident, classes in section_ids(html).items() if "contents" in classes.split()}
         return {
             ident: (part_key, None if ident in contents else self._sections.get(part_key))
-            for ident, part_key in section_keys(html, large_print, forms, fetcher).items()
+            for ident, part_key in keys.items()
         }
 
     def _flow(self, rules: list[str], fetcher: ConfinedFetcher) -> CSS:
