@@ -337,14 +337,11 @@ def test_one_orgs_documents_render_in_parallel_and_write_the_same_bytes_as_one_w
     assert "facilitator-guide" in two.output.splitlines()[0]
 
 
-def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path):
-    """The page-flow decisions of a layout are kept (packets/cache.py), so the very
-    same document built again, forced or into another folder, skips the second layout; the
-    PDFs are the bytes a build from nothing writes."""
+@pytest.fixture
+def layouts(monkeypatch, tmp_path):
+    """How many layouts WeasyPrint has made since the last call (forked workers included)."""
     import packets.render.pdf
 
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("PACKETS_CACHE", str(cache))
     log = tmp_path / "layouts.log"
     real = packets.render.pdf.HTML.render
 
@@ -353,12 +350,21 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
             handle.write("layout\n")
         return real(self, *args, **kwargs)
 
-    def layouts() -> int:
-        count = len(log.read_text(encoding="utf-8").split())
-        log.unlink()
-        return count
+    def count() -> int:
+        made = len(log.read_text(encoding="utf-8").split()) if log.exists() else 0
+        log.unlink(missing_ok=True)
+        return made
 
     monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
+    return count
+
+
+def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path, layouts):
+    """The page-flow decisions of a layout are kept (packets/cache.py), so the very
+    same document built again, forced or into another folder, skips the second layout; the
+    PDFs are the bytes a build from nothing writes."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PACKETS_CACHE", str(cache))
     args = ("clinic-0", "--audience", "participant", "-j1")  # a section tail of the handout needs a second layout
     assert run("build", *args, "--out", str(project / "fresh")).exit_code == 0
     assert layouts() == 2
@@ -396,29 +402,13 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
 
 
 def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_bytes_are_a_fresh_builds(
-    project, monkeypatch, tmp_path
+    project, monkeypatch, tmp_path, layouts
 ):
     """The common case: a coordinator edits the organization file and builds again. Each
     section's page-flow decision is kept under that section's own HTML, so an edit to the
     cover leaves the handout's other decisions good: one layout instead of two, and the
     very bytes a build with no cache at all writes of the edited file."""
-    import packets.render.pdf
-
     monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
-    log = tmp_path / "layouts.log"
-    real = packets.render.pdf.HTML.render
-
-    def render(self, *args, **kwargs):
-        with open(log, "a", encoding="utf-8") as handle:
-            handle.write("layout\n")
-        return real(self, *args, **kwargs)
-
-    def layouts() -> int:
-        count = len(log.read_text(encoding="utf-8").split())
-        log.unlink()
-        return count
-
-    monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
     args = ("clinic-0", "--audience", "participant", "-j1")
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
     assert layouts() == 2  # a section tail of the handout needs a second layout
