@@ -346,17 +346,28 @@ def layouts(monkeypatch, tmp_path):
     real = packets.render.pdf.HTML.render
 
     def render(self, *args, **kwargs):
+        document = real(self, *args, **kwargs)
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write("layout\n")
-        return real(self, *args, **kwargs)
+            handle.write(f"{len(document.pages)}\n")
+        return document
 
-    def count() -> int:
-        made = len(log.read_text(encoding="utf-8").split()) if log.exists() else 0
+    def pages() -> list[int]:
+        """The pages of each layout since the last call."""
+        made = [int(n) for n in log.read_text(encoding="utf-8").split()] if log.exists() else []
         log.unlink(missing_ok=True)
         return made
 
     monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
-    return count
+
+    class Layouts:
+        """`layouts()`: how many since the last look; `layouts.pages()`: the pages of each."""
+
+        def __call__(self) -> int:
+            return len(self.pages())
+
+    counter = Layouts()
+    counter.pages = pages
+    return counter
 
 
 def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path, layouts):
@@ -407,7 +418,8 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     """The common case: a coordinator edits the organization file and builds again. Each
     section's page-flow decision is kept under that section's own HTML, so an edit to the
     cover leaves the handout's other decisions good: one layout instead of two, and the
-    very bytes a build with no cache at all writes of the edited file."""
+    very bytes a build with no cache at all writes of the edited file. An edit to a section
+    costs a layout of that section alone (with the cover) and one of the whole."""
     monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
     args = ("clinic-0", "--audience", "participant", "-j1")
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
@@ -418,11 +430,25 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
     assert layouts() == 1
     assert "Room 2, east wing" in pdf_text(project / "output/clinic-0/clinic-0-participant-handout.pdf")
-    monkeypatch.setenv("PACKETS_CACHE", "off")
-    assert run("build", *args, "--out", str(project / "cold")).exit_code == 0
+    cold(project, monkeypatch, args, "cold", layouts)
+    # An edit to a section (the acknowledgement's commitments): that section is laid out
+    # alone with the cover to judge it, then the whole handout once.
+    commitment = "  commitments:\n    - We meet the Wendat Nation's health committee each season and act on it.\n"
+    org.write_text(edited + commitment, encoding="utf-8")
+    assert run("build", *args, "--out", str(project / "output")).exit_code == 0
+    alone, whole = layouts.pages()
+    assert alone <= whole / 4
+    cold(project, monkeypatch, args, "cold-again", layouts)
+
+
+def cold(project: Path, monkeypatch, args: tuple[str, ...], folder: str, layouts) -> None:
+    """The handout just built is the very bytes of a build with nothing kept, which lays it out twice."""
+    with monkeypatch.context() as patched:
+        patched.setenv("PACKETS_CACHE", "off")
+        assert run("build", *args, "--out", str(project / folder)).exit_code == 0
     assert layouts() == 2
     pdf = "clinic-0/clinic-0-participant-handout.pdf"
-    assert (project / "output" / pdf).read_bytes() == (project / "cold" / pdf).read_bytes()
+    assert (project / "output" / pdf).read_bytes() == (project / folder / pdf).read_bytes()
 
 
 def test_a_sections_decision_key_is_its_own_html_and_the_head_without_metadata(tmp_path):

@@ -41,6 +41,27 @@ def section_ids(html: str) -> dict[str, str]:
     return {m[2]: m[1] for m in _SECTION.finditer(html) if "major" in m[1].split() or "contents" in m[1].split()}
 
 
+def _cut(html: str) -> tuple[str, str, dict[str, str]] | None:
+    """The HTML cut at the sections that begin a page: what comes before the first section,
+    the cover, and each page-flow section by id (None when an id repeats)."""
+    starts = list(_SECTION.finditer(html))
+    if not starts:
+        return html, "", {}
+    head = html[: starts[0].start()]
+    bounds = [m for m in starts if {"major", "contents", "cover"} & set(m[1].split())]
+    cover, slices = "", {}
+    for here, after in zip(bounds, [*bounds[1:], None], strict=True):
+        text = html[here.start() : after.start() if after is not None else len(html)]
+        classes = here[1].split()
+        if "cover" in classes and not cover:
+            cover = text
+        elif "major" in classes or "contents" in classes:
+            if here[2] in slices:
+                return None
+            slices[here[2]] = text
+    return head, cover, slices
+
+
 def section_slices(html: str) -> tuple[str, dict[str, str]]:
     """What a section's page-flow decision depends on: the document's head (the part before
     the first section: language, paper, the body's classes; not its metadata) and, for
@@ -52,23 +73,24 @@ def section_slices(html: str) -> tuple[str, dict[str, str]]:
     this head alone; the contents is the exception (its page numbers are other sections'),
     which `Renderer.render` never takes from what was kept. Empty when an id repeats.
     """
-    starts = list(_SECTION.finditer(html))
-    if not starts:
+    cut = _cut(html)
+    if cut is None:
         return html, {}
+    head, _, slices = cut
     # The title and the <meta> lines are the PDF's metadata, never laid out: without them,
     # another organization's module pages share their decisions.
-    head = _METADATA.sub("", html[: starts[0].start()])
-    # Boundaries: every section that begins a page; the cover ends its own.
-    bounds = [m for m in starts if {"major", "contents", "cover"} & set(m[1].split())]
-    slices: dict[str, str] = {}
-    for here, after in zip(bounds, [*bounds[1:], None], strict=True):
-        classes = here[1].split()
-        if "major" not in classes and "contents" not in classes:
-            continue
-        if here[2] in slices:
-            return head, {}
-        slices[here[2]] = html[here.start() : after.start() if after is not None else len(html)]
-    return head, slices
+    return _METADATA.sub("", head), slices
+
+
+def probe(html: str, idents: list[str]) -> str:
+    """The document with only its cover and the sections `idents`: laid out, it shows where
+    those sections' last pages fall, and whether the cover fits, as the whole document would
+    (`section_slices` says why), in a fraction of the time."""
+    cut = _cut(html)
+    assert cut is not None
+    head, cover, slices = cut
+    tail = "" if slices and idents and list(slices)[-1] == idents[-1] else "</body></html>\n"
+    return head + cover + "".join(slices[ident] for ident in idents) + tail
 
 
 def page_sections(root: Element) -> list[str] | None:

@@ -33,7 +33,7 @@ from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
 from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
-from .pageflow import find_tails, page_sections, pull_back_rules, section_ids, section_slices  # noqa: E402
+from .pageflow import find_tails, page_sections, probe, pull_back_rules, section_ids, section_slices  # noqa: E402
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
 from .writer import set_up_pydyf  # noqa: E402
@@ -227,6 +227,22 @@ class Renderer:
             for ident, part_key in keys.items()
         }
 
+    def _judge_alone(
+        self,
+        html: str,
+        idents: list[str],
+        ids: dict[str, str],
+        base: Path,
+        chosen: list[CSS],
+        options: dict,
+        fetcher: ConfinedFetcher,
+    ) -> tuple[bool, dict[str, str]]:
+        """Whether the cover needs laying out tighter, and the rules of the sections `idents`,
+        from a layout of the cover and those sections alone (`pageflow.probe`)."""
+        alone = HTML(string=probe(html, idents), base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
+        document = alone.render(stylesheets=chosen, **options)
+        return _cover_pages(document) > 1, pull_back_rules(document, find_tails(document, ids), alone.etree_element)
+
     def _flow(self, rules: list[str], fetcher: ConfinedFetcher) -> CSS:
         return CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher)
 
@@ -248,9 +264,10 @@ class Renderer:
         them): the same document laid out again takes them back and is laid out once, which
         gives the same bytes as the two layouts (the decisions are a function of what the
         key and the cache's salt are made from). Each section's own decision is kept as well:
-        a new document (an edited file, another organization) is first laid out with the
-        decisions of the sections it shares with earlier ones, and needs no second layout
-        when its new sections need no break; what it writes is what two layouts would.
+        a new document (an edited file, another organization) takes back the decisions of
+        the sections it shares with earlier ones, judges its new sections on a layout of
+        those alone with the cover, and is laid out once; what it writes is what two
+        layouts would.
         """
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
@@ -263,23 +280,32 @@ class Renderer:
         try:
             page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
             tried: list[str] | None = None  # the rules the first layout was made with
+            settled: bool | None = None  # whether the cover is laid out tighter, when known before
             if known is not None:
                 compact, rules = known["compact"], known["rules"]
                 document = None
             else:
                 ids = section_ids(html)
+                contents = {ident for ident, classes in ids.items() if "contents" in classes.split()}
                 # Each section's own decision, kept from earlier documents with the very same
                 # section and head: an edit to one section leaves the others' decisions good.
                 parts = self._section_parts(html, page, large_print, sheets, forms, fetcher)
                 kept = {ident: decided["rules"] for ident, (_, decided) in parts.items() if decided is not None}
-                tried = [rule for rules_of in kept.values() for rule in rules_of]
-                first = [self._flow(tried, fetcher)] if tried else []
-                # With nothing kept, the plain first layout; else one with the kept decisions,
-                # on which only the other sections are judged.
+                new = [ident for ident in parts if ident not in kept and ident not in contents]
+                if kept and new:
+                    # Some sections are new (an edited file, another organization): they are
+                    # judged laid out alone with the cover, and the document is laid out once.
+                    settled, judged = self._judge_alone(html, new, ids, base, chosen, options, fetcher)
+                    kept |= {ident: [judged[ident]] if ident in judged else [] for ident in new}
+                tried = [rule for ident in parts if ident in kept for rule in kept[ident]]
+                first = [self.stylesheet(COMPACT_COVER)] if settled else []
+                first += [self._flow(tried, fetcher)] if tried else []
+                # With nothing kept, the plain first layout; else one with the decisions known,
+                # on which only the others (the contents) are judged.
                 document = page.render(stylesheets=[*chosen, *first], **options)
                 # A long title, a long place or many facilitators push the cover onto a second
                 # page, where it has no running head and splits the details: lay it out tighter.
-                compact = _cover_pages(document) > 1
+                compact = settled if settled is not None else _cover_pages(document) > 1
                 tails = [t for t in find_tails(document, ids) if t.section.get("id") not in kept]
                 found = pull_back_rules(document, tails, page.etree_element)
                 # A section has one last page, so one rule at most: in the order of the sections
@@ -290,13 +316,13 @@ class Renderer:
                     else [rule for ident in parts for rule in kept.get(ident, [found[ident]] if ident in found else [])]
                 )
                 for ident, (part_key, decided) in parts.items():
-                    if decided is None and "contents" not in ids.get(ident, "").split():
-                        own = [found[ident]] if ident in found else []
+                    if decided is None and ident not in contents:
+                        own = kept.get(ident, [found[ident]] if ident in found else [])
                         self._sections.put(part_key, {"compact": False, "rules": own})
             second = [self.stylesheet(COMPACT_COVER)] if compact else []
             if rules:
                 second.append(self._flow(rules, fetcher))
-            if document is None or compact or rules != tried:
+            if document is None or compact != bool(settled) or rules != tried:
                 # One more layout, never more: the cover is its own page, so the two fixes
                 # do not move each other. When the kept decisions were all there was to
                 # decide, the layout made with them is already the one to write.
