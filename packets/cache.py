@@ -26,7 +26,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +81,11 @@ class LayoutCache:
 
     folder: Path | None
     salt: str
-    _parts: dict[str, LayoutCache] = field(default_factory=dict, repr=False, compare=False)
 
     def part(self, name: str) -> LayoutCache:
         """The same cache's `name` part beside this one (`sections`: each section's own
         decision, so that an edit to one section leaves the others' decisions usable)."""
-        if name not in self._parts:
-            folder = self.folder.parent / name if self.folder is not None else None
-            self._parts[name] = LayoutCache(folder, self.salt)
-        return self._parts[name]
+        return LayoutCache(self.folder.parent / name if self.folder is not None else None, self.salt)
 
     def _path(self, key: str) -> Path | None:
         if self.folder is None:

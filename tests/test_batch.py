@@ -351,23 +351,20 @@ def layouts(monkeypatch, tmp_path):
             handle.write(f"{len(document.pages)}\n")
         return document
 
-    def pages() -> list[int]:
-        """The pages of each layout since the last call."""
-        made = [int(n) for n in log.read_text(encoding="utf-8").split()] if log.exists() else []
-        log.unlink(missing_ok=True)
-        return made
-
     monkeypatch.setattr(packets.render.pdf.HTML, "render", render)  # forked workers inherit it
 
     class Layouts:
         """`layouts()`: how many since the last look; `layouts.pages()`: the pages of each."""
 
+        def pages(self) -> list[int]:
+            made = [int(n) for n in log.read_text(encoding="utf-8").split()] if log.exists() else []
+            log.unlink(missing_ok=True)
+            return made
+
         def __call__(self) -> int:
             return len(self.pages())
 
-    counter = Layouts()
-    counter.pages = pages
-    return counter
+    return Layouts()
 
 
 def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path, layouts):
@@ -430,7 +427,7 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
     assert layouts() == 1
     assert "Room 2, east wing" in pdf_text(project / "output/clinic-0/clinic-0-participant-handout.pdf")
-    cold(project, monkeypatch, args, "cold", layouts)
+    _same_as_a_cold_build(project, monkeypatch, args, "cold", layouts)
     # An edit to a section (the acknowledgement's commitments): that section is laid out
     # alone with the cover to judge it, then the whole handout once.
     commitment = "  commitments:\n    - We meet the Wendat Nation's health committee each season and act on it.\n"
@@ -438,10 +435,10 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
     alone, whole = layouts.pages()
     assert alone <= whole / 4
-    cold(project, monkeypatch, args, "cold-again", layouts)
+    _same_as_a_cold_build(project, monkeypatch, args, "cold-again", layouts)
 
 
-def cold(project: Path, monkeypatch, args: tuple[str, ...], folder: str, layouts) -> None:
+def _same_as_a_cold_build(project: Path, monkeypatch, args: tuple[str, ...], folder: str, layouts) -> None:
     """The handout just built is the very bytes of a build with nothing kept, which lays it out twice."""
     with monkeypatch.context() as patched:
         patched.setenv("PACKETS_CACHE", "off")

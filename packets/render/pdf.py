@@ -209,11 +209,13 @@ class Renderer:
         sheets: tuple[str, ...] | None,
         forms: bool,
         fetcher: ConfinedFetcher,
+        contents: set[str],
     ) -> dict[str, tuple[str, dict | None]]:
         """Each page-flow section's key and the decision kept under it, in the order of the
         document; none when there is no cache, for slides and booklets (their own sheets), or
-        when the body holds anything but sections that begin a page (`pageflow.page_sections`). The
-        contents' decision is never taken back: its page numbers are the other sections'."""
+        when the body holds anything but sections that begin a page (`pageflow.page_sections`).
+        The decision of the `contents` is never taken back: its page numbers are the other
+        sections'."""
         if self.decisions is None or sheets is not None:
             return {}
         keys = section_keys(html, large_print, forms, fetcher)
@@ -221,7 +223,6 @@ class Renderer:
         # must be the same ones in the same order, or a rule could go unattributed.
         if page_sections(page.etree_element) != list(keys):
             return {}
-        contents = {ident for ident, classes in section_ids(html).items() if "contents" in classes.split()}
         return {
             ident: (part_key, None if ident in contents else self._sections.get(part_key))
             for ident, part_key in keys.items()
@@ -232,14 +233,14 @@ class Renderer:
         html: str,
         idents: list[str],
         ids: dict[str, str],
-        base: Path,
+        base_url: str,
         chosen: list[CSS],
         options: dict,
         fetcher: ConfinedFetcher,
     ) -> tuple[bool, dict[str, str]]:
         """Whether the cover needs laying out tighter, and the rules of the sections `idents`,
         from a layout of the cover and those sections alone (`pageflow.probe`)."""
-        alone = HTML(string=probe(html, idents), base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
+        alone = HTML(string=probe(html, idents), base_url=base_url, url_fetcher=fetcher)
         document = alone.render(stylesheets=chosen, **options)
         return _cover_pages(document) > 1, pull_back_rules(document, find_tails(document, ids), alone.etree_element)
 
@@ -278,7 +279,8 @@ class Renderer:
         key = layout_key(html, large_print, sheets, forms, fetcher)
         known = self.decisions.get(key) if self.decisions is not None else None
         try:
-            page = HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher)
+            base_url = base.resolve().as_uri() + "/"
+            page = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             tried: list[str] | None = None  # the rules the first layout was made with
             settled: bool | None = None  # whether the cover is laid out tighter, when known before
             if known is not None:
@@ -289,13 +291,13 @@ class Renderer:
                 contents = {ident for ident, classes in ids.items() if "contents" in classes.split()}
                 # Each section's own decision, kept from earlier documents with the very same
                 # section and head: an edit to one section leaves the others' decisions good.
-                parts = self._section_parts(html, page, large_print, sheets, forms, fetcher)
+                parts = self._section_parts(html, page, large_print, sheets, forms, fetcher, contents)
                 kept = {ident: decided["rules"] for ident, (_, decided) in parts.items() if decided is not None}
                 new = [ident for ident in parts if ident not in kept and ident not in contents]
                 if kept and new:
                     # Some sections are new (an edited file, another organization): they are
                     # judged laid out alone with the cover, and the document is laid out once.
-                    settled, judged = self._judge_alone(html, new, ids, base, chosen, options, fetcher)
+                    settled, judged = self._judge_alone(html, new, ids, base_url, chosen, options, fetcher)
                     kept |= {ident: [judged[ident]] if ident in judged else [] for ident in new}
                 tried = [rule for ident in parts if ident in kept for rule in kept[ident]]
                 first = [self.stylesheet(COMPACT_COVER)] if settled else []
@@ -308,17 +310,13 @@ class Renderer:
                 compact = settled if settled is not None else _cover_pages(document) > 1
                 tails = [t for t in find_tails(document, ids) if t.section.get("id") not in kept]
                 found = pull_back_rules(document, tails, page.etree_element)
-                # A section has one last page, so one rule at most: in the order of the sections
-                # (the order of the pages, as `found` is).
-                rules = (
-                    [*found.values()]
-                    if not kept
-                    else [rule for ident in parts for rule in kept.get(ident, [found[ident]] if ident in found else [])]
-                )
+                # A section has one last page, so one rule at most; the rules go in the order of
+                # the sections (the order of the pages, as `found` is).
+                own = {ident: kept.get(ident, [found[ident]] if ident in found else []) for ident in parts}
+                rules = [rule for rules_of in own.values() for rule in rules_of] if kept else [*found.values()]
                 for ident, (part_key, decided) in parts.items():
                     if decided is None and ident not in contents:
-                        own = kept.get(ident, [found[ident]] if ident in found else [])
-                        self._sections.put(part_key, {"compact": False, "rules": own})
+                        self._sections.put(part_key, {"compact": False, "rules": own[ident]})
             second = [self.stylesheet(COMPACT_COVER)] if compact else []
             if rules:
                 second.append(self._flow(rules, fetcher))
