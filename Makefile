@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(Q)$(BIN)/python bench/run.py
 	$(Q)$(BIN)/python bench/studio.py
 
-# The local web page (README, "Without a terminal"): prints its address and opens a browser.
+# The local web page (docs/studio.md): prints its address and opens a browser.
 studio: $(STAMP)
 	$(Q)$(BIN)/packets studio
 

@@ -502,20 +502,24 @@ def schema(output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
-@main.command(epilog="Example: packets reference --update-readme")
-@click.option("--update-readme", is_flag=True, help="Rewrite the reference section of README.md in place.")
-def reference(update_readme: bool) -> None:
+# Where the generated organization-file reference lives (between its two markers).
+REFERENCE_PAGE = "docs/organization-file.md"
+
+
+@main.command(epilog="Example: packets reference --update-docs")
+@click.option("--update-docs", is_flag=True, help=f"Rewrite the reference section of {REFERENCE_PAGE} in place.")
+def reference(update_docs: bool) -> None:
     """Print the organization-file reference (Markdown), generated from the model."""
     from .output import write_atomic
     from .reference import org_reference, replace_between_markers
 
     body = org_reference()
-    if not update_readme:
+    if not update_docs:
         click.echo(body, nl=False)
         return
-    readme = find_project_root() / "README.md"
-    write_atomic(readme, replace_between_markers(readme.read_text(encoding="utf-8"), body).encode("utf-8"))
-    click.echo(f"Updated {readme.name}", err=True)
+    page = find_project_root() / REFERENCE_PAGE
+    write_atomic(page, replace_between_markers(page.read_text(encoding="utf-8"), body).encode("utf-8"))
+    click.echo(f"Updated {REFERENCE_PAGE}", err=True)
 
 
 @main.command(epilog="Example: packets studio --port 8765")

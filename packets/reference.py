@@ -1,4 +1,4 @@
-"""The organization-file reference, written from the pydantic model so the README cannot drift."""
+"""The organization-file reference, written from the pydantic model so its page in docs/ cannot drift."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ def _type_name(annotation: Any) -> str:
     if origin is list:
         return f"list of {_type_name(args[0])}" if args else "list"
     if origin in (typing.Union, __import__("types").UnionType) and args:
-        return _type_name(args[0])
+        return " \\| ".join(_type_name(a) for a in args)  # "auto" | "none" | a list of times
     if origin is typing.Annotated:
         return _type_name(args[0])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "mapping"
+    if annotation is bool:
+        return "`true` \\| `false`"
     return {"str": "text", "int": "number", "date": "date (YYYY-MM-DD)"}.get(
         getattr(annotation, "__name__", ""), str(annotation)
     )
@@ -50,7 +52,8 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
             and info.default not in (None, PydanticUndefined, [])
             and not isinstance(info.default, BaseModel)
         ):
-            default = f" Default: `{info.default}`."
+            shown = str(info.default).lower() if isinstance(info.default, bool) else info.default
+            default = f" Default: `{shown}`."
         rows.append(f"| `{key}` | {_type_name(info.annotation)} | {required} | {info.description or ''}{default} |")
         nested = _inner(info.annotation)
         if nested is not None:

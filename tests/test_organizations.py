@@ -491,14 +491,14 @@ def test_schema_is_generated_from_the_model(tmp_path):
     )
 
 
-def test_readme_org_reference_matches_the_model():
+def test_docs_org_reference_matches_the_model():
     from packets.reference import org_reference
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("<!-- org-reference:start -->")
-    end = readme.index("<!-- org-reference:end -->")
-    assert readme[start:end].split("\n", 1)[1].strip() == org_reference().strip(), (
-        "README's org-file reference is out of date: run `packets reference --write-readme`"
+    page = (ROOT / "docs/organization-file.md").read_text(encoding="utf-8")
+    start = page.index("<!-- org-reference:start -->")
+    end = page.index("<!-- org-reference:end -->")
+    assert page[start:end].split("\n", 1)[1].strip() == org_reference().strip(), (
+        "docs/organization-file.md's reference is out of date: run `packets reference --update-docs`"
     )
 
 

@@ -240,12 +240,12 @@ def test_no_page_of_any_session_continues_a_section_with_less_than_a_third_of_a_
             assert short_pages(path) == [], (slug, audience)
 
 
-def test_the_readme_shows_what_packets_plan_prints():
+def test_the_sessions_page_shows_what_packets_plan_prints():
     result = run("plan", "tests/fixtures/sessions/two-hours.yaml")
     assert result.exit_code == 0
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs/sessions.md").read_text(encoding="utf-8")
     table = "\n".join(line for line in result.output.splitlines() if not line.startswith("tests/"))
-    assert table.strip() in readme
+    assert table.strip() in page
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """The contract: what a curriculum file and an organization file may contain.
 
 These models are the single source for validation, the JSON Schema editors use
-(`packets schema`) and the org-file reference in the README, so the three never drift.
+(`packets schema`) and the org-file reference in docs/organization-file.md, so the three never drift.
 Every model forbids unknown keys: a misspelt key is the commonest mistake, and
 silently ignoring it would print a packet without the thing the person meant to add.
 """
@@ -397,12 +397,29 @@ class Nation(Strict):
     pronunciation: OrgText | None = Field(None, description='A guide to saying the name, e.g. "MUS-kwee-um".')
 
 
+# A place whose name participants practise saying (a river, a mountain, a community, the city):
+# its own fields and hints, not a Nation's, so the studio, the schema and the reference ask for
+# a place's name, not a people's. (A comment, not a docstring: the schema would show a docstring.)
+class Place(Strict):
+    name: OrgText = Field(
+        description="The place's name in the language of the Nation whose land it is, as they write it, "
+        "e.g. Amiskwaciwâskahikan."
+    )
+    english_name: OrgText | None = Field(None, description="The place's English name, if it has one, e.g. Edmonton.")
+    pronunciation: OrgText | None = Field(
+        None, description="A guide to saying the place's name, as the Nation says it (ask them, or a paid teacher)."
+    )
+
+
 class LandAcknowledgement(Strict):
     nations: list[Nation] = Field(
         [], max_length=20, description="The Nations whose land this is, each in its own orthography."
     )
-    places: list[Nation] = Field(
-        [], max_length=30, description="Place names to practise (own-language name, English name, pronunciation)."
+    places: list[Place] = Field(
+        [],
+        max_length=30,
+        description="Places whose names to practise saying (a river, a mountain, a community, the city), "
+        "each named in the language of the Nation whose land it is.",
     )
     territory: OrgText | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
     statement: OrgProse | None = Field(

@@ -88,7 +88,7 @@ _ENGLISH_ONLY = {
 #   Gitxsan, Nisga'a, Wet'suwet'en, Haida, Tsleil-Waututh: Gitxsan Hereditary Chiefs, Nisga'a Lisims
 #     Government, Office of the Wet'suwet'en, Council of the Haida Nation, Tsleil-Waututh Nation.
 # A Nation missing here can say the same through its organization's file: an `english_name`
-# equal to `name` says the Nation uses this name in English too (see README).
+# equal to `name` says the Nation uses this name in English too (see docs/organization-file.md).
 _OWN_NAMES = {
     "dakota",
     "lakota",
