@@ -105,6 +105,38 @@ class Plan:
     def has_leads(self) -> bool:
         return any(row.leads for row in self.run_of_show)
 
+    @property
+    def opened_by(self) -> str | None:
+        """The Elder or knowledge keeper who opens, for the covers: only once named (named means they agreed)."""
+        keeper = self.org.workshop.knowledge_keeper
+        return keeper.name if keeper and keeper.opening and keeper.name else None
+
+    @property
+    def closed_by(self) -> str | None:
+        """The Elder or knowledge keeper who closes, for the covers, on the same terms as `opened_by`."""
+        keeper = self.org.workshop.knowledge_keeper
+        return keeper.name if keeper and keeper.closing and keeper.name else None
+
+    @property
+    def breaks_phrase(self) -> str | None:
+        """The breaks as the covers' length line ends, so a participant knows when they come:
+        "a break from 10:30 to 10:45", "breaks from 10:30 to 10:45 and 13:00 to 13:15", or,
+        without a start time, "a 15 min break after 1 h 15 min"."""
+        clocks, offsets, offset, minutes = [], [], 0, 0
+        for row in self.run_of_show:
+            if row.kind == "break":
+                minutes = row.minutes
+                offsets.append(duration_text(offset))
+                if row.clock:
+                    clocks.append(f"{row.clock} to {_clock(_minutes_of(row.clock), row.minutes)}")
+            offset += row.minutes
+        if not offsets:
+            return None
+        if clocks:
+            return ("a break from " if len(clocks) == 1 else "breaks from ") + _titles(clocks)
+        length = duration_text(minutes)
+        return (f"a {length} break after " if len(offsets) == 1 else f"{length} breaks after ") + _titles(offsets)
+
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
