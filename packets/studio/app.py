@@ -37,8 +37,9 @@ from ..load.curriculum import Curriculum, Project, load_curriculum
 from ..load.sources import MAX_FILE_BYTES
 from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
 from ..planning.organization import load_organization
+from ..planning.plan import duration_text
 from . import draft as drafts
-from .form import all_paths, form_spec
+from .form import all_paths, curriculum_options, form_spec
 from .guard import Guard, allowed_hosts, csrf_token
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
@@ -84,13 +85,7 @@ class Studio:
             stale.unlink(missing_ok=True)  # left by a studio that was killed mid-review
         self.curriculum = load_curriculum(self.project)
         self.previewer = Previewer(self.project)
-        self.spec = form_spec(
-            {
-                "workshop.format": list(self.curriculum.formats),
-                "workshop.modules[]": list(self.curriculum.modules),
-                "workshop.emphasis[]": list(self.curriculum.modules),
-            }
-        )
+        self.spec = form_spec(curriculum_options(self.curriculum))
         self.fields = sorted(all_paths(self.spec))
 
     def keep_preview(self, pages: list[bytes]) -> str:
@@ -169,8 +164,9 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         org = loaded.org
         workshop = org.workshop if org else None
         fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
-        minutes = getattr(workshop, "minutes", None)
-        length = f"{minutes} min" if minutes else (fmt.name if fmt else "")
+        # Every organization's length in the same words, whether the file gives minutes or a format.
+        minutes = getattr(workshop, "minutes", None) or (fmt.minutes if fmt else None)
+        length = duration_text(minutes) if minutes else ""
         built = _built(studio, slug)
         return {
             "slug": slug,

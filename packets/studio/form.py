@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..load.model import Organization
+from ..load.curriculum import Curriculum
+from ..load.model import LEAD_SEGMENTS, Organization
+from ..planning.plan import duration_text
 
 # (group id, heading, path prefixes). A field belongs to the group with the longest prefix
 # that matches its dotted path; the fallbacks at the end catch fields added to the model later.
@@ -61,6 +63,10 @@ ITEM_LABELS = {
 
 # Text longer than this is prose: a text area rather than a one-line box.
 PROSE_LENGTH = 1000
+
+# One line of text that is usually a whole sentence or two: a box of a few lines that shows
+# all of it (a one-line box cut a commitment off mid-sentence), still saved as one line.
+SENTENCES = {"land_acknowledgement.commitments[]", "land_acknowledgement.based_on", "local_resources[].note"}
 
 
 def _label(key: str) -> str:
@@ -118,7 +124,8 @@ def _control(key: str, path: str, schema: dict[str, Any], defs: dict[str, Any], 
         field["kind"] = "date"
     else:
         long = inner.get("maxLength", 0) > PROSE_LENGTH
-        field.update(kind="prose" if long else "text", max_length=inner.get("maxLength"))
+        kind = "prose" if long else "sentence" if path in SENTENCES else "text"
+        field.update(kind=kind, max_length=inner.get("maxLength"))
     return field
 
 
@@ -174,18 +181,43 @@ def _flatten(fields: list[dict[str, Any]], within: str = "") -> list[dict[str, A
     return out
 
 
-def form_spec(choices: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+def curriculum_options(curriculum: Curriculum) -> dict[str, list[tuple[str, str]]]:
+    """What the fields that name the curriculum's parts may hold, each as (id written to the file,
+    title shown): a coordinator chooses "Naming privilege and power", never types `privilege-and-power`."""
+    modules = [(m.id, m.title) for m in curriculum.modules.values()]
+    formats = [(f.id, f"{f.name} ({duration_text(f.minutes)})") for f in curriculum.formats.values()]
+    segments = {key: key.capitalize() for key in LEAD_SEGMENTS}
+    leads = [("opening", segments["opening"]), *modules, ("break", segments["break"]), ("closing", segments["closing"])]
+    return {
+        "workshop.format": formats,
+        "workshop.modules[]": modules,
+        "workshop.emphasis": modules,
+        "workshop.facilitators[].leads": leads,
+    }
+
+
+def _offer(field: dict[str, Any], options: list[tuple[str, str]]) -> None:
+    """One text field becomes a drop-down; a list of texts becomes a set of checkboxes."""
+    labels = dict(options)
+    if field["kind"] == "text":
+        field.update(kind="select", choices=list(labels), choice_labels=labels)
+    elif field["kind"] == "list" and field["item"]["kind"] == "text":
+        field.update(kind="checkboxes", choices=list(labels), choice_labels=labels)
+
+
+def form_spec(options: dict[str, list[tuple[str, str]]] | None = None) -> list[dict[str, Any]]:
     """The groups of the edit form, in order, each with its fields (from the model, not a list of ours).
 
-    `choices` offers known values for text fields (workshop formats and modules from the
-    curriculum), keyed by path; the model still decides what is valid.
+    `options` lists, by path, the values a field may take with the title shown for each
+    (`curriculum_options`: formats and modules by their titles); the model still decides what
+    is valid, and a value the file has that is not among them is shown as the file has it.
     """
     schema = Organization.model_json_schema()
     defs = schema.get("$defs", {})
     fields = _flatten(_fields(schema, defs, ""))
     for field in _walk(fields):
-        if field["path"] in (choices or {}) and field["kind"] == "text":
-            field["suggestions"] = choices[field["path"]]
+        if field["path"] in (options or {}):
+            _offer(field, options[field["path"]])
     groups = [{"id": g, "title": title, "fields": []} for g, title, _ in GROUPS]
     by_id = {g["id"]: g for g in groups}
     for field in fields:

@@ -234,16 +234,35 @@ def merge_mapping(
             _insert(target, key, _scalar(value, field["kind"], None), order)
 
 
+_QUOTED = (DoubleQuotedScalarString, SingleQuotedScalarString)
+
+
+def _quoted_like(value: Any, neighbour: Any) -> Any:
+    """A new item's text in the quotes its neighbour was written with (a plain value stays plain,
+    and so does text that must be written another way, such as a block of several lines)."""
+    if isinstance(neighbour, _QUOTED) and type(value) is str:
+        return type(neighbour)(value)
+    return value
+
+
 def merge_sequence(old: CommentedSeq | None, new: list[Any], item: dict[str, Any]) -> CommentedSeq:
-    """Items are matched by position, so an item's comments stay with the line they were on."""
+    """Items are matched by position, so an item's comments stay with the line they were on.
+
+    A new item is written in the style of the item before it: a commitment added below
+    quoted ones is quoted too, and a new Nation's fields are quoted where the Nation above had them
+    quoted, so the file still reads as one person's hand."""
     seq = old if old is not None and len(old) else CommentedSeq()  # `[]` becomes a block list
     for i, value in enumerate(new):
+        neighbour = seq[i - 1] if 0 < i <= len(seq) else None
         if item["kind"] == "object" and isinstance(value, dict):
             if i < len(seq) and isinstance(seq[i], CommentedMap):
                 merge_mapping(seq[i], value, item["fields"])
             else:
                 mapping = CommentedMap()
                 merge_mapping(mapping, value, item["fields"])
+                if isinstance(neighbour, CommentedMap):
+                    for key in mapping:
+                        mapping[key] = _quoted_like(mapping[key], neighbour.get(key))
                 if i < len(seq):
                     seq[i] = mapping
                 else:
@@ -252,7 +271,7 @@ def merge_sequence(old: CommentedSeq | None, new: list[Any], item: dict[str, Any
             if not _same(seq[i], value):
                 seq[i] = _scalar(value, item["kind"], seq[i])
         else:
-            seq.append(_scalar(value, item["kind"], None))
+            seq.append(_quoted_like(_scalar(value, item["kind"], None), neighbour))
     del seq[len(new) :]
     return seq
 

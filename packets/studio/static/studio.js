@@ -104,6 +104,8 @@
         return field.options.some((o) => fits(o, value));
       case "boolean":
         return typeof value === "boolean";
+      case "checkboxes":
+        return Array.isArray(value) && value.every((v) => typeof v === "string");
       case "integer":
         return typeof value === "number" || typeof value === "string";
       default:
@@ -147,6 +149,8 @@
         return choiceControl(field, value, path, onChange);
       case "boolean":
         return booleanControl(field, value, path);
+      case "checkboxes":
+        return checkboxesControl(field, Array.isArray(value) ? value : [], path);
       default:
         return inputControl(field, value, path);
     }
@@ -165,7 +169,10 @@
     if (field.kind === "select") {
       input = el("select", { id, "data-path": path });
       if (!field.required && !field.noEmpty) input.append(el("option", { value: "", text: "(not set)" }));
-      for (const choice of field.choices) input.append(el("option", { value: choice, text: choice }));
+      else if (!shown && field.choice_labels) input.append(el("option", { value: "", text: "Choose…" }));
+      // The curriculum's parts are offered by their titles; the file keeps their ids.
+      const labels = field.choice_labels || {};
+      for (const choice of field.choices) input.append(el("option", { value: choice, text: labels[choice] || choice }));
       if (shown && !field.choices.map(String).includes(shown)) {
         // What the file says stays what it says (and is reported beside the field) until it is changed.
         input.append(el("option", { value: shown, text: `${shown} (not one of the choices)` }));
@@ -174,6 +181,13 @@
     } else if (field.kind === "prose") {
       input = el("textarea", { id, rows: 7, "data-path": path, lang: "" });
       input.value = shown;
+    } else if (field.kind === "sentence") {
+      // A sentence or two on one line of the file, shown whole over a few lines; Enter adds no line break.
+      input = el("textarea", { id, rows: 3, class: "sentence", "data-path": path });
+      input.value = shown;
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") event.preventDefault();
+      });
     } else {
       input = el("input", {
         id,
@@ -199,8 +213,9 @@
       node,
       input,
       get: () => {
-        const v = input.value;
+        let v = input.value;
         if (field.kind === "integer" && /^\s*\d+\s*$/.test(v)) return parseInt(v, 10);
+        if (field.kind === "sentence") v = v.replace(/\s*\n\s*/g, " "); // pasted line breaks: still one line
         return v.trim() === "" ? null : v;
       },
     };
@@ -215,6 +230,38 @@
     described(input, hint, problems);
     const node = el("div", { class: "field kind-boolean" }, el("div", { class: "inline" }, input, el("label", { for: id, text: field.label })), hint, problems);
     return { node, get: () => input.checked };
+  }
+
+  // A list of the curriculum's parts (modules to emphasize, what a facilitator leads): a checkbox
+  // for each, by its title. What the file already lists keeps its order; newly ticked ones follow,
+  // in the curriculum's order; a value the curriculum does not know stays ticked, as the file has it.
+  function checkboxesControl(field, values, path) {
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const labels = field.choice_labels || {};
+    const unknown = values.filter((v) => !field.choices.includes(v));
+    const boxes = [...field.choices, ...unknown].map((choice) => {
+      const id = nextId();
+      const input = el("input", { type: "checkbox", id, value: choice, "data-path": path });
+      input.checked = values.includes(choice);
+      const text = labels[choice] || `${choice} (not in the curriculum)`;
+      return { choice, input, node: el("span", { class: "inline check" }, input, el("label", { for: id, text })) };
+    });
+    const node = el(
+      "fieldset",
+      { class: "field kind-checkboxes", "aria-describedby": [hint && hint.id, problems.id].filter(Boolean).join(" ") },
+      el("legend", { text: field.label }),
+      hint,
+      el("div", { class: "checks" }, ...boxes.map((b) => b.node)),
+      problems
+    );
+    return {
+      node,
+      get: () => {
+        const ticked = boxes.filter((b) => b.input.checked).map((b) => b.choice);
+        return [...values.filter((v) => ticked.includes(v)), ...ticked.filter((v) => !values.includes(v))];
+      },
+    };
   }
 
   function objectControl(field, value, path, onChange) {
@@ -591,8 +638,9 @@
       version = data.version;
       dirty = false;
       showProblems(data.problems, data.status);
-      const when = new Date().toLocaleTimeString("en-CA", { hour: "2-digit", minute: "2-digit" });
-      saveStatus.textContent = `Saved to content/orgs/${slug}.yaml at ${when}.`;
+      // "7:38 p.m." already ends with a period: the sentence does not get a second one.
+      const when = new Date().toLocaleTimeString("en-CA", { hour: "numeric", minute: "2-digit" });
+      saveStatus.textContent = `Saved to content/orgs/${slug}.yaml at ${when}${when.endsWith(".") ? "" : "."}`;
       document.getElementById("org-name").textContent = collect().data.name || slug;
       return true;
     }
