@@ -196,9 +196,20 @@ def curriculum_options(curriculum: Curriculum) -> dict[str, list[tuple[str, str]
     }
 
 
+# The model's hints speak of ids (they describe the file); where the page offers titles instead,
+# the hint says what the person sees.
+CHOSEN_HINTS = {
+    "workshop.format": "A preset: a length and a choice of modules (minutes, if given, change the length).",
+    "workshop.modules": "The modules to run instead of the preset's own choice, in the order chosen here.",
+    "workshop.emphasis": "Modules that get more time when the plan has time to give.",
+    "workshop.facilitators[].leads": "What this person leads (shown in the run of show).",
+}
+
+
 def _offer(field: dict[str, Any], options: list[tuple[str, str]]) -> None:
     """One text field becomes a drop-down; a list of texts becomes a set of checkboxes."""
     labels = dict(options)
+    field["hint"] = CHOSEN_HINTS.get(field["path"], field["hint"])
     if field["kind"] == "text":
         field.update(kind="select", choices=list(labels), choice_labels=labels)
     elif field["kind"] == "list" and field["item"]["kind"] == "text":
@@ -218,6 +229,8 @@ def form_spec(options: dict[str, list[tuple[str, str]]] | None = None) -> list[d
     for field in _walk(fields):
         if field["path"] in (options or {}):
             _offer(field, options[field["path"]])
+        if field["path"] == "workshop.modules" and options and "workshop.modules[]" in options:
+            field["hint"] = CHOSEN_HINTS["workshop.modules"]
     groups = [{"id": g, "title": title, "fields": []} for g, title, _ in GROUPS]
     by_id = {g["id"]: g for g in groups}
     for field in fields:
