@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, built_once, flat, page_texts, pdf_text, run
+from conftest import FIXTURES, ROOT, built_once, flat, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
 ORG = FIXTURES / "handout" / "wolastoq-valley.yaml"
@@ -83,6 +83,7 @@ def test_places_on_the_names_practice_page_have_their_own_heading(facts_builds):
     found = list(titles(PdfReader(str(facts_builds["guide"])).outline))
     saying = found.index((1, "Saying the names"))
     assert found[saying + 1 : saying + 3] == [(2, "Nations"), (2, "Places")]  # headings, in the bookmarks too
+    assert pdfua_findings([facts_builds["guide"], facts_builds["handout"]]) == []  # the new headings nest well
 
 
 def test_every_hint_about_a_place_describes_a_place_not_a_nation():
