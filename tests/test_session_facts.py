@@ -124,3 +124,21 @@ def _walk(fields):
         if field["kind"] == "list":
             yield from _walk([field["item"]])
         yield from _walk(field.get("fields", []))
+
+
+def test_the_covers_name_who_closes_and_leave_out_who_does_not_open(tmp_path):
+    """The plan decides what the covers say: an Elder named for the closing only is named for it."""
+    from packets.load.curriculum import Project, load_curriculum
+    from packets.planning.organization import load_organization
+    from packets.planning.plan import make_plan
+
+    text = ORG.read_text(encoding="utf-8").replace("    opening: true\n", "    opening: false\n    closing: true\n")
+    path = tmp_path / "closing.yaml"
+    path.write_text(text, encoding="utf-8")
+    project = Project(ROOT)
+    curriculum = load_curriculum(project)
+    loaded = load_organization(path, "closing", project, curriculum)
+    assert loaded.errors == []
+    plan = make_plan("closing", loaded.org, curriculum)
+    assert (plan.opened_by, plan.closed_by) == (None, "Elder Margaret Francis")
+    assert plan.breaks_phrase == "a break from 10:30 to 10:45" and plan.end_clock == "11:30"
