@@ -14,7 +14,6 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,10 @@ from ..output import TEMP_PREFIX
 
 # The request wraps the form's values in one object ({"data": {...}}): one level more than a file.
 MAX_REQUEST_DEPTH = MAX_DEPTH + 1
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# A JSON string, or an unterminated one to the end: one pass, never tried again from each quote.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.S)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+_OPENING = frozenset(b"[{")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -40,20 +41,25 @@ class NotWritable(Exception):
         self.status = status
 
 
-def json_depth(raw: bytes) -> int:
-    """How deeply a JSON text nests, counted without parsing it (brackets inside strings are text).
+def nested_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether a JSON text nests more than `limit` levels, found without parsing it (brackets
+    inside strings are text) and stopping as soon as it does.
 
     Python's parser, and everything after it that walks the values, recurse once per level:
     a value nested a few hundred deep would end in a RecursionError, so the depth is known first.
     """
-    brackets = _BRACKET.findall(_JSON_STRING.sub(b'""', raw))
-    return max(accumulate(1 if b in (b"[", b"{") else -1 for b in brackets), default=0)
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth = depth + 1 if byte in _OPENING else depth - 1
+        if depth > limit:
+            return True
+    return False
 
 
 def parse_request(raw: bytes) -> dict[str, Any] | None:
     """The request's JSON object; None when it is not one; RequestRefused when it nests too deep
     or holds text that is not text (a lone surrogate, which no file can hold)."""
-    if json_depth(raw) > MAX_REQUEST_DEPTH:
+    if nested_deeper_than(raw, MAX_REQUEST_DEPTH):
         raise RequestRefused(
             f"the form's values are nested more than {MAX_DEPTH} levels deep; "
             "no organization file goes that deep (reload the page and try again)"
