@@ -380,6 +380,12 @@ def test_a_built_file_replaced_by_a_link_is_not_served(studio, tmp_path):
 # -------------------------------------------------------------------- 19: a folder the studio cannot write
 
 
+def _read_only_mount(folder: Path) -> list[str]:
+    """A command prefix that runs its command with `folder` mounted read-only, for it alone."""
+    mount = f"mount --bind '{folder}' '{folder}' && mount -o remount,ro,bind '{folder}' && exec \"$@\""
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", mount, "sh"]
+
+
 @pytest.fixture(scope="module")
 def read_only_studio(tmp_path_factory) -> Iterator[Studio]:
     """A studio whose content/orgs/ it cannot write: by chmod, or (as root, where chmod does not
@@ -393,18 +399,14 @@ def read_only_studio(tmp_path_factory) -> Iterator[Studio]:
             finally:
                 orgs.chmod(0o755)
         return
-    probe = (
-        subprocess.run(
-            ["unshare", "-m", "--propagation", "private", "true"], capture_output=True, text=True, check=False
-        )
-        if shutil.which("unshare")
-        else None
-    )
-    if probe is None or probe.returncode != 0:
-        pytest.skip("running as root, where chmod does not stop writes, and no mount namespace is allowed here")
-    mount = f"mount --bind '{orgs}' '{orgs}' && mount -o remount,ro,bind '{orgs}' && exec \"$@\""
-    with _running_studio(base, wrapper=["unshare", "-m", "--propagation", "private", "sh", "-c", mount, "sh"]) as s:
-        yield s
+    trial = tmp_path_factory.mktemp("mount-trial")
+    if (
+        not shutil.which("unshare")
+        or subprocess.run([*_read_only_mount(trial), "true"], capture_output=True).returncode
+    ):
+        pytest.skip("running as root, where chmod does not stop writes, and no read-only bind mount is allowed here")
+    with _running_studio(base, wrapper=_read_only_mount(orgs)) as started:
+        yield started
 
 
 def test_a_read_only_folder_can_be_reviewed_and_previewed(read_only_studio):

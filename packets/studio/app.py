@@ -565,6 +565,7 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
         )
     with writing(studio.project.orgs, "content/orgs"):
         folder.mkdir(exist_ok=True)
+    with writing(folder, "content/orgs/logos"):
         fd, name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=suffix)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -579,7 +580,7 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
         message = problems[0].message.replace(f"'{relative}'", "").replace("  ", " ")
         return JSONResponse({"error": message + (f" ({problems[0].hint})" if problems[0].hint else "")}, 400)
     final = folder / f"{slug}-logo{suffix}"
-    with writing(studio.project.orgs, "content/orgs"):
+    with writing(folder, "content/orgs/logos"):
         os.chmod(name, 0o644)
         os.replace(name, final)
     return JSONResponse({"logo": f"logos/{final.name}"})
