@@ -7,23 +7,20 @@ read-only (by chmod, or by a read-only bind mount when the tests run as root).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from conftest import ROOT
-from test_studio import PNG, Studio, _packets, _project_copy
+from test_studio import PNG, Studio, _packets, running_studio
 
 pytestmark = pytest.mark.xdist_group("studio-files")
 
@@ -31,51 +28,9 @@ SECRET = "OUTSIDE-THE-PROJECT-7f3a"
 ROUNDS = 6  # each race is run this many times: on today's main about half the rounds lost one edit
 
 
-@contextlib.contextmanager
-def _running_studio(base: Path, wrapper: list[str] | None = None) -> Iterator[Studio]:
-    """`packets studio --no-browser` in a copy of the project; `wrapper` is a command it runs under."""
-    root = _project_copy(base)
-    out = base / "output"
-    env = {**os.environ, "PACKETS_ROOT": str(root), "PYTHONUNBUFFERED": "1", "STUDIO_FILES_TEST": SECRET}
-    command = [sys.executable, "-c", "from packets.cli import main; main()", "studio", "--no-browser"]
-    process = subprocess.Popen(
-        [*(wrapper or []), *command, "--out", str(out)],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        line = ""
-        deadline = time.monotonic() + 90
-        while "token=" not in line and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line and process.poll() is not None:
-                raise RuntimeError("the studio stopped before printing its address")
-        threading.Thread(target=process.stdout.read, daemon=True).start()
-        url = re.search(r"http://\S+", line)[0]
-        parts = urlsplit(url)
-        started = Studio(root, out, url, parts.hostname, parts.port, url.split("token=")[1], process)
-        while time.monotonic() < deadline:
-            try:
-                started.request("GET", "/", cookie=False)
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield started
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory) -> Iterator[Studio]:
-    with _running_studio(tmp_path_factory.mktemp("studio-files")) as started:
+    with running_studio(tmp_path_factory.mktemp("studio-files")) as started:
         yield started
 
 
@@ -393,7 +348,7 @@ def read_only_studio(tmp_path_factory) -> Iterator[Studio]:
     base = tmp_path_factory.mktemp("studio-read-only")
     orgs = base / "project" / "content" / "orgs"
     if os.geteuid() != 0:
-        with _running_studio(base, wrapper=["sh", "-c", f"chmod a-w '{orgs}' && exec \"$@\"", "sh"]) as started:
+        with running_studio(base, wrapper=["sh", "-c", f"chmod a-w '{orgs}' && exec \"$@\"", "sh"]) as started:
             try:
                 yield started
             finally:
@@ -405,7 +360,7 @@ def read_only_studio(tmp_path_factory) -> Iterator[Studio]:
         or subprocess.run([*_read_only_mount(trial), "true"], capture_output=True).returncode
     ):
         pytest.skip("running as root, where chmod does not stop writes, and no read-only bind mount is allowed here")
-    with _running_studio(base, wrapper=_read_only_mount(orgs)) as started:
+    with running_studio(base, wrapper=_read_only_mount(orgs)) as started:
         yield started
 
 

@@ -12,13 +12,13 @@ import errno
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..load.sources import MAX_DEPTH
-from ..output import TEMP_PREFIX
+from ..output import TEMP_PREFIX, write_atomic
 
 # The request wraps the form's values in one object ({"data": {...}}): one level more than a file.
 MAX_REQUEST_DEPTH = MAX_DEPTH + 1
@@ -113,19 +113,16 @@ def writing(folder: Path, shown: str) -> Iterator[None]:
 def write_new(target: Path, data: bytes) -> bool:
     """Write `data` as the new file `target`, never over one that exists: False if it does.
 
-    The bytes go to a temporary file first and are linked in under the final name in one
-    step (link fails if the name is taken), so a reader never sees half a file and two
-    creates of one name can never both succeed, nor one remove the other's file.
+    The bytes are written whole under a hidden name first (`write_atomic`), then linked in
+    under the final name in one step (a link fails if the name is taken), so a reader never
+    sees half a file and two creates of one name can never both succeed, nor one remove
+    the other's file.
     """
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f"{TEMP_PREFIX}{os.getpid()}-{target.name}.", suffix=".tmp")
+    staging = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}-{target.name}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
+        write_atomic(staging, data)
         try:
-            os.link(tmp, target)
+            os.link(staging, target)
         except FileExistsError:
             return False
         except OSError as exc:
@@ -135,7 +132,7 @@ def write_new(target: Path, data: bytes) -> bool:
         return True
     finally:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
+            os.unlink(staging)
 
 
 def _write_exclusive(target: Path, data: bytes) -> bool:
