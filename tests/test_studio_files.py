@@ -396,3 +396,53 @@ def test_a_read_only_folder_refuses_saves_creates_and_logos_in_words(read_only_s
         assert "make the folder writable" in body["error"]
     assert (_orgs(studio) / "example.yaml").read_bytes() == text
     assert not (_orgs(studio) / "read-only-new.yaml").exists()
+
+
+# ------------------------------------------------------------------------- a disk with no room left
+
+
+@pytest.fixture(scope="module")
+def full_disk_studio(tmp_path_factory) -> Iterator[Studio]:
+    """A studio whose content/orgs/ is a small file system filled to the last byte (a tmpfs
+    mounted in a mount namespace of its own), skipped where mounting is not allowed."""
+    base = tmp_path_factory.mktemp("studio-full-disk")
+    orgs = base / "project" / "content" / "orgs"
+    stash = base / "stash"
+    fill = (
+        f"cp -a '{orgs}/.' '{stash}' && mount -t tmpfs -o size=2m tmpfs '{orgs}' && cp -a '{stash}/.' '{orgs}' "
+        f"&& (cat /dev/zero > '{orgs}/.filler' 2>/dev/null; exec \"$@\")"
+    )
+    wrapper = ["unshare", "-m", "--propagation", "private", "sh", "-c", fill, "sh"]
+    trial = tmp_path_factory.mktemp("tmpfs-trial")
+    probe = f"mount -t tmpfs -o size=64k tmpfs '{trial}'"
+    if (
+        not shutil.which("unshare")
+        or subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c", probe], capture_output=True
+        ).returncode
+    ):
+        pytest.skip("mounting a small file system is not allowed here")
+    stash.mkdir()
+    with running_studio(base, wrapper=wrapper) as started:
+        yield started
+
+
+def test_a_full_disk_refuses_saves_creates_and_logos_in_words(full_disk_studio):
+    studio = full_disk_studio
+    status, state = studio.json("GET", "/api/orgs/example")
+    assert status == 200
+    data = {**state["data"], "name": "Riverside With Room"}
+    answers = [
+        studio.json("POST", "/api/orgs/example/save", {"data": data, "version": state["version"]}),
+        studio.json("POST", "/api/orgs", _create_body("no-room", "No Room Clinic")),
+    ]
+    status, _, raw = studio.request("POST", "/api/orgs/example/logo", PNG, {"X-Filename": "logo.png"})
+    answers.append((status, json.loads(raw)))
+    for status, body in answers:
+        assert status == 507, body
+        assert "is full, so nothing was saved" in body["error"] and "content/orgs" in body["error"]
+    status, after = studio.json("GET", "/api/orgs/example")
+    assert after["version"] == state["version"]  # the file is as it was, not half-written
+    assert studio.json("GET", "/api/orgs/no-room")[0] == 404
+    listed = studio.request("GET", "/")[2].decode()
+    assert "No Room Clinic" not in listed and ".partial-" not in listed
