@@ -175,6 +175,15 @@ def test_a_value_nested_500_deep_is_refused_plainly(studio, route):
     assert not (_orgs(studio) / "deep.yaml").exists()
 
 
+@pytest.mark.parametrize("route", ["review", "preview", "save"])
+def test_an_unpaired_surrogate_is_refused_plainly(studio, route):
+    """JSON can carry half a character (\\ud800) that no UTF-8 file can hold."""
+    body = b'{"version": "0", "data": {"name": "Riverside \\ud800"}}'
+    status, _, raw = studio.request("POST", f"/api/orgs/example/{route}", body, {"Content-Type": "application/json"})
+    assert status == 400
+    assert "unpaired surrogate" in json.loads(raw)["error"]
+
+
 def test_brackets_inside_text_are_text_not_nesting(studio):
     _, state = studio.json("GET", "/api/orgs/example")
     data = {**state["data"], "name": "Riverside " + "[" * 200 + "{" * 200}
