@@ -9,6 +9,8 @@ names the field it is about. No rule is written here.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import re
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from ..errors import Problem
 from ..load.curriculum import Curriculum, Project
 from ..load.sources import LineDict, LineList
 from ..planning.organization import LoadedOrg, load_organization
+from .door import NotWritable
 from .form import model_tree
 from .yamlfile import Draft, apply_form
 
@@ -92,9 +95,18 @@ def check_text(project: Project, curriculum: Curriculum, slug: str, text: str) -
     The text is put in a folder only this user can open (`TemporaryDirectory`: mode 0700),
     removed as soon as it is read.
     """
-    with tempfile.TemporaryDirectory(prefix=DRAFT_PREFIX) as folder:
-        path = Path(folder) / f"{slug}.yaml"
-        path.write_bytes(text.encode("utf-8"))
+    with contextlib.ExitStack() as cleanup:
+        try:
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix=DRAFT_PREFIX))
+            path = Path(folder) / f"{slug}.yaml"
+            path.write_bytes(text.encode("utf-8"))
+        except OSError as exc:
+            raise NotWritable(
+                f"The studio cannot check the form: its temporary folder {tempfile.gettempdir()} cannot be "
+                f"written ({(exc.strerror or type(exc).__name__).lower()}). Free some space there, or start the "
+                "studio with TMPDIR set to a folder you can write in.",
+                507 if exc.errno == errno.ENOSPC else 500,
+            ) from None
         return load_organization(path, slug, project, curriculum, folder=project.orgs)
 
 
