@@ -113,6 +113,23 @@ def test_check_refuses_a_system_file_that_claims_to_be_empty(studio):
     assert "not a plain file" in done.stderr
 
 
+def test_a_logo_is_never_written_through_a_linked_logos_folder(studio, tmp_path):
+    logos = _orgs(studio) / "logos"
+    kept = _orgs(studio) / "logos.kept"
+    if logos.exists():
+        logos.rename(kept)
+    logos.symlink_to(tmp_path, target_is_directory=True)
+    try:
+        status, _, raw = studio.request("POST", "/api/orgs/example/logo", PNG, {"X-Filename": "logo.png"})
+        assert status == 403
+        assert "content/orgs/logos is not used: it is a link to a file outside the project" in json.loads(raw)["error"]
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        logos.unlink()
+        if kept.exists():
+            kept.rename(logos)
+
+
 def test_a_named_pipe_in_the_folder_does_not_hang_the_studio(studio):
     pipe = _orgs(studio) / "pipe.yaml"
     os.mkfifo(pipe)

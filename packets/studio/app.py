@@ -555,14 +555,10 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
 def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResponse:
     """Checked by the CLI's own logo check, in place, before it takes the logo's name."""
     folder = studio.project.orgs / "logos"
-    if (folder.exists() or folder.is_symlink()) and link_problem(folder, studio.project.root):
-        return JSONResponse(
-            {
-                "error": "content/orgs/logos is a link to a folder outside the project; "
-                "make it a folder of its own, then upload again"
-            },
-            403,
-        )
+    linked = link_problem(folder, studio.project.root) if folder.exists() or folder.is_symlink() else None
+    if linked:  # the logo would be written wherever the link leads
+        error = f"content/orgs/logos is not used: {linked}; make it a folder of its own, then upload again"
+        return JSONResponse({"error": error}, 403)
     with writing(studio.project.orgs, "content/orgs"):
         folder.mkdir(exist_ok=True)
     with writing(folder, "content/orgs/logos"):
