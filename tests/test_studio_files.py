@@ -436,7 +436,8 @@ def full_disk_studio(tmp_path_factory) -> Iterator[Studio]:
     stash = base / "stash"
     fill = (
         f"cp -a '{orgs}/.' '{stash}' && mount -t tmpfs -o size=2m tmpfs '{orgs}' && cp -a '{stash}/.' '{orgs}' "
-        f"&& (cat /dev/zero > '{orgs}/.filler' 2>/dev/null; exec \"$@\")"
+        # In this shell, not a subshell: `exec` makes the studio the process the test stops.
+        f"&& {{ cat /dev/zero > '{orgs}/.filler' 2>/dev/null; exec \"$@\"; }}"
     )
     wrapper = ["unshare", "-m", "--propagation", "private", "sh", "-c", fill, "sh"]
     trial = tmp_path_factory.mktemp("tmpfs-trial")
