@@ -6,6 +6,7 @@ So every read of an organization's file (its YAML, its logo, what the renderer f
 its folder) goes through `read_limited`: the file must be a regular file when opened (the
 check is made on the open descriptor, so a swap after the check does not count), it is
 opened without blocking, and reading stops one byte past the limit whatever the size said.
+A file that said it was empty and then gave bytes is a system file (/proc), and refused.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def read_limited(path: Path, limit: int) -> bytes:
             total += len(chunk)
         if total > limit:
             raise FileRefused(f"the file is over {limit:,} bytes; the limit is {limit:,}")
+        if total and not st.st_size:
+            # /proc and /sys files say they hold nothing, then hand over what the system
+            # generates (a process's environment, its secrets): never a file someone wrote.
+            raise FileRefused("this is a file the system generates (such as one in /proc), not a plain file")
         return b"".join(chunks)
     except OSError as exc:
         raise FileRefused(f"cannot read the file: {exc.strerror or exc}") from None

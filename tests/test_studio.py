@@ -7,6 +7,7 @@ own Chromium (Debian's `chromium` and `chromium-driver`, installed by .ci/system
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -107,14 +109,24 @@ def _project_copy(base: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory) -> Studio:
-    base = tmp_path_factory.mktemp("studio")
+@contextlib.contextmanager
+def running_studio(base: Path, wrapper: list[str] | None = None) -> Iterator[Studio]:
+    """`packets studio --no-browser` as a user starts it, in a copy of the project in `base`;
+    `wrapper` is a command it runs under (test_studio_files mounts content/orgs read-only)."""
     root = _project_copy(base)
     out = base / "output"
     env = {**os.environ, "PACKETS_ROOT": str(root), "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable,
+        "-c",
+        "from packets.cli import main; main()",
+        "studio",
+        "--no-browser",
+        "--out",
+        str(out),
+    ]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from packets.cli import main; main()", "studio", "--no-browser", "--out", str(out)],
+        [*(wrapper or []), *command],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
@@ -146,6 +158,12 @@ def studio(tmp_path_factory) -> Studio:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory) -> Iterator[Studio]:
+    with running_studio(tmp_path_factory.mktemp("studio")) as started:
+        yield started
 
 
 def _packets(studio: Studio, *args: str) -> subprocess.CompletedProcess:

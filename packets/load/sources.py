@@ -33,7 +33,7 @@ MAX_EXPANDED_NODES = 50_000
 MAX_DEPTH = 40
 MAX_NUMBER_CHARS = 100
 
-_REFUSAL_HINT = "is this the right file? Only plain text files of at most 1 MB are read"
+REFUSAL_HINT = "is this the right file? Only plain text files of at most 1 MB are read"
 
 _BIDI_AND_INVISIBLE = {
     0x061C,
@@ -399,7 +399,7 @@ def read_yaml(path: Path, trusted: bool = False) -> YamlDocument:
     try:
         raw = read_limited(path, MAX_FILE_BYTES)
     except FileRefused as exc:
-        doc.problems.append(Problem(shown, 1, str(exc), _REFUSAL_HINT))
+        doc.problems.append(Problem(shown, 1, str(exc), REFUSAL_HINT))
         return doc
     return parse_yaml_bytes(raw, path, trusted)
 

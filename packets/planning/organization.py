@@ -14,13 +14,12 @@ from ..load import assets
 from ..load.curriculum import Curriculum, Project
 from ..load.legibility import review_capitals
 from ..load.model import ID_PATTERN, LEAD_SEGMENTS, Organization, Workshop
+from ..load.orgfiles import LINK_HINT
 from ..load.review import review_acknowledgement
 from ..load.sources import YamlDocument
 from ..load.validation import read_model, salvage, suggest
 from .plan import session_request
 from .planner import PlanningError, plan_session
-
-_LINK_HINT = "copy the file into content/orgs/ instead of linking to it"
 
 
 @dataclass
@@ -50,16 +49,19 @@ def load_organization(
     curriculum: Curriculum,
     minutes: int | None = None,
     start: str | None = None,
+    folder: Path | None = None,
 ) -> LoadedOrg:
     """Validate one organization file against the model and the curriculum; never raises for bad input.
 
     `minutes` and `start` try another length or start time without editing the file
     (`packets plan --minutes`); they go through the same rules as the file's own values.
+    `folder` is where the file's relative names (its logo) are found: its own folder, unless
+    it is the studio's draft, checked from a private folder as if it were in content/orgs/.
     """
     refused = link_problem(path, project.root)
     if refused:
         doc = YamlDocument(path, None)
-        problem = Problem(doc.shown_path, 1, f"this organization file is not read: {refused}", _LINK_HINT)
+        problem = Problem(doc.shown_path, 1, f"this organization file is not read: {refused}", LINK_HINT)
         return LoadedOrg(slug, path, None, [problem], doc)
     org, doc, problems = read_model(path, Organization)
     if org is not None and (minutes is not None or start is not None):
@@ -79,7 +81,7 @@ def load_organization(
     readable_org, readable_doc = readable
     if readable_org.logo:
         line = readable_doc.line_of(("logo",))
-        loaded.problems.extend(assets.check_logo(readable_org.logo, path.parent, doc.shown_path, line))
+        loaded.problems.extend(assets.check_logo(readable_org.logo, folder or path.parent, doc.shown_path, line))
     if org is not None and not any(p.is_error for p in loaded.problems):
         loaded.problems.extend(_plan_problems(org, doc, curriculum))
     loaded.problems.extend(review_acknowledgement(readable_org, readable_doc, project, unread=unread))

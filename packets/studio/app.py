@@ -7,8 +7,8 @@ served from this package or from templates/fonts/, never from elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import os
 import re
 import subprocess
@@ -32,13 +32,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import InputError, Problem
+from ..files import FileRefused, link_problem
 from ..load import assets
 from ..load.curriculum import Curriculum, Project, load_curriculum
+from ..load.orgfiles import OrgFileRefused, built_file, read_org_file
 from ..load.sources import MAX_FILE_BYTES
-from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
+from ..output import DOCUMENT_FILES, pdf_name, slug_problem
 from ..planning.organization import load_organization
 from ..planning.plan import duration_text
 from . import draft as drafts
+from .door import NotWritable, RequestRefused, parse_request, write_new, writing
 from .form import all_paths, curriculum_options, form_spec
 from .guard import Guard, allowed_hosts, csrf_token
 from .preview import Previewer
@@ -66,6 +69,7 @@ class Job:
     status: str = "running"  # running | built | invalid | failed
     messages: list[str] = field(default_factory=list)
     files: list[dict[str, Any]] = field(default_factory=list)
+    names: frozenset[str] = frozenset()  # the files this build writes (its paper and editions)
 
 
 @dataclass
@@ -82,7 +86,8 @@ class Studio:
 
     def __post_init__(self) -> None:
         for stale in self.project.orgs.glob(f"{drafts.DRAFT_PREFIX}*.tmp"):
-            stale.unlink(missing_ok=True)  # left by a studio that was killed mid-review
+            with contextlib.suppress(OSError):  # a read-only folder keeps them; they are never read
+                stale.unlink(missing_ok=True)  # left by an older studio killed mid-review
         self.curriculum = load_curriculum(self.project)
         self.previewer = Previewer(self.project)
         self.spec = form_spec(curriculum_options(self.curriculum))
@@ -112,27 +117,34 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def _pdf_names(slug: str) -> list[str]:
+    """Every name a build of this organization can write: each document, edition and paper."""
+    return [
+        pdf_name(slug, audience, large, paper)
+        for audience in DOCUMENT_FILES
+        for large in (False, True)
+        for paper in (None, "letter", "a4")
+    ]
+
+
 def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
-    """The packets already in the output folder for this organization, newest first."""
-    try:
-        folder = org_folder(studio.out_dir, slug)
-    except ValueError:
-        return []
+    """The packets already in the output folder for this organization, newest first
+    (only plain files in a folder of the output's own: what `download` will serve)."""
     found = []
-    for audience in DOCUMENT_FILES:
-        for large in (False, True):
-            path = folder / pdf_name(slug, audience, large)
-            if path.is_file():
-                stat = path.stat()
-                found.append(
-                    {
-                        "name": path.name,
-                        "url": f"/orgs/{slug}/files/{path.name}",
-                        "bytes": stat.st_size,
-                        "when": dt.datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M"),
-                        "mtime": stat.st_mtime,
-                    }
-                )
+    for name in _pdf_names(slug):
+        try:
+            stat = built_file(studio.out_dir, slug, name).stat()
+        except (OSError, FileRefused):
+            continue
+        found.append(
+            {
+                "name": name,
+                "url": f"/orgs/{slug}/files/{name}",
+                "bytes": stat.st_size,
+                "when": dt.datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M"),
+                "mtime": stat.st_mtime,
+            }
+        )
     return sorted(found, key=lambda f: -f["mtime"])
 
 
@@ -152,12 +164,16 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
 
     def org_file(request: Request) -> tuple[str, Path]:
         """The slug in the address and its file in content/orgs/, after the CLI's own slug rule
-        (so no address leads outside the folder); a 404 when there is no such file."""
+        (so no address leads outside the folder); a 404 when there is no such name. What the
+        name is (a link, a FIFO, a huge file) is the door's to judge when it is read."""
         slug = request.path_params["slug"]
         path = studio.project.orgs / f"{slug}.yaml"
-        if slug_problem(slug, "slug") or not path.is_file():
+        if slug_problem(slug, "slug") or not (path.exists() or path.is_symlink()):
             raise NoSuchOrganization(slug[:80])
         return slug, path
+
+    def read(path: Path) -> bytes:
+        return read_org_file(studio.project, path)
 
     def summary(slug: str, path: Path) -> dict[str, Any]:
         loaded = load_organization(path, slug, studio.project, studio.curriculum)
@@ -192,7 +208,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
 
     async def org_state(request: Request) -> Response:
         slug, path = org_file(request)
-        raw = path.read_bytes()
+        raw = await run_in_threadpool(read, path)
         loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
@@ -210,13 +226,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         )
 
     async def review(request: Request) -> Response:
-        slug, _path = org_file(request)
+        slug, path = org_file(request)
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
         data = body.get("data") or {}
+        original = await run_in_threadpool(read, path)
         reviewed = await run_in_threadpool(
-            drafts.review, studio.project, studio.curriculum, slug, data, studio.fields, _keep(body)
+            drafts.review, studio.project, studio.curriculum, slug, original, data, studio.fields, _keep(body)
         )
         return JSONResponse(
             {
@@ -226,10 +243,11 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             }
         )
 
-    def render_preview(slug: str, body: dict[str, Any]) -> dict[str, Any]:
+    def render_preview(slug: str, path: Path, body: dict[str, Any]) -> dict[str, Any]:
         started = time.monotonic()
         data = body.get("data") or {}
-        reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields, _keep(body))
+        original = read(path)
+        reviewed = drafts.review(studio.project, studio.curriculum, slug, original, data, studio.fields, _keep(body))
         org = reviewed.loaded.org
         if org is None:
             return {"pages": [], "reason": "The preview waits until the errors are fixed."}
@@ -246,11 +264,11 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         }
 
     async def preview(request: Request) -> Response:
-        slug, _path = org_file(request)
+        slug, path = org_file(request)
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return JSONResponse(await run_in_threadpool(render_preview, slug, body))
+        return JSONResponse(await run_in_threadpool(render_preview, slug, path, body))
 
     async def preview_image(request: Request) -> Response:
         pages_ = studio.previews.get(request.path_params["key"])
@@ -260,7 +278,10 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         return Response(pages_[number], media_type="image/png")
 
     def thumbnail_png(slug: str, path: Path) -> bytes | None:
-        raw = path.read_bytes()
+        try:
+            raw = read(path)
+        except OrgFileRefused:
+            return None
         key = (slug, digest(raw))
         if key not in studio.thumbnails:
             loaded = load_organization(path, slug, studio.project, studio.curriculum)
@@ -290,9 +311,15 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
 
         def run() -> JSONResponse:
             data = body.get("data") or {}
-            reviewed = drafts.review(studio.project, studio.curriculum, slug, data, studio.fields, _keep(body))
+            original = read(path)
+            reviewed = drafts.review(
+                studio.project, studio.curriculum, slug, original, data, studio.fields, _keep(body)
+            )
             try:
-                version = save(path, reviewed.draft.text, body["version"])
+                if digest(original) != body["version"]:  # the form's values go onto the version the page saw
+                    raise ChangedOnDisk(original.decode("utf-8", "replace"))
+                with writing(path.parent, "content/orgs"):
+                    version = save(studio.project, path, reviewed.draft.text, body["version"])
             except ChangedOnDisk as exc:
                 return JSONResponse(
                     {
@@ -348,13 +375,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         if running:  # a second click follows the build already under way
             return JSONResponse({"job": f"/api/jobs/{running[0]}"})
         steps = ["facilitator", "participant"]
-        job = Job(slug, steps)
+        paper = body.get("paper") if body.get("paper") in ("letter", "a4") else None
+        large_print = bool(body.get("large_print"))
+        other_paper = paper if paper != loaded.org.paper else None  # named as the CLI names it
+        names = {pdf_name(slug, a, lp, other_paper) for a in steps for lp in {False, large_print}}
+        job = Job(slug, steps, names=frozenset(names))
         key = uuid.uuid4().hex
         studio.jobs[key] = job
-        paper = body.get("paper") if body.get("paper") in ("letter", "a4") else None
-        threading.Thread(
-            target=_run_build, args=(studio, job, paper, bool(body.get("large_print"))), daemon=True
-        ).start()
+        threading.Thread(target=_run_build, args=(studio, job, paper, large_print), daemon=True).start()
         return JSONResponse({"job": f"/api/jobs/{key}"})
 
     async def job_state(request: Request) -> Response:
@@ -374,10 +402,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
     async def download(request: Request) -> Response:
         slug, _path = org_file(request)
         name = request.path_params["name"]
-        allowed = {pdf_name(slug, a, lp) for a in DOCUMENT_FILES for lp in (False, True)}
-        target = org_folder(studio.out_dir, slug) / name
-        if name not in allowed or not target.is_file():
+        if name not in _pdf_names(slug):
             return Response("no such file", 404)
+        try:
+            target = built_file(studio.out_dir, slug, name)
+        except FileNotFoundError:
+            return Response("no such file", 404)
+        except FileRefused as exc:
+            return Response(f"This file is not served: {exc}.", 403, media_type="text/plain; charset=utf-8")
         return FileResponse(target, media_type="application/pdf", filename=name)
 
     routes = [
@@ -416,7 +448,23 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             422,
         )
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found, CannotWrite: cannot_write})
+    async def refused(request: Request, exc: Exception) -> Response:
+        """A file the loader's door does not read, a request past a bound, a folder not writable."""
+        if isinstance(exc, NotWritable):
+            return JSONResponse({"error": str(exc)}, exc.status)
+        return JSONResponse({"error": str(exc)}, 400 if isinstance(exc, RequestRefused) else 422)
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            404: not_found,
+            405: not_found,
+            CannotWrite: cannot_write,
+            OrgFileRefused: refused,
+            RequestRefused: refused,
+            NotWritable: refused,
+        },
+    )
     return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
 
 
@@ -427,11 +475,7 @@ async def _json(request: Request) -> dict[str, Any] | None:
         raw += chunk
         if len(raw) > MAX_REQUEST_BYTES:
             return None
-    try:
-        body = json.loads(bytes(raw))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    return body if isinstance(body, dict) else None
+    return parse_request(bytes(raw))  # its depth bounded before it is parsed
 
 
 def _keep(body: dict[str, Any]) -> frozenset[str]:
@@ -478,10 +522,9 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     if problem:
         return JSONResponse({"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400)
     target = studio.project.orgs / f"{slug}.yaml"
-    if target.exists():
-        return JSONResponse(
-            {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}, 409
-        )
+    exists = {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}
+    if target.exists() or target.is_symlink():
+        return JSONResponse(exists, 409)
     fmt = str(body.get("format") or "standard")
     if fmt not in studio.curriculum.formats:
         return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
@@ -495,21 +538,33 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
         except ValueError:
             return JSONResponse({"error": "please write the date as YYYY-MM-DD, e.g. 2027-03-14", "field": key}, 400)
     new = NewOrganization(name=name, paper=paper, format=fmt, **text, **dates)
-    write_atomic(target, organization_yaml(new).encode("utf-8"))
-    loaded = load_organization(target, slug, studio.project, studio.curriculum)
+    content = organization_yaml(new)
+    loaded = drafts.check_text(studio.project, studio.curriculum, slug, content)  # checked before it is placed
     if loaded.errors:
-        target.unlink()
         return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)
+    with writing(studio.project.orgs, "content/orgs"):
+        if not write_new(target, content.encode("utf-8")):  # another create took the name meanwhile
+            return JSONResponse(exists, 409)
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 
 
 def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResponse:
     """Checked by the CLI's own logo check, in place, before it takes the logo's name."""
     folder = studio.project.orgs / "logos"
-    folder.mkdir(exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=suffix)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    linked = link_problem(folder, studio.project.root) if folder.exists() or folder.is_symlink() else None
+    if linked:  # the logo would be written wherever the link leads
+        error = f"content/orgs/logos is not used: {linked}; make it a folder of its own, then upload again"
+        return JSONResponse({"error": error}, 403)
+    with writing(studio.project.orgs, "content/orgs"):
+        folder.mkdir(exist_ok=True)
+    with writing(folder, "content/orgs/logos"):
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=suffix)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        except OSError:
+            os.unlink(name)  # a full disk leaves no half logo behind
+            raise
     relative = f"logos/{Path(name).name}"
     problems = assets.check_logo(relative, studio.project.orgs, "upload", 0)
     if problems:
@@ -517,8 +572,9 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
         message = problems[0].message.replace(f"'{relative}'", "").replace("  ", " ")
         return JSONResponse({"error": message + (f" ({problems[0].hint})" if problems[0].hint else "")}, 400)
     final = folder / f"{slug}-logo{suffix}"
-    os.replace(name, final)
-    os.chmod(final, 0o644)
+    with writing(folder, "content/orgs/logos"):
+        os.chmod(name, 0o644)
+        os.replace(name, final)
     return JSONResponse({"logo": f"logos/{final.name}"})
 
 
@@ -547,9 +603,7 @@ def _run_build(studio: Studio, job: Job, paper: str | None, large_print: bool) -
             return
         job.done += 1
     job.files = [
-        {k: v for k, v in f.items() if k != "mtime"}
-        for f in _built(studio, job.slug)
-        if large_print or "large-print" not in f["name"]
+        {k: v for k, v in f.items() if k != "mtime"} for f in _built(studio, job.slug) if f["name"] in job.names
     ]
     job.status = "built"
 

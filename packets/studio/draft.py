@@ -1,15 +1,16 @@
 """What `packets check` would say about the form as it stands, placed beside the fields.
 
 The form's values are written into the file's text (as saving would) and that text is
-checked by `load_organization`, the CLI's own function, from a hidden file in the same
-folder (so a logo resolves as it will at build time). Each problem's line then names
-the field it is about. No rule is written here.
+checked by `load_organization`, the CLI's own function, from a file in a private temporary
+folder (0700), with its logo looked up in content/orgs/ as it will be at build time. Reading
+never writes in the project: a review works in a read-only folder. Each problem's line then
+names the field it is about. No rule is written here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+import errno
 import re
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from ..errors import Problem
 from ..load.curriculum import Curriculum, Project
 from ..load.sources import LineDict, LineList
 from ..planning.organization import LoadedOrg, load_organization
+from .door import NotWritable
 from .form import model_tree
 from .yamlfile import Draft, apply_form
 
@@ -87,30 +89,44 @@ def place(problems: list[Problem], data: Any, fields: list[str]) -> list[dict[st
     return placed
 
 
+def check_text(project: Project, curriculum: Curriculum, slug: str, text: str) -> LoadedOrg:
+    """`load_organization` on `text` as if it were content/orgs/<slug>.yaml, without writing there.
+
+    The text is put in a folder only this user can open (`TemporaryDirectory`: mode 0700),
+    removed as soon as it is read.
+    """
+    with contextlib.ExitStack() as cleanup:
+        try:
+            folder = cleanup.enter_context(tempfile.TemporaryDirectory(prefix=DRAFT_PREFIX))
+            path = Path(folder) / f"{slug}.yaml"
+            path.write_bytes(text.encode("utf-8"))
+        except OSError as exc:
+            raise NotWritable(
+                f"The studio cannot check the form: its temporary folder {tempfile.gettempdir()} cannot be "
+                f"written ({(exc.strerror or type(exc).__name__).lower()}). Free some space there, or start the "
+                "studio with TMPDIR set to a folder you can write in.",
+                507 if exc.errno == errno.ENOSPC else 500,
+            ) from None
+        return load_organization(path, slug, project, curriculum, folder=project.orgs)
+
+
 def review(
     project: Project,
     curriculum: Curriculum,
     slug: str,
+    original: bytes,
     data: dict[str, Any],
     fields: list[str],
     keep: frozenset[str] = frozenset(),
 ) -> Reviewed:
     """Check the form's values exactly as `packets check` would check the saved file.
 
+    `original`: the file's bytes as read through the loader's door (`read_org_file`).
     `keep`: fields whose value in the file the form could not show, left as the file has them."""
-    target = project.orgs / f"{slug}.yaml"
-    original = target.read_text(encoding="utf-8", errors="replace") if target.is_file() else ""
     if not isinstance(data, dict):
         data = {}
-    draft = apply_form(original, data, model_tree(), keep)
-    fd, name = tempfile.mkstemp(dir=project.orgs, prefix=DRAFT_PREFIX, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(draft.text)
-        loaded = load_organization(Path(name), slug, project, curriculum)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
+    draft = apply_form(original.decode("utf-8", errors="replace"), data, model_tree(), keep)
+    loaded = check_text(project, curriculum, slug, draft.text)
     data_lines = loaded.doc.data if loaded.doc else None
     problems = sorted(loaded.problems, key=lambda p: (p.line, p.message))
     return Reviewed(draft, loaded, place(problems, data_lines, fields))

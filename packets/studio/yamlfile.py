@@ -3,8 +3,8 @@
 Reading for validation is `packets.load.sources`' job (safe, limited, line-marked). This module
 only writes: it applies what the form holds to a round-trip copy of the file (ruamel.yaml),
 so a hand-written file keeps its comments and its order, and says which comments it
-could not keep. Writes are atomic, and a file changed on disk since the page loaded it is
-never overwritten without the person seeing both.
+could not keep. Writes are atomic and made under a lock, and a file changed on disk since the
+page loaded it is never overwritten without the person seeing both.
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.tokens import CommentToken
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from ..load.curriculum import Project
+from ..load.orgfiles import OrgFileRefused, read_org_file
 from ..load.sources import parse_yaml_text
-from ..output import write_atomic
+from ..output import folder_lock, write_atomic
 
 
 class CannotWrite(Exception):
@@ -335,14 +337,23 @@ def apply_form(
     return Draft(text, lost)
 
 
-def save(path: Path, text: str, loaded_version: str) -> str:
-    """Write `text` to `path` unless the file changed since `loaded_version`; the new version."""
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        current = b""
-    if digest(current) != loaded_version:
-        raise ChangedOnDisk(current.decode("utf-8", "replace"))
+def save(project: Project, path: Path, text: str, loaded_version: str) -> str:
+    """Write `text` to `path` unless the file changed since `loaded_version`; the new version.
+
+    Compare and swap under a lock on the folder (`folder_lock`: no lock file, released when
+    the process ends however it ends), so of two saves from one version exactly one writes
+    and the other is told the file changed. The file is read through the loader's door, so
+    a link out of the project or a file past the limit is refused, never copied in.
+    """
     data = text.encode("utf-8")
-    write_atomic(path, data)
+    with folder_lock(path.parent):
+        try:
+            current = read_org_file(project, path)
+        except OrgFileRefused:
+            if path.exists() or path.is_symlink():
+                raise
+            current = b""  # removed since the page loaded it
+        if digest(current) != loaded_version:
+            raise ChangedOnDisk(current.decode("utf-8", "replace"))
+        write_atomic(path, data)
     return digest(data)
