@@ -10,9 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,12 +31,15 @@ from starlette.staticfiles import StaticFiles
 from ..errors import InputError, Problem
 from ..load import assets
 from ..load.curriculum import Curriculum, Project, load_curriculum
+from ..load.orgfiles import OrgSource
 from ..load.sources import MAX_FILE_BYTES
-from ..output import DOCUMENT_FILES, org_folder, pdf_name, slug_problem, write_atomic
+from ..output import org_folder, slug_problem, write_atomic
 from ..planning.organization import load_organization
 from . import draft as drafts
+from .builds import BUILD_SECONDS, BuildQueue, build_request
+from .documents import built_documents, document_names
 from .form import all_paths, form_spec
-from .guard import Guard, allowed_hosts, csrf_token
+from .guard import Guard, allowed_hosts, csrf_token, studio_root
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
 
@@ -56,18 +56,6 @@ class NoSuchOrganization(HTTPException):
 
 
 @dataclass
-class Job:
-    """A build started from the page: one CLI build per document, so the page can show progress."""
-
-    slug: str
-    steps: list[str]
-    done: int = 0
-    status: str = "running"  # running | built | invalid | failed
-    messages: list[str] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
 class Studio:
     project: Project
     out_dir: Path
@@ -76,10 +64,12 @@ class Studio:
     previewer: Previewer = field(init=False)
     previews: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
     thumbnails: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    build_timeout: float = BUILD_SECONDS
+    builds: BuildQueue = field(init=False)
 
     def __post_init__(self) -> None:
+        self.builds = BuildQueue(self.project.root, self.out_dir, self.build_timeout)
         for stale in self.project.orgs.glob(f"{drafts.DRAFT_PREFIX}*.tmp"):
             stale.unlink(missing_ok=True)  # left by a studio that was killed mid-review
         self.curriculum = load_curriculum(self.project)
@@ -118,27 +108,9 @@ def _count(n: int, noun: str) -> str:
 
 
 def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
-    """The packets already in the output folder for this organization, newest first."""
-    try:
-        folder = org_folder(studio.out_dir, slug)
-    except ValueError:
-        return []
-    found = []
-    for audience in DOCUMENT_FILES:
-        for large in (False, True):
-            path = folder / pdf_name(slug, audience, large)
-            if path.is_file():
-                stat = path.stat()
-                found.append(
-                    {
-                        "name": path.name,
-                        "url": f"/orgs/{slug}/files/{path.name}",
-                        "bytes": stat.st_size,
-                        "when": dt.datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M"),
-                        "mtime": stat.st_mtime,
-                    }
-                )
-    return sorted(found, key=lambda f: -f["mtime"])
+    """The documents already in the output folder for this organization, newest first, each current or not."""
+    path = studio.project.orgs / f"{slug}.yaml"
+    return built_documents(studio.project, studio.out_dir, OrgSource(slug, path), f"/orgs/{slug}/files")
 
 
 def create_app(studio: Studio, host: str, port: int) -> Starlette:
@@ -150,6 +122,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         lstrip_blocks=True,
     )
     csrf = csrf_token(studio.token)
+    pages.globals["root"] = studio_root(studio.token)  # every address on a page is under the secret path
 
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
         body = pages.get_template(name).render(csrf=csrf, **values)
@@ -348,39 +321,32 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
-        running = [k for k, j in studio.jobs.items() if j.slug == slug and j.status == "running"]
-        if running:  # a second click follows the build already under way
-            return JSONResponse({"job": f"/api/jobs/{running[0]}"})
-        steps = ["facilitator", "participant"]
-        job = Job(slug, steps)
-        key = uuid.uuid4().hex
-        studio.jobs[key] = job
-        paper = body.get("paper") if body.get("paper") in ("letter", "a4") else None
-        threading.Thread(
-            target=_run_build, args=(studio, job, paper, bool(body.get("large_print"))), daemon=True
-        ).start()
-        return JSONResponse({"job": f"/api/jobs/{key}"})
+        job = studio.builds.submit(slug, build_request(body))
+        return JSONResponse({"job": f"/api/jobs/{job.key}"})
 
     async def job_state(request: Request) -> Response:
-        job = studio.jobs.get(request.path_params["key"])
+        job = studio.builds.jobs.get(request.path_params["key"])
         if job is None:
             return JSONResponse({"error": "no such build"}, 404)
-        return JSONResponse(
-            {
-                "status": job.status,
-                "done": job.done,
-                "total": len(job.steps),
-                "messages": job.messages,
-                "files": job.files,
-            }
-        )
+        state = {
+            "status": job.status,
+            "place": studio.builds.place(job),
+            "done": job.done,
+            "total": job.total,
+            "problems": job.problems,
+            "error": job.error,
+            "files": [],
+        }
+        if job.finished:
+            built = await run_in_threadpool(_built, studio, job.slug)
+            state["files"] = [{k: v for k, v in f.items() if k != "mtime"} for f in built]
+        return JSONResponse(state)
 
     async def download(request: Request) -> Response:
         slug, _path = org_file(request)
         name = request.path_params["name"]
-        allowed = {pdf_name(slug, a, lp) for a in DOCUMENT_FILES for lp in (False, True)}
         target = org_folder(studio.out_dir, slug) / name
-        if name not in allowed or not target.is_file():
+        if name not in document_names(slug) or target.is_symlink() or not target.is_file():
             return Response("no such file", 404)
         return FileResponse(target, media_type="application/pdf", filename=name)
 
@@ -524,39 +490,3 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
     os.replace(name, final)
     os.chmod(final, 0o644)
     return JSONResponse({"logo": f"logos/{final.name}"})
-
-
-def _run_build(studio: Studio, job: Job, paper: str | None, large_print: bool) -> None:
-    """Each document is built by the CLI itself (`packets build`), so the bytes are the CLI's."""
-    command = [sys.executable, "-c", "from packets.cli import main; main()", "build", job.slug, "--force", "-q"]
-    command += ["--out", str(studio.out_dir)]
-    if paper:
-        command += ["--paper", paper]
-    if large_print:
-        command.append("--large-print")
-    env = {**os.environ, "PACKETS_ROOT": str(studio.project.root)}
-    for audience in job.steps:
-        done = subprocess.run(
-            [*command, "--audience", audience],
-            cwd=studio.project.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        lines = [line for line in done.stderr.splitlines() if line.strip() and not re.match(r"^\d+ built", line)]
-        job.messages.extend(_without_path(line) for line in lines)
-        if done.returncode != 0:
-            job.status = "invalid" if done.returncode == 2 else "failed"
-            return
-        job.done += 1
-    job.files = [
-        {k: v for k, v in f.items() if k != "mtime"}
-        for f in _built(studio, job.slug)
-        if large_print or "large-print" not in f["name"]
-    ]
-    job.status = "built"
-
-
-def _without_path(line: str) -> str:
-    return re.sub(r"^\S+\.ya?ml:\d+: ", "", line)
