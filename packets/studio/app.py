@@ -107,10 +107,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
-    """The documents already in the output folder for this organization, newest first, each current or not."""
+def _built(studio: Studio, slug: str, states: bool = True) -> list[dict[str, Any]]:
+    """The documents already in the output folder for this organization, newest first, each current or not
+    (unless `states` is False: the list of organizations shows only when they were built)."""
     path = studio.project.orgs / f"{slug}.yaml"
-    return built_documents(studio.project, studio.out_dir, OrgSource(slug, path), f"/orgs/{slug}/files")
+    return built_documents(studio.project, studio.out_dir, OrgSource(slug, path), f"/orgs/{slug}/files", states)
 
 
 def create_app(studio: Studio, host: str, port: int) -> Starlette:
@@ -144,7 +145,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
         minutes = getattr(workshop, "minutes", None)
         length = f"{minutes} min" if minutes else (fmt.name if fmt else "")
-        built = _built(studio, slug)
+        built = _built(studio, slug, states=False)
         return {
             "slug": slug,
             "name": org.name if org else slug,

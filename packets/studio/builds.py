@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..render.kit import kit_audience
+
 BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
 AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
 STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
@@ -34,14 +36,17 @@ KIT_KINDS = ("slides", "booklet-participant", "booklet-facilitator", "fillable")
 def build_request(body: dict[str, Any]) -> dict[str, Any]:
     """What the page asked to build, as the CLI's choices (`--audience`, `--paper`, `--large-print`, the kit);
     anything else is dropped, and the same choices always compare equal."""
-    audiences = body.get("audiences")
-    kit = body.get("kit")
+    asked = body.get("audiences")
+    kit = [k for k in KIT_KINDS if isinstance(body.get("kit"), list) and k in body["kit"]]
+    audiences = [a for a in ("facilitator", "participant") if isinstance(asked, list) and a in asked]
+    # A build always makes a guide or a handout (as `--audience` does); with only kit documents
+    # ticked, the one each is made from (left as it is when up to date).
+    audiences = audiences or sorted({kit_audience(k) for k in kit}) or ["facilitator", "participant"]
     return {
-        "audiences": [a for a in ("facilitator", "participant") if isinstance(audiences, list) and a in audiences]
-        or ["facilitator", "participant"],
+        "audiences": audiences,
         "paper": body.get("paper") if body.get("paper") in ("letter", "a4") else None,
         "large_print": body.get("large_print") is True,
-        "kit": [k for k in KIT_KINDS if isinstance(kit, list) and k in kit],
+        "kit": kit,
     }
 
 

@@ -56,8 +56,11 @@ def current_files(project: Project, out_dir: Path, source: OrgSource) -> set[str
     return current
 
 
-def built_documents(project: Project, out_dir: Path, source: OrgSource, url: str) -> list[dict[str, Any]]:
-    """The documents in the organization's output folder, newest first, each marked current or not.
+def built_documents(
+    project: Project, out_dir: Path, source: OrgSource, url: str, states: bool = True
+) -> list[dict[str, Any]]:
+    """The documents in the organization's output folder, newest first, each marked current or not
+    (`states` False leaves that out: it reads the inputs again).
 
     `url` is the address of the folder's downloads (the file's name is added to it).
     """
@@ -85,7 +88,7 @@ def built_documents(project: Project, out_dir: Path, source: OrgSource, url: str
                 "mtime": stat.st_mtime,
             }
         )
-    if found:
+    if found and states:
         current = current_files(project, out_dir, source)
         for f in found:
             f["current"] = f["name"] in current
