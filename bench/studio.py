@@ -270,6 +270,7 @@ def unfinished_requests(tmp: Path, count: int = 300, limit: int = 256) -> list[s
             answer = f"NOT answered: {exc}"
         time.sleep(2)
         printed = len(said) - lines_before
+        kinds = sorted({line.strip()[:100] for line in said[lines_before:] if line.strip()})
     finally:
         for sock in held:
             sock.close()
@@ -278,7 +279,9 @@ def unfinished_requests(tmp: Path, count: int = 300, limit: int = 256) -> list[s
     return [
         f"{count} connections that never finish their request ({len(held)} connected), the studio's open-file "
         f"limit at {limit}: a real request (token exchange, then an organization's state) was {answer}; "
-        f"the studio printed {printed} lines meanwhile.",
+        f"the studio printed {printed} lines meanwhile"
+        + (": " + "; ".join(f"`{k}`" for k in kinds[:5]) if kinds else "")
+        + ".",
     ]
 
 

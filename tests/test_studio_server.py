@@ -507,3 +507,28 @@ def test_the_guard_lets_no_connection_through_that_it_does_not_check():
         if kind == "websocket":
             assert sent == [{"type": "websocket.close", "code": 1008}]
     assert reached == []
+
+
+def test_a_flood_of_one_message_prints_a_few_lines_and_a_count():
+    import logging
+
+    from packets.studio.limits import LOG_BURST, RateLimit
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    logger = logging.getLogger("packets-test-flood")
+    logger.propagate = False
+    logger.addHandler(Keep())
+    limit = RateLimit()
+    logger.addFilter(limit)
+    for _ in range(8000):
+        logger.error("socket.accept() out of system resource")
+    assert records == ["socket.accept() out of system resource"] * LOG_BURST
+    for window in limit.seen.values():
+        window[0] -= 3600  # the window turns over
+    logger.error("socket.accept() out of system resource")
+    assert records[-1].endswith(f"({8000 - LOG_BURST} more like this were not shown)")

@@ -109,7 +109,7 @@ class RateLimit(logging.Filter):
             held = int(window[2])
             window[:] = [now, 0, 0]
             if held:
-                record.msg = f"{record.msg} ({held} more like this in the last minute were not shown)"
+                record.msg = f"{record.msg} ({held} more like this were not shown)"
         if window[1] >= LOG_BURST:
             window[2] += 1
             return False

@@ -16,7 +16,10 @@ from .guard import Guard, new_token
 from .limits import BoundedProtocol, limit_logging
 
 LOOPBACK = "127.0.0.1"
-BACKLOG = 128
+# Connections waiting to be accepted, and (asyncio uses the same number) accepted in one go
+# before the studio can close the ones over its cap (limits.py): kept small, so a burst of
+# connections never takes the studio past an open-file limit of 256.
+BACKLOG = 32
 
 
 class CannotStart(Exception):
@@ -101,6 +104,7 @@ def serve(
         http=BoundedProtocol,
         ws="none",  # nothing of the studio speaks WebSocket (and the guard refuses it anyway)
         timeout_keep_alive=5,
+        backlog=BACKLOG,
         log_level="warning",
         access_log=False,
         lifespan="off",
