@@ -1,10 +1,12 @@
 """The studio is a server, even on one's own machine: every request is checked here first.
 
 Like Jupyter's server: a secret token in the address the studio prints (then an HttpOnly,
-SameSite=Strict cookie, so the token leaves the address bar), a Host header that must
+SameSite=Strict cookie limited to a secret path, so the token leaves the address bar and
+no other port of this computer is ever sent the cookie), a Host header that must
 name the address the studio listens on (a web page elsewhere cannot reach it through
 DNS rebinding), a CSRF token on every request that changes something, and headers that
-keep the page's own files the only ones it loads (Content-Security-Policy).
+keep the page's own files the only ones it loads (Content-Security-Policy). Only HTTP
+reaches the application: every other kind of connection is refused here.
 """
 
 from __future__ import annotations
