@@ -64,6 +64,10 @@ def start(base: Path, *args: str, env: dict[str, str] | None = None, preexec=Non
         said.append(line)
         if not line and process.poll() is not None:
             raise RuntimeError("the studio stopped before printing its address: " + "".join(said))
+    if "token=" not in line:
+        process.kill()
+        process.wait()
+        raise RuntimeError("the studio printed no address: " + "".join(said))
     url = re.search(r"http://\S+", line)[0]
     parts = urlsplit(url)
     started = Started(root, out, url, parts.hostname, parts.port, url.split("token=")[1], process)
@@ -75,7 +79,11 @@ def start(base: Path, *args: str, env: dict[str, str] | None = None, preexec=Non
 
     threading.Thread(target=keep_reading, daemon=True).start()
     if sign_in:
-        started.sign_in()
+        try:
+            started.sign_in()
+        except BaseException:
+            stop(started)  # never a studio left running by a test that failed here
+            raise
     return started
 
 
