@@ -540,3 +540,37 @@ def test_a_flood_of_one_message_prints_a_few_lines_and_a_count():
         window[0] -= 3600  # the window turns over
     logger.error("socket.accept() out of system resource")
     assert records[-1].endswith(f"({8000 - LOG_BURST} more like this were not shown)")
+
+
+def test_a_build_stops_with_its_workers_when_the_studio_is_killed(tmp_path):
+    studio = start(tmp_path, "--no-browser")
+    try:
+        studio.json("POST", "/api/orgs/example/build", {"audiences": ["participant"], "kit": ["slides"]})
+        deadline = time.monotonic() + 60
+        builders: list[tuple[int, int, str]] = []
+        while not builders and time.monotonic() < deadline:
+            builders = [p for p in _descendants(studio.process.pid) if "packets.studio.buildjob" in p[2]]
+            time.sleep(0.05)
+        assert builders
+        group = builders[0][1]
+        studio.process.kill()  # no chance to clean up: the build notices its pipe close
+        studio.process.wait()
+        deadline = time.monotonic() + 60
+        while _group_members(group) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _group_members(group) == []
+    finally:
+        stop(studio)
+
+
+def test_an_a4_build_from_the_studio_is_listed_and_downloads(studio):
+    slug = "a4-clinic"
+    _org(studio, slug, "A4 Clinic")
+    _, started = studio.json("POST", f"/api/orgs/{slug}/build", {"audiences": ["participant"], "paper": "a4"})
+    state = _wait_for_job(studio, started["job"])
+    assert state["status"] == "built"
+    name = f"{slug}-participant-handout-a4.pdf"
+    listed = {f["name"]: f for f in state["files"]}
+    assert listed[name]["current"] and listed[name]["what"] == "participant handout, A4"
+    status, _, body = studio.request("GET", listed[name]["url"])
+    assert status == 200 and body == (studio.out / slug / name).read_bytes()
