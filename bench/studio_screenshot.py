@@ -36,7 +36,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="packets-studio-shot-") as tmp:
         root = copy_project(Path(tmp))
-        process, url = start_studio(root, Path(tmp) / "output")
+        process, url, _ = start_studio(root, Path(tmp) / "output")
         chrome = start_chromium(1360, 1040)
         try:
             field, wait = open_statement(chrome, url, 0.05)

@@ -532,7 +532,14 @@ def reference(update_docs: bool) -> None:
 )
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
 @_out_option("Folder that builds from the studio write into.")
-def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
+@click.option(
+    "--build-timeout",
+    type=click.FloatRange(1, 86400),
+    default=600,
+    show_default=True,
+    help="Seconds a build from the studio may take before it is stopped, with its workers, and reported as failed.",
+)
+def studio(port: int, host: str, no_browser: bool, out_dir: Path, build_timeout: float) -> None:
     """Open a local web page to prepare organization files, review them and build their packets."""
     from .output import check_out_dir
     from .studio.server import CannotStart, serve
@@ -544,6 +551,14 @@ def studio(port: int, host: str, no_browser: bool, out_dir: Path) -> None:
     if problem:
         raise InputError([problem])
     try:
-        serve(project.root, out_dir, host=host, port=port, open_browser=not no_browser, say=click.echo)
+        serve(
+            project.root,
+            out_dir,
+            host=host,
+            port=port,
+            open_browser=not no_browser,
+            say=click.echo,
+            build_timeout=build_timeout,
+        )
     except CannotStart as exc:
         raise click.ClickException(str(exc)) from None

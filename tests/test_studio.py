@@ -62,10 +62,15 @@ class Studio:
     port: int
     token: str
     process: subprocess.Popen
+    prefix: str = ""  # the secret path the studio's pages live under (learnt from the token's exchange)
+    cookie: str = ""  # "name=value", as the exchange set it
 
-    @property
-    def cookie(self) -> str:
-        return f"packets_studio_{self.port}={self.token}"
+    def sign_in(self) -> None:
+        """Trade the printed token for the cookie, as a browser does, and keep where it leads."""
+        status, headers, _ = self.request("GET", f"/?token={self.token}", cookie=False, prefixed=False)
+        assert status == 303, status
+        self.prefix = headers["location"].rstrip("/")
+        self.cookie = headers["set-cookie"].split(";")[0]
 
     def request(
         self,
@@ -75,8 +80,13 @@ class Studio:
         headers: dict[str, str] | None = None,
         cookie: bool = True,
         csrf: bool = True,
+        prefixed: bool = True,
     ) -> tuple[int, dict[str, str], bytes]:
-        """One HTTP request, headers exactly as given (a browser could not send a foreign Host)."""
+        """One HTTP request, headers exactly as given (a browser could not send a foreign Host).
+
+        `path` is a route of the studio, taken under its secret path unless `prefixed` is False."""
+        if prefixed:
+            path = self.prefix + path
         sent = {"Host": f"{self.host}:{self.port}"}
         if cookie:
             sent["Cookie"] = self.cookie
@@ -145,12 +155,7 @@ def running_studio(base: Path, wrapper: list[str] | None = None) -> Iterator[Stu
         url = re.search(r"http://\S+", line)[0]
         parts = urlsplit(url)
         started = Studio(root, out, url, parts.hostname, parts.port, url.split("token=")[1], process)
-        while time.monotonic() < deadline:
-            try:
-                started.request("GET", "/", cookie=False)
-                break
-            except OSError:
-                time.sleep(0.1)
+        started.sign_in()  # the studio listens before it prints its address
         yield started
     finally:
         process.terminate()
@@ -191,8 +196,10 @@ def test_another_address_is_only_used_with_a_printed_warning(monkeypatch, tmp_pa
 
     root = _project_copy(tmp_path)
     said: list[str] = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self: said.append(f"ran on {self.config.host}"))
-    monkeypatch.setattr(server, "free_port", lambda host: 8999)  # 192.0.2.10 is no address of this machine
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: said.append(f"ran on {self.config.host}"))
+    listen = server.listen
+    # 192.0.2.10 is no address of this machine: the socket is this computer's, the rest as asked.
+    monkeypatch.setattr(server, "listen", lambda host, port: listen("127.0.0.1", port))
     server.serve(root, tmp_path / "out", host="192.0.2.10", open_browser=False, say=said.append)
     assert said[0].startswith("Warning: the studio listens on 192.0.2.10, so other computers")
     assert said[-1] == "ran on 192.0.2.10"
@@ -222,19 +229,21 @@ def test_a_wrong_token_is_refused(studio):
 def test_the_token_is_traded_for_an_httponly_strict_cookie(studio):
     status, headers, _ = studio.request("GET", f"/orgs/example?token={studio.token}", cookie=False)
     assert status == 303
-    assert headers["location"] == "/orgs/example"  # the token leaves the address bar
+    assert headers["location"] == studio.prefix + "/orgs/example"  # the token leaves the address bar
     cookie = headers["set-cookie"]
     assert cookie.startswith(studio.cookie + ";")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert f"Path={studio.prefix}" in cookie  # sent to the studio's secret path only
+    assert studio.token not in cookie  # the cookie is not the token
     status, _, body = studio.request("GET", "/")
     assert status == 200
     assert "Riverside Community Health Centre (example)" in body.decode()
 
 
 def test_trading_the_token_never_sends_the_browser_elsewhere(studio):
-    status, headers, _ = studio.request("GET", f"//evil.example/?token={studio.token}", cookie=False)
+    status, headers, _ = studio.request("GET", f"//evil.example/?token={studio.token}", cookie=False, prefixed=False)
     assert status == 303
-    assert headers["location"] == "/evil.example/"
+    assert headers["location"] == studio.prefix + "/evil.example/"
 
 
 def test_studio_has_help_with_an_example():
@@ -544,12 +553,13 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    base = f"http://{studio.host}:{studio.port}"
-    chrome.get(base + "/")
+    origin = f"http://{studio.host}:{studio.port}"
+    chrome.get(origin + "/")
     assert "Open the address the studio printed" in chrome.find_element(By.TAG_NAME, "body").text
     _no_axe_violations(chrome, "refusal page")
 
     chrome.get(studio.url)
+    base = origin + studio.prefix  # the studio's pages live under its secret path
     assert chrome.current_url == base + "/"
     assert "Riverside Community Health Centre (example)" in chrome.find_element(By.ID, "org-list").text
     _wait(chrome, lambda: chrome.execute_script("return document.querySelector('img.thumb').naturalWidth") > 0, "cover")
@@ -772,7 +782,7 @@ def test_a_hand_written_file_saved_from_the_browser_is_unchanged(studio, chrome,
     shutil.copy(source, target)
     try:
         chrome.get(studio.url)
-        chrome.get(f"http://{studio.host}:{studio.port}/orgs/{slug}")
+        chrome.get(f"http://{studio.host}:{studio.port}{studio.prefix}/orgs/{slug}")
         _wait(chrome, lambda: _field(chrome, "name").get_attribute("value"), "the form")
         chrome.find_element(By.ID, "save").send_keys(Keys.ENTER)
         _wait(chrome, lambda: "Saved to" in chrome.find_element(By.ID, "save-status").text, "saved")

@@ -10,9 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,15 +32,17 @@ from ..errors import InputError, Problem
 from ..files import FileRefused, link_problem
 from ..load import assets
 from ..load.curriculum import Curriculum, Project, load_curriculum
-from ..load.orgfiles import OrgFileRefused, built_file, read_org_file
+from ..load.orgfiles import OrgFileRefused, OrgSource, built_file, read_org_file
 from ..load.sources import MAX_FILE_BYTES
-from ..output import DOCUMENT_FILES, pdf_name, slug_problem
+from ..output import slug_problem
 from ..planning.organization import load_organization
 from ..planning.plan import duration_text
 from . import draft as drafts
+from .builds import BUILD_SECONDS, BuildQueue, build_request
+from .documents import built_documents, document_names
 from .door import NotWritable, RequestRefused, parse_request, write_new, writing
 from .form import all_paths, curriculum_options, form_spec
-from .guard import Guard, allowed_hosts, csrf_token
+from .guard import Guard, allowed_hosts, csrf_token, studio_root
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
 
@@ -60,19 +59,6 @@ class NoSuchOrganization(HTTPException):
 
 
 @dataclass
-class Job:
-    """A build started from the page: one CLI build per document, so the page can show progress."""
-
-    slug: str
-    steps: list[str]
-    done: int = 0
-    status: str = "running"  # running | built | invalid | failed
-    messages: list[str] = field(default_factory=list)
-    files: list[dict[str, Any]] = field(default_factory=list)
-    names: frozenset[str] = frozenset()  # the files this build writes (its paper and editions)
-
-
-@dataclass
 class Studio:
     project: Project
     out_dir: Path
@@ -81,10 +67,12 @@ class Studio:
     previewer: Previewer = field(init=False)
     previews: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
     thumbnails: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    build_timeout: float = BUILD_SECONDS
+    builds: BuildQueue = field(init=False)
 
     def __post_init__(self) -> None:
+        self.builds = BuildQueue(self.project.root, self.out_dir, self.build_timeout)
         for stale in self.project.orgs.glob(f"{drafts.DRAFT_PREFIX}*.tmp"):
             with contextlib.suppress(OSError):  # a read-only folder keeps them; they are never read
                 stale.unlink(missing_ok=True)  # left by an older studio killed mid-review
@@ -117,35 +105,11 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _pdf_names(slug: str) -> list[str]:
-    """Every name a build of this organization can write: each document, edition and paper."""
-    return [
-        pdf_name(slug, audience, large, paper)
-        for audience in DOCUMENT_FILES
-        for large in (False, True)
-        for paper in (None, "letter", "a4")
-    ]
-
-
-def _built(studio: Studio, slug: str) -> list[dict[str, Any]]:
-    """The packets already in the output folder for this organization, newest first
-    (only plain files in a folder of the output's own: what `download` will serve)."""
-    found = []
-    for name in _pdf_names(slug):
-        try:
-            stat = built_file(studio.out_dir, slug, name).stat()
-        except (OSError, FileRefused):
-            continue
-        found.append(
-            {
-                "name": name,
-                "url": f"/orgs/{slug}/files/{name}",
-                "bytes": stat.st_size,
-                "when": dt.datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M"),
-                "mtime": stat.st_mtime,
-            }
-        )
-    return sorted(found, key=lambda f: -f["mtime"])
+def _built(studio: Studio, slug: str, states: bool = True) -> list[dict[str, Any]]:
+    """The documents already in the output folder for this organization, newest first, each current or not
+    (unless `states` is False: the list of organizations shows only when they were built)."""
+    path = studio.project.orgs / f"{slug}.yaml"
+    return built_documents(studio.project, studio.out_dir, OrgSource(slug, path), f"/orgs/{slug}/files", states)
 
 
 def create_app(studio: Studio, host: str, port: int) -> Starlette:
@@ -157,6 +121,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         lstrip_blocks=True,
     )
     csrf = csrf_token(studio.token)
+    pages.globals["root"] = studio_root(studio.token)  # every address on a page is under the secret path
 
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
         body = pages.get_template(name).render(csrf=csrf, **values)
@@ -183,7 +148,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         # Every organization's length in the same words, whether the file gives minutes or a format.
         minutes = getattr(workshop, "minutes", None) or (fmt.minutes if fmt else None)
         length = duration_text(minutes) if minutes else ""
-        built = _built(studio, slug)
+        built = _built(studio, slug, states=False)
         return {
             "slug": slug,
             "name": org.name if org else slug,
@@ -371,38 +336,31 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
-        running = [k for k, j in studio.jobs.items() if j.slug == slug and j.status == "running"]
-        if running:  # a second click follows the build already under way
-            return JSONResponse({"job": f"/api/jobs/{running[0]}"})
-        steps = ["facilitator", "participant"]
-        paper = body.get("paper") if body.get("paper") in ("letter", "a4") else None
-        large_print = bool(body.get("large_print"))
-        other_paper = paper if paper != loaded.org.paper else None  # named as the CLI names it
-        names = {pdf_name(slug, a, lp, other_paper) for a in steps for lp in {False, large_print}}
-        job = Job(slug, steps, names=frozenset(names))
-        key = uuid.uuid4().hex
-        studio.jobs[key] = job
-        threading.Thread(target=_run_build, args=(studio, job, paper, large_print), daemon=True).start()
-        return JSONResponse({"job": f"/api/jobs/{key}"})
+        job = studio.builds.submit(slug, build_request(body))
+        return JSONResponse({"job": f"/api/jobs/{job.key}"})
 
     async def job_state(request: Request) -> Response:
-        job = studio.jobs.get(request.path_params["key"])
+        job = studio.builds.jobs.get(request.path_params["key"])
         if job is None:
             return JSONResponse({"error": "no such build"}, 404)
-        return JSONResponse(
-            {
-                "status": job.status,
-                "done": job.done,
-                "total": len(job.steps),
-                "messages": job.messages,
-                "files": job.files,
-            }
-        )
+        state = {
+            "status": job.status,
+            "place": studio.builds.place(job),
+            "done": job.done,
+            "total": job.total,
+            "problems": job.problems,
+            "error": job.error,
+            "files": [],
+        }
+        if job.finished:
+            built = await run_in_threadpool(_built, studio, job.slug)
+            state["files"] = [{k: v for k, v in f.items() if k != "mtime"} for f in built]
+        return JSONResponse(state)
 
     async def download(request: Request) -> Response:
         slug, _path = org_file(request)
         name = request.path_params["name"]
-        if name not in _pdf_names(slug):
+        if name not in document_names(slug):
             return Response("no such file", 404)
         try:
             target = built_file(studio.out_dir, slug, name)
@@ -576,37 +534,3 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
         os.chmod(name, 0o644)
         os.replace(name, final)
     return JSONResponse({"logo": f"logos/{final.name}"})
-
-
-def _run_build(studio: Studio, job: Job, paper: str | None, large_print: bool) -> None:
-    """Each document is built by the CLI itself (`packets build`), so the bytes are the CLI's."""
-    command = [sys.executable, "-c", "from packets.cli import main; main()", "build", job.slug, "--force", "-q"]
-    command += ["--out", str(studio.out_dir)]
-    if paper:
-        command += ["--paper", paper]
-    if large_print:
-        command.append("--large-print")
-    env = {**os.environ, "PACKETS_ROOT": str(studio.project.root)}
-    for audience in job.steps:
-        done = subprocess.run(
-            [*command, "--audience", audience],
-            cwd=studio.project.root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        lines = [line for line in done.stderr.splitlines() if line.strip() and not re.match(r"^\d+ built", line)]
-        job.messages.extend(_without_path(line) for line in lines)
-        if done.returncode != 0:
-            job.status = "invalid" if done.returncode == 2 else "failed"
-            return
-        job.done += 1
-    job.files = [
-        {k: v for k, v in f.items() if k != "mtime"} for f in _built(studio, job.slug) if f["name"] in job.names
-    ]
-    job.status = "built"
-
-
-def _without_path(line: str) -> str:
-    return re.sub(r"^\S+\.ya?ml:\d+: ", "", line)

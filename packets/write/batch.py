@@ -159,6 +159,12 @@ class Manifest:
         pages = recorded.get("pages", 0)
         return pages if isinstance(pages, int) else 0
 
+    def recorded_pdf(self, slug: str, document: str) -> str | None:
+        """The name of the PDF the last build of this document wrote, if one did."""
+        recorded = self._documents(slug).get(document)
+        pdf = recorded.get("pdf") if isinstance(recorded, dict) else None
+        return pdf if isinstance(pdf, str) else None
+
     def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
         self.changed = True
         entry = self.entries.get(slug)
@@ -214,6 +220,25 @@ class Summary:
         return 0
 
 
+def document_states(
+    source: OrgSource, options: BuildOptions, manifest: Manifest, key: str
+) -> list[tuple[Document, int | None]]:
+    """Each document `options` asks for, with its page count if its files are what a build would
+    make now from `key` (`org_inputs_digest`), or None if it needs building.
+
+    The one rule for "up to date": the build uses it to skip, the studio to mark each file
+    current or out of date and to count the documents a build will make.
+    """
+    folder = org_folder(options.out_dir, source.slug)
+    states: list[tuple[Document, int | None]] = []
+    for audience, large, kind in documents_of(options):
+        document = document_id(audience, large, options.paper, kind)
+        html = options.html and kind is None
+        pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, html)
+        states.append(((audience, large, kind), pages))
+    return states
+
+
 def build_many(
     sources: list[OrgSource],
     project: Project,
@@ -238,14 +263,10 @@ def build_many(
     todo: list[tuple[OrgSource, str, list[Document]]] = []
     for source in sources:
         key = org_inputs_digest(source, shared, options, project)
-        folder = org_folder(options.out_dir, source.slug)
         missing = []
-        for audience, large, kind in documents_of(options):
-            document = document_id(audience, large, options.paper, kind)
-            html = options.html and kind is None
-            pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, html)
+        for wanted, pages in document_states(source, options, manifest, key):
             if pages is None:
-                missing.append((audience, large, kind))
+                missing.append(wanted)
             else:
                 summary.pages += pages
         if missing:

@@ -6,6 +6,10 @@
 
 (() => {
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  // The studio's pages live under a secret path (its cookie goes nowhere else): every
+  // address the server gives ("/api/...", "/orgs/...") is taken under it.
+  const root = document.querySelector('meta[name="studio-root"]').content;
+  const at = (url) => (url.startsWith("/") && !url.startsWith(root + "/") ? root + url : url);
 
   async function call(url, options = {}) {
     const headers = { "X-CSRF-Token": csrf, ...(options.headers || {}) };
@@ -14,7 +18,7 @@
       body = JSON.stringify(body);
       headers["Content-Type"] = "application/json";
     }
-    const response = await fetch(url, {
+    const response = await fetch(at(url), {
       method: options.method || (body === undefined ? "GET" : "POST"),
       headers,
       body,
@@ -65,7 +69,7 @@
       const values = Object.fromEntries(new FormData(form).entries());
       const { ok, data } = await call("/api/orgs", { body: values });
       if (ok) {
-        window.location.assign(data.url);
+        window.location.assign(at(data.url));
         return;
       }
       box.append(el("ul", {}, problemItem({ severity: "error", message: data.error || "The file was not created." })));
@@ -530,7 +534,7 @@
         return;
       }
       const images = data.pages.map((url, i) =>
-        el("img", { src: url, alt: `Preview, page ${i + 1} of ${data.pages.length}: ${i === 0 ? "the cover" : "the land acknowledgement"}`, class: "page" })
+        el("img", { src: at(url), alt: `Preview, page ${i + 1} of ${data.pages.length}: ${i === 0 ? "the cover" : "the land acknowledgement"}`, class: "page" })
       );
       await Promise.all(images.map((img) => new Promise((done) => { img.onload = done; img.onerror = done; })));
       if (seq !== previewSeq) return;
@@ -668,8 +672,34 @@
         return;
       }
       for (const f of files) {
-        list.append(el("li", {}, el("a", { href: f.url, download: f.name, text: f.name }), ` (${Math.round(f.bytes / 1024)} KB, ${f.when || "just now"})`));
+        // Current: a build now would leave it as it is. Out of date: the file, the curriculum or the tool changed since.
+        const state = f.current
+          ? el("span", { class: "current", text: "current" })
+          : el("strong", { class: "stale", text: "out of date: build it again" });
+        list.append(
+          el("li", {}, el("a", { href: at(f.url), download: f.name, text: f.name }), ` (${f.what}; ${Math.round(f.bytes / 1024)} KB, ${f.when || "just now"}) `, state)
+        );
       }
+    }
+
+    function buildChoices() {
+      const checked = (id) => document.getElementById(id).checked;
+      return {
+        audiences: ["facilitator", "participant"].filter((a) => checked(`build-${a}`)),
+        large_print: checked("build-large"),
+        paper: document.getElementById("build-paper").value,
+        kit: ["slides", "booklet-participant", "booklet-facilitator", "fillable"].filter((k) => checked(`build-${k}`)),
+      };
+    }
+
+    function progressText(job) {
+      if (job.status === "queued") {
+        const ahead = job.place - 1;
+        return ahead > 0 ? `Waiting: ${count(ahead, "build")} ahead of this one (place ${job.place} in the queue)…` : "Waiting for the build under way to finish (next in the queue)…";
+      }
+      if (job.total === null || job.total === undefined) return "Starting the build…";
+      if (job.total === 0) return "Checking what needs building…";
+      return `Building: ${job.done} of ${count(job.total, "document")} made…`;
     }
 
     buildButton.addEventListener("click", async () => {
@@ -680,32 +710,36 @@
       const progress = document.getElementById("build-progress");
       const bar = document.getElementById("build-bar");
       const step = document.getElementById("build-step");
-      const { ok, data } = await call(`/api/orgs/${slug}/build`, {
-        body: { large_print: document.getElementById("build-large").checked, paper: document.getElementById("build-paper").value },
-      });
+      const { ok, data } = await call(`/api/orgs/${slug}/build`, { body: buildChoices() });
       if (!ok) {
         messages.append(el("ul", {}, problemItem({ severity: "error", message: data.error }), ...(data.problems || []).map(problemItem)));
         return;
       }
       buildButton.disabled = true;
       progress.hidden = false;
-      const names = ["the facilitator guide", "the participant handout"];
       bar.value = 0;
-      step.textContent = `Building ${names[0]} (1 of 2)…`;
+      step.textContent = "Starting the build…";
       for (;;) {
         await new Promise((done) => setTimeout(done, 400));
         const job = (await call(data.job)).data;
-        bar.max = job.total;
+        bar.max = Math.max(1, job.total || 0);
         bar.value = job.done;
-        if (job.status === "running") {
-          step.textContent = `Building ${names[job.done] || "the packets"} (${job.done + 1} of ${job.total})…`;
+        if (job.status === "queued" || job.status === "running") {
+          step.textContent = progressText(job);
           continue;
         }
         const list = el("ul");
-        for (const m of job.messages) list.append(problemItem({ severity: /warning:/.test(m) ? "warning" : "error", message: m.replace(/^warning: /, "") }));
+        if (job.error) list.append(problemItem({ severity: "error", message: job.error }));
+        for (const p of job.problems || []) list.append(problemItem(p));
         if (list.children.length) messages.append(list);
-        step.textContent = job.status === "built" ? `Built: ${count(job.files.length, "file")}, ready to download below.` : "The build stopped; see why below.";
-        if (job.status === "built") showFiles(job.files);
+        if (job.status === "built") {
+          step.textContent = job.total
+            ? `Built: ${count(job.total, "document")} made, ready to download below.`
+            : "Built: nothing needed building; every document asked for is up to date.";
+        } else {
+          step.textContent = "The build stopped; see why below.";
+        }
+        showFiles(job.files);
         buildButton.disabled = errors > 0;
         break;
       }

@@ -1,0 +1,236 @@
+"""The studio's build queue: one build per organization at a time, at most AT_ONCE at all, the rest waiting in turn.
+
+Each build runs in a process of its own (`buildjob.py`, the CLI's pipeline and workers),
+the leader of a new process group. A build takes about 400 MB with its workers, so 16
+clicks at once used to make 16 builds and 5 GB; queued, the whole studio stays under 1 GB
+(bench/studio.py). A build past its time is stopped with its workers (one signal to the
+group) and reported as failed; the next click starts a new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..render.kit import kit_audience
+
+BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
+AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
+STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
+
+
+KIT_KINDS = ("slides", "booklet-participant", "booklet-facilitator", "fillable")  # packets/render/kit.py
+
+
+def build_request(body: dict[str, Any]) -> dict[str, Any]:
+    """What the page asked to build, as the CLI's choices (`--audience`, `--paper`, `--large-print`, the kit);
+    anything else is dropped, and the same choices always compare equal."""
+    asked = body.get("audiences")
+    kit = [k for k in KIT_KINDS if isinstance(body.get("kit"), list) and k in body["kit"]]
+    audiences = [a for a in ("facilitator", "participant") if isinstance(asked, list) and a in asked]
+    # A build always makes a guide or a handout (as `--audience` does); with only kit documents
+    # ticked, the one each is made from (left as it is when up to date).
+    audiences = audiences or sorted({kit_audience(k) for k in kit}) or ["facilitator", "participant"]
+    return {
+        "audiences": audiences,
+        "paper": body.get("paper") if body.get("paper") in ("letter", "a4") else None,
+        "large_print": body.get("large_print") is True,
+        "kit": kit,
+    }
+
+
+@dataclass
+class Job:
+    """One build asked for from the page, as the page follows it."""
+
+    key: str
+    slug: str
+    request: dict[str, Any]
+    status: str = "queued"  # queued | running | built | invalid | failed
+    total: int | None = None  # documents this build makes (those not already up to date), once known
+    done: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+    written: list[str] = field(default_factory=list)
+    process: subprocess.Popen | None = None
+    timed_out: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in ("queued", "running")
+
+
+class BuildQueue:
+    def __init__(self, root: Path, out_dir: Path, timeout: float = BUILD_SECONDS, at_once: int = AT_ONCE):
+        self.root = root
+        self.out_dir = out_dir
+        self.timeout = timeout
+        self.at_once = max(1, at_once)
+        self.jobs: dict[str, Job] = {}
+        self.waiting: deque[Job] = deque()
+        self.running: dict[str, Job] = {}  # slug: its build under way
+        self.changed = threading.Condition()
+        self.runners: list[threading.Thread] = []
+        self.closed = False
+
+    def submit(self, slug: str, request: dict[str, Any]) -> Job:
+        """The build of `slug` with these choices: the one already waiting or under way, or a new one in the queue."""
+        with self.changed:
+            for job in [*self.running.values(), *self.waiting]:
+                if job.slug == slug and job.request == request:
+                    return job  # a second click follows the build it asked for again
+            job = Job(uuid.uuid4().hex, slug, request)
+            self.jobs[job.key] = job
+            self.waiting.append(job)
+            while len(self.runners) < self.at_once:
+                runner = threading.Thread(target=self._run_queue, name="studio-build", daemon=True)
+                self.runners.append(runner)
+                runner.start()
+            self.changed.notify_all()
+            return job
+
+    def place(self, job: Job) -> int:
+        """1 for the next to start, 2 behind it, ...; 0 once started."""
+        with self.changed:
+            return next((i + 1 for i, j in enumerate(self.waiting) if j is job), 0)
+
+    def _next(self) -> Job | None:
+        with self.changed:
+            while not self.closed:
+                # The first in the queue whose organization is not being built already.
+                job = next((j for j in self.waiting if j.slug not in self.running), None)
+                if job is not None and len(self.running) < self.at_once:
+                    self.waiting.remove(job)
+                    job.status = "running"
+                    self.running[job.slug] = job
+                    return job
+                self.changed.wait()
+            return None
+
+    def _run_queue(self) -> None:
+        while (job := self._next()) is not None:
+            try:
+                self._run(job)
+            except Exception as exc:  # the queue goes on whatever one build does
+                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
+            finally:
+                with self.changed:
+                    self.running.pop(job.slug, None)
+                    self.changed.notify_all()
+
+    def _run(self, job: Job) -> None:
+        request = {**job.request, "slug": job.slug, "root": str(self.root), "out_dir": str(self.out_dir)}
+        command = [sys.executable, "-m", "packets.studio.buildjob", json.dumps(request)]
+        env = {**os.environ, "PACKETS_ROOT": str(self.root)}
+        process = subprocess.Popen(
+            command,
+            cwd=self.root,
+            env=env,
+            stdin=subprocess.PIPE,  # never written: it closes when the studio ends, and the build stops
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # its own process group: it and its workers stop together
+        )
+        job.process = process
+        timer = threading.Timer(self.timeout, self._time_out, args=(job,))
+        timer.daemon = True
+        timer.start()
+        errors: list[str] = []
+        reader = threading.Thread(target=_last_lines, args=(process.stderr, errors), daemon=True)
+        reader.start()
+        final: dict[str, Any] = {}
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                try:
+                    said = json.loads(line)
+                except ValueError:
+                    continue
+                if "total" in said:
+                    job.total = said["total"]
+                elif "done" in said:
+                    job.done = said["done"]
+                elif "status" in said:
+                    final = said
+            process.wait()
+        finally:
+            timer.cancel()
+            reader.join(timeout=5)
+            if process.stdin:
+                process.stdin.close()
+        if job.timed_out:
+            job.status = "failed"
+            job.error = (
+                f"The build took longer than {_seconds(self.timeout)} and was stopped, with its worker processes; "
+                "nothing was written. Try again, or build it with `packets build` to see where it stops."
+            )
+            return
+        job.problems = final.get("problems", [])
+        job.written = final.get("written", [])
+        job.error = final.get("error", "")
+        job.status = final.get("status", "failed")
+        if not final:
+            job.error = (errors[-1] if errors else "") or f"the build stopped (exit status {process.returncode})"
+
+    def _time_out(self, job: Job) -> None:
+        job.timed_out = True
+        if job.process is not None:
+            stop_group(job.process)
+
+    def stop_all(self) -> None:
+        """Stop every build under way with its workers, and forget the waiting ones (the studio is closing)."""
+        with self.changed:
+            self.closed = True
+            running = list(self.running.values())
+            for job in self.waiting:
+                job.status, job.error = "failed", "the studio was stopped before this build started"
+            self.waiting.clear()
+            self.changed.notify_all()
+        for job in running:
+            if job.process is not None:
+                stop_group(job.process)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the build's process group (workers clean up their temporary fonts), then SIGKILL to what is left."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    while time.monotonic() < deadline and _group_alive(process.pid):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=0.1)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _last_lines(stream: Any, lines: list[str]) -> None:
+    """What the build printed on stderr (read away so it can never fill the pipe), its last lines kept."""
+    for raw in stream:
+        text = raw.decode("utf-8", "replace").strip()
+        if text:
+            lines.append(text[:300])
+            del lines[:-5]
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:g} s" if seconds < 120 else f"{seconds / 60:g} min"
