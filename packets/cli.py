@@ -264,8 +264,7 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
     n_warnings = len(problems) - n_errors
     click.echo(
         f"Checked {_count(len(sources), 'organization file')} and the curriculum: "
-        f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}.",
-        err=True,
+        f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}."
     )
     if errors:
         sys.exit(2)
