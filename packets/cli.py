@@ -210,6 +210,11 @@ def build(
                 click.echo(("\n" if bar else "") + line)
         elif result.status == "skipped" and not quiet and not bar:
             click.echo(f"{result.slug}: up to date")
+        if result.refreshed and not quiet:
+            names = ", ".join(p.name for p in result.refreshed)
+            click.echo(f"{result.slug}: also rebuilt, as they were out of date beside the others: {names}")
+        for path in result.removed:
+            click.echo(f"{result.slug}: removed {_shown(path)}: it was out of date and this build does not make it")
         if result.status in ("built", "invalid"):
             _print_problems(result.problems)
         if result.status == "failed":
@@ -224,12 +229,31 @@ def build(
     # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
     # in the file, the one kind a coordinator fixes themselves.
     mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
+    kinds = dict.fromkeys(_kind_shown(w) for r in summary.built for w in r.written)
+    rebuilt = f" (rebuilt: {', '.join(kinds)})" if kinds else ""
     click.echo(
         f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
+        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s"
+        + rebuilt,
         err=quiet,
     )
     ctx.exit(summary.exit_code)
+
+
+KIND_NAMES = {
+    "slides": "slides",
+    "booklet-participant": "handout booklet",
+    "booklet-facilitator": "guide booklet",
+    "fillable": "fillable handout",
+}
+
+
+def _kind_shown(written) -> str:
+    """A document's kind as the summary names it: "participant handout (large print)", "slides"."""
+    if written.kind:
+        return KIND_NAMES.get(written.kind, written.kind)
+    name = "facilitator guide" if written.audience == "facilitator" else "participant handout"
+    return name + (" (large print)" if written.large_print else "")
 
 
 def _count(n: int, noun: str) -> str:
