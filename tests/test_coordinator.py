@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES, ROOT, run
 
 SYSTEM_DEPS = ROOT / ".ci" / "system-deps"
@@ -173,3 +174,68 @@ def test_a_file_whose_paper_became_the_organizations_own_is_removed_and_the_buil
     assert result.exit_code == 0, result.output
     assert _written(result.output) == ["clinic-0-participant-handout.pdf"]
     assert not old.exists() and "clinic-0-participant-handout-a4.pdf: it was out of date" in result.output
+
+
+# ---------------------------------------------------------------- names given by others (item 4)
+
+
+def _nations_file(tmp_path: Path, nations: list[tuple[str, str | None]]) -> Path:
+    rows = "".join(
+        f'    - {{name: "{name}"' + (f', english_name: "{english}"' if english else "") + ', pronunciation: "x"}\n'
+        for name, english in nations
+    )
+    org = tmp_path / "names.yaml"
+    org.write_text(
+        "name: Names Clinic\nland_acknowledgement:\n  nations:\n"
+        + rows
+        + "  commitments: [We fund a community-chosen patient navigator.]\n"
+        + "  reviewed_by: Health committee\n  reviewed_on: 2026-10-01\n",
+        encoding="utf-8",
+    )
+    return org
+
+
+GIVEN = {
+    "Maliseet": "Wolastoqiyik",
+    "Malecite": "Wolastoqiyik",
+    "Micmac": "Miʼkmaq",
+    "Montagnais": "Innu",
+    "Sarcee": "Tsuutʼina",
+    "Eskimo": "Inuit",
+    "Iroquois": "Haudenosaunee",
+    "Nootka": "Nuu-chah-nulth",
+    "Bella Coola": "Nuxalk",
+}
+
+
+@pytest.mark.parametrize("given", sorted(GIVEN))
+def test_a_name_given_by_others_is_warned_about_with_the_nations_own_name(tmp_path, given):
+    result = run("check", str(_nations_file(tmp_path, [(given, None)])))
+    assert result.exit_code == 0, result.output
+    own = GIVEN[given]
+    assert f"names.yaml:4: warning: '{given}' is a name others gave this Nation; its own name is {own}" in (
+        result.stderr
+    )
+    assert f"write name: {own}" in result.stderr
+    assert f"write it again as english_name: {given}" in result.stderr
+    said = run("check", "--strict", str(_nations_file(tmp_path, [(given, given)])))
+    assert said.exit_code == 0 and "warning" not in said.stderr, said.output
+
+
+def test_names_peoples_use_for_themselves_in_english_are_never_flagged(tmp_path):
+    own = ["Passamaquoddy", "Stoney Nakoda", "Blood Tribe", "Naskapi", "Wolastoqiyik", "Miʼkmaq", "Mi’kmaq", "Innu"]
+    result = run("check", "--strict", str(_nations_file(tmp_path, [(n, None) for n in own])))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+
+
+def test_every_name_given_by_others_has_a_source_a_reviewer_can_find():
+    import yaml
+
+    data = yaml.safe_load((ROOT / "content/nation-names.yaml").read_text(encoding="utf-8"))
+    for entry in data["given_by_others"] + data["own"]:
+        assert len(entry["source"]) > 20 and any(c.isupper() for c in entry["source"]), entry
+    listed = {g for entry in data["given_by_others"] for g in entry["given"]}
+    assert set(GIVEN) <= listed
+    own = {n for entry in data["own"] for n in entry["names"]}
+    assert not listed & own and not set(data["english"]) & own

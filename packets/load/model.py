@@ -290,6 +290,29 @@ class Support(Strict):
     employee_assistance: Prose
 
 
+class GivenName(Strict):
+    """Names given to a Nation by others, which it has replaced with its own (`content/nation-names.yaml`)."""
+
+    given: list[Line] = Field(min_length=1)
+    own: Line
+    source: Line  # where a reviewer can read it
+
+
+class OwnName(Strict):
+    """Names a people uses for itself, in English too: never warned about."""
+
+    names: list[Line] = Field(min_length=1)
+    source: Line
+
+
+class NationNames(Strict):
+    """What `check` knows about names of Nations, kept as data with its sources."""
+
+    given_by_others: list[GivenName]
+    english: list[Line]  # English names that may stand where a Nation's own name belongs
+    own: list[OwnName]
+
+
 class Meta(Strict):
     version: Line
     published: dt.date
