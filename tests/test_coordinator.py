@@ -4,6 +4,7 @@ in the user's words, names given by others, nothing stale after an edit, and the
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -239,3 +240,143 @@ def test_every_name_given_by_others_has_a_source_a_reviewer_can_find():
     assert set(GIVEN) <= listed
     own = {n for entry in data["own"] for n in entry["names"]}
     assert not listed & own and not set(data["english"]) & own
+
+
+# ---------------------------------------------------------------- messages in the user's words (items 5, 6)
+
+
+def _wrong_values() -> list[tuple[tuple, object]]:
+    """Every field of the organization model (list items through their first one), each with
+    a value of the wrong type: a list for text, text for a list or a mapping, and so on."""
+    import datetime as dt
+    import typing
+
+    from pydantic import BaseModel
+
+    from packets.load.model import Organization
+    from packets.load.validation import _members
+
+    cases: list[tuple[tuple, object]] = []
+
+    def walk(model: type[BaseModel], loc: tuple) -> None:
+        for name, info in model.model_fields.items():
+            here = (*loc, name)
+            members = _members(info.annotation)
+            first = members[0]
+            if typing.get_origin(first) is typing.Literal:
+                cases.append((here, 5 if len(members) == 1 else "10:30"))
+            elif typing.get_origin(first) is list:
+                (item,) = typing.get_args(first)
+                inner = _members(item)[0]
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    cases.append((here, "Kim Lee"))
+                    walk(inner, (*here, 0))
+                else:
+                    cases.append((here, "opening" if name in ("leads",) else "welcome"))
+            elif isinstance(first, type) and issubclass(first, BaseModel):
+                cases.append((here, "yes"))
+                walk(first, here)
+            elif first is bool:
+                cases.append((here, "maybe"))
+            elif first is dt.date:
+                cases.append((here, ["soon"]))
+            elif first is int:
+                cases.append((here, ["two hours"]))
+            else:
+                cases.append((here, ["a", "b"]))
+
+    walk(Organization, ())
+    return cases
+
+
+def _module_id() -> str:
+    from packets.load.curriculum import Project, load_curriculum
+
+    return next(iter(load_curriculum(Project(ROOT)).modules))
+
+
+def _file_with(loc: tuple, value: object) -> dict:
+    """A small valid organization with `value` put at `loc` (a list item's parents made as lists of one)."""
+    data: dict = {"name": "Type Clinic", "workshop": {"facilitators": [{"name": "Kim Lee"}]}}
+    data["land_acknowledgement"] = {
+        "nations": [{"name": "Wolastoqiyik", "pronunciation": "x"}],
+        "places": [{"name": "Wolastoq", "pronunciation": "x"}],
+    }
+    data["local_resources"] = [{"name": "Help line"}]
+    node = data
+    for part, after in zip(loc, loc[1:], strict=False):
+        if isinstance(part, int):
+            continue
+        if isinstance(after, int):
+            node = node.setdefault(part, [{}])[0]
+        else:
+            node = node.setdefault(part, {}) if isinstance(node.get(part, {}), dict) else node
+    node[loc[-1]] = value
+    return data
+
+
+JARGON = ("literal[", "list[", "str]", "dict[", "NoneType", "pydantic", "Input should", "union", "type=", "bool", "int")
+
+
+@pytest.mark.parametrize(
+    ("loc", "value"), _wrong_values(), ids=lambda v: ".".join(map(str, v)) if isinstance(v, tuple) else ""
+)
+def test_every_wrong_type_is_said_in_the_users_words_with_an_example_that_works(tmp_path, loc, value):
+    import yaml
+
+    if loc[-1] in ("modules", "emphasis"):
+        value = _module_id()
+    org = tmp_path / "types.yaml"
+    data = _file_with(loc, value)
+    org.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = run("check", str(org))
+    where = ".".join(p for p in loc if isinstance(p, str))
+    lines = [line for line in result.stderr.splitlines() if line.startswith(str(org)) and ": warning:" not in line]
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert f"'{where}'" in lines[0] or loc[-1] in lines[0], lines[0]
+    (line,) = lines
+    assert not any(word in line for word in JARGON), line
+    assert f"write {loc[-1]}: " in line, f"no example to copy in: {line}"
+    example = line.split(f"write {loc[-1]}: ", 1)[1]
+    if example.endswith(")") and example.count(")") > example.count("("):
+        example = example[:-1]
+    # The example is correct: written in, the mistake is gone.
+    fixed = _file_with(loc, yaml.safe_load(example))
+    org.write_text(yaml.safe_dump(fixed, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    again = run("check", str(org))
+    message = line.split(": ", 1)[1]
+    assert message not in again.stderr, again.output
+    assert not re.search(rf"'{re.escape(where)}' (is|should be)", again.stderr), again.output
+
+
+def test_breaks_written_as_a_time_get_one_message_that_says_to_write_a_list(tmp_path):
+    """The issue's own line, `breaks: 10:30`, gave two messages naming pydantic's union members."""
+    org = tmp_path / "breaks.yaml"
+    org.write_text("name: Break Clinic\nworkshop:\n  start: '09:00'\n  breaks: 10:30\n", encoding="utf-8")
+    result = run("check", str(org))
+    errors = [line for line in result.stderr.splitlines() if ": warning:" not in line]
+    assert errors == [
+        f"{org}:4: 'workshop.breaks' is '10:30'; it should be 'auto', 'none' or a list (write breaks: [\"10:30\"])"
+    ], result.output
+
+
+@pytest.mark.parametrize(
+    ("written", "minutes"), [("2h30", 150), ("150", 150), ("2 h 30", 150), ("150 min", 150), ("2h", 120)]
+)
+def test_a_length_is_read_as_people_write_it(tmp_path, written, minutes):
+    org = tmp_path / "length.yaml"
+    org.write_text(f"name: Length Clinic\nworkshop:\n  minutes: {written}\n", encoding="utf-8")
+    result = run("plan", str(org))
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"^\s*{minutes}\s+Total", result.stdout, re.MULTILINE), result.output
+
+
+def test_a_date_with_a_zero_left_out_is_read(tmp_path):
+    org = tmp_path / "date.yaml"
+    org.write_text("name: Date Clinic\nworkshop:\n  date: 2026-10-2\n  start: '09:00'\n", encoding="utf-8")
+    result = run("check", str(org))
+    assert result.exit_code == 0, result.output
+    from packets.load.model import Organization
+    from packets.load.sources import read_yaml
+
+    assert str(Organization.model_validate(read_yaml(org).data).workshop.date) == "2026-10-02"
