@@ -397,7 +397,15 @@ def init(
     """
     from slugify import slugify
 
-    from .interview import Interview, ask_format
+    from .interview import (
+        Interview,
+        ask_breaks,
+        ask_format,
+        ask_knowledge_keeper,
+        ask_leads,
+        kept_answers_path,
+        lead_choices,
+    )
     from .load.curriculum import load_curriculum
     from .output import slug_problem, write_atomic
     from .planning.organization import load_organization
@@ -408,25 +416,44 @@ def init(
     q = Interview(no_input, project.orgs)
     la = "land_acknowledgement"
 
-    name = q.ask(("name",), "Organization name", name, required=True)
-    slug = slug or slugify(name, max_length=60, word_boundary=True)
-    problem = slug_problem(slug, "init")
-    if problem:
-        raise InputError([problem])
-    target = project.orgs / f"{slug}.yaml"
-    if target.exists() and not force:
-        raise InputError(
-            [
-                Problem(
-                    str(target),
-                    0,
-                    "this organization file already exists",
-                    "choose another slug, or pass --force to overwrite it",
-                )
-            ]
-        )
-    new = NewOrganization(name=name)
+    def where_to(chosen: str) -> tuple[Path, Path]:
+        """The file to write and the answers kept from an init stopped half-way; refuses to overwrite."""
+        problem = slug_problem(chosen, "init")
+        if problem:
+            raise InputError([problem])
+        target, kept = project.orgs / f"{chosen}.yaml", kept_answers_path(project.orgs, chosen)
+        if kept.is_file() and not force:
+            import json
+
+            with contextlib.suppress(OSError, ValueError):
+                answers = json.loads(kept.read_text(encoding="utf-8"))
+                if isinstance(answers, dict):
+                    q.kept.update({k: v for k, v in answers.items() if k not in q.answers})
+                    click.echo(f"Going on from the answers you gave before for {chosen} (kept in {_shown(kept)}).")
+                    return target, kept
+        if target.exists() and not force:
+            raise InputError(
+                [
+                    Problem(
+                        str(target),
+                        0,
+                        "this organization file already exists",
+                        f"edit it and run `packets check {chosen}`; or choose another name, "
+                        "or pass --force to start it again from the questions",
+                    )
+                ]
+            )
+        return target, kept
+
+    target = kept = None
+    if slug:
+        target, kept = where_to(slug)
+    new = NewOrganization(name="")
     try:
+        new.name = name = q.ask(("name",), "Organization name", name, required=True)
+        if not slug:
+            slug = slugify(name, max_length=60, word_boundary=True)
+            target, kept = where_to(slug)
         new.paper = q.ask(("paper",), "Paper size (letter or a4)", paper, default="letter")
         new.accent_colour = q.ask(("accent_colour",), 'Accent colour, "#rrggbb" (blank for the default)', accent_colour)
         new.logo = q.ask(("logo",), "Logo file in content/orgs/ (blank for none)", logo, extra=q.logo_problem)
@@ -436,7 +463,9 @@ def init(
         new.format = ask_format(q, curriculum.formats, format_id)
         new.date = q.ask(("workshop", "date"), "Date, YYYY-MM-DD (blank if not known)", date_)
         new.start = q.ask(("workshop", "start"), 'Start time, "HH:MM" (blank if not known)', start)
+        new.breaks = ask_breaks(q, new.start)
         new.location = q.ask(("workshop", "location"), "Location (blank to skip)", location)
+        new.knowledge_keeper = ask_knowledge_keeper(q)
         new.facilitators = q.ask_many(
             ("workshop", "facilitators"),
             "Facilitator as Name|Role|Contact",
@@ -444,6 +473,17 @@ def init(
             facilitators,
             "--facilitator",
         )
+        unanswered = [i for i in range(len(new.facilitators)) if f"workshop.facilitators.{i}.leads" not in q.kept]
+        if unanswered and not no_input:
+            choices = lead_choices(curriculum.modules)
+            click.echo("What each facilitator can lead:")
+            for number, (_, what) in enumerate(choices, start=1):
+                click.echo(f"  {number:>2}. {what}")
+        if new.facilitators:
+            new.facilitators = [
+                (*person, ask_leads(q, person[0], i, lead_choices(curriculum.modules)))
+                for i, person in enumerate(new.facilitators)
+            ]
         new.nations = q.ask_many(
             (la, "nations"),
             "Nation as own-language name|English name|pronunciation",
@@ -484,11 +524,20 @@ def init(
             "--support",
         )
     except click.Abort:
-        # What was typed is kept: stopping half-way (Ctrl-C, end of input) writes the answers so far.
-        write_atomic(target, organization_yaml(new).encode("utf-8"))
-        click.echo(f"\nStopped. Your answers so far are in {_shown(target)}; edit it, or run init again.", err=True)
-        raise
+        # Stopping half-way (Ctrl-C, end of input) keeps what was typed, in a file of its own:
+        # `init SLUG` goes on from there. No organization file is written half-answered.
+        if kept is None:
+            click.echo("\nStopped before the organization's name; nothing was kept.", err=True)
+        else:
+            q.save(kept)
+            click.echo(
+                f"\nStopped. Your answers so far are kept; run `packets init {slug}` to go on from where you stopped.",
+                err=True,
+            )
+        raise click.exceptions.Exit(1) from None
+    assert target is not None and kept is not None and slug
     write_atomic(target, organization_yaml(new).encode("utf-8"))
+    kept.unlink(missing_ok=True)
     click.echo(f"Wrote {_shown(target)}")
     loaded = load_organization(target, slug, project, curriculum)
     _print_problems(loaded.problems)
