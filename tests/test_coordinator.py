@@ -380,3 +380,154 @@ def test_a_date_with_a_zero_left_out_is_read(tmp_path):
     from packets.load.sources import read_yaml
 
     assert str(Organization.model_validate(read_yaml(org).data).workshop.date) == "2026-10-02"
+
+
+# ---------------------------------------------------------------- init asks what a session needs (items 2, 6)
+
+
+@pytest.fixture
+def new_project(tmp_path, monkeypatch) -> Path:
+    """The real curriculum and templates, linked, with an empty organizations folder of its own."""
+    root = tmp_path / "project"
+    (root / "content").mkdir(parents=True)
+    for item in (ROOT / "content").iterdir():
+        if item.name != "orgs":
+            (root / "content" / item.name).symlink_to(item)
+    (root / "content/orgs").mkdir()
+    (root / "templates").symlink_to(ROOT / "templates")
+    monkeypatch.setenv("PACKETS_ROOT", str(project))
+    return root
+
+
+def _lines(*answers: str) -> str:
+    return "\n".join(answers) + "\n"
+
+
+def _module_titles() -> list[str]:
+    from packets.load.curriculum import Project, load_curriculum
+
+    return [m.title for m in load_curriculum(Project(ROOT)).modules.values()]
+
+
+# The issue's coordinator, as she would answer: quoted time, a length as 2h30, a date with a
+# zero left out, an Elder opening, a 10:30 break, who leads what by title and by number.
+WOLASTOQEY_START = (
+    "Fredericton Community Health Centre",  # name
+    "letter",  # paper
+    "",  # accent colour
+    "",  # logo
+    "",  # title
+    "2h30",  # a length as the prompt offers it
+    "2026-10-2",  # date, a zero left out
+    '"09:00"',  # start time, typed with the quotes the prompt shows
+)
+WOLASTOQEY_REST = (
+    "10:30",  # breaks
+    "Room 2, 100 King Street",  # location
+    "opening",  # an Elder opens
+    "Elder Mary Paul",  # who agreed to be named
+    "Sam Nicholas|Community health lead",
+    "Ada Leblanc|Nurse educator",
+    "",  # no more facilitators
+    "opening, 1, Land, colonization and local relationships",  # Sam leads, by number and by title
+    "break, closing, 9",  # Ada leads
+    "Wolastoqiyik|Maliseet|wo-las-to-GWEE-yik",
+    "Miʼkmaq|Micmac|MEEG-mah",
+    "Peskotomuhkati|Passamaquoddy|pes-ko-to-MOO-ka-tee",
+    "",  # no more Nations
+    "",  # places
+    "unceded Wolastoqey territory",
+    "",  # statement: a draft
+    "We pay Elders and knowledge keepers for their time and travel.",
+    "",  # no more commitments
+    "Wolastoqey Nation health committee",
+    "2026-09-15",
+    "A conversation with the health committee",
+    "",  # local supports
+)
+
+
+def test_init_stopped_half_way_says_so_without_aborted_and_init_goes_on_from_the_kept_answers(new_project):
+    first = run("init", input=_lines(*WOLASTOQEY_START))  # the input ends: as Ctrl-D, or Ctrl-C
+    assert first.exit_code == 1
+    assert "Stopped. Your answers so far are kept; run `packets init fredericton-community-health-centre`" in (
+        first.stderr
+    )
+    assert "Aborted!" not in first.output
+    orgs = new_project / "content/orgs"
+    assert not list(orgs.glob("*.yaml")), "no organization file is written half-answered"
+    kept = orgs / ".init-fredericton-community-health-centre.json"
+    assert kept.stat().st_mode & 0o077 == 0, "the kept answers are the owner's only"
+    # Run again as the message says: nothing already answered is asked again.
+    again = run("init", "fredericton-community-health-centre", input=_lines(*WOLASTOQEY_REST))
+    assert again.exit_code == 0, again.output
+    assert "Organization name" not in again.output and "Start time" not in again.output
+    assert not kept.exists()
+    import yaml
+
+    data = yaml.safe_load((orgs / "fredericton-community-health-centre.yaml").read_text(encoding="utf-8"))
+    workshop = data["workshop"]
+    assert data["name"] == "Fredericton Community Health Centre"
+    assert workshop["minutes"] == 150 and workshop["start"] == "09:00" and str(workshop["date"]) == "2026-10-02"
+    assert workshop["breaks"] == ["10:30"]
+    assert workshop["knowledge_keeper"] == {"name": "Elder Mary Paul", "opening": True, "closing": False}
+    sam, ada = workshop["facilitators"]
+    assert sam["leads"][0] == "opening" and len(sam["leads"]) == 3
+    assert ada["leads"][:2] == ["break", "closing"]
+    checked = run("check", "fredericton-community-health-centre")
+    assert checked.exit_code == 0, checked.output
+    # Maliseet and Micmac are only english_name here, so nothing is said about them.
+    assert "name others gave" not in checked.output
+
+
+def test_init_again_without_the_slug_asks_the_name_then_goes_on(new_project):
+    assert run("init", input=_lines(*WOLASTOQEY_START)).exit_code == 1
+    again = run("init", input=_lines("Fredericton Community Health Centre", *WOLASTOQEY_REST))
+    assert again.exit_code == 0, again.output
+    assert "Going on from the answers you gave before" in again.output
+    assert "--force" not in again.output
+
+
+def test_init_refuses_what_check_refuses_and_asks_again(new_project):
+    answers = (
+        "Check Clinic",
+        "",
+        "",
+        "",
+        "",
+        "2 h 30",
+        "",
+        "",  # no start time
+        "10:30",  # refused: a break time needs the start time
+        "auto",
+        "",
+        "sometimes",  # refused
+        "both",
+        "",  # no name until they agree
+        "Kim Lee",
+        "",
+        "module seven",  # refused: no such title
+        "The spotlight and the credit",
+        *[""] * 12,
+    )
+    result = run("init", input=_lines(*answers))
+    assert result.exit_code == 0, result.output
+    assert "break times need the session's start time" in result.stderr
+    assert "'sometimes' is not one of: no, opening, closing, both" in result.stderr
+    assert "nothing in the list is called 'module seven'" in result.stderr
+    for number, title in enumerate(_module_titles(), start=1):
+        assert f"{number:>2}. {title}" in result.stdout  # modules are chosen by title, not id
+    import yaml
+
+    workshop = yaml.safe_load((new_project / "content/orgs/check-clinic.yaml").read_text(encoding="utf-8"))["workshop"]
+    assert workshop["minutes"] == 150 and workshop["breaks"] == "auto"
+    assert workshop["knowledge_keeper"] == {"opening": True, "closing": True}
+    assert len(workshop["facilitators"][0]["leads"]) == 1
+
+
+def test_init_with_a_file_there_and_no_kept_answers_says_what_to_do(new_project):
+    (new_project / "content/orgs/there.yaml").write_text("name: There\n", encoding="utf-8")
+    result = run("init", "there")
+    assert result.exit_code == 2
+    assert "this organization file already exists (edit it and run `packets check there`" in result.output
+    assert "Organization name" not in result.output
