@@ -395,7 +395,7 @@ def new_project(tmp_path, monkeypatch) -> Path:
             (root / "content" / item.name).symlink_to(item)
     (root / "content/orgs").mkdir()
     (root / "templates").symlink_to(ROOT / "templates")
-    monkeypatch.setenv("PACKETS_ROOT", str(project))
+    monkeypatch.setenv("PACKETS_ROOT", str(root))
     return root
 
 
@@ -531,3 +531,60 @@ def test_init_with_a_file_there_and_no_kept_answers_says_what_to_do(new_project)
     assert result.exit_code == 2
     assert "this organization file already exists (edit it and run `packets check there`" in result.output
     assert "Organization name" not in result.output
+
+
+# ---------------------------------------------------------------- the issue's coordinator, start to finish
+
+
+def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_nothing_is_left_stale(
+    new_project, tmp_path
+):
+    """Three Nations, an Elder opening, a 10:30 break in a 150-minute session, large print,
+    slides and a booklet: init from standard input, check, build, an edit (a commitment
+    added, as the studio adds it), then `packets build SLUG` alone brings every document up
+    to date, read back from the PDFs."""
+    from conftest import flat, pdf_text
+
+    slug = "fredericton-community-health-centre"
+    made = run("init", input=_lines(*WOLASTOQEY_START, *WOLASTOQEY_REST))
+    assert made.exit_code == 0, made.output
+    checked = run("check", slug)
+    assert checked.exit_code == 0, checked.output
+    assert "Checked 1 organization file and the curriculum: 0 errors" in checked.stdout
+    out = tmp_path / "out"
+    first = run("build", slug, "--large-print", "--slides", "--booklet", "--out", str(out), "-j2")
+    assert first.exit_code == 0, first.output
+    folder = out / slug
+    names = {
+        "guide": f"{slug}-facilitator-guide.pdf",
+        "guide-large": f"{slug}-facilitator-guide-large-print.pdf",
+        "handout": f"{slug}-participant-handout.pdf",
+        "handout-large": f"{slug}-participant-handout-large-print.pdf",
+        "slides": f"{slug}-slides.pdf",
+        "booklet": f"{slug}-participant-handout-booklet.pdf",
+    }
+    assert sorted(p.name for p in folder.glob("*.pdf")) == sorted(names.values())
+    guide = flat(pdf_text(folder / names["guide"]))
+    assert "Elder Mary Paul" in guide and "10:30" in guide
+    for name in ("Wolastoqiyik", "Miʼkmaq", "Peskotomuhkati"):
+        assert name in flat(pdf_text(folder / names["handout"])), name
+    before = {key: (folder / name).stat().st_mtime_ns for key, name in names.items()}
+
+    org = new_project / f"content/orgs/{slug}.yaml"
+    added = "We hold every session in a room the health committee chose."
+    text = org.read_text(encoding="utf-8")
+    anchor = '    - "We pay Elders and knowledge keepers for their time and travel."\n'
+    assert anchor in text
+    org.write_text(text.replace(anchor, anchor + f'    - "{added}"\n'), encoding="utf-8")
+
+    again = run("build", slug, "--out", str(out), "-j2")
+    assert again.exit_code == 0, again.output
+    assert "also rebuilt, as they were out of date beside the others" in again.stdout
+    assert again.stdout.rstrip().endswith(
+        "(rebuilt: facilitator guide, facilitator guide (large print), participant handout, "
+        "participant handout (large print), slides, handout booklet)"
+    ), again.stdout
+    for key, name in names.items():
+        assert (folder / name).stat().st_mtime_ns != before[key], f"{name} was left out of date"
+        assert added in flat(pdf_text(folder / name)), f"{name} does not have the new commitment"
+    assert run("build", slug, "--out", str(out), "-j2").stdout.startswith(f"{slug}: up to date")
