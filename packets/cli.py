@@ -346,6 +346,13 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 @click.option("--date", "date_", help="Session date, YYYY-MM-DD.")
 @click.option("--start", help='Start time, "HH:MM".')
 @click.option("--location", help="Where the session takes place.")
+@click.option("--breaks", help='auto, none, or the times breaks start, e.g. "10:30" or "10:30, 14:15".')
+@click.option(
+    "--knowledge-keeper",
+    type=click.Choice(["no", "opening", "closing", "both"]),
+    help="Whether an Elder or knowledge keeper, invited under local protocol, opens or closes the session.",
+)
+@click.option("--knowledge-keeper-name", help="Their name as they wish it printed, once they agreed to it.")
 @click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role|Contact"; repeat for each facilitator.')
 @click.option(
     "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
@@ -376,6 +383,9 @@ def init(
     date_: str | None,
     start: str | None,
     location: str | None,
+    breaks: str | None,
+    knowledge_keeper: str | None,
+    knowledge_keeper_name: str | None,
     facilitators: tuple[str, ...],
     nations: tuple[str, ...],
     places: tuple[str, ...],
@@ -463,9 +473,9 @@ def init(
         new.format = ask_format(q, curriculum.formats, format_id)
         new.date = q.ask(("workshop", "date"), "Date, YYYY-MM-DD (blank if not known)", date_)
         new.start = q.ask(("workshop", "start"), 'Start time, "HH:MM" (blank if not known)', start)
-        new.breaks = ask_breaks(q, new.start)
+        new.breaks = ask_breaks(q, new.start, breaks)
         new.location = q.ask(("workshop", "location"), "Location (blank to skip)", location)
-        new.knowledge_keeper = ask_knowledge_keeper(q)
+        new.knowledge_keeper = ask_knowledge_keeper(q, knowledge_keeper, knowledge_keeper_name)
         new.facilitators = q.ask_many(
             ("workshop", "facilitators"),
             "Facilitator as Name|Role|Contact",

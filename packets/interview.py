@@ -139,6 +139,7 @@ class Interview:
         default: Any = None,
         required: bool = False,
         extra: Callable[[Any], str | None] | None = None,
+        flag: str = "",
     ) -> Any:
         """One value: a flag's, or asked until the model accepts it; blank keeps the default (or skips)."""
         key = ".".join(str(p) for p in loc)
@@ -170,7 +171,7 @@ class Interview:
             if problem is None:
                 self._remember(key, kept)
                 return kept
-            self.refuse("--" + str(loc[-1]).replace("_", "-"), problem)
+            self.refuse(flag or "--" + str(loc[-1]).replace("_", "-"), problem)
             value = None
 
     def ask_many(self, loc: Loc, label: str, parts: tuple[str, ...], given: tuple[str, ...], flag: str) -> list[tuple]:
@@ -274,7 +275,9 @@ def ask_format(interview: Interview, formats: dict[str, Any], given: str | None)
     return interview.question("workshop.format", label, read, given, default, flag="--format")
 
 
-def ask_knowledge_keeper(interview: Interview) -> tuple[bool, bool, str | None] | None:
+def ask_knowledge_keeper(
+    interview: Interview, given: str | None = None, given_name: str | None = None
+) -> tuple[bool, bool, str | None] | None:
     """Whether an Elder or knowledge keeper opens or closes, and their name once they agreed to it printed."""
 
     def read_role(answer: str) -> tuple[tuple[bool, bool] | None, str | None]:
@@ -290,6 +293,7 @@ def ask_knowledge_keeper(interview: Interview) -> tuple[bool, bool, str | None] 
         "Will an Elder or knowledge keeper, invited under local protocol, open or close the session? "
         "(no, opening, closing or both)",
         read_role,
+        given,
         default="no",
         flag="--knowledge-keeper",
     )
@@ -298,11 +302,13 @@ def ask_knowledge_keeper(interview: Interview) -> tuple[bool, bool, str | None] 
     name = interview.ask(
         ("workshop", "knowledge_keeper", "name"),
         "Their name as they wish it printed (blank until they have agreed to it being printed)",
+        given_name,
+        flag="--knowledge-keeper-name",
     )
     return role[0], role[1], name
 
 
-def ask_breaks(interview: Interview, start: str | None) -> str | list[str]:
+def ask_breaks(interview: Interview, start: str | None, given: str | None = None) -> str | list[str]:
     """auto, none, or the clock times breaks start at (which need the session's start time)."""
 
     def read(answer: str) -> tuple[str | list[str] | None, str | None]:
@@ -319,6 +325,7 @@ def ask_breaks(interview: Interview, start: str | None) -> str | list[str]:
         f"Breaks: auto (one {15}-minute break in sessions over 150 minutes), none, "
         'or the times they start, e.g. 10:30 or "10:30, 14:15"',
         read,
+        given,
         default="auto",
         flag="--breaks",
     )

@@ -495,6 +495,7 @@ def test_init_refuses_what_check_refuses_and_asks_again(new_project):
         "",
         "",
         "",
+        "weekly",  # refused, with every kind of answer the question offers
         "2 h 30",
         "",
         "",  # no start time
@@ -512,6 +513,10 @@ def test_init_refuses_what_check_refuses_and_asks_again(new_project):
     )
     result = run("init", input=_lines(*answers))
     assert result.exit_code == 0, result.output
+    assert "unknown format 'weekly'; give one of: short (60 min), standard (90 min), half-day (180 min); " in (
+        result.stderr
+    )
+    assert "or any length from 45 to 360 minutes, e.g. 150 or 2h30" in result.stderr
     assert "break times need the session's start time" in result.stderr
     assert "'sometimes' is not one of: no, opening, closing, both" in result.stderr
     assert "nothing in the list is called 'module seven'" in result.stderr
@@ -588,3 +593,27 @@ def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_not
         assert (folder / name).stat().st_mtime_ns != before[key], f"{name} was left out of date"
         assert added in flat(pdf_text(folder / name)), f"{name} does not have the new commitment"
     assert run("build", slug, "--out", str(out), "-j2").stdout.startswith(f"{slug}: up to date")
+
+
+def test_init_without_input_takes_the_breaks_and_the_elder_from_flags(new_project):
+    args = ("init", "flags-clinic", "--no-input", "--name", "Flags Clinic", "--format", "2h30", "--start", '"09:00"')
+    refused = run(*args[:-2], "--breaks", "10:30")
+    assert refused.exit_code == 2 and "init: --breaks: break times need the session's start time" in refused.output
+    assert not (new_project / "content/orgs/flags-clinic.yaml").exists()
+    result = run(*args, "--breaks", "10:30", "--knowledge-keeper", "opening", "--knowledge-keeper-name", "Elder Ann")
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    workshop = yaml.safe_load((new_project / "content/orgs/flags-clinic.yaml").read_text(encoding="utf-8"))["workshop"]
+    assert workshop["breaks"] == ["10:30"] and workshop["minutes"] == 150 and workshop["start"] == "09:00"
+    assert workshop["knowledge_keeper"] == {"name": "Elder Ann", "opening": True, "closing": False}
+
+
+def test_force_renders_what_was_asked_and_the_rest_only_when_out_of_date(project, quick):  # noqa: F811
+    """The studio forces one audience at a time: the slides are rendered once, not once per audience."""
+    assert _build(project, "clinic-0", "-j1", "--slides").exit_code == 0
+    _edit(project)
+    forced = _build(project, "clinic-0", "-j1", "--force")
+    assert _written(forced.output) == ["clinic-0-participant-handout.pdf", "clinic-0-slides.pdf"]
+    again = _build(project, "clinic-0", "-j1", "--force")
+    assert _written(again.output) == ["clinic-0-participant-handout.pdf"]

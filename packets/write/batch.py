@@ -344,7 +344,9 @@ def plan_work(
             paper = options.paper  # the same file as on the paper asked for: built with the others
         paper_key = key if paper == options.paper else org_inputs_digest(source, shared, replace(options, paper=paper))
         fresh = manifest.fresh_pages(slug, paper_key, existing.recorded, folder, False) if existing.recorded else None
-        if options.force or fresh is None:
+        # --force is for what was asked: the rest is rebuilt only when out of date, so a
+        # caller that forces one document at a time (the studio) renders each of them once.
+        if fresh is None:
             _, documents = work.rounds.setdefault(paper, (paper_key, []))
             if existing.document not in documents:
                 documents.append(existing.document)
