@@ -26,6 +26,7 @@ from ..errors import InputError
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
+from ..load.sources import YamlDocument
 from ..output import (
     DOCUMENT_FILES,
     folder_lock,
@@ -78,7 +79,13 @@ def shared_inputs_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, project: Project | None = None) -> str:
+def org_inputs_digest(
+    source: OrgSource,
+    shared: str,
+    options: BuildOptions,
+    project: Project | None = None,
+    doc: YamlDocument | None = None,
+) -> str:
     """What every document of one organization is built from, read from the parsed file, not its text.
 
     Which documents is the manifest's to say. Quoting, comments, anchors, tags and key order
@@ -91,7 +98,7 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, pro
 
     if project is not None and link_problem(source.path, project.root):
         return ""
-    doc = read_yaml(source.path)  # bounded: regular files of at most 1 MB
+    doc = doc or read_yaml(source.path)  # bounded: regular files of at most 1 MB; `doc` when already read
     if doc.data is None:
         return ""
     h = hashlib.sha256(shared.encode())
@@ -253,11 +260,8 @@ def file_name(slug: str, document: Document, paper: str | None, own_paper: str) 
     return pdf_name(slug, audience, large, paper if paper and paper != own_paper else None)
 
 
-def own_paper(source: OrgSource) -> str:
+def own_paper(doc: YamlDocument) -> str:
     """The paper the organization's file asks for (letter when it says nothing, or nothing readable)."""
-    from ..load.sources import read_yaml
-
-    doc = read_yaml(source.path)
     paper = doc.data.get("paper") if isinstance(doc.data, dict) else None
     return paper if paper in PAPERS else "letter"
 
@@ -315,9 +319,14 @@ def plan_work(
     """
     work = OrgWork(source)
     slug = source.slug
-    key = org_inputs_digest(source, shared, options, project)
+    from ..files import link_problem
+    from ..load.sources import read_yaml
+
+    # Read once for the key of each paper and the paper of its own; never a file the build refuses.
+    doc = YamlDocument(source.path, None) if link_problem(source.path, project.root) else read_yaml(source.path)
+    key = org_inputs_digest(source, shared, options, project, doc)
     folder = org_folder(options.out_dir, slug)
-    own = own_paper(source)
+    own = own_paper(doc)
     missing: list[Document] = []
     asked_names = set()
     for document in documents_of(options):
@@ -342,7 +351,11 @@ def plan_work(
             continue
         if (paper or own) == (options.paper or own):
             paper = options.paper  # the same file as on the paper asked for: built with the others
-        paper_key = key if paper == options.paper else org_inputs_digest(source, shared, replace(options, paper=paper))
+        paper_key = (
+            key
+            if paper == options.paper
+            else org_inputs_digest(source, shared, replace(options, paper=paper), project, doc)
+        )
         fresh = manifest.fresh_pages(slug, paper_key, existing.recorded, folder, False) if existing.recorded else None
         # --force is for what was asked: the rest is rebuilt only when out of date, so a
         # caller that forces one document at a time (the studio) renders each of them once.
