@@ -385,20 +385,6 @@ def test_a_date_with_a_zero_left_out_is_read(tmp_path):
 # ---------------------------------------------------------------- init asks what a session needs (items 2, 6)
 
 
-@pytest.fixture
-def new_project(tmp_path, monkeypatch) -> Path:
-    """The real curriculum and templates, linked, with an empty organizations folder of its own."""
-    root = tmp_path / "project"
-    (root / "content").mkdir(parents=True)
-    for item in (ROOT / "content").iterdir():
-        if item.name != "orgs":
-            (root / "content" / item.name).symlink_to(item)
-    (root / "content/orgs").mkdir()
-    (root / "templates").symlink_to(ROOT / "templates")
-    monkeypatch.setenv("PACKETS_ROOT", str(root))
-    return root
-
-
 def _lines(*answers: str) -> str:
     return "\n".join(answers) + "\n"
 
@@ -447,15 +433,15 @@ WOLASTOQEY_REST = (
 )
 
 
-def test_init_stopped_half_way_says_so_without_aborted_and_init_goes_on_from_the_kept_answers(new_project):
+def test_init_stopped_half_way_says_so_without_aborted_and_init_goes_on_from_the_kept_answers(empty_project):
     first = run("init", input=_lines(*WOLASTOQEY_START))  # the input ends: as Ctrl-D, or Ctrl-C
     assert first.exit_code == 1
     assert "Stopped. Your answers so far are kept; run `packets init fredericton-community-health-centre`" in (
         first.stderr
     )
     assert "Aborted!" not in first.output
-    orgs = new_project / "content/orgs"
-    assert not list(orgs.glob("*.yaml")), "no organization file is written half-answered"
+    orgs = empty_project / "content/orgs"
+    assert not (orgs / "fredericton-community-health-centre.yaml").exists(), "no file is written half-answered"
     kept = orgs / ".init-fredericton-community-health-centre.json"
     assert kept.stat().st_mode & 0o077 == 0, "the kept answers are the owner's only"
     # Run again as the message says: nothing already answered is asked again.
@@ -480,7 +466,7 @@ def test_init_stopped_half_way_says_so_without_aborted_and_init_goes_on_from_the
     assert "name others gave" not in checked.output
 
 
-def test_init_again_without_the_slug_asks_the_name_then_goes_on(new_project):
+def test_init_again_without_the_slug_asks_the_name_then_goes_on(empty_project):
     assert run("init", input=_lines(*WOLASTOQEY_START)).exit_code == 1
     again = run("init", input=_lines("Fredericton Community Health Centre", *WOLASTOQEY_REST))
     assert again.exit_code == 0, again.output
@@ -488,7 +474,7 @@ def test_init_again_without_the_slug_asks_the_name_then_goes_on(new_project):
     assert "--force" not in again.output
 
 
-def test_init_refuses_what_check_refuses_and_asks_again(new_project):
+def test_init_refuses_what_check_refuses_and_asks_again(empty_project):
     answers = (
         "Check Clinic",
         "",
@@ -524,14 +510,16 @@ def test_init_refuses_what_check_refuses_and_asks_again(new_project):
         assert f"{number:>2}. {title}" in result.stdout  # modules are chosen by title, not id
     import yaml
 
-    workshop = yaml.safe_load((new_project / "content/orgs/check-clinic.yaml").read_text(encoding="utf-8"))["workshop"]
+    workshop = yaml.safe_load((empty_project / "content/orgs/check-clinic.yaml").read_text(encoding="utf-8"))[
+        "workshop"
+    ]
     assert workshop["minutes"] == 150 and workshop["breaks"] == "auto"
     assert workshop["knowledge_keeper"] == {"opening": True, "closing": True}
     assert len(workshop["facilitators"][0]["leads"]) == 1
 
 
-def test_init_with_a_file_there_and_no_kept_answers_says_what_to_do(new_project):
-    (new_project / "content/orgs/there.yaml").write_text("name: There\n", encoding="utf-8")
+def test_init_with_a_file_there_and_no_kept_answers_says_what_to_do(empty_project):
+    (empty_project / "content/orgs/there.yaml").write_text("name: There\n", encoding="utf-8")
     result = run("init", "there")
     assert result.exit_code == 2
     assert "this organization file already exists (edit it and run `packets check there`" in result.output
@@ -542,7 +530,7 @@ def test_init_with_a_file_there_and_no_kept_answers_says_what_to_do(new_project)
 
 
 def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_nothing_is_left_stale(
-    new_project, tmp_path
+    empty_project, tmp_path
 ):
     """Three Nations, an Elder opening, a 10:30 break in a 150-minute session, large print,
     slides and a booklet: init from standard input, check, build, an edit (a commitment
@@ -575,7 +563,7 @@ def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_not
         assert name in flat(pdf_text(folder / names["handout"])), name
     before = {key: (folder / name).stat().st_mtime_ns for key, name in names.items()}
 
-    org = new_project / f"content/orgs/{slug}.yaml"
+    org = empty_project / f"content/orgs/{slug}.yaml"
     added = "We hold every session in a room the health committee chose."
     text = org.read_text(encoding="utf-8")
     anchor = '    - "We pay Elders and knowledge keepers for their time and travel."\n'
@@ -595,16 +583,18 @@ def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_not
     assert run("build", slug, "--out", str(out), "-j2").stdout.startswith(f"{slug}: up to date")
 
 
-def test_init_without_input_takes_the_breaks_and_the_elder_from_flags(new_project):
+def test_init_without_input_takes_the_breaks_and_the_elder_from_flags(empty_project):
     args = ("init", "flags-clinic", "--no-input", "--name", "Flags Clinic", "--format", "2h30", "--start", '"09:00"')
     refused = run(*args[:-2], "--breaks", "10:30")
     assert refused.exit_code == 2 and "init: --breaks: break times need the session's start time" in refused.output
-    assert not (new_project / "content/orgs/flags-clinic.yaml").exists()
+    assert not (empty_project / "content/orgs/flags-clinic.yaml").exists()
     result = run(*args, "--breaks", "10:30", "--knowledge-keeper", "opening", "--knowledge-keeper-name", "Elder Ann")
     assert result.exit_code == 0, result.output
     import yaml
 
-    workshop = yaml.safe_load((new_project / "content/orgs/flags-clinic.yaml").read_text(encoding="utf-8"))["workshop"]
+    workshop = yaml.safe_load((empty_project / "content/orgs/flags-clinic.yaml").read_text(encoding="utf-8"))[
+        "workshop"
+    ]
     assert workshop["breaks"] == ["10:30"] and workshop["minutes"] == 150 and workshop["start"] == "09:00"
     assert workshop["knowledge_keeper"] == {"name": "Elder Ann", "opening": True, "closing": False}
 

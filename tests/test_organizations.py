@@ -258,21 +258,6 @@ def test_an_accent_that_reads_on_white_but_not_on_the_note_panels_is_an_error(tm
 # ---------------------------------------------------------------- init and schema
 
 
-@pytest.fixture
-def empty_project(tmp_path, monkeypatch) -> Path:
-    """The real curriculum and templates, linked, with an organizations folder holding only the example."""
-    project = tmp_path / "project"
-    (project / "content").mkdir(parents=True)
-    for item in (ROOT / "content").iterdir():
-        if item.name != "orgs":
-            (project / "content" / item.name).symlink_to(item)
-    (project / "content/orgs").mkdir()
-    (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
-    (project / "templates").symlink_to(ROOT / "templates")
-    monkeypatch.setenv("PACKETS_ROOT", str(project))
-    return project
-
-
 def test_init_without_input_writes_a_file_that_builds(empty_project, tmp_path):
     project = empty_project
     args = [
