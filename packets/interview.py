@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,12 +86,18 @@ class Interview:
         self.answers: dict[str, Any] = {}
 
     def save(self, path: Path) -> None:
-        """The answers so far, in a file only its owner can read."""
-        from .output import write_atomic
-
-        write_atomic(path, json.dumps(self.answers, ensure_ascii=False, indent=1).encode("utf-8"))
-        with contextlib.suppress(OSError):
-            path.chmod(0o600)
+        """The answers so far (and those kept from before, not reached this time), in a file only
+        its owner can ever read: written to a private temporary (mode 600) and renamed into place."""
+        data = json.dumps({**self.kept, **self.answers}, ensure_ascii=False, indent=1).encode("utf-8")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".init-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     def _remember(self, key: str, value: Any) -> None:
         self.answers[key] = value.isoformat() if isinstance(value, dt.date) else value

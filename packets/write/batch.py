@@ -317,11 +317,11 @@ def plan_work(
     A document already there is rebuilt on the paper it was built on; one whose name is no
     longer the one a build gives it (its paper became the organization's own) is removed.
     """
-    work = OrgWork(source)
-    slug = source.slug
     from ..files import link_problem
     from ..load.sources import read_yaml
 
+    work = OrgWork(source)
+    slug = source.slug
     # Read once for the key of each paper and the paper of its own; never a file the build refuses.
     doc = YamlDocument(source.path, None) if link_problem(source.path, project.root) else read_yaml(source.path)
     key = org_inputs_digest(source, shared, options, project, doc)
