@@ -249,12 +249,20 @@ def _wrong_values() -> list[tuple[tuple, object]]:
     """Every field of the organization model (list items through their first one), each with
     a value of the wrong type: a list for text, text for a list or a mapping, and so on."""
     import datetime as dt
+    import types
     import typing
 
     from pydantic import BaseModel
 
     from packets.load.model import Organization
-    from packets.load.validation import _members
+
+    def _members(annotation: object) -> list:
+        """The types a field takes, Optional, Annotated and unions unwrapped."""
+        if typing.get_origin(annotation) is typing.Annotated:
+            return _members(typing.get_args(annotation)[0])
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            return [m for a in typing.get_args(annotation) if a is not type(None) for m in _members(a)]
+        return [annotation]
 
     cases: list[tuple[tuple, object]] = []
 
