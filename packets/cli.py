@@ -210,6 +210,11 @@ def build(
                 click.echo(("\n" if bar else "") + line)
         elif result.status == "skipped" and not quiet and not bar:
             click.echo(f"{result.slug}: up to date")
+        if result.refreshed and not quiet:
+            names = ", ".join(p.name for p in result.refreshed)
+            click.echo(f"{result.slug}: also rebuilt, as they were out of date beside the others: {names}")
+        for path in result.removed:
+            click.echo(f"{result.slug}: removed {_shown(path)}: it was out of date and this build does not make it")
         if result.status in ("built", "invalid"):
             _print_problems(result.problems)
         if result.status == "failed":
@@ -224,12 +229,31 @@ def build(
     # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
     # in the file, the one kind a coordinator fixes themselves.
     mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
+    kinds = dict.fromkeys(_kind_shown(w) for r in summary.built for w in r.written)
+    rebuilt = f" (rebuilt: {', '.join(kinds)})" if kinds else ""
     click.echo(
         f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
+        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s"
+        + rebuilt,
         err=quiet,
     )
     ctx.exit(summary.exit_code)
+
+
+KIND_NAMES = {
+    "slides": "slides",
+    "booklet-participant": "handout booklet",
+    "booklet-facilitator": "guide booklet",
+    "fillable": "fillable handout",
+}
+
+
+def _kind_shown(written) -> str:
+    """A document's kind as the summary names it: "participant handout (large print)", "slides"."""
+    if written.kind:
+        return KIND_NAMES.get(written.kind, written.kind)
+    name = "facilitator guide" if written.audience == "facilitator" else "participant handout"
+    return name + (" (large print)" if written.large_print else "")
 
 
 def _count(n: int, noun: str) -> str:
@@ -264,8 +288,7 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
     n_warnings = len(problems) - n_errors
     click.echo(
         f"Checked {_count(len(sources), 'organization file')} and the curriculum: "
-        f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}.",
-        err=True,
+        f"{_count(n_errors, 'error')}, {_count(n_warnings, 'warning')}."
     )
     if errors:
         sys.exit(2)
@@ -323,6 +346,13 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 @click.option("--date", "date_", help="Session date, YYYY-MM-DD.")
 @click.option("--start", help='Start time, "HH:MM".')
 @click.option("--location", help="Where the session takes place.")
+@click.option("--breaks", help='auto, none, or the times breaks start, e.g. "10:30" or "10:30, 14:15".')
+@click.option(
+    "--knowledge-keeper",
+    type=click.Choice(["no", "opening", "closing", "both"]),
+    help="Whether an Elder or knowledge keeper, invited under local protocol, opens or closes the session.",
+)
+@click.option("--knowledge-keeper-name", help="Their name as they wish it printed, once they agreed to it.")
 @click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role|Contact"; repeat for each facilitator.')
 @click.option(
     "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
@@ -353,6 +383,9 @@ def init(
     date_: str | None,
     start: str | None,
     location: str | None,
+    breaks: str | None,
+    knowledge_keeper: str | None,
+    knowledge_keeper_name: str | None,
     facilitators: tuple[str, ...],
     nations: tuple[str, ...],
     places: tuple[str, ...],
@@ -374,7 +407,15 @@ def init(
     """
     from slugify import slugify
 
-    from .interview import Interview, ask_format
+    from .interview import (
+        Interview,
+        ask_breaks,
+        ask_format,
+        ask_knowledge_keeper,
+        ask_leads,
+        kept_answers_path,
+        lead_choices,
+    )
     from .load.curriculum import load_curriculum
     from .output import slug_problem, write_atomic
     from .planning.organization import load_organization
@@ -385,25 +426,44 @@ def init(
     q = Interview(no_input, project.orgs)
     la = "land_acknowledgement"
 
-    name = q.ask(("name",), "Organization name", name, required=True)
-    slug = slug or slugify(name, max_length=60, word_boundary=True)
-    problem = slug_problem(slug, "init")
-    if problem:
-        raise InputError([problem])
-    target = project.orgs / f"{slug}.yaml"
-    if target.exists() and not force:
-        raise InputError(
-            [
-                Problem(
-                    str(target),
-                    0,
-                    "this organization file already exists",
-                    "choose another slug, or pass --force to overwrite it",
-                )
-            ]
-        )
-    new = NewOrganization(name=name)
+    def where_to(chosen: str) -> tuple[Path, Path]:
+        """The file to write and the answers kept from an init stopped half-way; refuses to overwrite."""
+        problem = slug_problem(chosen, "init")
+        if problem:
+            raise InputError([problem])
+        target, kept = project.orgs / f"{chosen}.yaml", kept_answers_path(project.orgs, chosen)
+        if kept.is_file() and not force:
+            import json
+
+            with contextlib.suppress(OSError, ValueError):
+                answers = json.loads(kept.read_text(encoding="utf-8"))
+                if isinstance(answers, dict):
+                    q.kept.update({k: v for k, v in answers.items() if k not in q.answers})
+                    click.echo(f"Going on from the answers you gave before for {chosen} (kept in {_shown(kept)}).")
+                    return target, kept
+        if target.exists() and not force:
+            raise InputError(
+                [
+                    Problem(
+                        str(target),
+                        0,
+                        "this organization file already exists",
+                        f"edit it and run `packets check {chosen}`; or choose another name, "
+                        "or pass --force to start it again from the questions",
+                    )
+                ]
+            )
+        return target, kept
+
+    target = kept = None
+    if slug:
+        target, kept = where_to(slug)
+    new = NewOrganization(name="")
     try:
+        new.name = name = q.ask(("name",), "Organization name", name, required=True)
+        if not slug:
+            slug = slugify(name, max_length=60, word_boundary=True)
+            target, kept = where_to(slug)
         new.paper = q.ask(("paper",), "Paper size (letter or a4)", paper, default="letter")
         new.accent_colour = q.ask(("accent_colour",), 'Accent colour, "#rrggbb" (blank for the default)', accent_colour)
         new.logo = q.ask(("logo",), "Logo file in content/orgs/ (blank for none)", logo, extra=q.logo_problem)
@@ -413,7 +473,9 @@ def init(
         new.format = ask_format(q, curriculum.formats, format_id)
         new.date = q.ask(("workshop", "date"), "Date, YYYY-MM-DD (blank if not known)", date_)
         new.start = q.ask(("workshop", "start"), 'Start time, "HH:MM" (blank if not known)', start)
+        new.breaks = ask_breaks(q, new.start, breaks)
         new.location = q.ask(("workshop", "location"), "Location (blank to skip)", location)
+        new.knowledge_keeper = ask_knowledge_keeper(q, knowledge_keeper, knowledge_keeper_name)
         new.facilitators = q.ask_many(
             ("workshop", "facilitators"),
             "Facilitator as Name|Role|Contact",
@@ -421,6 +483,17 @@ def init(
             facilitators,
             "--facilitator",
         )
+        unanswered = [i for i in range(len(new.facilitators)) if f"workshop.facilitators.{i}.leads" not in q.kept]
+        if unanswered and not no_input:
+            choices = lead_choices(curriculum.modules)
+            click.echo("What each facilitator can lead:")
+            for number, (_, what) in enumerate(choices, start=1):
+                click.echo(f"  {number:>2}. {what}")
+        if new.facilitators:
+            new.facilitators = [
+                (*person, ask_leads(q, person[0], i, lead_choices(curriculum.modules)))
+                for i, person in enumerate(new.facilitators)
+            ]
         new.nations = q.ask_many(
             (la, "nations"),
             "Nation as own-language name|English name|pronunciation",
@@ -461,11 +534,20 @@ def init(
             "--support",
         )
     except click.Abort:
-        # What was typed is kept: stopping half-way (Ctrl-C, end of input) writes the answers so far.
-        write_atomic(target, organization_yaml(new).encode("utf-8"))
-        click.echo(f"\nStopped. Your answers so far are in {_shown(target)}; edit it, or run init again.", err=True)
-        raise
+        # Stopping half-way (Ctrl-C, end of input) keeps what was typed, in a file of its own:
+        # `init SLUG` goes on from there. No organization file is written half-answered.
+        if kept is None:
+            click.echo("\nStopped before the organization's name; nothing was kept.", err=True)
+        else:
+            q.save(kept)
+            click.echo(
+                f"\nStopped. Your answers so far are kept; run `packets init {slug}` to go on from where you stopped.",
+                err=True,
+            )
+        raise click.exceptions.Exit(1) from None
+    assert target is not None and kept is not None and slug
     write_atomic(target, organization_yaml(new).encode("utf-8"))
+    kept.unlink(missing_ok=True)
     click.echo(f"Wrote {_shown(target)}")
     loaded = load_organization(target, slug, project, curriculum)
     _print_problems(loaded.problems)

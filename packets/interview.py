@@ -11,6 +11,12 @@ before anything is written; otherwise it is reported and asked for.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,7 @@ from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .load.assets import check_logo
-from .load.model import MAX_SESSION, MIN_SESSION, Organization
+from .load.model import LEAD_SEGMENTS, MAX_SESSION, MIN_SESSION, Organization, session_length
 from .load.validation import explain_error, model_at
 
 Loc = tuple[Any, ...]
@@ -51,12 +57,81 @@ def check_answer(loc: Loc, value: Any) -> tuple[Any, str | None]:
     return (kept[0] if item else kept), None
 
 
-class Interview:
-    """The questions of `packets init`, each answered by a flag, a prompt, or (with --no-input) its default."""
+def unquoted(text: str) -> str:
+    """An answer typed with the quotes the file needs ("09:30") is the answer without them."""
+    text = text.strip()
+    for left, right in (('"', '"'), ("'", "'"), ("“", "”"), ("‘", "’")):
+        if len(text) >= 2 and text.startswith(left) and text.endswith(right):
+            return text[1:-1].strip()
+    return text
 
-    def __init__(self, no_input: bool, orgs_folder: Path):
+
+def kept_answers_path(orgs_folder: Path, slug: str) -> Path:
+    """Where the answers of an init stopped half-way wait: beside the files, hidden, never an organization file."""
+    return orgs_folder / f".init-{slug}.json"
+
+
+class Interview:
+    """The questions of `packets init`, each answered by a flag, a prompt, or (with --no-input) its default.
+
+    Every answer is remembered under its question (`answers`), so an init stopped half-way
+    can keep them (`save`) and the next `init SLUG` goes on from there: answers `kept` from
+    before are taken as given, checked again, and not asked again.
+    """
+
+    def __init__(self, no_input: bool, orgs_folder: Path, kept: dict[str, Any] | None = None):
         self.no_input = no_input
         self.orgs_folder = orgs_folder
+        self.kept = dict(kept or {})
+        self.answers: dict[str, Any] = {}
+
+    def save(self, path: Path) -> None:
+        """The answers so far (and those kept from before, not reached this time), in a file only
+        its owner can ever read: written to a private temporary (mode 600) and renamed into place."""
+        data = json.dumps({**self.kept, **self.answers}, ensure_ascii=False, indent=1).encode("utf-8")
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".init-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+    def _remember(self, key: str, value: Any) -> None:
+        self.answers[key] = value.isoformat() if isinstance(value, dt.date) else value
+
+    def question(
+        self,
+        key: str,
+        label: str,
+        read: Callable[[str], tuple[Any, str | None]],
+        given: str | None = None,
+        default: str | None = None,
+        flag: str = "",
+    ) -> Any:
+        """One answer read by `read` (text -> (value, problem)), asked until it is accepted.
+
+        Blank takes the default (`read` is given it); a kept answer is taken as given.
+        """
+        if given is None and key in self.kept:
+            given = self.kept.pop(key)
+            given = "" if given is None else str(given)
+        value = given
+        while True:
+            if value is None:
+                if self.no_input:
+                    value = default or ""
+                else:
+                    shown = default or ""
+                    value = click.prompt(label, default=shown, show_default=bool(shown))
+            answer, problem = read(unquoted(str(value)))
+            if problem is None:
+                self._remember(key, unquoted(str(value)))
+                return answer
+            self.refuse(flag or "--" + key.rsplit(".", 1)[-1].replace("_", "-"), problem)
+            value = None
 
     def refuse(self, flag: str, problem: str) -> None:
         """A refused answer is asked again; a refused flag with --no-input stops init before anything is written."""
@@ -72,8 +147,16 @@ class Interview:
         default: Any = None,
         required: bool = False,
         extra: Callable[[Any], str | None] | None = None,
+        flag: str = "",
     ) -> Any:
         """One value: a flag's, or asked until the model accepts it; blank keeps the default (or skips)."""
+        key = ".".join(str(p) for p in loc)
+        if given is None and key in self.kept:
+            kept_value = self.kept.pop(key)
+            if kept_value is None:
+                self._remember(key, None)
+                return default
+            given = str(kept_value)
         value = given
         while True:
             if value is None:
@@ -82,19 +165,21 @@ class Interview:
                         raise InputError([Problem("init", 0, f"{label.lower()} is needed", "give it as a flag")])
                     return default
                 shown = "" if default is None else str(default)
-                value = click.prompt(label, default=shown, show_default=bool(shown)).strip()
+                value = unquoted(click.prompt(label, default=shown, show_default=bool(shown)))
                 if not value:
                     if required:
                         click.echo("  This one is needed.", err=True)
                         value = None
                         continue
+                    self._remember(key, None)
                     return None
-            kept, problem = check_answer(loc, value)
+            kept, problem = check_answer(loc, unquoted(value) if isinstance(value, str) else value)
             if problem is None and extra is not None:
                 problem = extra(kept)
             if problem is None:
+                self._remember(key, kept)
                 return kept
-            self.refuse("--" + str(loc[-1]).replace("_", "-"), problem)
+            self.refuse(flag or "--" + str(loc[-1]).replace("_", "-"), problem)
             value = None
 
     def ask_many(self, loc: Loc, label: str, parts: tuple[str, ...], given: tuple[str, ...], flag: str) -> list[tuple]:
@@ -103,38 +188,52 @@ class Interview:
         `parts` are the item's keys (e.g. ("name", "role")); an empty string stands for a
         list of text. The first part is required in each entry.
         """
+        key = ".".join(str(p) for p in loc)
         entries: list[tuple] = []
         pending = list(given)
         prompt_for_more = not given  # flags given are the whole list, unless one of them is refused
+        kept = self.kept.pop(key, None) if not given else None
+        if isinstance(kept, dict):
+            pending = [str(e) for e in kept.get("entries", [])]
+            prompt_for_more = not kept.get("done")
+        typed: list[str] = []
+
+        def remember(done: bool) -> None:
+            self._remember(key, {"entries": list(typed), "done": done})
+
         while True:
             if pending:
                 raw = pending.pop(0)
             elif self.no_input or not prompt_for_more:
+                remember(True)
                 return entries
             else:
                 raw = click.prompt(f"{label} (blank to finish)", default="", show_default=False).strip()
                 if not raw:
+                    remember(True)
                     return entries
-            values = [p.strip() or None for p in raw.split("|")] if parts != ("",) else [raw.strip() or None]
+            values = [unquoted(p) or None for p in raw.split("|")] if parts != ("",) else [unquoted(raw) or None]
             if len(values) > len(parts):
                 self.refuse(flag, f"give at most {len(parts)} parts separated by '|'")
                 prompt_for_more = True
                 continue
             values += [None] * (len(parts) - len(values))
-            kept: list[Any] = []
+            kept_parts: list[Any] = []
             problem = None if values[0] else "the first part is needed"
             for part, value in zip(parts, values, strict=True):
                 if problem or value is None:
-                    kept.append(None)
+                    kept_parts.append(None)
                     continue
                 item_loc = (*loc, len(entries)) + ((part,) if part else ())
                 value, problem = check_answer(item_loc, value)
-                kept.append(value)
+                kept_parts.append(value)
             if problem:
                 self.refuse(flag, problem)
                 prompt_for_more = True
                 continue
-            entries.append(tuple(kept))
+            entries.append(tuple(kept_parts))
+            typed.append(raw)
+            remember(False)
 
     def logo_problem(self, logo: str) -> str | None:
         """A logo is checked as the build will check it: a real image, inside the organizations' folder."""
@@ -150,15 +249,15 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
     the planner fits the session to it (45 to 360 minutes).
     """
     choices = ", ".join(f"{f.id} ({f.minutes} min)" for f in formats.values())
-    label = f"Workshop format: {choices}; its name, or any length in minutes ({MIN_SESSION} to {MAX_SESSION})"
+    lengths = f"any length from {MIN_SESSION} to {MAX_SESSION} minutes, e.g. 150 or 2h30"
+    label = f"Workshop format: {choices}; its name, or {lengths}"
 
     def read(answer: str) -> tuple[str | None, str | None]:
-        answer = answer.strip().lower()
+        answer = unquoted(answer).lower()
         if answer in formats:
             return answer, None
-        digits = answer.removesuffix("min").removesuffix("minutes").strip()
-        if digits.isdigit():
-            minutes = int(digits)
+        minutes = session_length(answer)
+        if minutes is not None:
             for f in formats.values():
                 if f.minutes == minutes:
                     return f.id, None
@@ -166,13 +265,13 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
                 return str(minutes), None
             return (
                 None,
-                f"{minutes} minutes is outside {MIN_SESSION} to {MAX_SESSION}; choose a length or one of: {choices}",
+                f"{minutes} minutes is outside {MIN_SESSION} to {MAX_SESSION}; give {lengths}, or one of: {choices}",
             )
         from .load.spelling import close_match
 
         close = close_match(answer, formats)
         return None, f"unknown format '{answer}'; " + (
-            f"did you mean '{close}'?" if close else f"choose one of: {choices}"
+            f"did you mean '{close}'?" if close else f"give one of: {choices}; or {lengths}"
         )
 
     return label, read
@@ -180,14 +279,104 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
 
 def ask_format(interview: Interview, formats: dict[str, Any], given: str | None) -> str:
     label, read = format_question(formats)
-    value = given
-    while True:
-        if value is None:
-            if interview.no_input:
-                return "standard" if "standard" in formats else next(iter(formats))
-            value = click.prompt(label, default="standard").strip()
-        format_id, problem = read(value)
-        if format_id:
-            return format_id
-        interview.refuse("--format", problem or "")
-        value = None
+    default = "standard" if "standard" in formats else next(iter(formats))
+    return interview.question("workshop.format", label, read, given, default, flag="--format")
+
+
+def ask_knowledge_keeper(
+    interview: Interview, given: str | None = None, given_name: str | None = None
+) -> tuple[bool, bool, str | None] | None:
+    """Whether an Elder or knowledge keeper opens or closes, and their name once they agreed to it printed."""
+
+    def read_role(answer: str) -> tuple[tuple[bool, bool] | None, str | None]:
+        roles = {"no": None, "none": None, "": None, "opening": (True, False), "open": (True, False)}
+        roles |= {"closing": (False, True), "close": (False, True), "both": (True, True)}
+        answer = answer.lower()
+        if answer in roles:
+            return roles[answer], None
+        return None, f"'{answer}' is not one of: no, opening, closing, both"
+
+    role = interview.question(
+        "workshop.knowledge_keeper",
+        "Will an Elder or knowledge keeper, invited under local protocol, open or close the session? "
+        "(no, opening, closing or both)",
+        read_role,
+        given,
+        default="no",
+        flag="--knowledge-keeper",
+    )
+    if role is None:
+        return None
+    name = interview.ask(
+        ("workshop", "knowledge_keeper", "name"),
+        "Their name as they wish it printed (blank until they have agreed to it being printed)",
+        given_name,
+        flag="--knowledge-keeper-name",
+    )
+    return role[0], role[1], name
+
+
+def ask_breaks(interview: Interview, start: str | None, given: str | None = None) -> str | list[str]:
+    """auto, none, or the clock times breaks start at (which need the session's start time)."""
+
+    def read(answer: str) -> tuple[str | list[str] | None, str | None]:
+        if answer.lower() in ("auto", "none", ""):
+            return answer.lower() or "auto", None
+        times = [unquoted(t) for t in re.split(r"[,;\s]+", answer) if t.strip()]
+        kept, problem = check_answer(("workshop", "breaks"), times)
+        if problem is None and not start:
+            problem = "break times need the session's start time, which was left blank: answer auto or none"
+        return kept, problem
+
+    return interview.question(
+        "workshop.breaks",
+        f"Breaks: auto (one {15}-minute break in sessions over 150 minutes), none, "
+        'or the times they start, e.g. 10:30 or "10:30, 14:15"',
+        read,
+        given,
+        default="auto",
+        flag="--breaks",
+    )
+
+
+def lead_choices(modules: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a facilitator can lead, numbered as init shows it: each module by its title, then the segments."""
+    segments = {"opening": "Opening", "closing": "Closing", "break": "Break"}
+    return [(m.id, m.title) for m in modules.values()] + [(s, segments.get(s, s)) for s in LEAD_SEGMENTS]
+
+
+def read_leads(answer: str, choices: list[tuple[str, str]]) -> tuple[list[str] | None, str | None]:
+    """Numbers, titles (or ids) separated by commas into ids; a title may itself hold a comma."""
+    from .load.spelling import close_match
+
+    by_name = {}
+    for i, (key, title) in enumerate(choices, start=1):
+        by_name.update({str(i): key, key.lower(): key, title.lower(): key})
+    pieces = [p.strip() for p in answer.split(",")]
+    chosen: list[str] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):  # the longest run of pieces that is a title
+            words = ", ".join(pieces[i:j]).lower().rstrip(".")
+            if words in by_name:
+                chosen.append(by_name[words])
+                i = j
+                break
+        else:
+            piece = pieces[i]
+            if piece:
+                close = close_match(piece.lower(), [t.lower() for _, t in choices])
+                hint = f"did you mean '{close}'?" if close else "give its number in the list, or its title"
+                return None, f"nothing in the list is called '{piece}'; {hint}"
+            i += 1
+    return list(dict.fromkeys(chosen)), None
+
+
+def ask_leads(interview: Interview, person: str, index: int, choices: list[tuple[str, str]]) -> list[str]:
+    return interview.question(
+        f"workshop.facilitators.{index}.leads",
+        f"What does {person} lead? Numbers or titles from the list, separated by commas (blank: nothing)",
+        lambda answer: read_leads(answer, choices),
+        default="",
+        flag="--facilitator",
+    )

@@ -24,7 +24,10 @@ class NewOrganization:
     date: dt.date | None = None
     start: str | None = None
     location: str | None = None
-    facilitators: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    breaks: str | list[str] = "auto"
+    knowledge_keeper: tuple[bool, bool, str | None] | None = None  # opens, closes, name (once agreed)
+    # name, role, contact, and what they lead (module ids, opening, closing, break)
+    facilitators: list[tuple] = field(default_factory=list)
     nations: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     territory: str | None = None
@@ -44,7 +47,7 @@ def _q(value: str) -> str:
 def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> list[str]:
     out = [f"{indent}{key}:"]
     for row in rows:
-        given = [(k, v) for k, v in zip(keys, row, strict=True) if v]
+        given = [(k, v) for k, v in zip(keys, row, strict=False) if v]
         out.append(f"{indent}  - {given[0][0]}: {_q(given[0][1])}")
         out += [f"{indent}    {k}: {_q(v)}" for k, v in given[1:]]
     return out
@@ -83,11 +86,27 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
         f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14",
         f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times',
         f"  location: {_q(new.location)}" if new.location else "  # location: Room 2B, 120 River St.",
+        f"  breaks: {_q(new.breaks) if isinstance(new.breaks, list) else new.breaks}"
+        + " " * 10
+        + '# auto (one break over 150 minutes, two over 270) | none | ["10:30"]',
     ]
-    if new.facilitators:
-        out += _items("facilitators", new.facilitators, ("name", "role", "contact"), "  ")
+    if new.knowledge_keeper:
+        opening, closing, keeper = new.knowledge_keeper
+        out.append("  knowledge_keeper:             # an Elder or knowledge keeper, invited under local protocol")
+        out.append(
+            f"    name: {_q(keeper)}"
+            if keeper
+            else "    # name: leave it out until they have agreed to it being printed"
+        )
+        out += [f"    opening: {'true' if opening else 'false'}", f"    closing: {'true' if closing else 'false'}"]
     else:
-        out.append("  # facilitators:\n  #   - {name: Jordan Lee, role: Health equity lead}")
+        out.append(
+            "  # knowledge_keeper: {opening: true}   # an Elder or knowledge keeper, invited under local protocol"
+        )
+    if new.facilitators:
+        out += _items("facilitators", new.facilitators, ("name", "role", "contact", "leads"), "  ")
+    else:
+        out.append("  # facilitators:\n  #   - {name: Jordan Lee, role: Health equity lead, leads: [opening]}")
     out += [
         "",
         "# The land acknowledgement: write it WITH the local Nations, not about them.",

@@ -291,3 +291,18 @@ def sessions(tmp_path_factory, worker_id) -> dict[str, dict[str, Path]]:
         }
         for slug in SLUGS
     }
+
+
+@pytest.fixture
+def empty_project(tmp_path, monkeypatch) -> Path:
+    """The real curriculum and templates, linked, with an organizations folder holding only the example."""
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    for item in (ROOT / "content").iterdir():
+        if item.name != "orgs":
+            (project / "content" / item.name).symlink_to(item)
+    (project / "content/orgs").mkdir()
+    (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
+    (project / "templates").symlink_to(ROOT / "templates")
+    monkeypatch.setenv("PACKETS_ROOT", str(project))
+    return project

@@ -64,7 +64,11 @@ CASES = {
     "bell-character.yaml": (2, 1, "U+0007"),
     "escape-control.yaml": (2, 1, "U+001B"),
     "lone-surrogate.yaml": (2, 1, "U+D83C is half of an escaped character pair"),
-    "number-as-name.yaml": (2, 1, "'name' should be text, not the number 2027 (put it in quotes)"),
+    "number-as-name.yaml": (
+        2,
+        1,
+        "'name' should be text, not the number 2027 (put it in quotes: write name: \"2027\")",
+    ),
     "boolean-as-name.yaml": (2, 1, "'name' should be text"),
     "empty-name.yaml": (2, 1, "'name' is empty"),
     "bad-date.yaml": (2, 3, "'workshop.date' is '2027-02-30', which is not a date: February 2027 has no 30th day"),

@@ -258,21 +258,6 @@ def test_an_accent_that_reads_on_white_but_not_on_the_note_panels_is_an_error(tm
 # ---------------------------------------------------------------- init and schema
 
 
-@pytest.fixture
-def empty_project(tmp_path, monkeypatch) -> Path:
-    """The real curriculum and templates, linked, with an organizations folder holding only the example."""
-    project = tmp_path / "project"
-    (project / "content").mkdir(parents=True)
-    for item in (ROOT / "content").iterdir():
-        if item.name != "orgs":
-            (project / "content" / item.name).symlink_to(item)
-    (project / "content/orgs").mkdir()
-    (project / "content/orgs/example.yaml").symlink_to(ROOT / "content/orgs/example.yaml")
-    (project / "templates").symlink_to(ROOT / "templates")
-    monkeypatch.setenv("PACKETS_ROOT", str(project))
-    return project
-
-
 def test_init_without_input_writes_a_file_that_builds(empty_project, tmp_path):
     project = empty_project
     args = [
@@ -331,9 +316,12 @@ def test_init_asks_step_by_step(empty_project):
         "standard",  # format
         "",  # date
         "",  # start
+        "",  # breaks
         "",  # location
+        "",  # no Elder or knowledge keeper
         "Kim Lee|Lead",
         "",  # facilitators
+        "",  # what Kim Lee leads
         "ᐃᓄᐃᑦ|Inuit|IN-oo-eet",
         "",  # nations
         "",  # places to practise
@@ -368,9 +356,12 @@ def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
         "2027-02-11",
         "1:00 pm",  # refused
         "13:00",
+        "",  # breaks: auto
         "Station 20 West, Saskatoon",
+        "",  # no Elder or knowledge keeper
         "Kim Lee|Health equity lead|kim@example.org",
         "",
+        "",  # what Kim Lee leads
         "ᓀᐦᐃᔭᐤ|Cree|neh-HIY-aw",
         "Dakota|Dakota|da-KO-ta",
         "",
@@ -431,7 +422,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
 
 def test_init_asks_again_for_a_refused_flag(empty_project):
     """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
-    answers = _answers(*[""] * 8, "Kim Lee|Lead", "", *[""] * 8)
+    answers = _answers(*[""] * 10, "Kim Lee|Lead", "", "", *[""] * 8)
     result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
     assert result.exit_code == 0, result.output
     assert 'start time "1:00 pm" is not HH:MM' in result.output
@@ -461,12 +452,13 @@ def test_init_keeps_what_was_typed_when_a_problem_is_found_late(empty_project):
 
 
 def test_init_stopped_half_way_keeps_the_answers_so_far(empty_project):
+    """Kept in a file of their own (tests/test_coordinator.py shows init going on from them)."""
     result = run("init", input=_answers("Half Way Clinic", "a4", "", ""))
     assert result.exit_code != 0
-    path = empty_project / "content/orgs/half-way-clinic.yaml"
-    assert "Your answers so far are in" in result.output
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert data["name"] == "Half Way Clinic" and data["paper"] == "a4"
+    assert "Your answers so far are kept; run `packets init half-way-clinic`" in result.output
+    assert not (empty_project / "content/orgs/half-way-clinic.yaml").exists()
+    kept = json.loads((empty_project / "content/orgs/.init-half-way-clinic.json").read_text(encoding="utf-8"))
+    assert kept["name"] == "Half Way Clinic" and kept["paper"] == "a4"
 
 
 def test_init_example_review_date_is_not_in_the_future(empty_project):

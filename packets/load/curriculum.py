@@ -22,6 +22,7 @@ from .model import (
     Interface,
     Meta,
     Module,
+    NationNames,
     Resources,
     SourceMap,
     Support,
@@ -31,6 +32,8 @@ from .model import (
 )
 from .sources import YamlDocument, read_yaml
 from .validation import M, read_model, suggest
+
+NATION_NAMES = "nation-names.yaml"  # names given by others, English names, peoples' own names
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Curriculum:
     interface: Interface
     support: Support
     source_map: SourceMap | None
+    nation_names: NationNames | None = None
 
     def all_ids(self) -> set[str]:
         return set(_ids_in(self))
@@ -113,6 +117,7 @@ def load_curriculum(project: Project) -> Curriculum:
     interface = one("interface.yaml", Interface)
     support = one("support.yaml", Support)
     source_map = one("source-map.yaml", SourceMap, required=False)
+    nation_names = one(NATION_NAMES, NationNames, required=False)
 
     modules: dict[str, Module] = {}
     module_docs: dict[str, YamlDocument] = {}
@@ -157,6 +162,7 @@ def load_curriculum(project: Project) -> Curriculum:
         interface=interface,
         support=support,
         source_map=source_map,
+        nation_names=nation_names,
     )
     duplicates = _duplicate_ids(curriculum)
     if duplicates:

@@ -290,6 +290,29 @@ class Support(Strict):
     employee_assistance: Prose
 
 
+class GivenName(Strict):
+    """Names given to a Nation by others, which it has replaced with its own (`content/nation-names.yaml`)."""
+
+    given: list[Line] = Field(min_length=1)
+    own: Line
+    source: Line  # where a reviewer can read it
+
+
+class OwnName(Strict):
+    """Names a people uses for itself, in English too: never warned about."""
+
+    names: list[Line] = Field(min_length=1)
+    source: Line
+
+
+class NationNames(Strict):
+    """What `check` knows about names of Nations, kept as data with its sources."""
+
+    given_by_others: list[GivenName]
+    english: list[Line]  # English names that may stand where a Nation's own name belongs
+    own: list[OwnName]
+
+
 class Meta(Strict):
     version: Line
     published: dt.date
@@ -326,12 +349,15 @@ class Workshop(Strict):
     title: OrgText | None = Field(None, description="Workshop title on the covers; a default is used when absent.")
     date: dt.date | None = Field(None, description="Date of the session, YYYY-MM-DD.")
     start: str | None = Field(
-        None, description='Start time as "HH:MM" (24-hour, in quotes); enables clock times in the run of show.'
+        None,
+        description='Start time as "HH:MM" (24-hour, in quotes); enables clock times in the run of show.',
+        examples=["09:30"],
     )
     format: Id | None = Field(
         None,
         description="Workshop format id from content/formats.yaml (see `packets list`); "
         "`standard` when neither format nor minutes is given.",
+        examples=["standard"],
     )
     minutes: int | None = Field(
         None, description="Length of the session in whole minutes, 45 to 360; the plan fits it exactly."
@@ -369,13 +395,24 @@ class Workshop(Strict):
     @field_validator("minutes", mode="before")
     @classmethod
     def _whole_minutes(cls, value: object) -> object:
-        # bool is an int to Python; `minutes: yes` is a mistake, not 1.
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"minutes must be a whole number of minutes, like 120 (not {str(value)[:40]!r})")
+        minutes = session_length(value)
+        if minutes is None:
+            raise ValueError(
+                f"the length {str(value)[:40]!r} is not a number of minutes "
+                "(150, 150 min, 2h30 and 2 h 30 are read); write minutes: 150"
+            )
         # The 45 to 360 range is the planner's to check: its message can say what would fit.
-        if not 0 < value <= 24 * 60:
-            raise ValueError(f"{value} minutes is not the length of a session; give {MIN_SESSION} to {MAX_SESSION}")
-        return value
+        if not 0 < minutes <= 24 * 60:
+            raise ValueError(
+                f"{minutes} minutes is not the length of a session; give {MIN_SESSION} to {MAX_SESSION}, "
+                "e.g. write minutes: 150"
+            )
+        return minutes
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        return padded_date(value)
 
 
 MIN_SESSION = 45
@@ -383,9 +420,39 @@ MAX_SESSION = 360
 MAX_BREAKS = 4
 
 
+def session_length(value: object) -> int | None:
+    """A session's length in minutes as people write it: 150, "150 min", "2h30", "2 h 30", "2h", "2:30".
+
+    None when it is not a length (bool is an int to Python: `minutes: yes` is a mistake, not 1).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.strip().lower().split())
+    match = re.fullmatch(r"(\d+) ?(?:m|min|mins|minutes)?", text)
+    if match:
+        return int(match[1])
+    match = re.fullmatch(r"(\d+) ?(?:h|hr|hrs|hour|hours|:) ?(?:(\d{1,2}) ?(?:m|min|mins|minutes)?)?", text)
+    if match and int(match[2] or 0) < 60:
+        return int(match[1]) * 60 + int(match[2] or 0)
+    return None
+
+
+def padded_date(value: object) -> object:
+    """`2026-10-2` read as 2026-10-02: the year first, as the file asks, with a zero left out."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value)
+        if match:
+            return f"{match[1]}-{int(match[2]):02d}-{int(match[3]):02d}"
+    return value
+
+
 def clock_time(value: str, what: str) -> str:
     """A 24-hour time as "HH:MM"; also accepts 9:30, 09h30 and 09.30 as people write them."""
-    match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*", value)
+    match = re.fullmatch(r"\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*", value.strip().strip("\"'“”‘’"))
     if not match:
         raise ValueError(f'{what} "{value}" is not HH:MM; write it like "09:30" (in quotes)')
     return f"{int(match[1]):02d}:{match[2]}"
@@ -434,6 +501,11 @@ class LandAcknowledgement(Strict):
         None, description="What it is based on, e.g. a conversation with the Nation's education office."
     )
 
+    @field_validator("reviewed_on", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> object:
+        return padded_date(value)
+
 
 class LocalResource(Strict):
     name: OrgText = Field(description="Name of the organization, service or person.")
@@ -449,9 +521,12 @@ class Organization(Strict):
     accent_colour: str | None = Field(
         None,
         description='Colour for headings and rules, "#rrggbb"; needs 4.5:1 contrast on white and on the note panels.',
+        examples=["#1f5f8b"],
     )
     logo: str | None = Field(
-        None, description="PNG, JPEG or SVG file inside the folder of the org file (content/orgs/)."
+        None,
+        description="PNG, JPEG or SVG file inside the folder of the org file (content/orgs/).",
+        examples=["logos/my-logo.png"],
     )
     logo_alt: OrgText | None = Field(None, description="Text read aloud for the logo; defaults to the name.")
     workshop: Workshop = Field(Workshop(), description="The session: title, date, time, format, place, people.")

@@ -11,11 +11,13 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from ..errors import Problem
-from .curriculum import Project
-from .model import Organization
+from .curriculum import NATION_NAMES, Project
+from .model import NationNames, Organization
 from .sources import LineDict, YamlDocument, read_yaml
+from .validation import read_model
 
 REVIEW_MAX_AGE_DAYS = 365
 
@@ -28,107 +30,56 @@ _PAST_TENSE = re.compile(
     re.IGNORECASE,
 )
 
-# English names that Nations are often given by others; when one of these stands alone
-# as `name`, the Nation's own name is probably missing.
-_ENGLISH_ONLY = {
-    "algonquin",
-    "assiniboine",
-    "beaver",
-    "blackfoot",
-    "blood",
-    "carrier",
-    "chipewyan",
-    "cree",
-    "huron",
-    "iroquois",
-    "kwakiutl",
-    "lillooet",
-    "micmac",
-    "mohawk",
-    "montagnais",
-    "musqueam",
-    "naskapi",
-    "ojibwa",
-    "ojibway",
-    "ojibwe",
-    "chippewa",
-    "oneida",
-    "onondaga",
-    "cayuga",
-    "seneca",
-    "tuscarora",
-    "peigan",
-    "salish",
-    "sarcee",
-    "saulteaux",
-    "shuswap",
-    "sioux",
-    "slavey",
-    "squamish",
-    "stoney",
-    "thompson",
-    "tlingit",
-    "tsimshian",
-}
 
-# Names that peoples use for themselves, written in Latin letters: never called English,
-# whatever list above they might resemble. Only names the peoples' own governments and
-# national organizations use to name themselves, each with where it is used:
-#   Dakota, Lakota, Nakota: the Oceti Sakowin's own names (Sioux Valley Dakota Nation,
-#     Wahpeton Dakota Nation, Carry the Kettle Nakoda Nation in Saskatchewan);
-#   Nakoda: Stoney Nakoda Nation, Carry the Kettle Nakoda Nation;
-#   Métis: Métis National Council, Métis Nation–Saskatchewan (also typed without the accent);
-#   Inuit: Inuit Tapiriit Kanatami, the national Inuit organization;
-#   Innu: Innu Nation (Labrador), Innu Takuaikan Uashat mak Mani-utenam;
-#   Dene: Dene Nation (Northwest Territories);
-#   Anishinaabe, Anishinabe: Anishinabek Nation (Union of Ontario Indians);
-#   Mi'kmaq, Mi'kmaw: Confederacy of Mainland Mi'kmaq, Mi'kmaq Rights Initiative;
-#   Siksika, Kainai, Piikani: Siksika Nation, Kainai (Blood Tribe), Piikani Nation, of the Blackfoot Confederacy;
-#   Tsuut'ina: Tsuut'ina Nation (which replaced the name Sarcee);
-#   Gitxsan, Nisga'a, Wet'suwet'en, Haida, Tsleil-Waututh: Gitxsan Hereditary Chiefs, Nisga'a Lisims
-#     Government, Office of the Wet'suwet'en, Council of the Haida Nation, Tsleil-Waututh Nation.
-# A Nation missing here can say the same through its organization's file: an `english_name`
-# equal to `name` says the Nation uses this name in English too (see docs/organization-file.md).
-_OWN_NAMES = {
-    "dakota",
-    "lakota",
-    "nakota",
-    "nakoda",
-    "métis",
-    "metis",
-    "inuit",
-    "innu",
-    "dene",
-    "anishinaabe",
-    "anishinabe",
-    "mi'kmaq",
-    "mi'kmaw",
-    "siksika",
-    "kainai",
-    "piikani",
-    "tsuut'ina",
-    "gitxsan",
-    "nisga'a",
-    "wet'suwet'en",
-    "haida",
-    "tsleil-waututh",
-}
+@dataclass(frozen=True)
+class NameRules:
+    """`content/nation-names.yaml` read for looking names up: each name in its plain form."""
+
+    given: dict[str, str]  # a name given by others -> the Nation's own name
+    english: frozenset[str]
+    own: frozenset[str]
+
+    @classmethod
+    def of(cls, names: NationNames | None) -> NameRules:
+        if names is None:
+            return cls({}, frozenset(), frozenset())
+        return cls(
+            {_plain(g): entry.own for entry in names.given_by_others for g in entry.given},
+            frozenset(_plain(n) for n in names.english),
+            frozenset(_plain(n) for entry in names.own for n in entry.names),
+        )
 
 
-def looks_english_only(name: str, english_name: str | None) -> bool:
-    """Whether `name` is a name given by others, standing where the Nation's own name belongs.
+def name_rules(project: Project, names: NationNames | None = None) -> NameRules:
+    """The rules from the curriculum's copy, or read from the project when none is given."""
+    if names is None:
+        path = project.content / NATION_NAMES
+        names = read_model(path, NationNames, trusted=True)[0] if path.is_file() else None
+    return NameRules.of(names)
+
+
+def given_by_others(name: str, english_name: str | None, rules: NameRules) -> tuple[str, str | None] | None:
+    """Whether `name` is a name given by others, standing where the Nation's own name belongs:
+    ("given", the Nation's own name) for a name the Nation replaced with its own, ("english",
+    None) for an English name, None otherwise.
 
     Two equal names are the organization saying the Nation uses this name in English
     too; that is theirs to say, and the warning would have no answer.
     """
     plain = _plain(name)
-    if plain in _OWN_NAMES or (english_name and _plain(english_name) == plain):
-        return False
-    return plain in _ENGLISH_ONLY
+    if plain in rules.own or (english_name and _plain(english_name) == plain):
+        return None
+    if plain in rules.given:
+        return "given", rules.given[plain]
+    return ("english", None) if plain in rules.english else None
+
+
+# Apostrophes as Nations' names are typed: the modifier letter (Miʼkmaq), the right quote, the saltillo.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\ua78c": "'", "\u02bb": "'"})
 
 
 def _plain(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", value).casefold().replace("’", "'").split())
+    return " ".join(unicodedata.normalize("NFC", value).casefold().translate(_APOSTROPHES).split())
 
 
 def _example_values(project: Project) -> set[str]:
@@ -151,12 +102,14 @@ def review_acknowledgement(
     project: Project,
     today: dt.date | None = None,
     unread: Collection[tuple] = (),
+    names: NationNames | None = None,
 ) -> list[Problem]:
     """Warnings about the acknowledgement; `unread` are places the file holds a value that could not be read.
 
     Nothing is said to be missing where a value was given but refused (its error says so).
     """
     today = today or dt.date.today()
+    rules = name_rules(project, names)
 
     def given(*field: str) -> bool:
         loc = ("land_acknowledgement", *field)
@@ -230,12 +183,20 @@ def review_acknowledgement(
                     f"no pronunciation is given for '{nation.name}'",
                     "saying a name right is part of the respect; ask the Nation and add a pronunciation",
                 )
-            if looks_english_only(nation.name, nation.english_name):
+            found_name = given_by_others(nation.name, nation.english_name, rules)
+            again = f"if the Nation uses this name in English too, write it again as english_name: {nation.name}"
+            if found_name and found_name[0] == "given":
+                warn(
+                    loc,
+                    f"'{nation.name}' is a name others gave this Nation; its own name is {found_name[1]}",
+                    f"print the Nation's own name: write name: {found_name[1]} (as the Nation spells it; ask which "
+                    f"form it uses) and, if you need the other, english_name: {nation.name}; {again}",
+                )
+            elif found_name:
                 warn(
                     loc,
                     f"'{nation.name}' looks like an English name",
                     "give the name as the Nation writes it in its own language, and move the English "
-                    "one to english_name; if the Nation uses this name in English too, write it again "
-                    f"as english_name: {nation.name}",
+                    f"one to english_name; {again}",
                 )
     return found

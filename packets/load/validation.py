@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 import re
 import types
 import typing
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from ..errors import Problem
 from . import glyphs, kept
@@ -48,6 +50,164 @@ def _inner_model(annotation: Any) -> Any:
     return annotation
 
 
+def field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[str, FieldInfo] | None:
+    """The name and annotation of the field a pydantic location points into, union tags skipped.
+
+    pydantic puts the member of a union it tried into the location ("breaks",
+    "literal['auto','none']"): words no one wrote, which never reach a message.
+    """
+    current: Any = model
+    found: tuple[str, FieldInfo] | None = None
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            continue  # a union member's tag
+        found = (part, info)
+        current = _inner_model(info.annotation)
+    return found
+
+
+def plain_loc(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`loc` without the union tags pydantic adds: only field names and list positions."""
+    out: list[Any] = []
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            out.append(part)
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            continue  # a union member's tag inside a field
+        info = current.model_fields.get(part)
+        if info is None:
+            continue
+        current = _inner_model(info.annotation)
+        out.append(part)
+    return tuple(out)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The types a field accepts, Optional, Annotated and unions unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) if arg is not type(None) for m in _members(arg)]
+    return [annotation]
+
+
+def _flow(value: Any) -> str:
+    """A value as one line of YAML (JSON's syntax is YAML's), names kept as typed."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_as_text(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_as_text(v)}" for k, v in value.items())
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
+
+
+def _looks_like_times(value: Any) -> list[str] | None:
+    parts = [p for p in re.split(r"[,\s]+", str(value).strip()) if p] if isinstance(value, (str, int)) else []
+    if parts and all(re.fullmatch(r"([01]?\d|2[0-3])[:h.][0-5]\d", p) for p in parts):
+        return parts
+    return None
+
+
+def _model_example(model: type[BaseModel], value: Any) -> dict[str, Any]:
+    """A small mapping the model accepts, with the value that was given where it fits."""
+    text = _as_text(value) or "…"
+    fields = model.model_fields
+    if isinstance(value, bool) or str(value).lower() in ("yes", "no", "true", "false", "on", "off"):
+        switches = [n for n, f in fields.items() if bool in _members(f.annotation)]
+        if switches:  # knowledge_keeper: yes -> {"opening": true}
+            return {switches[0]: True}
+    required = [n for n, f in fields.items() if f.is_required()]
+    if required:
+        return {required[0]: text}
+    for name, info in fields.items():
+        if str in _members(info.annotation):
+            return {name: text}
+    for name, info in fields.items():
+        if bool in _members(info.annotation):
+            return {name: True}
+    return {}
+
+
+def example_value(annotation: Any, value: Any) -> Any:
+    """A correct value for a field of this type, made from what was written where it can be."""
+    members = _members(annotation)
+    literals = [m for m in members if typing.get_origin(m) is typing.Literal]
+    lists = [m for m in members if typing.get_origin(m) is list]
+    if literals and lists and _looks_like_times(value):
+        return _looks_like_times(value)  # breaks: 10:30 -> ["10:30"]
+    if lists and not isinstance(value, list):
+        (item,) = typing.get_args(lists[0]) or (str,)
+        inner = _members(item)[0]
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return [value if isinstance(value, dict) else _model_example(inner, value)]
+        items = [p.strip() for p in _as_text(value).split(",") if p.strip()] if isinstance(value, str) else []
+        return items or [_as_text(value) or "…"]
+    if lists and isinstance(value, list):
+        return [v if isinstance(v, str) else _as_text(v) for v in value]
+    if literals:
+        return typing.get_args(literals[0])[0]
+    kind = members[0]
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return _model_example(kind, value)
+    if kind is bool:
+        return True
+    if kind is dt.date:
+        return dt.date(2027, 3, 14)
+    if kind is int:
+        return 120
+    return _as_text(value) or "…"
+
+
+def _example(model: type[BaseModel] | None, loc: tuple[Any, ...], value: Any) -> str:
+    """`write key: value`, a correct line to copy for the field at `loc` ("" when unknown)."""
+    found = field_at(model, loc) if model is not None else None
+    if found is None:
+        return ""
+    name, info = found
+    annotation = info.annotation
+    if info.examples and _members(annotation) == [str]:
+        return f"write {name}: {_flow(info.examples[0])}"  # a text with rules of its own: "#1f5f8b", "09:30"
+    if isinstance(loc[-1], int) and typing.get_origin(_members(annotation)[0]) is list:
+        # One item of a list was refused: show the list with that item corrected.
+        (item,) = typing.get_args(_members(annotation)[0])
+        return f"write {name}: {_flow([example_value(item, value)])}"
+    example = example_value(annotation, value)
+    plain_word = isinstance(example, str) and re.fullmatch(r"[a-z][a-z0-9-]*", example)
+    yaml_words = ("yes", "no", "on", "off", "true", "false", "null", "y", "n")
+    shown = example if plain_word and example not in yaml_words else _flow(example)  # paper: letter
+    return f"write {name}: {shown}"
+
+
+def _choices(annotation: Any) -> str:
+    """What a field accepts, in words: "'auto', 'none' or a list"."""
+    words = []
+    for member in _members(annotation):
+        if typing.get_origin(member) is typing.Literal:
+            words += [f"'{v}'" for v in typing.get_args(member)]
+        elif typing.get_origin(member) is list:
+            words.append("a list")
+        elif isinstance(member, type) and issubclass(member, BaseModel):
+            words.append("a mapping (lines of 'key: value')")
+        else:
+            words.append(_TYPE_NAMES.get(member, "text"))
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1]
+
+
 _TYPE_WORDS = {
     "string_type": "text",
     "int_type": "a whole number",
@@ -59,7 +219,12 @@ _TYPE_WORDS = {
     "date_from_datetime_parsing": "a date like 2027-03-14",
     "date_parsing": "a date like 2027-03-14",
     "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
 }
+_TYPE_NAMES = {str: "text", int: "a whole number", bool: "true or false", dt.date: "a date like 2027-03-14"}
 
 
 def _describe(value: Any) -> str:
@@ -99,7 +264,7 @@ def _ordinal(n: int) -> str:
 
 def impossible_date(value: object) -> str | None:
     """Why a date written as YYYY-MM-DD is not a day on the calendar ("February 2027 has no 30th day")."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})\s*", value) if isinstance(value, str) else None
+    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*", value) if isinstance(value, str) else None
     if not match:
         return None
     year, month, day = (int(g) for g in match.groups())
@@ -111,23 +276,33 @@ def impossible_date(value: object) -> str | None:
     return None
 
 
-def explain_error(err: Mapping[str, Any], where: str) -> tuple[str, str]:
+def explain_error(
+    err: Mapping[str, Any], where: str, model: type[BaseModel] | None = None, union: bool = False
+) -> tuple[str, str]:
     """One pydantic error in words a facilitator can act on: (message, hint).
 
     Shared by `check` (which adds the file and line) and `init` (which asks again), so the
-    rules and their wording live in the model and here only.
+    rules and their wording live in the model and here only. With the `model` the location
+    is in, a wrong type's hint is a line to copy (`write breaks: ["10:30"]`); `union` says
+    the value fitted none of the field's kinds (pydantic reports one error for each).
     """
     kind = err["type"]
     value = err.get("input")
+    loc = tuple(err.get("loc", ()))
+    example = _example(model, loc, value) if model is not None and loc else ""
+    found = field_at(model, loc) if model is not None and loc else None
+    if union and found:
+        return f"'{where}' is {_describe(value)}; it should be {_choices(found[1].annotation)}", example
     if kind in _TYPE_WORDS:
         impossible = impossible_date(value) if _TYPE_WORDS[kind].startswith("a date") else None
         if impossible:
             return f"'{where}' is {_describe(value)}, which is not a date: {impossible}", "check the day and month"
-        hint = "put it in quotes" if _TYPE_WORDS[kind] == "text" and not isinstance(value, (list, dict)) else ""
+        quotes = "put it in quotes" if _TYPE_WORDS[kind] == "text" and not isinstance(value, (list, dict)) else ""
+        hint = f"{quotes}: {example}" if quotes and example else example or quotes
         return f"'{where}' should be {_TYPE_WORDS[kind]}, not {_describe(value)}", hint
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        return f"'{where}' is {_describe(value)}; it must be one of {expected}", ""
+        return f"'{where}' is {_describe(value)}; it must be one of {expected}", example
     if kind == "value_error":
         return str(err.get("ctx", {}).get("error", err["msg"])), ""
     if kind == "string_pattern_mismatch" and (where.rsplit(".", 1)[-1] in ("id", "format", "module", "modules")):
@@ -150,13 +325,27 @@ def explain_error(err: Mapping[str, Any], where: str) -> tuple[str, str]:
         limit = next(iter(err.get("ctx", {}).values()), "")
         word = "at least" if kind.startswith("greater") else "at most"
         return f"'{where}' is {_describe(value)}; it must be {word} {limit}", ""
-    return f"'{where}': {err['msg']}", ""
+    return f"'{where}' is {_describe(value)}, which is not what it takes", example
 
 
 def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> list[Problem]:
     problems = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
+    errors = exc.errors(include_url=False)
+    # A value that fits none of a field's kinds ("auto", "none" or a list) is one mistake, not
+    # one per kind: pydantic's location names the kind, which is left out.
+    located = [
+        (err, tuple(err["loc"]) if err["type"] == "extra_forbidden" else plain_loc(model, tuple(err["loc"])))
+        for err in errors
+    ]
+    counts: dict[tuple[Any, ...], int] = {}
+    for _, loc in located:
+        counts[loc] = counts.get(loc, 0) + 1
+    seen: set[tuple[Any, ...]] = set()
+    for err, loc in located:
+        if loc in seen and counts[loc] > 1:
+            continue
+        seen.add(loc)
+        err = {**err, "loc": loc}
         where = ".".join(str(p) for p in loc if not isinstance(p, int)) or "file"
         line = doc.line_of(loc)
         if err["type"] == "extra_forbidden":
@@ -172,12 +361,12 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
                 Problem(doc.shown_path, parent_line, f"missing required key '{loc[-1]}'", f"add '{loc[-1]}: ...'")
             )
         else:
-            message, hint = explain_error(err, where)
+            message, hint = explain_error(err, where, model, union=counts[loc] > 1)
             problems.append(Problem(doc.shown_path, line, message, hint))
     return problems
 
 
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")  # a zero left out is read (2026-10-2)
 
 
 def _is_date_field(annotation: Any) -> bool:
@@ -204,7 +393,7 @@ def _date_problems(data: Any, model: type[BaseModel], doc: YamlDocument, loc: tu
                         doc.shown_path,
                         doc.line_of(here),
                         f"'{where}' should be a date like 2027-03-14, not {_describe(value)}",
-                        "write the year, month and day: YYYY-MM-DD",
+                        f"write the year, month and day: write {name}: 2027-03-14",
                     )
                 )
             continue

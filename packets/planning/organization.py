@@ -84,7 +84,9 @@ def load_organization(
         loaded.problems.extend(assets.check_logo(readable_org.logo, folder or path.parent, doc.shown_path, line))
     if org is not None and not any(p.is_error for p in loaded.problems):
         loaded.problems.extend(_plan_problems(org, doc, curriculum))
-    loaded.problems.extend(review_acknowledgement(readable_org, readable_doc, project, unread=unread))
+    loaded.problems.extend(
+        review_acknowledgement(readable_org, readable_doc, project, unread=unread, names=curriculum.nation_names)
+    )
     loaded.problems.extend(review_capitals(readable_org, readable_doc))
     if any(p.is_error for p in loaded.problems):
         loaded.org = None

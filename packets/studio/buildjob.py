@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import InputError, Problem, display_path
 from ..load.curriculum import Project
 from ..load.orgfiles import find_sources
-from ..write.batch import Manifest, build_many, document_states, org_inputs_digest, shared_inputs_digest
+from ..write.batch import Manifest, Summary, build_many, plan_work, shared_inputs_digest
 from ..write.pipeline import BuildOptions
 from ..write.workers import Workers
 from .builds import KIT_KINDS
@@ -89,9 +89,11 @@ def main(argv: list[str]) -> int:
     options = options_from(request, Path(request["out_dir"]))
     try:
         (source,) = find_sources(project, (request["slug"],))
-        key = org_inputs_digest(source, shared_inputs_digest(project), options, project)
-        states = document_states(source, options, Manifest.load(options.out_dir), key)
-        todo = [document for document, pages in states if pages is None]
+        # Counted by the build's own plan: what was asked and every out-of-date document beside it.
+        work = plan_work(
+            source, options, Manifest.load(options.out_dir), shared_inputs_digest(project), project, Summary()
+        )
+        todo = [document for _, documents in work.rounds.values() for document in documents]
         say(total=len(todo))
         made = 0
 

@@ -16,7 +16,7 @@ import json
 import os
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,24 @@ from ..errors import InputError
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
-from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
+from ..load.sources import YamlDocument
+from ..output import (
+    DOCUMENT_FILES,
+    folder_lock,
+    leftovers,
+    org_folder,
+    pdf_name,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
+from ..render.kit import KINDS, kit_audience, kit_name
 from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
 from .workers import Workers, failure
 
 MANIFEST = ".packets-manifest.json"
+PAPERS = ("letter", "a4")
 
 
 # ------------------------------------------------------------------ what a build depends on
@@ -68,7 +79,13 @@ def shared_inputs_digest(project: Project) -> str:
     return h.hexdigest()
 
 
-def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, project: Project | None = None) -> str:
+def org_inputs_digest(
+    source: OrgSource,
+    shared: str,
+    options: BuildOptions,
+    project: Project | None = None,
+    doc: YamlDocument | None = None,
+) -> str:
     """What every document of one organization is built from, read from the parsed file, not its text.
 
     Which documents is the manifest's to say. Quoting, comments, anchors, tags and key order
@@ -81,7 +98,7 @@ def org_inputs_digest(source: OrgSource, shared: str, options: BuildOptions, pro
 
     if project is not None and link_problem(source.path, project.root):
         return ""
-    doc = read_yaml(source.path)  # bounded: regular files of at most 1 MB
+    doc = doc or read_yaml(source.path)  # bounded: regular files of at most 1 MB; `doc` when already read
     if doc.data is None:
         return ""
     h = hashlib.sha256(shared.encode())
@@ -131,14 +148,15 @@ class Manifest:
         path = out_dir / MANIFEST
         return cls(path, cls._read(path))
 
-    def _documents(self, slug: str) -> dict[str, Any]:
+    def documents(self, slug: str) -> dict[str, Any]:
+        """The organization's recorded documents: document id -> what it was built from and wrote."""
         entry = self.entries.get(slug)
         documents = entry.get("documents") if isinstance(entry, dict) else None
         return documents if isinstance(documents, dict) else {}
 
     def fresh_pages(self, slug: str, key: str, document: str, folder: Path, html: bool) -> int | None:
         """The page count of a document built from `key` whose files are still as written; None if it needs building."""
-        recorded = self._documents(slug).get(document)
+        recorded = self.documents(slug).get(document)
         if not key or not isinstance(recorded, dict) or recorded.get("key") != key:
             return None
         files = recorded.get("files")
@@ -171,6 +189,10 @@ class Manifest:
         if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
             entry = self.entries[slug] = {"documents": {}}
         self.updates[slug] = entry
+        # One entry per file: the same file asked for on another paper's name is this document now.
+        for other, recorded in list(entry["documents"].items()):
+            if other != document and isinstance(recorded, dict) and recorded.get("pdf") == files[0].name:
+                del entry["documents"][other]
         entry["documents"][document] = {
             "key": key,
             "pdf": files[0].name,
@@ -239,6 +261,148 @@ def document_states(
     return states
 
 
+# ------------------------------------------------------------------ what is in the folder already
+
+
+def parse_document_id(document: str) -> tuple[Document, str | None] | None:
+    """`document_id` read back: the document and the paper it was asked on (None: the organization's own)."""
+    parts = document.split("|")
+    paper = None if parts[-1] == "own-paper" else parts[-1]
+    if paper not in (None, *PAPERS):
+        return None
+    if len(parts) == 2 and parts[0] in KINDS:
+        return (kit_audience(parts[0]), False, parts[0]), paper
+    if len(parts) == 3 and parts[0] in DOCUMENT_FILES and parts[1] in ("regular", "large-print"):
+        return (parts[0], parts[1] == "large-print", None), paper
+    return None
+
+
+def file_name(slug: str, document: Document, paper: str | None, own_paper: str) -> str:
+    """The file a document is written to, as `prepare_document` names it."""
+    audience, large, kind = document
+    if kind is not None:
+        return kit_name(slug, kind)
+    return pdf_name(slug, audience, large, paper if paper and paper != own_paper else None)
+
+
+def own_paper(doc: YamlDocument) -> str:
+    """The paper the organization's file asks for (letter when it says nothing, or nothing readable)."""
+    paper = doc.data.get("paper") if isinstance(doc.data, dict) else None
+    return paper if paper in PAPERS else "letter"
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A document already in the organization's folder: its file, what it is, and its manifest entry."""
+
+    name: str
+    document: Document
+    paper: str | None
+    recorded: str | None  # its document id in the manifest, None when only its file was found
+
+
+def existing_documents(slug: str, folder: Path, manifest: Manifest) -> list[Existing]:
+    """Every document of the organization that is in its folder: those the manifest recorded
+    (whatever the paper), and files named as a build names them (a manifest lost or older)."""
+    found: dict[str, Existing] = {}
+    for document, recorded in manifest.documents(slug).items():
+        parsed = parse_document_id(document)
+        pdf = recorded.get("pdf") if isinstance(recorded, dict) else None
+        if parsed and isinstance(pdf, str) and pdf not in found and (folder / pdf).is_file():
+            found[pdf] = Existing(pdf, parsed[0], parsed[1], document)
+    names: list[tuple[str, Document, str | None]] = [
+        (kit_name(slug, kind), (kit_audience(kind), False, kind), None) for kind in KINDS
+    ]
+    for audience in DOCUMENT_FILES:
+        for large in (False, True):
+            for paper in (None, *PAPERS):
+                names.append((pdf_name(slug, audience, large, paper), (audience, large, None), paper))
+    for name, document, paper in names:
+        if name not in found and (folder / name).is_file():
+            found[name] = Existing(name, document, paper, None)
+    return list(found.values())
+
+
+@dataclass
+class OrgWork:
+    """What one build does for one organization: documents to render, on which paper, and files to remove."""
+
+    source: OrgSource
+    rounds: dict[str | None, tuple[str, list[Document]]] = field(default_factory=dict)  # paper: (key, documents)
+    asked: set[tuple[Document, str | None]] = field(default_factory=set)
+    remove: list[Path] = field(default_factory=list)
+
+
+def plan_work(
+    source: OrgSource, options: BuildOptions, manifest: Manifest, shared: str, project: Project, summary: Summary
+) -> OrgWork:
+    """The documents asked for that are not up to date, and every other document in the folder
+    that is not either: a build never leaves an out-of-date document beside fresh ones.
+
+    A document already there is rebuilt on the paper it was built on; one whose name is no
+    longer the one a build gives it (its paper became the organization's own) is removed.
+    """
+    from ..files import link_problem
+    from ..load.sources import read_yaml
+
+    work = OrgWork(source)
+    slug = source.slug
+    # Read once for the key of each paper and the paper of its own; never a file the build refuses.
+    doc = YamlDocument(source.path, None) if link_problem(source.path, project.root) else read_yaml(source.path)
+    key = org_inputs_digest(source, shared, options, project, doc)
+    folder = org_folder(options.out_dir, slug)
+    own = own_paper(doc)
+    missing: list[Document] = []
+    asked_names = set()
+    for document, pages in document_states(source, options, manifest, key):
+        asked_names.add(file_name(slug, document, options.paper, own))
+        work.asked.add((document, options.paper))
+        if pages is None:
+            missing.append(document)
+        else:
+            summary.pages += pages
+    if missing:
+        work.rounds[options.paper] = (key, missing)
+    for existing in existing_documents(slug, folder, manifest):
+        if existing.name in asked_names:
+            continue
+        paper = existing.paper
+        if file_name(slug, existing.document, paper, own) != existing.name:
+            work.remove.append(folder / existing.name)
+            continue
+        if (paper or own) == (options.paper or own):
+            paper = options.paper  # the same file as on the paper asked for: built with the others
+        paper_key = (
+            key
+            if paper == options.paper
+            else org_inputs_digest(source, shared, replace(options, paper=paper), project, doc)
+        )
+        fresh = manifest.fresh_pages(slug, paper_key, existing.recorded, folder, False) if existing.recorded else None
+        # --force is for what was asked: the rest is rebuilt only when out of date, so a
+        # caller that forces one document at a time (the studio) renders each of them once.
+        if fresh is None:
+            _, documents = work.rounds.setdefault(paper, (paper_key, []))
+            if existing.document not in documents:
+                documents.append(existing.document)
+    for _, documents in work.rounds.values():
+        documents.sort(key=EVERY_DOCUMENT.index)  # guides and handouts, large print, then the kit, as asked
+    return work
+
+
+EVERY_DOCUMENT = documents_of(BuildOptions(large_print=True, kit=tuple(KINDS)))
+
+
+def _merge(first: OrgResult, then: OrgResult) -> OrgResult:
+    """One organization's result over several rounds (papers): the first problem wins, files add up."""
+    if first.status != "built":
+        return first
+    if then.status != "built":
+        return then
+    first.written += then.written
+    first.problems += [p for p in then.problems if p not in first.problems]
+    return first
+
+
 def build_many(
     sources: list[OrgSource],
     project: Project,
@@ -250,9 +414,11 @@ def build_many(
 ) -> Summary:
     """Build what is not up to date, every document of every organization in parallel across `jobs` workers.
 
-    Results come back in the order of `sources` whatever order the documents finish in, and
-    an organization's files are written only when all its documents have rendered.
-    `workers` may already be running (the command line starts one first, `Workers.warm`).
+    What is not up to date: the documents asked for, and every other document already in an
+    organization's folder (slides, booklets, large print, another paper) that its last build
+    made from other inputs. Results come back in the order of `sources` whatever order the
+    documents finish in, and an organization's files are written only when all its documents
+    have rendered. `workers` may already be running (the command line starts one first, `Workers.warm`).
     """
     if options.out_dir.is_dir():
         with folder_lock(options.out_dir):  # a manifest write killed half-way left its temporary
@@ -260,37 +426,85 @@ def build_many(
     manifest = Manifest.load(options.out_dir)
     shared = shared_inputs_digest(project)
     summary = Summary()
-    todo: list[tuple[OrgSource, str, list[Document]]] = []
+    work: dict[str, OrgWork] = {}
     for source in sources:
-        key = org_inputs_digest(source, shared, options, project)
-        missing = []
-        for wanted, pages in document_states(source, options, manifest, key):
-            if pages is None:
-                missing.append(wanted)
-            else:
-                summary.pages += pages
-        if missing:
-            todo.append((source, key, missing))
-        else:
-            summary.skipped.append(source.slug)
-            on_result(OrgResult(source.slug, "skipped"))
-
-    def finish(result: OrgResult, source: OrgSource, key: str) -> None:
-        if result.status == "built":
-            summary.built.append(result)
-            summary.pages += sum(w.pages for w in result.written)
-            for w in result.written:
-                files = [w.path] + ([w.path.with_suffix(".html")] if options.html and w.kind is None else [])
-                document = document_id(w.audience, w.large_print, options.paper, w.kind)
-                manifest.record(source.slug, key, document, files, w.pages)
-        else:
-            manifest.forget(source.slug)
-            (summary.invalid if result.status == "invalid" else summary.failed).append(result)
+        planned = plan_work(source, options, manifest, shared, project, summary)
+        if planned.rounds:
+            work[source.slug] = planned
+            continue
+        summary.skipped.append(source.slug)
+        result = OrgResult(source.slug, "skipped")
+        result.removed = _remove(planned.remove)
         on_result(result)
 
-    if not todo:
+    # Rounds left for each organization: it is reported once, when its last one is back.
+    left = {slug: len(w.rounds) for slug, w in work.items()}
+    merged: dict[str, OrgResult] = {}
+
+    def finish(result: OrgResult, source: OrgSource, key: str, paper: str | None) -> None:
+        planned = work[source.slug]
+        if result.status == "built":
+            html = options.html and paper == options.paper
+            for w in result.written:
+                files = [w.path] + ([w.path.with_suffix(".html")] if html and w.kind is None else [])
+                document = document_id(w.audience, w.large_print, paper, w.kind)
+                manifest.record(source.slug, key, document, files, w.pages)
+                if ((w.audience, w.large_print, w.kind), paper) not in planned.asked:
+                    result.refreshed.append(w.path)
+                copy = w.path.with_suffix(".html")
+                if w.kind is None and not html and copy.is_file():
+                    planned.remove.append(copy)  # the --html copy of an older build
+        else:
+            manifest.forget(source.slug)
+        slug = source.slug
+        merged[slug] = _merge(merged[slug], result) if slug in merged else result
+        left[slug] -= 1
+        if left[slug]:
+            return
+        final = merged.pop(slug)
+        if final.status == "built":
+            final.removed = _remove(planned.remove)
+            summary.built.append(final)
+            summary.pages += sum(w.pages for w in final.written)
+        else:
+            (summary.invalid if final.status == "invalid" else summary.failed).append(final)
+        on_result(final)
+
+    papers = list(dict.fromkeys(p for w in work.values() for p in w.rounds))
+    try:
+        with contextlib.ExitStack() as stack:
+            if papers and workers is None:
+                workers = stack.enter_context(Workers(project.root, jobs, debug))
+            for paper in papers:
+                todo = [(w.source, *w.rounds[paper]) for w in work.values() if paper in w.rounds]
+                round_options = replace(options, paper=paper, html=options.html and paper == options.paper)
+                assert workers is not None
+                _render_round(todo, project, round_options, shared, finish, debug, workers)
+    finally:
         manifest.save()
-        return summary
+    return summary
+
+
+def _remove(paths: list[Path]) -> list[Path]:
+    """Out-of-date files a build does not make again, removed under the folder's lock; the ones removed."""
+    removed = []
+    for path in paths:
+        with folder_lock(path.parent), contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _render_round(
+    todo: list[tuple[OrgSource, str, list[Document]]],
+    project: Project,
+    options: BuildOptions,
+    shared: str,
+    finish: Callable[[OrgResult, OrgSource, str, str | None], None],
+    debug: bool,
+    workers: Workers,
+) -> None:
+    """Render and write the documents of `todo` on one paper (`options.paper`), in parallel."""
     from ..load.curriculum import load_curriculum
 
     curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any document
@@ -310,7 +524,7 @@ def build_many(
         # Reported in the order of the sources, so messages do not depend on which worker was quicker.
         while reported < len(todo) and todo[reported][0].slug in done:
             source, key, _ = todo[reported]
-            finish(done.pop(source.slug), source, key)
+            finish(done.pop(source.slug), source, key, options.paper)
             reported += 1
 
     # Each document is made ready here, in order, while the workers lay out the ones before:
@@ -339,11 +553,4 @@ def build_many(
             on_document(job)
         return None
 
-    try:
-        with contextlib.ExitStack() as stack:
-            if workers is None:
-                workers = stack.enter_context(Workers(project.root, jobs, debug))
-            workers.run(next_job, on_document)
-    finally:
-        manifest.save()
-    return summary
+    workers.run(next_job, on_document)

@@ -65,6 +65,10 @@ class OrgResult:
     written: list[Written] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str = ""
+    # Documents rebuilt though not asked for, because they were out of date beside the others,
+    # and out-of-date files removed (an older build's --html copy, a name no build gives now).
+    refreshed: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
 
 
 def creation_time(curriculum: Curriculum) -> dt.datetime:
