@@ -627,7 +627,7 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     _wait(chrome, lambda: "Saved to" in chrome.find_element(By.ID, "save-status").text, "saved")
     checked = _packets(studio, "check", "kenora-community-health-circle")
     assert checked.returncode == 0, checked.stderr
-    assert checked.stderr.strip().endswith("0 errors, 0 warnings.")
+    assert checked.stdout.strip().endswith("0 errors, 0 warnings.")
     saved = (studio.root / "content/orgs/kenora-community-health-circle.yaml").read_text(encoding="utf-8")
     assert "logo: logos/kenora-community-health-circle-logo.png" in saved
     assert saved.startswith("# yaml-language-server: $schema=org.schema.json\n# Organization file for Kenora")

@@ -88,7 +88,7 @@ def test_saving_says_the_time_in_one_sentence_and_commitments_show_whole(studio,
     from selenium.webdriver.common.keys import Keys
 
     chrome.get(studio.url)
-    chrome.get(f"http://{studio.host}:{studio.port}/orgs/example")
+    chrome.get(f"http://{studio.host}:{studio.port}{studio.prefix}/orgs/example")
     _wait(chrome, lambda: _field(chrome, "name").get_attribute("value"), "the example's form")
     commitment = _field(chrome, "land_acknowledgement.commitments[0]")
     assert commitment.tag_name == "textarea"
@@ -118,7 +118,7 @@ def test_modules_emphasis_and_leads_are_chosen_by_their_titles(studio, chrome):
     target = _copy(studio, "sessions/two-hours.yaml", slug)
     try:
         chrome.get(studio.url)
-        chrome.get(f"http://{studio.host}:{studio.port}/orgs/{slug}")
+        chrome.get(f"http://{studio.host}:{studio.port}{studio.prefix}/orgs/{slug}")
         _wait(chrome, lambda: _field(chrome, "name").get_attribute("value"), "the form")
 
         emphasis = chrome.find_elements(By.CSS_SELECTOR, 'input[type="checkbox"][data-path="workshop.emphasis"]')

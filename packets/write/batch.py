@@ -179,7 +179,7 @@ class Manifest:
 
     def recorded_pdf(self, slug: str, document: str) -> str | None:
         """The name of the PDF the last build of this document wrote, if one did."""
-        recorded = self._documents(slug).get(document)
+        recorded = self.documents(slug).get(document)
         pdf = recorded.get("pdf") if isinstance(recorded, dict) else None
         return pdf if isinstance(pdf, str) else None
 
