@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -51,6 +53,15 @@ def _print_problems(problems: list[Problem]) -> None:
         click.echo(str(problem), err=True)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stopping, the studio's stop, `kill`): the build unwinds as for Ctrl-C."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
+    raise Terminated
+
+
 class PacketsGroup(click.Group):
     """Turns our errors into exit codes and one-line messages instead of tracebacks."""
 
@@ -60,9 +71,10 @@ class PacketsGroup(click.Group):
         except InputError as exc:
             _print_problems(exc.problems)
             ctx.exit(2)
-        except KeyboardInterrupt:
-            click.echo("Interrupted; no partial files were left in the output folder.", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            stopped = "Stopped" if isinstance(exc, Terminated) else "Interrupted"
+            click.echo(f"{stopped}; no partial files were left in the output folder.", err=True)
+            ctx.exit(143 if isinstance(exc, Terminated) else 130)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -165,6 +177,10 @@ def build(
     """Build the packets of the named organizations (slugs in content/orgs/ or paths), or of all of them."""
     from .write.workers import Workers
 
+    # SIGTERM stops a build as Ctrl-C does: the workers are stopped, nothing half-written stays.
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
     jobs = jobs or os.cpu_count() or 1
     debug = ctx.meta.get("debug", False)
     # The first worker starts before anything else: it imports WeasyPrint while this process
@@ -210,7 +226,7 @@ def build(
                 click.echo(("\n" if bar else "") + line)
         elif result.status == "skipped" and not quiet and not bar:
             click.echo(f"{result.slug}: up to date")
-        if result.status in ("built", "invalid"):
+        if result.status in ("built", "invalid", "unwritten"):
             _print_problems(result.problems)
         if result.status == "failed":
             click.echo(
@@ -223,10 +239,13 @@ def build(
     elapsed = time.monotonic() - started
     # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
     # in the file, the one kind a coordinator fixes themselves.
-    mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
+    why = [f"{_count(len(summary.invalid), 'file')} with mistakes"] if summary.invalid else []
+    why += [f"{len(summary.unwritten)} that could not be written"] if summary.unwritten else []
+    mistakes = f" ({' and '.join(why)}, listed above)" if why else ""
+    failed = len(summary.invalid) + len(summary.unwritten) + len(summary.failed)
     click.echo(
         f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
+        f"{failed} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
         err=quiet,
     )
     ctx.exit(summary.exit_code)

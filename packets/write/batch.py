@@ -26,7 +26,15 @@ from ..errors import InputError
 from ..files import FileRefused, read_limited
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
-from ..output import folder_lock, leftovers, org_folder, remove_stale_temporaries, write_atomic
+from ..output import (
+    OutputRefused,
+    cannot_write,
+    folder_lock,
+    leftovers,
+    org_folder,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
 from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
@@ -202,6 +210,7 @@ class Summary:
     built: list[OrgResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     invalid: list[OrgResult] = field(default_factory=list)
+    unwritten: list[OrgResult] = field(default_factory=list)  # the output refused them (full, read-only, a link)
     failed: list[OrgResult] = field(default_factory=list)
     pages: int = 0
 
@@ -209,7 +218,7 @@ class Summary:
     def exit_code(self) -> int:
         if self.failed:
             return 1
-        if self.invalid:
+        if self.invalid or self.unwritten:
             return 2
         return 0
 
@@ -238,7 +247,11 @@ def build_many(
     todo: list[tuple[OrgSource, str, list[Document]]] = []
     for source in sources:
         key = org_inputs_digest(source, shared, options, project)
-        folder = org_folder(options.out_dir, source.slug)
+        try:
+            folder = org_folder(options.out_dir, source.slug)
+        except OutputRefused:
+            todo.append((source, key, documents_of(options)))  # reported when its documents are made ready
+            continue
         missing = []
         for audience, large, kind in documents_of(options):
             document = document_id(audience, large, options.paper, kind)
@@ -264,11 +277,12 @@ def build_many(
                 manifest.record(source.slug, key, document, files, w.pages)
         else:
             manifest.forget(source.slug)
-            (summary.invalid if result.status == "invalid" else summary.failed).append(result)
+            lists = {"invalid": summary.invalid, "unwritten": summary.unwritten}
+            lists.get(result.status, summary.failed).append(result)
         on_result(result)
 
     if not todo:
-        manifest.save()
+        _save(manifest)
         return summary
     from ..load.curriculum import load_curriculum
 
@@ -323,6 +337,20 @@ def build_many(
             if workers is None:
                 workers = stack.enter_context(Workers(project.root, jobs, debug))
             workers.run(next_job, on_document)
-    finally:
-        manifest.save()
+    except BaseException:
+        with contextlib.suppress(InputError):  # what stopped the build is the one to report
+            _save(manifest)
+        raise
+    _save(manifest)
     return summary
+
+
+def _save(manifest: Manifest) -> None:
+    """The manifest written, or an error naming it: a full or read-only disk is the person's to fix.
+
+    Without it the next build only builds again what this one wrote (it is not recorded).
+    """
+    try:
+        manifest.save()
+    except OSError as exc:
+        raise InputError([cannot_write(manifest.path, exc)]) from None
