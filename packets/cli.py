@@ -42,8 +42,12 @@ def find_project_root() -> Path:
 
 
 def _project():
+    from .cache import cache_warning
     from .load.curriculum import Project
 
+    warning = cache_warning()  # a cache folder others could write into is not used: say so, once
+    if warning:
+        click.echo(warning, err=True)
     return Project(find_project_root())
 
 

@@ -230,3 +230,168 @@ def test_stop_build_kills_a_build_that_does_not_stop_and_its_workers_die_with_it
     os.kill(build.pid, signal.SIGSTOP)  # a build that cannot answer
     assert stop_build(build, grace=0.5) == -signal.SIGKILL
     assert _wait_for(lambda: _gone(workers)), f"workers outlived their build: {workers}"
+
+
+# ------------------------------------------------------------------ the output folder (cases 10 and 21)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """Mounts a tmpfs of the size asked for (root and mount rights needed: skipped without)."""
+    mounted = []
+
+    def mount(size: int, read_only: bool = False) -> Path:
+        point = tmp_path / f"disk-{len(mounted)}"
+        point.mkdir()
+        options = f"size={size}" + (",ro" if read_only else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True)
+
+
+def test_a_full_disk_writes_no_half_packet_and_says_where_and_what_to_do(project, small_disk):
+    out = project / "measure"
+    assert run("build", "clinic-0", "--out", str(out), "-j2").exit_code == 0
+    guide, handout = (out / "clinic-0/clinic-0-facilitator-guide.pdf", out / "clinic-0/clinic-0-participant-handout.pdf")
+    # Room for the guide (written first) and half the handout: the disk fills mid-packet.
+    disk = small_disk(guide.stat().st_size + handout.stat().st_size // 3)
+    result = run("build", "clinic-0", "--out", str(disk), "-j2")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "unexpected failure" not in result.output
+    assert f"{disk / 'clinic-0'}: cannot write here: no space left on device" in result.output
+    assert "free some space on that disk, or choose another folder with --out; nothing was written" in result.output
+    assert _pdfs(disk) == [] and _leftovers(disk) == []
+    assert "0 built, 0 up to date, 1 failed (1 that could not be written, listed above)" in result.output
+
+
+def test_a_full_disk_keeps_the_previous_packet_whole(project, small_disk):
+    disk = small_disk(3_000_000)
+    assert run("build", "clinic-0", "--out", str(disk), "-j2").exit_code == 0
+    before = {p.name: p.read_bytes() for p in _pdfs(disk)}
+    (project / "content/orgs/clinic-0.yaml").write_text(_org(0) + "  territory: unceded\n", encoding="utf-8")
+    filler = disk / "filler"
+    with open(filler, "wb") as handle:  # the disk all but full
+        while True:
+            try:
+                handle.write(b"\0" * 65536)
+                handle.flush()
+            except OSError:
+                break
+    result = run("build", "clinic-0", "--out", str(disk), "-j2")
+    assert result.exit_code == 2, result.output
+    assert {p.name: p.read_bytes() for p in _pdfs(disk)} == before
+    filler.unlink()
+    result = run("build", "clinic-0", "--out", str(disk), "-j2")
+    assert result.exit_code == 0 and result.output.count(".pdf (") == 2, result.output  # built again, not "up to date"
+
+
+def test_a_read_only_output_folder_is_exit_2_naming_it(project, small_disk):
+    disk = small_disk(1_000_000, read_only=True)
+    result = run("build", "clinic-0", "--out", str(disk), "-j2")
+    assert result.exit_code == 2, result.output
+    assert f"{disk / 'clinic-0'}: cannot write here: read-only file system" in result.output
+    assert "make the folder writable, or choose another folder with --out" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_an_org_output_folder_linked_elsewhere_is_refused_with_what_to_do(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "output").mkdir()
+    (project / "output/clinic-0").symlink_to(elsewhere)
+    result = run("build", "clinic-0", "clinic-1", "--out", str(project / "output"), "-j2")
+    assert result.exit_code == 2, result.output
+    assert "unexpected failure" not in result.output
+    assert "output/clinic-0: this output folder is a link to somewhere else" in result.output
+    assert "remove the link" in result.output
+    assert list(elsewhere.iterdir()) == []
+    assert len(_pdfs(project / "output/clinic-1")) == 2  # the others are built
+
+
+# ------------------------------------------------------------------ a cache that cannot lie (case 8)
+
+CRISIS_LINE = "1-855-242-3310"  # content/support.yaml: the Hope for Wellness line
+ATTACKER = "1-900-555-0199 (ATTACKER)"
+
+
+def _poison_support_entry(project: Path, cache: Path, mac: bytes | None = None) -> Path:
+    """Rewrites the kept `support.yaml` as a neighbour would: the same entry, another number."""
+    from packets.load import kept
+
+    raw = (project / "content/support.yaml").read_bytes()
+    (entry,) = [p for p in (cache / "curriculum").rglob("*.json") if p.name == kept._entry(raw).name]
+    blob = entry.read_bytes()
+    payload = blob.partition(b"\n")[2] if blob[:1] != b"{" else blob
+    assert CRISIS_LINE.encode() in payload
+    poisoned = payload.replace(CRISIS_LINE.encode(), ATTACKER.encode())
+    entry.write_bytes((mac if mac is not None else blob.partition(b"\n")[0]) + b"\n" + poisoned)
+    return entry
+
+
+@pytest.mark.parametrize("forged", ["kept-mac", "no-mac", "plain-json"])
+def test_a_rewritten_support_entry_never_changes_the_handout(project, tmp_path, monkeypatch, forged):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PACKETS_CACHE", str(cache))
+    out = project / "output"
+    assert run("check").exit_code == 0  # the curriculum is read and kept
+    entry = _poison_support_entry(project, cache, {"kept-mac": None, "no-mac": b"0" * 64, "plain-json": b""}[forged])
+    if forged == "plain-json":
+        entry.write_bytes(entry.read_bytes().lstrip(b"\n"))  # an entry as older versions wrote them
+    check = run("check")
+    assert check.exit_code == 0 and ATTACKER not in check.output
+    result = run("build", "clinic-0", "--audience", "participant", "--out", str(out), "-j1")
+    assert result.exit_code == 0, result.output
+    text = pdftotext(out / "clinic-0/clinic-0-participant-handout.pdf")
+    assert CRISIS_LINE in text and "ATTACKER" not in text and "1-900-555-0199" not in text
+
+
+@pytest.mark.parametrize("fault", ["writable-by-others", "another-owner", "parent-writable"])
+def test_a_cache_folder_others_could_write_is_not_used_and_a_warning_says_so(project, tmp_path, monkeypatch, fault):
+    cache = tmp_path / "shared" / "cache"
+    monkeypatch.setenv("PACKETS_CACHE", str(cache))
+    assert run("check").exit_code == 0
+    _poison_support_entry(project, cache, mac=b"")  # what a neighbour with write access might leave
+    if fault == "writable-by-others":
+        cache.chmod(0o777)
+    elif fault == "another-owner":
+        os.chown(cache, 65534, 65534)  # nobody
+    else:
+        (tmp_path / "shared").chmod(0o777)
+    env = {**os.environ, "PACKETS_ROOT": str(project), "PACKETS_CACHE": str(cache)}
+    command = [sys.executable, "-c", "from packets.cli import main; main()"]
+    done = subprocess.run([*command, "check"], cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: not using the cache")]
+    assert len(warnings) == 1, done.stderr
+    assert str(cache if fault != "parent-writable" else tmp_path / "shared") in warnings[0]
+    out = project / "output"
+    done = subprocess.run(
+        [*command, "build", "clinic-0", "--audience", "participant", "--out", str(out), "-j1"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    text = pdftotext(out / "clinic-0/clinic-0-participant-handout.pdf")
+    assert CRISIS_LINE in text and "ATTACKER" not in text
+
+
+def test_the_cache_key_is_private_and_a_loose_one_is_replaced(tmp_path, monkeypatch):
+    from packets import cache as cache_module
+
+    monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "c"))
+    assert cache_module.cache_folder("layout") == tmp_path / "c/layout"
+    key = tmp_path / "c/key"
+    assert key.stat().st_mode & 0o777 == 0o600 and (tmp_path / "c").stat().st_mode & 0o777 == 0o700
+    first = key.read_bytes()
+    key.chmod(0o644)  # readable by others: whatever it signed could be forged
+    cache_module._trust.cache_clear()
+    assert cache_module.cache_folder("layout") is not None
+    assert key.read_bytes() != first and key.stat().st_mode & 0o777 == 0o600
