@@ -9,6 +9,7 @@ and looks at what a user would: exit status, messages, the files left, the proce
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -120,10 +121,8 @@ def _gone(pids: list[int]) -> bool:
 
 def _kill_all(pids: list[int]) -> None:
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 _STARTED: list[int] = []  # every worker a test saw: none may outlive the test, whatever it finds
@@ -258,7 +257,8 @@ def small_disk(tmp_path):
 def test_a_full_disk_writes_no_half_packet_and_says_where_and_what_to_do(project, small_disk):
     out = project / "measure"
     assert run("build", "clinic-0", "--out", str(out), "-j2").exit_code == 0
-    guide, handout = (out / "clinic-0/clinic-0-facilitator-guide.pdf", out / "clinic-0/clinic-0-participant-handout.pdf")
+    guide = out / "clinic-0/clinic-0-facilitator-guide.pdf"
+    handout = out / "clinic-0/clinic-0-participant-handout.pdf"
     # Room for the guide (written first) and half the handout: the disk fills mid-packet.
     disk = small_disk(guide.stat().st_size + handout.stat().st_size // 3)
     result = run("build", "clinic-0", "--out", str(disk), "-j2")
