@@ -395,3 +395,85 @@ def test_the_cache_key_is_private_and_a_loose_one_is_replaced(tmp_path, monkeypa
     cache_module._trust.cache_clear()
     assert cache_module.cache_folder("layout") is not None
     assert key.read_bytes() != first and key.stat().st_mode & 0o777 == 0o600
+
+
+# ------------------------------------------------------------------ what a kept entry may change (case 9)
+
+
+def _sign_everywhere(folder: Path, entry: dict) -> int:
+    """Writes `entry` over every kept decision in `folder`, signed with this user's key: what
+    a bug of ours, or a stolen key, could leave. What it claims is checked all the same."""
+    import json
+
+    from packets.cache import write_entry
+
+    paths = sorted(folder.rglob("*.json"))
+    for path in paths:
+        write_entry(path, json.dumps(entry).encode())
+    return len(paths)
+
+
+def _rules_that_split_every_section(html: str, every_child: bool) -> list[str]:
+    from packets.render.pageflow import section_ids
+    from packets.render.pdf import HTML
+
+    root = HTML(string=html).etree_element
+    rules = []
+    for ident in section_ids(html):
+        (section,) = [e for e in root.iter() if e.get("id") == ident]
+        places = [
+            i for i, child in enumerate(section, start=1) if i > 1 and child.tag in ("p", "div", "ul", "h2", "h3")
+        ]
+        for position in places if every_child else places[:1]:
+            rules.append(f"#{ident} > {section[position - 1].tag}:nth-child({position})")
+    return rules
+
+
+@pytest.mark.parametrize("attack", ["every-child", "one-per-section", "sections-part", "compact-cover"])
+def test_a_poisoned_layout_entry_is_never_worse_than_a_miss(project, tmp_path, monkeypatch, attack):
+    args = ("clinic-0", "--audience", "participant", "-j1")
+    pdf = "clinic-0/clinic-0-participant-handout.pdf"
+    with monkeypatch.context() as cold:
+        cold.setenv("PACKETS_CACHE", "off")
+        assert run("build", *args, "--html", "--out", str(project / "cold")).exit_code == 0
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PACKETS_CACHE", str(cache))
+    assert run("build", *args, "--out", str(project / "warm")).exit_code == 0
+    html = (project / "cold" / pdf).with_suffix(".html").read_text(encoding="utf-8")
+    if attack == "compact-cover":
+        entry = {"compact": True, "rules": []}
+    else:
+        entry = {"compact": False, "rules": _rules_that_split_every_section(html, attack == "every-child")}
+        assert entry["rules"]
+    if attack == "sections-part":
+        shutil.rmtree(cache / "layout")  # the whole document's decision gone: each section's is taken
+        entry = {"compact": False, "rules": entry["rules"][:1]}
+        assert _sign_everywhere(cache / "sections", entry) >= 5
+    else:
+        assert _sign_everywhere(cache / "layout", entry) == 1
+    result = run("build", *args, "--force", "--out", str(project / "warm"))
+    assert result.exit_code == 0, result.output
+    assert (project / "warm" / pdf).read_bytes() == (project / "cold" / pdf).read_bytes()
+
+
+def test_a_glyph_entry_written_by_anyone_else_changes_nothing_check_says(project, tmp_path, monkeypatch):
+    import json
+
+    from packets.load.glyphs import fonts_digest
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PACKETS_CACHE", str(cache))
+    org = project / "content/orgs/clinic-0.yaml"
+    org.write_text(_org(0).replace("Fault Test Clinic 0", "Fault Test Clinic 中"), encoding="utf-8")
+    env = {**os.environ, "PACKETS_ROOT": str(project), "PACKETS_CACHE": str(cache)}
+    command = [sys.executable, "-c", "from packets.cli import main; main()", "check"]
+    done = subprocess.run([*command, "clinic-0"], cwd=project, env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "'中' (U+4E2D" in done.stderr  # the fonts have no 中; their set is kept
+    entry = cache / "glyphs" / f"{fonts_digest()}.json"
+    assert entry.exists()
+    for forged in (list(range(0x20, 0x10000)), [], {"fonts": fonts_digest(), "points": list(range(0x20, 0x10000))}):
+        entry.write_text(json.dumps(forged), encoding="utf-8")
+        done = subprocess.run([*command, "clinic-0"], cwd=project, env=env, capture_output=True, text=True)
+        assert done.returncode == 2 and "'中' (U+4E2D" in done.stderr, done.stderr
+        done = subprocess.run([*command, "clinic-1"], cwd=project, env=env, capture_output=True, text=True)
+        assert done.returncode == 0 and "0 errors" in done.stderr, done.stderr  # and no false errors
