@@ -248,7 +248,7 @@ def build(
     mistakes = f" ({' and '.join(why)}, listed above)" if why else ""
     failed = len(summary.invalid) + len(summary.unwritten) + len(summary.failed)
     click.echo(
-        f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
+        f"{summary.built} built, {summary.skipped} up to date, "
         f"{failed} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s",
         err=quiet,
     )

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,9 +39,10 @@ from ..output import (
 from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
 from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
-from .workers import Workers, failure
+from .workers import Workers, failure, release_memory
 
 MANIFEST = ".packets-manifest.json"
+SAVE_EVERY = 10.0  # seconds: the manifest is written as the build goes, at most this often
 
 
 # ------------------------------------------------------------------ what a build depends on
@@ -124,7 +126,8 @@ class Manifest:
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
-    updates: dict[str, Any] = field(default_factory=dict)  # slug: new entry, or None when forgotten
+    updates: dict[str, Any] = field(default_factory=dict)  # slug: its new documents, or None when forgotten
+    known: set[str] = field(default_factory=set)  # the slugs the file held, once `done_reading`
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
@@ -168,12 +171,12 @@ class Manifest:
         return pages if isinstance(pages, int) else 0
 
     def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
+        """One document built: kept in `updates` until the next `save` merges it into the file."""
         self.changed = True
-        entry = self.entries.get(slug)
-        if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
-            entry = self.entries[slug] = {"documents": {}}
-        self.updates[slug] = entry
-        entry["documents"][document] = {
+        update = self.updates.get(slug)
+        if not isinstance(update, dict):
+            update = self.updates[slug] = {"documents": {}}
+        update["documents"][document] = {
             "key": key,
             "pdf": files[0].name,
             "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
@@ -181,34 +184,48 @@ class Manifest:
         }
 
     def forget(self, slug: str) -> None:
-        if self.entries.pop(slug, None) is not None:
+        if slug in self.entries or slug in self.known:
             self.changed = True
             self.updates[slug] = None
+
+    def done_reading(self) -> None:
+        """Every up-to-date check is made: from now on only what changes is held, so a batch
+        of any size keeps no more than the slugs it started with (the file holds the rest)."""
+        self.known = set(self.entries)
+        self.entries = {}
 
     def save(self) -> None:
         """Written only when something changed, so a failed build leaves the output folder as it was.
 
-        Read again and written under the output folder's lock: a build running at the same
-        time keeps what it recorded, and no one sees half a manifest.
+        Read again and written under the output folder's lock, each document's record merged
+        into what the file holds: a build running at the same time keeps what it recorded,
+        and no one sees half a manifest. What was written is no longer held here.
         """
         if not self.changed:
             return
         with folder_lock(self.path.parent):
             remove_stale_temporaries(self.path.parent)
             entries = self._read(self.path)
-            for slug, entry in self.updates.items():
-                if entry is None:
+            for slug, update in self.updates.items():
+                entry = entries.get(slug)
+                if update is None:
                     entries.pop(slug, None)
-                else:
-                    entries[slug] = entry
+                    continue
+                if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
+                    entry = entries[slug] = {"documents": {}}
+                entry["documents"].update(update["documents"])
             write_atomic(self.path, json.dumps(entries, indent=1, sort_keys=True).encode())
-            self.entries = entries
+        self.updates.clear()
+        self.changed = False
 
 
 @dataclass
 class Summary:
-    built: list[OrgResult] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    """What a build did, counted as it goes: nothing of a built organization is kept (a batch
+    of thousands holds no more than a batch of one); the ones that failed are kept to report."""
+
+    built: int = 0
+    skipped: int = 0
     invalid: list[OrgResult] = field(default_factory=list)
     unwritten: list[OrgResult] = field(default_factory=list)  # the output refused them (full, read-only, a link)
     failed: list[OrgResult] = field(default_factory=list)
@@ -264,12 +281,15 @@ def build_many(
         if missing:
             todo.append((source, key, missing))
         else:
-            summary.skipped.append(source.slug)
+            summary.skipped += 1
             on_result(OrgResult(source.slug, "skipped"))
+
+    manifest.done_reading()
+    saved = time.monotonic()
 
     def finish(result: OrgResult, source: OrgSource, key: str) -> None:
         if result.status == "built":
-            summary.built.append(result)
+            summary.built += 1
             summary.pages += sum(w.pages for w in result.written)
             for w in result.written:
                 files = [w.path] + ([w.path.with_suffix(".html")] if options.html and w.kind is None else [])
@@ -280,6 +300,10 @@ def build_many(
             lists = {"invalid": summary.invalid, "unwritten": summary.unwritten}
             lists.get(result.status, summary.failed).append(result)
         on_result(result)
+        nonlocal saved
+        if time.monotonic() - saved > SAVE_EVERY:  # the manifest written as the build goes
+            _save(manifest)
+            saved = time.monotonic()
 
     if not todo:
         _save(manifest)
@@ -299,7 +323,8 @@ def build_many(
         documents[index[(result.slug, result.audience, result.large_print, result.kind)]] = result
         if all(d is not None for d in documents):
             done[result.slug] = write_documents(by_slug[result.slug], options, [d for d in documents if d is not None])
-            del rendered[result.slug]  # the PDFs' bytes are on disk now
+            del rendered[result.slug], documents  # the PDFs' bytes are on disk now
+            release_memory()
         # Reported in the order of the sources, so messages do not depend on which worker was quicker.
         while reported < len(todo) and todo[reported][0].slug in done:
             source, key, _ = todo[reported]

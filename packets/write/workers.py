@@ -86,6 +86,19 @@ def _die_with_parent(parent: int, life: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def release_memory() -> None:
+    """Give the memory freed since the last call back to the system (glibc's malloc_trim).
+
+    A build's own process makes and drops large strings for every document (its HTML, the
+    PDFs coming back); glibc keeps the freed space, scattered, for later, so the process
+    grew with the batch, and every worker forked from it started that much larger. Called
+    once an organization is written and before a worker is forked, it keeps both flat.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
+
+
 def set_up_renderer(root: Path) -> Any:
     """A worker's one renderer: WeasyPrint imported, fonts and stylesheets ready.
 
@@ -200,6 +213,7 @@ class Workers:
         self.debug = debug
         self.context = multiprocessing.get_context("fork")
         self.slots: list[_Slot] = []
+        self.started = 0  # workers started so far
 
     def __enter__(self) -> Workers:
         return self
@@ -239,6 +253,7 @@ class Workers:
             gc.unfreeze()
             os.close(life_read)
             child_end.close()
+        self.started += 1
         return _Slot(process, parent_end, life=life_write)
 
     def _retire(self, slot: _Slot) -> None:
@@ -284,6 +299,9 @@ class Workers:
                     break
                 give(slot, job)
             while len(self.slots) < self.jobs and (job := take()) is not None:
+                if self.slots or self.started:  # a replacement: forked from a process as small as it can be
+                    gc.collect()
+                    release_memory()
                 self.slots.append(self._start())
                 give(self.slots[-1], job)
             busy = [s for s in self.slots if s.job is not None]
