@@ -99,6 +99,8 @@ def cache_warning() -> str:
 
 def _unsafe(folder: Path) -> str:
     """Why `folder` (and the folders above it) may not hold what this user trusts ('' if it may)."""
+    if not hasattr(os, "geteuid"):  # pragma: no cover - not POSIX: no owners or modes to check
+        return ""
     uid = os.geteuid()
     real = folder.resolve()
     for place in (real, *real.parents):
@@ -160,13 +162,18 @@ def _secret(folder: Path) -> bytes:
                 os.close(fd)
             if (
                 stat.S_ISREG(st.st_mode)
-                and st.st_uid == os.geteuid()
+                and st.st_uid == _uid(st.st_uid)
                 and not st.st_mode & 0o077
                 and len(data) == SECRET_BYTES
             ):
                 return data
         _new_secret(path, replace=True)
     raise OSError("the cache's key could not be made")
+
+
+def _uid(otherwise: int) -> int:
+    """This user's id (`otherwise` where the system has none)."""
+    return os.geteuid() if hasattr(os, "geteuid") else otherwise
 
 
 def _new_secret(path: Path, replace: bool) -> None:
