@@ -477,3 +477,35 @@ def test_a_glyph_entry_written_by_anyone_else_changes_nothing_check_says(project
         assert done.returncode == 2 and "'中' (U+4E2D" in done.stderr, done.stderr
         done = subprocess.run([*command, "clinic-1"], cwd=project, env=env, capture_output=True, text=True)
         assert done.returncode == 0 and "0 errors" in done.stderr, done.stderr  # and no false errors
+
+
+# ------------------------------------------------------------------ a batch holds nothing it finished (case 23)
+
+
+def test_the_manifest_is_written_as_the_batch_goes_so_a_killed_batch_keeps_what_it_finished(project):
+    out = project / "output"
+    env = {**os.environ, "PACKETS_ROOT": str(project), "PACKETS_MANIFEST_SECONDS": "0"}
+    command = [sys.executable, "-c", "from packets.cli import main; main()", "build", "--audience", "participant"]
+    build = subprocess.Popen([*command, "-j1", "--out", str(out)], cwd=project, env=env, stderr=subprocess.PIPE)
+    manifest = out / ".packets-manifest.json"
+
+    def recorded() -> bool:
+        import json
+
+        try:
+            return "clinic-0" in json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return build.poll() is not None
+
+    try:
+        _wait_for(recorded)
+        build.kill()  # no chance to save anything more
+        build.wait()
+    finally:
+        build.kill()
+    assert (out / "clinic-0/clinic-0-participant-handout.pdf").exists()
+    assert not (out / "clinic-2/clinic-2-participant-handout.pdf").exists(), "the batch had finished first"
+    result = run("build", "--audience", "participant", "-j1", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "clinic-0: up to date" in result.output
+    assert "clinic-2-participant-handout.pdf" in result.output

@@ -42,7 +42,9 @@ from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of
 from .workers import Workers, failure, release_memory
 
 MANIFEST = ".packets-manifest.json"
-SAVE_EVERY = 10.0  # seconds: the manifest is written as the build goes, at most this often
+# Seconds: the manifest is written as the build goes, at most this often (so a batch killed
+# half-way does not build again what it finished). The variable is for the tests.
+SAVE_EVERY = float(os.environ.get("PACKETS_MANIFEST_SECONDS", "") or 10)
 
 
 # ------------------------------------------------------------------ what a build depends on
