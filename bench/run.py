@@ -36,8 +36,12 @@ page of both rendered at 50 dpi and compared image by image.
 Memory: `packets build --jobs 1 --force` over each batch size, the peak resident size of the
 worker (does it grow with the number of organizations?).
 
+Memory of the whole process tree (`--parts tree`, with `--jobs`): the same builds, sampled
+from /proc every 50 ms: the peak of the build's own process, of its largest worker, and of
+the sum of all of them at one moment (what the machine must hold).
+
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
-                           [--parts batch,common,memory,earlier] [--earlier REV]
+                           [--parts batch,common,memory,tree,earlier] [--earlier REV]
 Prints the tables, and writes them to bench/results.md (a --quick run only prints them). The
 parts measured replace their own sections of the file; the others are kept, with their own
 date.
