@@ -36,8 +36,12 @@ page of both rendered at 50 dpi and compared image by image.
 Memory: `packets build --jobs 1 --force` over each batch size, the peak resident size of the
 worker (does it grow with the number of organizations?).
 
+Memory of the whole process tree (`--parts tree`, with `--jobs`): the same builds, sampled
+from /proc every 50 ms: the peak of the build's own process, of its largest worker, and of
+the sum of all of them at one moment (what the machine must hold).
+
 Usage: python bench/run.py [--sizes 24,96] [--sample 12] [--repeats 3] [--quick] [--output FILE]
-                           [--parts batch,common,memory,earlier] [--earlier REV]
+                           [--parts batch,common,memory,tree,earlier] [--earlier REV]
 Prints the tables, and writes them to bench/results.md (a --quick run only prints them). The
 parts measured replace their own sections of the file; the others are kept, with their own
 date.
@@ -343,6 +347,128 @@ def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
     return rows
 
 
+# Runs one command and samples, every 50 ms from /proc, the resident memory of the command
+# and of each process under it; prints the peaks (KiB): the command's own, the largest
+# worker's, and the whole tree's (the sum at one moment: what the machine must hold).
+TREE = textwrap.dedent(
+    """
+    import json, os, subprocess, sys, time
+    def rss(pid):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+    def pss(pid):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+    def children(pid):
+        kids = []
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat") as stat:
+                        if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                            kids.append(int(name))
+                except (OSError, ValueError, IndexError):
+                    pass
+        return kids
+    start = time.perf_counter()
+    build = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parent = worker = tree = shared = 0
+    seen = set()
+    while build.poll() is None:
+        pids = [build.pid, *children(build.pid)]
+        sizes = [rss(p) for p in pids]
+        seen.update(pids[1:])
+        parent, tree = max(parent, sizes[0]), max(tree, sum(sizes))
+        worker = max([worker, *sizes[1:]])
+        shared = max(shared, sum(pss(p) for p in pids))
+        time.sleep(0.05)
+    err = build.stderr.read().decode("utf-8", "replace")
+    print(json.dumps({"wall": time.perf_counter() - start, "code": build.returncode, "parent": parent,
+                      "worker": worker, "tree": tree, "pss": shared, "workers": len(seen), "err": err[-500:]}))
+    """
+)
+
+
+@dataclass
+class Tree:
+    n: int
+    docs: int
+    parent_mb: float
+    worker_mb: float
+    tree_mb: float  # the sum of resident sizes (pages shared after a fork count in each process)
+    pss_mb: float  # the sum of proportional sizes (each shared page counted once): the tree's real memory
+    workers: int
+    seconds: float
+
+
+def run_tree(snap: Path, sizes: list[int], jobs: int) -> list[Tree]:
+    """`packets build --jobs J --force` over N organizations: the peak of the build's own
+    process, of its largest worker, and of the whole tree at once, sampled from /proc."""
+    rows = []
+    for n in sizes:
+        print(f"  tree memory: {n} organizations, --jobs {jobs}", file=sys.stderr, flush=True)
+        project, env = make_project(snap, f"tree-{n}", n)
+        cmd = packets(project, "--jobs", jobs, "--force", "--out", project / "out")
+        out = subprocess.run([sys.executable, "-c", TREE, *map(str, cmd)], env=env, capture_output=True, text=True)
+        r = json.loads(out.stdout)
+        if r["code"] != 0:
+            raise SystemExit(f"build failed ({r['code']}): {r['err']}")
+        docs = len(list((project / "out").rglob("*.pdf")))
+        peaks = [r[what] * 1024 / 1e6 for what in ("parent", "worker", "tree", "pss")]
+        rows.append(Tree(n, docs, *peaks, r["workers"], r["wall"]))
+        print(f"    {rows[-1]}", file=sys.stderr, flush=True)
+        shutil.rmtree(project, ignore_errors=True)
+    return rows
+
+
+def report_tree(rows: list[Tree], jobs: int, load_before: tuple[float, ...], elapsed: float) -> str:
+    first, last = rows[0], rows[-1]
+    growth = last.pss_mb / first.pss_mb - 1
+    lines = [
+        "# Memory of the whole process tree: flat in the size of the batch",
+        "",
+        machine(load_before),
+        "",
+        f"`packets build --jobs {jobs} --force` over N synthetic organizations (guide and handout each), "
+        "memory sampled every 50 ms from /proc: the resident size (RSS) of the build's own process and of "
+        "its largest worker, and for the whole tree at one moment the sum of RSS (a page a worker shares "
+        "with the process it was forked from counts in both) and the sum of PSS (each page counted once: "
+        "what the machine must hold). Peaks; MB = 10⁶ bytes.",
+        "",
+        "| organizations | documents | build process RSS | largest worker RSS | tree, sum of RSS "
+        "| tree, sum of PSS | workers started | wall time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {r.n} | {r.docs} | {r.parent_mb:.1f} MB | {r.worker_mb:.1f} MB | {r.tree_mb:.1f} MB "
+            f"| {r.pss_mb:.1f} MB | {r.workers} | {r.seconds:.0f} s |"
+            for r in rows
+        ),
+        "",
+        f"From {first.docs} to {last.docs} documents the whole tree's peak (PSS) changes by {growth * 100:+.1f}% "
+        f"(target: within 5%): {'met' if abs(growth) <= 0.05 else '**missed**'}; its sum of RSS by "
+        f"{(last.tree_mb / first.tree_mb - 1) * 100:+.1f}%, the build's own process by "
+        f"{(last.parent_mb / first.parent_mb - 1) * 100:+.1f}%, the largest worker by "
+        f"{(last.worker_mb / first.worker_mb - 1) * 100:+.1f}%.",
+        "",
+        f"This part took {elapsed:.0f} s. Reproduce with `python bench/run.py --parts tree --sizes "
+        f"{','.join(str(r.n) for r in rows)} --jobs {jobs}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def report_memory(rows: list[Memory], load_before: tuple[float, ...], elapsed: float) -> str:
     from packets.write.workers import RECYCLE_AFTER
 
@@ -377,9 +503,15 @@ def merge_results(old: str, new: dict[str, str]) -> str:
     for chunk in ("\n" + old).split("\n# ")[1:]:
         heading = chunk.splitlines()[0]
         sections.append((heading, "# " + chunk.rstrip("\n") + "\n"))
-    kinds = {"common": "The common case", "batch": "Batch build benchmark", "memory": "Memory:", "earlier": "Against"}
+    kinds = {
+        "common": "The common case",
+        "batch": "Batch build benchmark",
+        "memory": "Memory:",
+        "tree": "Memory of the whole process tree",
+        "earlier": "Against",
+    }
     kept = [text for heading, text in sections if not any(heading.startswith(kinds[k]) for k in new)]
-    order = ("common", "earlier", "memory", "batch")
+    order = ("common", "earlier", "memory", "tree", "batch")
     return "\n".join([*(new[k].rstrip("\n") + "\n" for k in order if k in new), *kept])
 
 
@@ -834,7 +966,7 @@ def main() -> None:
     parser.add_argument(
         "--parts",
         default="batch,common,memory,earlier",
-        help="what to measure: batch, common, memory, earlier (comma-separated)",
+        help="what to measure: batch, common, memory, tree, earlier (comma-separated)",
     )
     parser.add_argument("--earlier", default=EARLIER, help=f"the commit `earlier` compares with (default {EARLIER})")
     parser.add_argument("--quick", action="store_true", help="a fast run: sizes 4,8, a sample of 2, one run each")
@@ -867,6 +999,11 @@ def main() -> None:
             begun = time.perf_counter()
             rows = run_memory(snap, sizes)
             texts["memory"] = report_memory(rows, load_before, time.perf_counter() - begun)
+        if "tree" in parts:
+            print("memory of the whole process tree over batch sizes ...", file=sys.stderr, flush=True)
+            begun = time.perf_counter()
+            tree_rows = run_tree(snap, sizes, args.jobs)
+            texts["tree"] = report_tree(tree_rows, args.jobs, load_before, time.perf_counter() - begun)
         if "batch" in parts:
             print(f"sample of {args.sample} organizations, every way ...", file=sys.stderr, flush=True)
             sample = run_sample(snap, args.sample, args.repeats, args.jobs)

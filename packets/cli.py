@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -40,8 +42,12 @@ def find_project_root() -> Path:
 
 
 def _project():
+    from .cache import cache_warning
     from .load.curriculum import Project
 
+    warning = cache_warning()  # a cache folder others could write into is not used: say so, once
+    if warning:
+        click.echo(warning, err=True)
     return Project(find_project_root())
 
 
@@ -49,6 +55,15 @@ def _print_problems(problems: list[Problem]) -> None:
     """Each file's errors first (what stops the build), then its warnings, each in line order."""
     for problem in sorted(problems, key=lambda p: (p.path, not p.is_error, p.line)):
         click.echo(str(problem), err=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stopping, the studio's stop, `kill`): the build unwinds as for Ctrl-C."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
+    raise Terminated
 
 
 class PacketsGroup(click.Group):
@@ -60,9 +75,10 @@ class PacketsGroup(click.Group):
         except InputError as exc:
             _print_problems(exc.problems)
             ctx.exit(2)
-        except KeyboardInterrupt:
-            click.echo("Interrupted; no partial files were left in the output folder.", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            stopped = "Stopped" if isinstance(exc, Terminated) else "Interrupted"
+            click.echo(f"{stopped}; no partial files were left in the output folder.", err=True)
+            ctx.exit(143 if isinstance(exc, Terminated) else 130)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:
@@ -165,6 +181,10 @@ def build(
     """Build the packets of the named organizations (slugs in content/orgs/ or paths), or of all of them."""
     from .write.workers import Workers
 
+    # SIGTERM stops a build as Ctrl-C does: the workers are stopped, nothing half-written stays.
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminated)
+        ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
     jobs = jobs or os.cpu_count() or 1
     debug = ctx.meta.get("debug", False)
     # The first worker starts before anything else: it imports WeasyPrint while this process
@@ -215,7 +235,7 @@ def build(
             click.echo(f"{result.slug}: also rebuilt, as they were out of date beside the others: {names}")
         for path in result.removed:
             click.echo(f"{result.slug}: removed {_shown(path)}: it was out of date and this build does not make it")
-        if result.status in ("built", "invalid"):
+        if result.status in ("built", "invalid", "unwritten"):
             _print_problems(result.problems)
         if result.status == "failed":
             click.echo(
@@ -228,13 +248,15 @@ def build(
     elapsed = time.monotonic() - started
     # "Failed" alone read as a crash for a file with a typo: say which of them are mistakes
     # in the file, the one kind a coordinator fixes themselves.
-    mistakes = f" ({_count(len(summary.invalid), 'file')} with mistakes, listed above)" if summary.invalid else ""
-    kinds = dict.fromkeys(_kind_shown(w) for r in summary.built for w in r.written)
+    why = [f"{_count(len(summary.invalid), 'file')} with mistakes"] if summary.invalid else []
+    why += [f"{len(summary.unwritten)} that could not be written"] if summary.unwritten else []
+    mistakes = f" ({' and '.join(why)}, listed above)" if why else ""
+    failed = len(summary.invalid) + len(summary.unwritten) + len(summary.failed)
+    kinds = dict.fromkeys(_kind_shown(*document) for document in summary.kinds)
     rebuilt = f" (rebuilt: {', '.join(kinds)})" if kinds else ""
     click.echo(
-        f"{len(summary.built)} built, {len(summary.skipped)} up to date, "
-        f"{len(summary.invalid) + len(summary.failed)} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s"
-        + rebuilt,
+        f"{summary.built} built, {summary.skipped} up to date, "
+        f"{failed} failed{mistakes}; {summary.pages} pages in {elapsed:.1f} s" + rebuilt,
         err=quiet,
     )
     ctx.exit(summary.exit_code)
@@ -248,12 +270,12 @@ KIND_NAMES = {
 }
 
 
-def _kind_shown(written) -> str:
+def _kind_shown(audience: str, large_print: bool, kind: str | None) -> str:
     """A document's kind as the summary names it: "participant handout (large print)", "slides"."""
-    if written.kind:
-        return KIND_NAMES.get(written.kind, written.kind)
-    name = "facilitator guide" if written.audience == "facilitator" else "participant handout"
-    return name + (" (large print)" if written.large_print else "")
+    if kind:
+        return KIND_NAMES.get(kind, kind)
+    name = "facilitator guide" if audience == "facilitator" else "participant handout"
+    return name + (" (large print)" if large_print else "")
 
 
 def _count(n: int, noun: str) -> str:

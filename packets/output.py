@@ -8,22 +8,25 @@ file or the new one, never a partial PDF that someone might print.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 import signal
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problem, display_path
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
-SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+# Matched whole (`fullmatch`): with `match` and `$`, "trail\n" passed and became a folder name.
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 DOCUMENT_FILES = {"facilitator": "facilitator-guide", "participant": "participant-handout"}
 TEMP_PREFIX = ".partial-"
@@ -32,7 +35,7 @@ STALE_SECONDS = 3600  # writing one file takes milliseconds; a temporary this ol
 
 def slug_problem(slug: str, shown: str) -> Problem | None:
     """Slugs become folder and file names, so only plain names are allowed."""
-    if not SLUG.match(slug):
+    if not SLUG.fullmatch(slug):
         return Problem(
             shown,
             0,
@@ -53,13 +56,86 @@ def pdf_name(slug: str, audience: str, large_print: bool = False, paper: str | N
     return f"{slug}-{DOCUMENT_FILES[audience]}{'-large-print' if large_print else ''}{f'-{paper}' if paper else ''}.pdf"
 
 
+class OutputRefused(ValueError):
+    """The output cannot take an organization's files (a folder linked elsewhere, a full or
+    read-only disk); `problem` names the path and what to do, in the user's words."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
 def org_folder(out_dir: Path, slug: str) -> Path:
-    """The organization's folder, guaranteed to lie inside `out_dir`."""
+    """The organization's folder, guaranteed to lie inside `out_dir` and not to be a link.
+
+    A link there (to another disk, someone else's folder) would send the packet somewhere
+    nobody asked for: it is refused, with what to do.
+    """
     base = out_dir.resolve()
-    folder = (base / slug).resolve()
-    if folder.parent != base:
-        raise ValueError(f"refusing to write outside {base}: {slug!r}")
+    named = base / slug
+    folder = named.resolve()
+    if named.is_symlink() or folder.parent != base:
+        raise OutputRefused(
+            Problem(
+                display_path(out_dir / slug),
+                0,
+                "this output folder is a link to somewhere else, and packets are only written into --out itself",
+                "remove the link (the packets will be written in a new folder there), or choose another --out",
+            )
+        )
     return folder
+
+
+def cannot_write(path: Path, exc: OSError) -> Problem:
+    """What a failed write says: the path, the system's reason, and what the person can do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        hint = "free some space on that disk, or choose another folder with --out; nothing was written"
+    elif exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "make the folder writable, or choose another folder with --out; nothing was written"
+    else:
+        hint = "check the folder, or choose another one with --out; nothing was written"
+    reason = exc.strerror or type(exc).__name__
+    return Problem(display_path(path), 0, f"cannot write here: {reason.lower()}", hint)
+
+
+def write_together(folder: Path, files: list[tuple[Path, bytes]]) -> None:
+    """Write an organization's files (all in `folder`) so that either all of them are new or
+    none is: each is first written to a temporary folder inside `folder` (the same disk, so
+    moving is a rename), and only when every byte is on disk are they moved into place.
+
+    A full or read-only disk fails while the temporary folder is written: the old files stay
+    as they were. A move that fails puts back the files moved before it. OSError says why.
+    Call it holding `folder_lock(folder)`.
+    """
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp"))
+    try:
+        for target, data in files:
+            with open(staging / target.name, "xb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(staging / target.name, 0o644)
+        with interrupts_held():  # the moves are done together, or undone together
+            moved: list[tuple[Path, bool, Path | None]] = []  # target, whether it existed, its old file
+            try:
+                for target, _ in files:
+                    existed, backup = target.exists(), staging / f"previous-{target.name}"
+                    try:
+                        os.link(target, backup)  # no copy: the old file under a second name
+                    except OSError:
+                        backup = None  # none before, or a disk without links: nothing to put back
+                    os.replace(staging / target.name, target)
+                    moved.append((target, existed, backup))
+            except OSError:
+                for target, existed, backup in reversed(moved):
+                    with contextlib.suppress(OSError):
+                        if backup is not None:
+                            os.replace(backup, target)
+                        elif not existed:
+                            target.unlink()
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def check_out_dir(out_dir: Path, protected: tuple[Path, ...]) -> Problem | None:
@@ -156,7 +232,8 @@ def _owner_alive(name: str) -> bool:
 
 
 def leftovers(folder: Path) -> list[Path]:
-    """Temporary files of writes that never finished (a killed build), or of one under way."""
+    """Temporary files (and folders: `write_together`) of writes that never finished (a
+    killed build), or of one under way."""
     if not folder.is_dir():
         return []
     return sorted(folder.glob(f"{TEMP_PREFIX}*.tmp"))
@@ -172,5 +249,8 @@ def remove_stale_temporaries(folder: Path) -> None:
     now = time.time()
     for stale in leftovers(folder):
         with contextlib.suppress(OSError):
-            if not _owner_alive(stale.name) or now - stale.stat().st_mtime > STALE_SECONDS:
-                stale.unlink()
+            if not _owner_alive(stale.name) or now - stale.lstat().st_mtime > STALE_SECONDS:
+                if stale.is_dir() and not stale.is_symlink():
+                    shutil.rmtree(stale)  # the temporary folder of a build's files (write_together)
+                else:
+                    stale.unlink()

@@ -16,10 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..cache import cache_folder, digest_files
+from ..cache import cache_folder, digest_files, read_entry, write_entry
 from ..errors import Problem
-from ..files import FileRefused, read_limited
-from ..output import write_atomic
 from .sources import LineDict, LineList, YamlDocument
 
 FONT_DIR = Path(__file__).resolve().parent.parent.parent / "templates" / "fonts"
@@ -45,14 +43,18 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
     """Every character the bundled fonts have a glyph for.
 
     Reading the fonts' character maps is a third of what `check` takes, and the answer only
-    changes with the fonts: it is kept in the cache (cache.py) under a hash of them.
+    changes with the fonts: it is kept in the cache (cache.py) under a hash of them. What is
+    read back must be signed with this user's key (no one else's entry is taken) and name
+    the digest of the very font files read now (one made for other fonts is not taken either).
     """
+    digest = fonts_digest(font_dir)
     folder = cache_folder("glyphs")
-    kept = folder / f"{fonts_digest(font_dir)}.json" if folder is not None else None
+    kept = folder / f"{digest}.json" if folder is not None else None
     if kept is not None:
-        with contextlib.suppress(OSError, ValueError, TypeError, FileRefused):
-            points = json.loads(read_limited(kept, 2_000_000))
-            if isinstance(points, list) and all(isinstance(p, int) for p in points):
+        with contextlib.suppress(ValueError, TypeError):
+            entry = json.loads(read_entry(kept, 2_000_000) or b"null")
+            points = entry.get("points") if isinstance(entry, dict) and entry.get("fonts") == digest else None
+            if isinstance(points, list) and points and all(type(p) is int and 0 <= p <= 0x10FFFF for p in points):
                 return frozenset(points)
     from fontTools.ttLib import TTFont  # only when the cache has no answer: 30 ms of every command's start
 
@@ -62,7 +64,7 @@ def covered(font_dir: Path = FONT_DIR) -> frozenset[int]:
             found.update(font.getBestCmap() or {})
     if kept is not None:
         with contextlib.suppress(OSError):
-            write_atomic(kept, json.dumps(sorted(found)).encode())
+            write_entry(kept, json.dumps({"fonts": digest, "points": sorted(found)}).encode())
     return frozenset(found)
 
 

@@ -22,9 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..cache import cache_folder, digest_files
+from ..cache import cache_folder, digest_files, read_entry, write_entry
 from ..files import FileRefused, read_limited
-from ..output import write_atomic
 from .glyphs import CSS_DIR, fonts_digest
 from .sources import MAX_FILE_BYTES, LineDict, LineList, YamlDocument
 
@@ -109,9 +108,12 @@ def recall(path: Path) -> tuple[bytes | None, YamlDocument | None]:
     entry = _entry(raw)
     if entry is None:
         return raw, None
+    kept = read_entry(entry, MAX_ENTRY_BYTES)  # None unless this user's key signed it (cache.py)
+    if kept is None:
+        return raw, None
     try:
-        data = _decode(json.loads(read_limited(entry, MAX_ENTRY_BYTES).decode("utf-8")))
-    except (OSError, ValueError, RecursionError, FileRefused):
+        data = _decode(json.loads(kept.decode("utf-8")))
+    except (ValueError, RecursionError):
         return raw, None
     if not isinstance(data, LineDict):
         return raw, None
@@ -129,4 +131,4 @@ def keep(raw: bytes, doc: YamlDocument) -> None:
         return
     if len(data) <= MAX_ENTRY_BYTES:
         with contextlib.suppress(OSError):  # a read-only or full disk: the next run reads the file again
-            write_atomic(entry, data)
+            write_entry(entry, data)

@@ -561,6 +561,6 @@ class Organization(Strict):
     def _logo_suffix(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not re.search(r"\.(png|jpe?g|svg)$", value, re.IGNORECASE):
+        if not re.search(r"\.(png|jpe?g|svg)\Z", value, re.IGNORECASE):
             raise ValueError(f'logo "{value[:80]}" must be a .png, .jpg or .svg file')
         return value

@@ -60,7 +60,7 @@ def find_sources(project: Project, names: Iterable[str]) -> list[OrgSource]:
     sources = []
     problems = []
     for path in paths:
-        slug = re.sub(r"\.ya?ml$", "", path.name)
+        slug = re.sub(r"\.ya?ml\Z", "", path.name)
         problem = slug_problem(slug, str(path))
         if problem:
             problems.append(problem)

@@ -33,7 +33,7 @@ class DocumentResult:
     slug: str
     audience: str
     large_print: bool
-    status: str  # rendered | invalid | failed
+    status: str  # rendered | invalid | unwritten (its output folder is refused) | failed
     kind: str | None = None  # a delivery-kit kind, or None for a guide or handout
     files: list[tuple[Path, bytes]] = field(default_factory=list)  # the PDF first, then its --html copy
     pages: int = 0

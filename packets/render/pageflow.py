@@ -254,3 +254,101 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dic
 
 def stylesheet(rules: list[str]) -> str:
     return "\n".join(f"{rule} {{ break-before: page; }}" for rule in rules)
+
+
+# ------------------------------------------------------------------ kept decisions, checked
+
+# Two pages whose ink adds up to less than this share of a page could have been one page:
+# a rule that split them made the section a page longer than page flow ever would.
+SPLIT_FILL = 0.9
+
+
+def select(root: Element, rule: str) -> Element | None:
+    """The one element a selector of ours (`_selector`: an id, then `tag:nth-child(n)` steps)
+    picks in `root`, or None when it picks none, or the id is not unique."""
+    first, *steps = rule.split(" > ")
+    found = [e for e in root.iter() if e.get("id") == first[1:]]
+    if len(found) != 1:
+        return None
+    node = found[0]
+    for step in steps:
+        match = re.fullmatch(r"([a-z][a-z0-9]*):nth-child\(([1-9][0-9]*)\)", step)
+        children = list(node)
+        if match is None or int(match[2]) > len(children):
+            return None
+        node = children[int(match[2]) - 1]
+        if node.tag != match[1]:
+            return None
+    return node
+
+
+def _allowed_place(element: Element, parents: dict[Element, Element]) -> bool:
+    """`_good_break` without the layout: a place page flow may ever break before."""
+    parent = parents.get(element)
+    if element.tag not in UNITS or parent is None or parent.tag in ("table", "thead", "tr", "td", "th"):
+        return False
+    if (element.tag == "tr") != (parent.tag == "tbody"):
+        return False
+    siblings = list(parent)
+    position = siblings.index(element)
+    if position == 0 and element.tag not in HEADINGS:
+        return False
+    before = siblings[position - 1] if position else None
+    return before is None or not (
+        before.tag in HEADINGS or "label" in (before.get("class") or "").split() or before.tag == "dt"
+    )
+
+
+def _fill(page) -> float:
+    top, height = _area(page)
+    return (_bottom(page) - top) / height
+
+
+def decisions_hold(document: Document, root: Element, rules: list[str], sections: dict[str, str]) -> bool:
+    """Whether `rules`, kept from before, are what page flow could have decided for this
+    document, laid out with them: so a kept entry can never make a packet worse than a
+    build that decides afresh (a poisoned one once tripled the guide).
+
+    Each rule must pick one element, at a place page flow may break before, inside a
+    page-flow section that has no other rule; the page it starts must be that section's
+    last page and follow a page of the same section, and the two pages together must hold
+    more than a page's worth (`SPLIT_FILL`): else the section would have ended a page sooner.
+    """
+    if len(rules) > len(sections):
+        return False
+    parents = _parents(root)
+    chosen: dict[Element, str] = {}
+    for rule in rules:
+        element = select(root, rule) if _RULE_SHAPE.fullmatch(rule) else None
+        if element is None or not _allowed_place(element, parents):
+            return False
+        section = parents.get(element)
+        while section is not None and section.get("id") not in sections:
+            section = parents.get(section)
+        if section is None or section.get("id") in chosen.values():
+            return False
+        chosen[element] = section.get("id")
+    if not chosen:
+        return True
+    pages = document.pages
+    starts: dict[Element, int] = {}
+    for index, page in enumerate(pages):
+        body = _flow(page)
+        for box, _ in _boxes(body) if body is not None else ():
+            element = getattr(box, "element", None)
+            if element in chosen and element not in starts:
+                starts[element] = index
+    for element in chosen:
+        index = starts.get(element)
+        if index is None or index == 0:
+            return False
+        if _starts_section(pages[index], pages[index - 1], sections):
+            return False  # the page before belongs to another section
+        if index + 1 < len(pages) and not _starts_section(pages[index + 1], pages[index], sections):
+            return False  # the section goes on past the page the rule starts
+        if _fill(pages[index - 1]) + _fill(pages[index]) < SPLIT_FILL:
+            return False
+    return True
+
+
+_RULE_SHAPE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")

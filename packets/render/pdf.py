@@ -33,7 +33,15 @@ from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
 from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
-from .pageflow import find_tails, page_sections, probe, pull_back_rules, section_ids, section_slices  # noqa: E402
+from .pageflow import (  # noqa: E402
+    decisions_hold,
+    find_tails,
+    page_sections,
+    probe,
+    pull_back_rules,
+    section_ids,
+    section_slices,
+)
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
 from .writer import set_up_pydyf  # noqa: E402
@@ -210,6 +218,7 @@ class Renderer:
         forms: bool,
         fetcher: ConfinedFetcher,
         contents: set[str],
+        trust: bool = True,
     ) -> dict[str, tuple[str, dict | None]]:
         """Each page-flow section's key and the decision kept under it, in the order of the
         document; none when there is no cache, for slides and booklets (their own sheets), or
@@ -224,9 +233,34 @@ class Renderer:
         if page_sections(page.etree_element) != list(keys):
             return {}
         return {
-            ident: (part_key, None if ident in contents else self._sections.get(part_key))
+            ident: (part_key, None if ident in contents or not trust else self._sections.get(part_key))
             for ident, part_key in keys.items()
         }
+
+    def _kept_decisions_hold(
+        self,
+        document: Document,
+        page: HTML,
+        html: str,
+        rules: list[str],
+        compact: bool,
+        known: dict | None,
+        chosen: list[CSS],
+        options: dict,
+        fetcher: ConfinedFetcher,
+    ) -> bool:
+        """Whether decisions taken back from the cache are ones page flow could have made
+        here (`pageflow.decisions_hold`), and the cover's: one that was not laid out tighter
+        fits its page; one that was (a whole document's kept decision) would not have fit
+        without, as a layout of the cover alone shows."""
+        if not decisions_hold(document, page.etree_element, rules, section_ids(html)):
+            return False
+        if not compact:
+            return _cover_pages(document) == 1
+        if known is None or not known["compact"]:
+            return True  # decided here, not kept
+        alone = HTML(string=probe(html, []), base_url=page.base_url, url_fetcher=fetcher)
+        return _cover_pages(alone.render(stylesheets=chosen, **options)) > 1
 
     def _judge_alone(
         self,
@@ -269,7 +303,24 @@ class Renderer:
         the sections it shares with earlier ones, judges its new sections on a layout of
         those alone with the cover, and is laid out once; what it writes is what two
         layouts would.
+
+        What was kept is checked before its PDF is written (`_kept_decisions_hold`): when
+        it is not what page flow could have decided, the document is made again deciding
+        afresh, so a kept entry is never worse than none.
         """
+        return self._render(html, base, large_print, sheets, forms, keep, trust=True)
+
+    def _render(
+        self,
+        html: str,
+        base: Path,
+        large_print: bool,
+        sheets: tuple[str, ...] | None,
+        forms: bool,
+        keep: Callable[[int], int] | None,
+        trust: bool,
+    ) -> Rendered:
+        """`render`, taking kept decisions back only when `trust` (a second try does not)."""
         fetcher = ConfinedFetcher(self.roots)
         if sheets is not None:
             chosen = [self.stylesheet(name) for name in sheets]
@@ -277,12 +328,13 @@ class Renderer:
             chosen = self.sheets + ([self.stylesheet(LARGE_PRINT)] if large_print else [])
         options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
         key = layout_key(html, large_print, sheets, forms, fetcher)
-        known = self.decisions.get(key) if self.decisions is not None else None
+        known = self.decisions.get(key) if self.decisions is not None and trust else None
         try:
             base_url = base.resolve().as_uri() + "/"
             page = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
             tried: list[str] | None = None  # the rules the first layout was made with
             settled: bool | None = None  # whether the cover is laid out tighter, when known before
+            from_cache = known is not None  # decisions taken back: checked before they are written
             if known is not None:
                 compact, rules = known["compact"], known["rules"]
                 document = None
@@ -291,8 +343,9 @@ class Renderer:
                 contents = {ident for ident, classes in ids.items() if "contents" in classes.split()}
                 # Each section's own decision, kept from earlier documents with the very same
                 # section and head: an edit to one section leaves the others' decisions good.
-                parts = self._section_parts(html, page, large_print, sheets, forms, fetcher, contents)
+                parts = self._section_parts(html, page, large_print, sheets, forms, fetcher, contents, trust)
                 kept = {ident: decided["rules"] for ident, (_, decided) in parts.items() if decided is not None}
+                from_cache = bool(kept)
                 new = [ident for ident in parts if ident not in kept and ident not in contents]
                 if kept and new:
                     # Some sections are new (an edited file, another organization): they are
@@ -325,6 +378,10 @@ class Renderer:
                 # do not move each other. When the kept decisions were all there was to
                 # decide, the layout made with them is already the one to write.
                 document = page.render(stylesheets=[*chosen, *second], **options)
+            if from_cache and not self._kept_decisions_hold(
+                document, page, html, rules, compact, known, chosen, options, fetcher
+            ):
+                return self._render(html, base, large_print, sheets, forms, keep, trust=False)
             if keep is not None:
                 document = document.copy(document.pages[: keep(len(document.pages))])
             join_leader_dots(document)  # the contents' dots, drawn in runs (leaders.py)

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,6 +30,8 @@ from ..load.curriculum import Project
 from ..load.sources import YamlDocument
 from ..output import (
     DOCUMENT_FILES,
+    OutputRefused,
+    cannot_write,
     folder_lock,
     leftovers,
     org_folder,
@@ -40,10 +43,13 @@ from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
 from ..render.kit import KINDS, kit_audience, kit_name
 from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
-from .workers import Workers, failure
+from .workers import Workers, failure, release_memory
 
 MANIFEST = ".packets-manifest.json"
 PAPERS = ("letter", "a4")
+# Seconds: the manifest is written as the build goes, at most this often (so a batch killed
+# half-way does not build again what it finished). The variable is for the tests.
+SAVE_EVERY = float(os.environ.get("PACKETS_MANIFEST_SECONDS", "") or 10)
 
 
 # ------------------------------------------------------------------ what a build depends on
@@ -133,7 +139,8 @@ class Manifest:
     path: Path
     entries: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
-    updates: dict[str, Any] = field(default_factory=dict)  # slug: new entry, or None when forgotten
+    updates: dict[str, Any] = field(default_factory=dict)  # slug: its new documents, or None when forgotten
+    known: set[str] = field(default_factory=set)  # the slugs the file held, once `done_reading`
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any]:
@@ -184,16 +191,12 @@ class Manifest:
         return pdf if isinstance(pdf, str) else None
 
     def record(self, slug: str, key: str, document: str, files: list[Path], pages: int) -> None:
+        """One document built: kept in `updates` until the next `save` merges it into the file."""
         self.changed = True
-        entry = self.entries.get(slug)
-        if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
-            entry = self.entries[slug] = {"documents": {}}
-        self.updates[slug] = entry
-        # One entry per file: the same file asked for on another paper's name is this document now.
-        for other, recorded in list(entry["documents"].items()):
-            if other != document and isinstance(recorded, dict) and recorded.get("pdf") == files[0].name:
-                del entry["documents"][other]
-        entry["documents"][document] = {
+        update = self.updates.get(slug)
+        if not isinstance(update, dict):
+            update = self.updates[slug] = {"documents": {}}
+        update["documents"][document] = {
             "key": key,
             "pdf": files[0].name,
             "files": {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files},
@@ -201,43 +204,65 @@ class Manifest:
         }
 
     def forget(self, slug: str) -> None:
-        if self.entries.pop(slug, None) is not None:
+        if slug in self.entries or slug in self.known:
             self.changed = True
             self.updates[slug] = None
+
+    def done_reading(self) -> None:
+        """Every up-to-date check is made: from now on only what changes is held, so a batch
+        of any size keeps no more than the slugs it started with (the file holds the rest)."""
+        self.known = set(self.entries)
+        self.entries = {}
 
     def save(self) -> None:
         """Written only when something changed, so a failed build leaves the output folder as it was.
 
-        Read again and written under the output folder's lock: a build running at the same
-        time keeps what it recorded, and no one sees half a manifest.
+        Read again and written under the output folder's lock, each document's record merged
+        into what the file holds: a build running at the same time keeps what it recorded,
+        and no one sees half a manifest. What was written is no longer held here.
         """
         if not self.changed:
             return
         with folder_lock(self.path.parent):
             remove_stale_temporaries(self.path.parent)
             entries = self._read(self.path)
-            for slug, entry in self.updates.items():
-                if entry is None:
+            for slug, update in self.updates.items():
+                entry = entries.get(slug)
+                if update is None:
                     entries.pop(slug, None)
-                else:
-                    entries[slug] = entry
+                    continue
+                if not isinstance(entry, dict) or not isinstance(entry.get("documents"), dict):
+                    entry = entries[slug] = {"documents": {}}
+                # One entry per file: the same file asked for on another paper's name is this document now.
+                written = {r["pdf"]: document for document, r in update["documents"].items()}
+                for other, recorded in list(entry["documents"].items()):
+                    pdf = recorded.get("pdf") if isinstance(recorded, dict) else None
+                    if pdf in written and written[pdf] != other:
+                        del entry["documents"][other]
+                entry["documents"].update(update["documents"])
             write_atomic(self.path, json.dumps(entries, indent=1, sort_keys=True).encode())
-            self.entries = entries
+        self.updates.clear()
+        self.changed = False
 
 
 @dataclass
 class Summary:
-    built: list[OrgResult] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    """What a build did, counted as it goes: nothing of a built organization is kept (a batch
+    of thousands holds no more than a batch of one); the ones that failed are kept to report."""
+
+    built: int = 0
+    skipped: int = 0
     invalid: list[OrgResult] = field(default_factory=list)
+    unwritten: list[OrgResult] = field(default_factory=list)  # the output refused them (full, read-only, a link)
     failed: list[OrgResult] = field(default_factory=list)
     pages: int = 0
+    kinds: dict[Document, None] = field(default_factory=dict)  # each kind of document built, in order
 
     @property
     def exit_code(self) -> int:
         if self.failed:
             return 1
-        if self.invalid:
+        if self.invalid or self.unwritten:
             return 2
         return 0
 
@@ -428,20 +453,30 @@ def build_many(
     summary = Summary()
     work: dict[str, OrgWork] = {}
     for source in sources:
+        try:
+            org_folder(options.out_dir, source.slug)
+        except OutputRefused:  # reported when its documents are made ready
+            work[source.slug] = OrgWork(
+                source, {options.paper: (org_inputs_digest(source, shared, options, project), documents_of(options))}
+            )
+            continue
         planned = plan_work(source, options, manifest, shared, project, summary)
         if planned.rounds:
             work[source.slug] = planned
             continue
-        summary.skipped.append(source.slug)
+        summary.skipped += 1
         result = OrgResult(source.slug, "skipped")
         result.removed = _remove(planned.remove)
         on_result(result)
 
+    manifest.done_reading()
+    saved = time.monotonic()
     # Rounds left for each organization: it is reported once, when its last one is back.
     left = {slug: len(w.rounds) for slug, w in work.items()}
     merged: dict[str, OrgResult] = {}
 
     def finish(result: OrgResult, source: OrgSource, key: str, paper: str | None) -> None:
+        nonlocal saved
         planned = work[source.slug]
         if result.status == "built":
             html = options.html and paper == options.paper
@@ -462,26 +497,37 @@ def build_many(
         if left[slug]:
             return
         final = merged.pop(slug)
+        del left[slug]  # nothing of a reported organization is kept
         if final.status == "built":
             final.removed = _remove(planned.remove)
-            summary.built.append(final)
+            summary.built += 1
             summary.pages += sum(w.pages for w in final.written)
+            summary.kinds.update(dict.fromkeys((w.audience, w.large_print, w.kind) for w in final.written))
         else:
-            (summary.invalid if final.status == "invalid" else summary.failed).append(final)
+            lists = {"invalid": summary.invalid, "unwritten": summary.unwritten}
+            lists.get(final.status, summary.failed).append(final)
         on_result(final)
+        if time.monotonic() - saved > SAVE_EVERY:  # the manifest written as the build goes
+            _save(manifest)
+            saved = time.monotonic()
 
     papers = list(dict.fromkeys(p for w in work.values() for p in w.rounds))
+    if not papers:
+        _save(manifest)
+        return summary
     try:
         with contextlib.ExitStack() as stack:
-            if papers and workers is None:
+            if workers is None:
                 workers = stack.enter_context(Workers(project.root, jobs, debug))
             for paper in papers:
                 todo = [(w.source, *w.rounds[paper]) for w in work.values() if paper in w.rounds]
                 round_options = replace(options, paper=paper, html=options.html and paper == options.paper)
-                assert workers is not None
                 _render_round(todo, project, round_options, shared, finish, debug, workers)
-    finally:
-        manifest.save()
+    except BaseException:
+        with contextlib.suppress(InputError):  # what stopped the build is the one to report
+            _save(manifest)
+        raise
+    _save(manifest)
     return summary
 
 
@@ -493,6 +539,17 @@ def _remove(paths: list[Path]) -> list[Path]:
             path.unlink()
             removed.append(path)
     return removed
+
+
+def _save(manifest: Manifest) -> None:
+    """The manifest written, or an error naming it: a full or read-only disk is the person's to fix.
+
+    Without it the next build only builds again what this one wrote (it is not recorded).
+    """
+    try:
+        manifest.save()
+    except OSError as exc:
+        raise InputError([cannot_write(manifest.path, exc)]) from None
 
 
 def _render_round(
@@ -520,7 +577,8 @@ def _render_round(
         documents[index[(result.slug, result.audience, result.large_print, result.kind)]] = result
         if all(d is not None for d in documents):
             done[result.slug] = write_documents(by_slug[result.slug], options, [d for d in documents if d is not None])
-            del rendered[result.slug]  # the PDFs' bytes are on disk now
+            del rendered[result.slug], documents  # the PDFs' bytes are on disk now
+            release_memory()
         # Reported in the order of the sources, so messages do not depend on which worker was quicker.
         while reported < len(todo) and todo[reported][0].slug in done:
             source, key, _ = todo[reported]

@@ -16,7 +16,15 @@ from ..errors import Problem, display_path
 from ..load.assets import resolve_inside
 from ..load.curriculum import Curriculum, Project
 from ..load.orgfiles import OrgSource
-from ..output import folder_lock, org_folder, pdf_name, remove_stale_temporaries, write_atomic
+from ..output import (
+    OutputRefused,
+    cannot_write,
+    folder_lock,
+    org_folder,
+    pdf_name,
+    remove_stale_temporaries,
+    write_together,
+)
 from ..planning.organization import LoadedOrg, load_organization
 from ..planning.plan import make_plan
 from ..render.budget import BudgetExceeded, render_budget
@@ -61,7 +69,7 @@ def documents_of(options: BuildOptions) -> list[Document]:
 @dataclass
 class OrgResult:
     slug: str
-    status: str  # built | skipped | invalid | failed
+    status: str  # built | skipped | invalid | unwritten (the output folder refused it) | failed
     written: list[Written] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: str = ""
@@ -102,7 +110,10 @@ def prepare_document(
         return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=loaded.problems)
     created = creation_time(curriculum)
     logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
-    folder = org_folder(options.out_dir, source.slug)
+    try:
+        folder = org_folder(options.out_dir, source.slug)
+    except OutputRefused as exc:
+        return DocumentResult(source.slug, audience, large, "unwritten", kind=kind, problems=[exc.problem])
     # A paper other than the organization's own goes into the file names.
     other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
     name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
@@ -163,19 +174,23 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
     on which worker finished first.
     """
     for doc in documents:
-        if doc.status == "invalid":
-            return OrgResult(source.slug, "invalid", problems=doc.problems)
+        if doc.status in ("invalid", "unwritten"):
+            return OrgResult(source.slug, doc.status, problems=doc.problems)
         if doc.status != "rendered":
             return OrgResult(source.slug, "failed", error=doc.error)
-    # Write only once every document rendered, so a failure never leaves half a packet.
-    folder = org_folder(options.out_dir, source.slug)
-    written = []
-    with folder_lock(folder):  # another build of this organization waits; its files are never touched
-        remove_stale_temporaries(folder)
-        for doc in documents:
-            for target, data in doc.files:
-                write_atomic(target, data)
-            written.append(Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind))
+    # Write only once every document rendered, and all together (`write_together`), so
+    # neither a failure nor a full disk ever leaves half a packet.
+    try:
+        folder = org_folder(options.out_dir, source.slug)
+    except OutputRefused as exc:
+        return OrgResult(source.slug, "unwritten", problems=[exc.problem])
+    try:
+        with folder_lock(folder):  # another build of this organization waits; its files are never touched
+            remove_stale_temporaries(folder)
+            write_together(folder, [file for doc in documents for file in doc.files])
+    except OSError as exc:
+        return OrgResult(source.slug, "unwritten", problems=[cannot_write(folder, exc)])
+    written = [Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind) for doc in documents]
     warnings = documents[0].warnings if documents else []
     return OrgResult(
         source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]

@@ -16,9 +16,13 @@ the command line can start a worker first.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import signal
+import subprocess
+import sys
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +42,61 @@ if TYPE_CHECKING:
 RECYCLE_AFTER = int(os.environ.get("PACKETS_RECYCLE_AFTER", "") or 24)  # the variable is for bench/run.py
 
 
+# Whether a stop may raise in this worker now: only inside the `try` of its life, which
+# catches it. Outside (the unwinding after it), a stop is noted and the worker exits anyway.
+_armed = False
+_STOPS = {signal.SIGINT, signal.SIGTERM}
+# The write ends of the pipes each worker of this process watches: a worker closes all it
+# inherited at its fork, so that its own pipe ends (EOF) when this process is gone.
+_LIFE_PIPES: set[int] = set()
+
+
 def _stop(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    """A worker's stop, taken once: later ones (the parent passes a stop on, Ctrl-C reaches
+    the whole process group) are ignored, so the unwinding is never broken off a second time."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if _armed:
+        raise KeyboardInterrupt
+
+
+def _die_with_parent(parent: int, life: int) -> None:
+    """The worker ends when the build's process does, however it ends (SIGKILL included).
+
+    On Linux the kernel sends SIGTERM when the parent dies (PR_SET_PDEATHSIG); everywhere,
+    a thread waits on a pipe whose only write end is the parent's, and when it reads the end
+    of the pipe (the parent is gone) it stops the worker the same way.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    for fd in _LIFE_PIPES:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _LIFE_PIPES.clear()
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while os.read(life, 1):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the watch began
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def release_memory() -> None:
+    """Give the memory freed since the last call back to the system (glibc's malloc_trim).
+
+    A build's own process makes and drops large strings for every document (its HTML, the
+    PDFs coming back); glibc keeps the freed space, scattered, for later, so the process
+    grew with the batch, and every worker forked from it started that much larger. Called
+    once an organization is written and before a worker is forked, it keeps both flat.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).malloc_trim(0)
 
 
 def set_up_renderer(root: Path) -> Any:
@@ -88,29 +145,37 @@ def failure(exc: Exception, debug: bool) -> str:
     return message + ("\n" + detail if detail else "")
 
 
-def _worker_main(conn: Any, root: str, debug: bool, limit: int) -> None:
-    """A worker's life: set up once, render up to `limit` jobs sent down the pipe, exit."""
-    # The parent stops a worker with SIGTERM, Ctrl-C with SIGINT: either way the worker
-    # unwinds, and the process's finalizers remove WeasyPrint's temporary font folder.
+def _worker_main(conn: Any, root: str, debug: bool, limit: int, parent: int = 0, life: int = -1) -> None:
+    """A worker's life: set up once, render up to `limit` jobs sent down the pipe, exit.
+
+    Ctrl-C is the parent's to handle (it reaches the whole process group): the parent stops
+    its workers with SIGTERM, and the kernel or the life pipe does when the parent dies. The
+    worker starts with both signals blocked (`Workers._start`), so none arrives before its
+    handlers are set; one stop unwinds it quietly, and the process's finalizers remove
+    WeasyPrint's temporary font folder. No traceback, whenever the stop comes.
+    """
+    global _armed
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
+    if life >= 0:
+        _die_with_parent(parent, life)
     try:
+        _armed = True
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
         renderer = set_up_renderer(Path(root))
         for _ in range(limit):
             try:
                 job = conn.recv()
             except EOFError:
-                return
+                break
             if job is None:
-                return
+                break
             conn.send(render_in_worker(renderer, job, debug))
+        _armed = False
     except KeyboardInterrupt:
-        return
-    finally:
-        # From here the worker only cleans up. A signal arriving now (the parent passes a
-        # stop on to every worker still alive, and one that is exiting still is) would break
-        # off the removal of the font folder with a traceback.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _armed = False
+    # From here the worker only cleans up; a stop arriving now is noted and ignored.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @dataclass
@@ -119,6 +184,16 @@ class _Slot:
     conn: Any
     job: RenderJob | None = None
     done: int = 0
+    life: int = -1  # the write end of the pipe the worker watches (closed when it is retired)
+
+    def release(self) -> None:
+        """The parent's ends of the worker's pipes, once the worker is gone."""
+        self.conn.close()
+        if self.life >= 0:
+            _LIFE_PIPES.discard(self.life)
+            with contextlib.suppress(OSError):
+                os.close(self.life)
+            self.life = -1
 
 
 class Workers:
@@ -138,6 +213,7 @@ class Workers:
         self.debug = debug
         self.context = multiprocessing.get_context("fork")
         self.slots: list[_Slot] = []
+        self.started = 0  # workers started so far
 
     def __enter__(self) -> Workers:
         return self
@@ -152,20 +228,33 @@ class Workers:
 
     def _start(self) -> _Slot:
         parent_end, child_end = self.context.Pipe()
+        life_read, life_write = os.pipe()  # the worker reads the end of it when this process is gone
+        _LIFE_PIPES.add(life_write)
         process = self.context.Process(
-            target=_worker_main, args=(child_end, self.root, self.debug, RECYCLE_AFTER), daemon=True
+            target=_worker_main,
+            args=(child_end, self.root, self.debug, RECYCLE_AFTER, os.getpid(), life_read),
+            daemon=True,
         )
         # Everything the parent holds is frozen across the fork, so the worker's collections
         # (the one in its set-up, and later ones) never walk the parent's objects: walking
         # writes to each object, and every page written is copied into the worker. From a
         # large parent (the studio, the test suite) that copying was most of a worker's start.
+        # Stops are held across the fork: the worker sets its own handlers, then takes them.
         gc.freeze()
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
         try:
             process.start()
+        except BaseException:
+            _LIFE_PIPES.discard(life_write)
+            os.close(life_write)
+            raise
         finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
             gc.unfreeze()
-        child_end.close()
-        return _Slot(process, parent_end)
+            os.close(life_read)
+            child_end.close()
+        self.started += 1
+        return _Slot(process, parent_end, life=life_write)
 
     def _retire(self, slot: _Slot) -> None:
         """A worker that has rendered its RECYCLE_AFTER documents (it exits by itself) or died."""
@@ -173,7 +262,7 @@ class Workers:
         if slot.process.is_alive():
             slot.process.kill()
             slot.process.join()
-        slot.conn.close()
+        slot.release()
         self.slots.remove(slot)
 
     def run(self, next_job: Callable[[], RenderJob | None], on_document: Callable[[DocumentResult], None]) -> None:
@@ -210,6 +299,9 @@ class Workers:
                     break
                 give(slot, job)
             while len(self.slots) < self.jobs and (job := take()) is not None:
+                if self.slots or self.started:  # a replacement: forked from a process as small as it can be
+                    gc.collect()
+                    release_memory()
                 self.slots.append(self._start())
                 give(self.slots[-1], job)
             busy = [s for s in self.slots if s.job is not None]
@@ -251,5 +343,22 @@ class Workers:
             if slot.process.is_alive():
                 slot.process.kill()
                 slot.process.join()
-            slot.conn.close()
+            slot.release()
         self.slots.clear()
+
+
+def stop_build(process: subprocess.Popen, grace: float = 10.0) -> int:
+    """Stop a `packets build` running as a child process (the studio's builds), workers and all.
+
+    SIGTERM first: the build stops its workers, leaves no temporary file and exits 143. One
+    that has not ended after `grace` seconds is killed; its workers then end with it (they
+    watch their parent: `_die_with_parent`). Returns the build's exit status.
+    """
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return process.wait()
