@@ -347,30 +347,26 @@ def run_memory(snap: Path, sizes: list[int]) -> list[Memory]:
     return rows
 
 
-# Runs one command and samples, every 50 ms from /proc, the resident memory of the command
-# and of each process under it; prints the peaks (KiB): the command's own, the largest
-# worker's, and the whole tree's (the sum at one moment: what the machine must hold).
+# Runs one command and samples, every 50 ms from /proc, the memory of the command and of
+# each process under it; prints the peaks (KiB): the command's own RSS, the largest worker's,
+# and the whole tree's at one moment, as a sum of RSS and as a sum of PSS (what the machine
+# must hold: a page shared after a fork counted once).
 TREE = textwrap.dedent(
     """
     import json, os, subprocess, sys, time
+    def kib(path, field):
+        try:
+            with open(path) as numbers:
+                for line in numbers:
+                    if line.startswith(field):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
     def rss(pid):
-        try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+        return kib(f"/proc/{pid}/status", "VmRSS:")
     def pss(pid):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as rollup:
-                for line in rollup:
-                    if line.startswith("Pss:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
+        return kib(f"/proc/{pid}/smaps_rollup", "Pss:")
     def children(pid):
         kids = []
         for name in os.listdir("/proc"):
