@@ -33,7 +33,17 @@ from ..files import FileRefused, read_limited  # noqa: E402
 from .actual_text import mark_words_with_marks  # noqa: E402
 from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
-from .pageflow import find_tails, page_sections, probe, pull_back_rules, section_ids, section_slices  # noqa: E402
+from .pageflow import (  # noqa: E402
+    end_split_boxes_at_content,
+    fill_rules,
+    find_tails,
+    page_sections,
+    probe,
+    pull_back_rules,
+    section_ids,
+    section_slices,
+    stranded_rules,
+)
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
 from .writer import set_up_pydyf  # noqa: E402
@@ -244,6 +254,10 @@ class Renderer:
         document = alone.render(stylesheets=chosen, **options)
         return _cover_pages(document) > 1, pull_back_rules(document, find_tails(document, ids), alone.etree_element)
 
+    def _second(self, compact: bool, rules: list[str], fetcher: ConfinedFetcher) -> list[CSS]:
+        """The stylesheets a layout with these decisions adds: the tighter cover, the rules."""
+        return ([self.stylesheet(COMPACT_COVER)] if compact else []) + ([self._flow(rules, fetcher)] if rules else [])
+
     def _flow(self, rules: list[str], fetcher: ConfinedFetcher) -> CSS:
         return CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher)
 
@@ -325,8 +339,35 @@ class Renderer:
                 # do not move each other. When the kept decisions were all there was to
                 # decide, the layout made with them is already the one to write.
                 document = page.render(stylesheets=[*chosen, *second], **options)
+            # A block kept whole yet taller than the room under its heading (a long run of
+            # show) is let break, and its last page judged again: rare, and then two more
+            # layouts, kept with the other decisions like them.
+            found_stranded = stranded_rules(document, page.etree_element)
+            stranded = {ident: [rule] for ident, rule in found_stranded.items() if rule not in rules}
+            if stranded:
+                rules = [*rules, *(rule for more in stranded.values() for rule in more)]
+                document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+                tails = [t for t in find_tails(document, section_ids(html)) if t.section.get("id") in stranded]
+                for ident, rule in pull_back_rules(document, tails, page.etree_element).items():
+                    stranded[ident].append(rule)
+                    rules = [*rules, rule]
+                if tails:
+                    document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+            # Writing lines that end a page fill it (pageflow.fill_rules): decided on the
+            # layout that is written, since they take only room that page left empty, and
+            # kept with the other decisions, so the next build of this document lays out once.
+            fills = fill_rules(document, page.etree_element)
+            if fills:
+                rules = [*rules, *(rule for section in fills.values() for rule in section)]
+                document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+            if known is None and (fills or stranded):
+                for ident, (part_key, decided) in parts.items():
+                    if decided is None and (ident in fills or ident in stranded) and ident not in contents:
+                        more = stranded.get(ident, []) + fills.get(ident, [])
+                        self._sections.put(part_key, {"compact": False, "rules": own[ident] + more})
             if keep is not None:
                 document = document.copy(document.pages[: keep(len(document.pages))])
+            end_split_boxes_at_content(document)  # no empty tint to the foot of a page (pageflow.py)
             join_leader_dots(document)  # the contents' dots, drawn in runs (leaders.py)
             # No file identifier (/ID, optional in PDF 1.7, on which PDF/UA-1 is built):
             # pydyf computes it by serializing and compressing every object a second
