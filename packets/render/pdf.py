@@ -14,7 +14,6 @@ import logging
 import multiprocessing.util
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -268,13 +267,11 @@ class Renderer:
         large_print: bool = False,
         sheets: tuple[str, ...] | None = None,
         forms: bool = False,
-        keep: Callable[[int], int] | None = None,
     ) -> Rendered:
-        """Lay `html` out (twice when the cover or a section's tail needs it) and write the PDF.
+        """Lay `html` out (again when the cover, a section's tail, a block too tall to keep
+        whole or writing lines that can fill their page need it) and write the PDF.
 
-        `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
-        `keep` says, from the number of pages laid out, how many of the first ones to write
-        (a booklet lays out spare notes pages and keeps those that fill its last sheet).
+        `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields.
         The decisions of the first layout are kept in `decisions` (when the renderer has
         them): the same document laid out again takes them back and is laid out once, which
         gives the same bytes as the two layouts (the decisions are a function of what the
@@ -365,8 +362,6 @@ class Renderer:
                     if decided is None and (ident in fills or ident in stranded) and ident not in contents:
                         more = stranded.get(ident, []) + fills.get(ident, [])
                         self._sections.put(part_key, {"compact": False, "rules": own[ident] + more})
-            if keep is not None:
-                document = document.copy(document.pages[: keep(len(document.pages))])
             end_split_boxes_at_content(document)  # no empty tint to the foot of a page (pageflow.py)
             join_leader_dots(document)  # the contents' dots, drawn in runs (leaders.py)
             # No file identifier (/ID, optional in PDF 1.7, on which PDF/UA-1 is built):
