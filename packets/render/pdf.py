@@ -66,7 +66,7 @@ class ForeignFont(Exception):
 
 
 # The @font-face families of templates/css/type.css: the only fonts a packet may embed.
-OUR_FAMILIES = frozenset({"Packet Sans", "Packet Syllabics"})
+OUR_FAMILIES = frozenset({"Packet Sans", "Packet Syllabics", "Packet Fields"})
 
 
 class _Refusal(FatalURLFetchingError):
@@ -403,6 +403,47 @@ def _finish(document: Document, pdf: object) -> None:
     mark_words_with_marks(document, pdf)
     describe_links(document, pdf)
     scope_header_cells(document, pdf)
+    draw_field_appearances(pdf)
+
+
+def draw_field_appearances(pdf: object) -> int:
+    """Give every empty text field its own appearance, so no viewer has to make one up.
+
+    WeasyPrint writes form fields with no appearance stream and asks viewers to draw them
+    (/NeedAppearances), which some never do and which PDF 2.0 deprecates. An empty field
+    looks like nothing but its box, and the box is drawn on the page (fillable.css): its
+    appearance is an empty text-field drawing of its own size. When every field has one,
+    viewers are no longer asked to draw them. Returns how many were drawn.
+    """
+    import pydyf
+
+    widgets = [
+        obj
+        for obj in pdf.objects  # type: ignore[attr-defined]
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/Widget" and "AP" not in obj
+    ]
+    drawn = 0
+    for widget in widgets:
+        value = widget.get("V")
+        if widget.get("FT") != "/Tx" or (isinstance(value, pydyf.String) and value.string):
+            continue
+        x1, y1, x2, y2 = (float(v) for v in widget["Rect"])
+        appearance = pydyf.Stream(
+            [b"/Tx BMC", b"EMC"],
+            extra={
+                "Type": "/XObject",
+                "Subtype": "/Form",
+                "BBox": pydyf.Array([0, 0, round(abs(x2 - x1), 3), round(abs(y2 - y1), 3)]),
+                "Resources": pydyf.Dictionary(),
+            },
+        )
+        pdf.add_object(appearance)  # type: ignore[attr-defined]
+        widget["AP"] = pydyf.Dictionary({"N": appearance.reference})
+        drawn += 1
+    form = pdf.catalog.get("AcroForm")  # type: ignore[attr-defined]
+    if form is not None and drawn == len(widgets):
+        form["NeedAppearances"] = "false"
+    return drawn
 
 
 def _cover_pages(document: Document) -> int:
