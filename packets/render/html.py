@@ -88,7 +88,19 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
         page_size=BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
         kit=kit,
     )
-    return typeset(html, place_names(plan))
+    return spare_lines(typeset(html, place_names(plan)))
+
+
+# A page's worth of writing lines at the smallest pitch (A4, 9 mm): hidden until page flow
+# shows some where lines end a page with room under them (pageflow.fill_rules).
+SPARE_LINES = 28
+_WRITE_LINES = re.compile(r'(<div class="write-lines[^"]*"[^>]*>(?:<span class="write-line"></span>)+)(?=</div>)')
+
+
+def spare_lines(html: str) -> str:
+    """Each block of writing lines with spare lines after its own, hidden (blocks.css)."""
+    spares = '<span class="write-line spare"></span>' * SPARE_LINES
+    return _WRITE_LINES.sub(lambda m: m[1] + spares, html)
 
 
 def place_names(plan: Plan) -> list[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..load.colour import PANEL
 from ..planning.plan import Plan
-from .html import BOOKLET_PAGES, DOCUMENT_TITLES, environment, render_html
+from .html import BOOKLET_PAGES, DOCUMENT_TITLES, SPARE_LINES, environment, render_html
 from .slides import BUDGETS, slides_for
 
 if TYPE_CHECKING:
@@ -89,6 +89,7 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
 
 def _notes_pages(count: int, intro: str) -> str:
     lines = "".join('<span class="write-line"></span>' for _ in range(NOTES_LINES))
+    lines += '<span class="write-line spare"></span>' * SPARE_LINES
     page = (
         '<section class="major notes booklet-notes"><h1>Notes</h1>'
         f'<p>{intro}</p><div class="write-lines notes-lines" aria-label="Space to write">{lines}</div></section>'

@@ -271,10 +271,10 @@ def fill_rules(document: Document, root: Element) -> dict[str, list[str]]:
     """Writing lines that end a page go on to its foot, as the exam class's fill-with-lines
     does: a page never ends with five lines and a blank third of a page under them.
 
-    For each page whose flow ends with a block of writing lines, as many more lines as the
-    room below holds, at the same pitch, drawn under that block (a rule for its `::after`).
-    Nothing moves: the lines only take room that was empty. By the id of the section the
-    lines are in, in the order of the pages.
+    For each page whose flow ends with a block of writing lines, as many of its spare lines
+    (`html.spare_lines`, hidden until then) as the room below holds: the same lines at the
+    same pitch. Nothing moves: they only take room that was empty. By the id of the section
+    the lines are in, in the order of the pages.
     """
     parents = _parents(root)
     found: dict[str, list[str]] = {}
@@ -301,12 +301,13 @@ def fill_rules(document: Document, root: Element) -> dict[str, list[str]]:
             ident = _section_of(element, parents)
             if count < 1 or pitch <= rule or selector is None or ident is None:
                 continue
-            ink = "var(--rule)"  # the colour of the lines above (blocks.css)
-            stops = f"transparent 0, transparent {pitch - rule:.3f}px, {ink} {pitch - rule:.3f}px, {ink} {pitch:.3f}px"
-            found.setdefault(ident, []).append(
-                f'{selector}::after {{ content: ""; display: block; height: {count * pitch:.3f}px; '
-                f"background: repeating-linear-gradient(to bottom, {stops}); }}"
-            )
+            children = list(element)
+            spares = [n for n, child in enumerate(children, start=1) if "spare" in (child.get("class") or "").split()]
+            shown = sum(1 for line in lines if "spare" in (line.element.get("class") or "").split())
+            if not spares:
+                continue
+            last = spares[min(len(spares), shown + count) - 1]  # the last spare line to show
+            found.setdefault(ident, []).append(f"{selector} > .spare:nth-child(-n+{last}) {{ display: block; }}")
     return found
 
 
