@@ -435,3 +435,19 @@ def test_field_font_is_made_from_the_bundled_fonts(tmp_path):
     shipped = TTFont(ROOT / "templates/fonts" / field_font.FILE)
     assert made.getBestCmap() == shipped.getBestCmap()
     assert made["name"].getDebugName(1) == "Packet Fields"
+
+
+def test_contents_leaders_end_evenly(whole_kit):
+    """The dots of every contents line end at the same place, whatever its page number's digits."""
+    for kind in ("facilitator-guide", "facilitator-guide-large-print"):
+        page = pdfium.PdfDocument(str(whole_kit[f"letter:{kind}"]))[1]
+        text = page.get_textpage()
+        chars = [(text.get_text_range(i, 1), text.get_charbox(i)) for i in range(text.count_chars())]
+        ends, numbers = [], set()
+        for index, (char, box) in enumerate(chars):
+            following = chars[index + 1][0] if index + 1 < len(chars) else ""
+            if char == "." and following != ".":
+                ends.append(round(box[2]))
+                numbers.add(len("".join(c for c, _ in chars[index + 1 : index + 6]).split()[0]))
+        assert len(ends) > 10 and max(ends) - min(ends) <= 1, (kind, sorted(set(ends)))
+        assert numbers >= {1, 2} or kind.endswith("print"), numbers

@@ -23,6 +23,7 @@ from .libraries import import_weasyprint
 import_weasyprint()  # before any other import of WeasyPrint: see libraries.py
 
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.css.counters import CounterStyle  # noqa: E402
 from weasyprint.document import Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
@@ -178,6 +179,7 @@ class Renderer:
     templates: Path
     roots: tuple[Path, ...]
     fonts: FontConfiguration = field(init=False)
+    counters: CounterStyle = field(init=False)  # @counter-style rules of our sheets (the contents' page numbers)
     sheets: list[CSS] = field(init=False)
     named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
     decisions: LayoutCache | None = None  # page-flow decisions kept between builds (cache.py)
@@ -185,6 +187,7 @@ class Renderer:
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         self.fonts = FontConfiguration()
+        self.counters = CounterStyle()
         # WeasyPrint copies @font-face files into a temporary folder that it only removes when
         # the configuration is garbage-collected, which never happens at process exit (nor in
         # pool workers): remove it ourselves when the process ends.
@@ -192,7 +195,8 @@ class Renderer:
         css_dir = self.templates / "css"
         fetcher = ConfinedFetcher((self.templates,))
         self.sheets = [
-            CSS(filename=str(css_dir / name), font_config=self.fonts, url_fetcher=fetcher) for name in STYLESHEETS
+            CSS(filename=str(css_dir / name), font_config=self.fonts, counter_style=self.counters, url_fetcher=fetcher)
+            for name in STYLESHEETS
         ]
 
     def stylesheet(self, name: str) -> CSS:
@@ -201,7 +205,10 @@ class Renderer:
         if name not in self.named_sheets:
             fetcher = ConfinedFetcher((self.templates,))
             self.named_sheets[name] = CSS(
-                filename=str(self.templates / "css" / name), font_config=self.fonts, url_fetcher=fetcher
+                filename=str(self.templates / "css" / name),
+                font_config=self.fonts,
+                counter_style=self.counters,
+                url_fetcher=fetcher,
             )
         return self.named_sheets[name]
 
@@ -286,7 +293,7 @@ class Renderer:
             chosen = [self.stylesheet(name) for name in sheets]
         else:
             chosen = self.sheets + ([self.stylesheet(LARGE_PRINT)] if large_print else [])
-        options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
+        options = {"font_config": self.fonts, "counter_style": self.counters, "pdf_tags": True, "pdf_forms": forms}
         key = layout_key(html, large_print, sheets, forms, fetcher)
         known = self.decisions.get(key) if self.decisions is not None else None
         try:
