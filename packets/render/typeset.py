@@ -23,14 +23,15 @@ from markupsafe import escape
 MAX_KEPT_NAME = 32
 _SYLLABICS = re.compile(r"[\u1400-\u167f\u18b0-\u18ff]+")
 # Words joined by hyphens, one of them capitalised (a name: Tsleil-Waututh, Huron-Wendat);
-# a range of years or dates; "https://" with the first characters after it; an acronym in
+# a range of years or dates; "https://" with a short host name after it (a long one may need
+# to break anywhere, which WeasyPrint does not do after a kept run); an acronym in
 # brackets with the word before it and its punctuation.
 _LETTER = r"[^\W\d_]"
 _WORD = r"[\w\u0300-\u036f’'ʼ]+"
 _GENERIC = re.compile(
     rf"(?<![\w-])(?=[\w’'ʼ-]*[A-ZÀ-Þ])(?:{_WORD}(?:[-‐]{_WORD})+)(?![\w-])"
     r"|\(?\b\d{3,4}\s?[–-]\s?\d{2,4}\b\)?[.,;:]?"
-    r"|https?://[^\s<>/]{1,12}"
+    r"|https?://[^\s<>/]{1,24}(?=[/<\s]|$)"
     rf"|{_LETTER}[\w’'ʼ-]*\s\([A-Z]{{2,}}\)[.,;:]?"
 )
 _TAG = re.compile(r"(<[^>]*>)")
@@ -52,8 +53,10 @@ def _spans(text: str, names: re.Pattern[str] | None) -> list[tuple[int, int]]:
         if pattern is None:
             continue
         for m in pattern.finditer(text):
-            if m.end() > m.start() and not any(m.start() < e and s < m.end() for s, e in found):
-                found.append((m.start(), m.end()))
+            # A run longer than a short name could be wider than the line: it may break as usual.
+            if not 0 < m.end() - m.start() <= MAX_KEPT_NAME or any(m.start() < e and s < m.end() for s, e in found):
+                continue
+            found.append((m.start(), m.end()))
     return sorted(found)
 
 
