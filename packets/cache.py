@@ -52,7 +52,15 @@ MAX_ENTRY_BYTES = 64_000  # a guide's decisions are a few hundred bytes
 SECRET_NAME = "key"  # in the cache's folder: this user's secret, which signs every entry
 SECRET_BYTES = 32
 # What `pageflow._selector` makes, and all a kept decision may hold: an id, then child steps.
-_RULE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
+_SELECTOR = r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*"
+# A page break before one of our selectors; or one of the two whole rules page flow writes:
+# spare writing lines shown to a page's foot (`pageflow.fill_rules`), a kept block let break
+# (`pageflow.stranded_rules`).
+_RULE = re.compile(
+    rf"{_SELECTOR}"
+    rf"|{_SELECTOR} > \.spare:nth-child\(-n\+[1-9][0-9]{{0,3}}\) \{{ display: block; \}}"
+    rf"|{_SELECTOR} \{{ break-inside: auto; \}}"
+)
 
 
 def digest_files(h: Any, base: Path, paths: Iterable[Path]) -> None:

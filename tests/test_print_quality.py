@@ -214,7 +214,8 @@ def test_body_text_is_large_enough(editions, key, minimum):
     small = {text for size, text in _text_runs(editions[key]) if size < minimum}
     assert small, "expected some labels below body size"
     long = sorted(text for text in small if len(text.split()) > 6 and not text.startswith("Page "))
-    running_heads = {line for text in page_texts(editions[key])[1:] for line in text.strip().splitlines()[:1]}
+    # The running head: the organization, and the document or the module (issue 29), on the page's first lines.
+    running_heads = {line for text in page_texts(editions[key])[1:] for line in text.strip().splitlines()[:3]}
     assert [text for text in long if text not in running_heads] == [], long
 
 
@@ -339,6 +340,9 @@ def _longest_run(pages: list[list[tuple[str, str]]], keep) -> list[str]:
 @pytest.mark.parametrize("key", ["guide", "handout", "large"])
 def test_italics_and_capitals_stay_within_a_phrase(editions, key):
     pages = _words(editions[key])
+    if key == "large":  # Clear Print: no italics at all in large print, emphasis is by weight (issue 29)
+        assert not any("Italic" in font for words in pages for _, font in words)
+        return
     assert any("Italic" in font for words in pages for _, font in words), "no italics at all: nothing was tested"
     italic = _longest_run(pages, lambda _, font: "Italic" in font)
     assert len(italic) <= 20 and sum(w[-1] in ".!?" for w in italic[:-1]) == 0, " ".join(italic)
@@ -518,8 +522,7 @@ def test_the_agenda_total_is_printed_once_with_the_last_segment(editions, key):
     assert totals == agenda[-1:], (agenda, totals)
     last = flat(pages[totals[0]])
     assert re.search(r"\d\d:\d\d \d+ Closing", last), last
-    if key == "large-guide":
-        assert len(agenda) > 1, "the large-print agenda was meant to run over two pages"
+    # The agenda runs over two pages only when it cannot fit one (issue 29: never split when it fits).
 
 
 @pytest.mark.parametrize("key", ["guide", "large-guide"])

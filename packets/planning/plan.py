@@ -97,6 +97,16 @@ class Plan:
             return name
         return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
+    def module_clock(self, planned: PlannedModule) -> str:
+        """When a module runs, for the guide's outer margin beside it: its clock times (when
+        the session has a start) over its length, one to a line."""
+        start = next((row.clock for row in self.run_of_show if row.anchor == planned.module.id), None)
+        length = duration_text(planned.minutes)
+        if start is None:
+            return length
+        end = _clock(_minutes_of(start), planned.minutes)
+        return f"{start}–{end}\n{length}"
+
     @property
     def custom_selection(self) -> bool:
         return self.org.workshop.modules is not None
@@ -140,7 +150,7 @@ class Plan:
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
-RUNNING_NAME_CHARS_LARGE = 42
+RUNNING_NAME_CHARS_LARGE = 48  # beside "Large print" at 16 pt
 
 
 def _clock(start: int | None, offset: int) -> str | None:

@@ -23,6 +23,7 @@ from ..load.colour import PANEL
 from ..planning.plan import Plan
 from ..planning.plan import duration_text as duration
 from ..planning.plan import fill_text as fill
+from .typeset import typeset
 
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
 # The half page a booklet is typeset on, for each paper size: folded from one sheet.
@@ -75,7 +76,7 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
     "fillable" (writing areas become form fields) for the delivery kit's editions.
     """
     template = environment(templates).get_template(f"{audience}.html.j2")
-    return template.render(
+    html = template.render(
         plan=plan,
         org=plan.org,
         content=plan.curriculum,
@@ -87,3 +88,22 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
         page_size=BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
         kit=kit,
     )
+    return spare_lines(typeset(html, place_names(plan)))
+
+
+# A page's worth of writing lines at the smallest pitch (A4, 9 mm): hidden until page flow
+# shows some where lines end a page with room under them (pageflow.fill_rules).
+SPARE_LINES = 28
+_WRITE_LINES = re.compile(r'(<div class="write-lines[^"]*"[^>]*>(?:<span class="write-line"></span>)+)(?=</div>)')
+
+
+def spare_lines(html: str) -> str:
+    """Each block of writing lines with spare lines after its own, hidden (blocks.css)."""
+    spares = '<span class="write-line spare"></span>' * SPARE_LINES
+    return _WRITE_LINES.sub(lambda m: m[1] + spares, html)
+
+
+def place_names(plan: Plan) -> list[str]:
+    """The Nations' and places' names of the acknowledgement, as printed, to keep whole on a line."""
+    ack = plan.org.land_acknowledgement
+    return [name for n in (*ack.nations, *ack.places) for name in (n.name, n.english_name) if name]

@@ -12,8 +12,9 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..load.colour import PANEL
 from ..planning.plan import Plan
-from .html import DOCUMENT_TITLES, environment, render_html
+from .html import BOOKLET_PAGES, DOCUMENT_TITLES, SPARE_LINES, environment, render_html
 from .slides import BUDGETS, slides_for
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
 
 def _notes_pages(count: int, intro: str) -> str:
     lines = "".join('<span class="write-line"></span>' for _ in range(NOTES_LINES))
+    lines += '<span class="write-line spare"></span>' * SPARE_LINES
     page = (
         '<section class="major notes booklet-notes"><h1>Notes</h1>'
         f'<p>{intro}</p><div class="write-lines notes-lines" aria-label="Space to write">{lines}</div></section>'
@@ -95,27 +97,106 @@ def _notes_pages(count: int, intro: str) -> str:
     return page * count
 
 
+MAX_SHEETS = 16  # office saddle staplers hold about this many folded sheets
+CREEP_PER_SHEET_MM = 0.1  # the thickness of a sheet of 75 g/m² office paper
+
+
+def split_volumes(pages: int, starts: list[int], most: int = 4 * MAX_SHEETS) -> list[tuple[int, int]]:
+    """The first and last page of each volume of a booklet of `pages` pages, split where
+    a section starts (`starts`, page numbers) so that no volume needs more than `most`
+    pages with its own cover (after the first), back cover and padding; as even as the
+    sections allow. One volume when it fits.
+    """
+
+    def size(first: int, last: int) -> int:
+        own = last - first + 1 + (first > 1) + 1  # a volume cover after the first, a back cover
+        return own + -own % 4
+
+    for count in range(1, pages + 1):
+        target = pages / count
+        volumes, first = [], 1
+        for number in range(1, count):
+            fits = [s for s in starts if first < s <= pages and size(first, s - 1) <= most]
+            if not fits:
+                break
+            goal = 1 + round(target * number)
+            cut = min(fits, key=lambda s: (abs(s - goal), s))
+            volumes.append((first, cut - 1))
+            first = cut
+        else:
+            if size(first, pages) <= most:
+                return [*volumes, (first, pages)]
+    return [(1, pages)]
+
+
+def _run_of_show_turns_a_page(anchors: dict[str, int], sections: dict[str, str]) -> bool:
+    """Whether the run of show starts on a right-hand page (odd: the cover is page 1) and
+    goes on overleaf, where a reader would have to turn the page in the middle of it."""
+    start = anchors.get("run-of-show")
+    if start is None:
+        return False
+    after = min((page for ident, page in anchors.items() if ident in sections and page > start), default=start + 1)
+    return start % 2 == 1 and after - start >= 2
+
+
 def render_booklet(
     plan: Plan, audience: str, templates: Path, created: dt.datetime, renderer: Renderer, base: Path
 ) -> Rendered:
-    """Typeset on the half page, padded with notes pages to whole sheets, then imposed two-up."""
+    """Typeset on the half page, split into volumes a stapler holds, each padded with notes
+    pages to whole sheets and closed by a designed back cover, then imposed two-up."""
     from markupsafe import escape
 
+    from .. import __version__
+    from .pageflow import section_ids
     from .pdf import Rendered
 
     html = render_html(plan, audience, templates, created, kit="booklet")
-    # Laid out once with three spare notes pages; as many are kept as fill the last sheet.
+    # Laid out once with three spare notes pages: a volume takes as many as fill its last sheet.
     notes = _notes_pages(3, str(escape(plan.curriculum.handout.notes_intro)))
-    rendered = renderer.render(
-        html.replace("</body>", notes + "</body>", 1),
-        base,
-        sheets=(*PRINT_SHEETS, "booklet.css"),
-        keep=lambda laid_out: laid_out - 3 + (-(laid_out - 3) % 4),
+    sheets = (*PRINT_SHEETS, "booklet.css")
+    rendered = renderer.render(html.replace("</body>", notes + "</body>", 1), base, sheets=sheets)
+    sections = section_ids(html)
+    if _run_of_show_turns_a_page(rendered.anchors, sections):
+        # A run of show over two pages is read on a spread: it starts on a left-hand page,
+        # after a notes page.
+        marker = '<section class="major" id="run-of-show">'
+        html = html.replace(marker, _notes_pages(1, str(escape(plan.curriculum.handout.notes_intro))) + marker, 1)
+        rendered = renderer.render(html.replace("</body>", notes + "</body>", 1), base, sheets=sheets)
+    content = rendered.pages - 3
+    starts = sorted({page for ident, page in rendered.anchors.items() if ident in sections})
+    volumes = split_volumes(content, starts)
+    ends_html = (
+        environment(templates)
+        .get_template("booklet-ends.html.j2")
+        .render(
+            plan=plan,
+            org=plan.org,
+            content=plan.curriculum,
+            audience=audience,
+            panel_colour=PANEL,
+            doc_title=DOCUMENT_TITLES[audience],
+            version=__version__,
+            created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            page_size=BOOKLET_PAGES[plan.paper],
+            kit="booklet",
+            volumes=len(volumes),
+        )
     )
-    if rendered.pages % 4:
-        raise RuntimeError(f"the booklet has {rendered.pages} pages after padding, not a multiple of four")
+    ends = renderer.render(ends_html, base, sheets=sheets)
+    if ends.pages != 2 * len(volumes) - 1:
+        raise RuntimeError(f"the booklet's covers and back covers take {ends.pages} pages, not one each")
+    # Each volume: (document, page index) of its pages in reading order.
+    order: list[list[tuple[int, int]]] = []
+    for number, (first, last) in enumerate(volumes):
+        pages = [(1, number - 1)] if number else []
+        pages += [(0, index) for index in range(first - 1, last)]
+        pages += [(0, content + k) for k in range(-(len(pages) + 1) % 4)]
+        pages.append((1, len(volumes) - 1 + number))
+        order.append(pages)
     title = f"{DOCUMENT_TITLES[audience]} (booklet for printing): {plan.title} — {plan.org.name}"
-    imposed, sides = impose(rendered.pdf, title)
+    if len(volumes) > 1:
+        title += f", in {len(volumes)} volumes"
+    imposed, sides = impose([rendered.pdf, ends.pdf], order, title)
     return Rendered(imposed, sides, rendered.cover_pages)
 
 
@@ -133,39 +214,47 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
     return order
 
 
-def impose(pdf: bytes, title: str) -> tuple[bytes, int]:
+def impose(pdfs: list[bytes], volumes: list[list[tuple[int, int]]], title: str) -> tuple[bytes, int]:
     """Two half pages side by side on each landscape sheet, at full size: text and rules stay vectors.
 
-    Each half page becomes a form XObject (its content stream as written, with its
-    resources) drawn once on its sheet, so nothing is rasterized, the type keeps its
-    printed size, and no content stream has to be parsed (pypdf's page merging parses
-    every operator, several seconds for a guide).
+    `volumes` lists each stapled volume's pages in reading order, as (which of `pdfs`, page
+    index); the volumes' sheets follow one another in the file. Each half page becomes a
+    form XObject (its content stream as written, with its resources) drawn once on its
+    sheet, so nothing is rasterized, the type keeps its printed size, and no content stream
+    has to be parsed (pypdf's page merging parses every operator, several seconds for a
+    guide). Inner sheets are drawn a little towards the fold (creep): folded, they push out
+    at the fore-edge by about a sheet's thickness each.
     """
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-    reader = PdfReader(io.BytesIO(pdf))
-    pages = reader.pages
-    width = float(pages[0].mediabox.width)
-    height = float(pages[0].mediabox.height)
+    readers = [PdfReader(io.BytesIO(pdf)) for pdf in pdfs]
+    first = readers[0].pages[0]
+    width = float(first.mediabox.width)
+    height = float(first.mediabox.height)
     writer = PdfWriter()
-    forms = {}
-    for left, right in saddle_stitch_order(len(pages)):
-        sheet = writer.add_blank_page(2 * width, height)
-        drawn = []
-        for slot, number in (("/L", left), ("/R", right)):
-            if number not in forms:
-                forms[number] = _form_xobject(writer, pages[number - 1])
-            drawn.append((slot, forms[number]))
-        sheet[NameObject("/Resources")] = DictionaryObject(
-            {NameObject("/XObject"): DictionaryObject({NameObject(slot): ref for slot, ref in drawn})}
-        )
-        content = DecodedStreamObject()
-        content.set_data(f"q /L Do Q q 1 0 0 1 {width:.4f} 0 cm /R Do Q".encode())
-        sheet[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+    forms: dict[tuple[int, int], object] = {}
+    creep = CREEP_PER_SHEET_MM / 25.4 * 72
+    for pages in volumes:
+        for side, (left, right) in enumerate(saddle_stitch_order(len(pages))):
+            shift = creep * (side // 2)  # the outermost sheet is not moved
+            sheet = writer.add_blank_page(2 * width, height)
+            drawn = []
+            for slot, number in (("/L", left), ("/R", right)):
+                source = pages[number - 1]
+                if source not in forms:
+                    forms[source] = _form_xobject(writer, readers[source[0]].pages[source[1]])
+                drawn.append((slot, forms[source]))
+            sheet[NameObject("/Resources")] = DictionaryObject(
+                {NameObject("/XObject"): DictionaryObject({NameObject(slot): ref for slot, ref in drawn})}
+            )
+            content = DecodedStreamObject()
+            content.set_data(f"q 1 0 0 1 {shift:.4f} 0 cm /L Do Q q 1 0 0 1 {width - shift:.4f} 0 cm /R Do Q".encode())
+            sheet[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+    reader = readers[0]
     language = reader.trailer["/Root"].get("/Lang")
     if language:
-        from pypdf.generic import NameObject, TextStringObject
+        from pypdf.generic import TextStringObject
 
         writer._root_object[NameObject("/Lang")] = TextStringObject(str(language))
     metadata = reader.metadata or {}

@@ -253,7 +253,9 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dic
 
 
 def stylesheet(rules: list[str]) -> str:
-    return "\n".join(f"{rule} {{ break-before: page; }}" for rule in rules)
+    """The decisions as CSS: a selector alone is a page break before it; a whole rule (writing
+    lines that fill their page, `fill_rules`) is taken as it is."""
+    return "\n".join(rule if "{" in rule else f"{rule} {{ break-before: page; }}" for rule in rules)
 
 
 # ------------------------------------------------------------------ kept decisions, checked
@@ -314,9 +316,17 @@ def decisions_hold(document: Document, root: Element, rules: list[str], sections
     last page and follow a page of the same section, and the two pages together must hold
     more than a page's worth (`SPLIT_FILL`): else the section would have ended a page sooner.
     """
+    parents = _parents(root)
+    whole = [rule for rule in rules if "{" in rule]
+    for rule in whole:  # writing lines shown to a page's foot, a kept block let break (`fill_rules`, `stranded_rules`)
+        element = select(root, rule.split(" {")[0].split(" > .spare")[0])
+        if element is None or _section_of(element, parents) not in sections:
+            return False
+        if ".spare" in rule and "write-lines" not in (element.get("class") or "").split():
+            return False
+    rules = [rule for rule in rules if "{" not in rule]
     if len(rules) > len(sections):
         return False
-    parents = _parents(root)
     chosen: dict[Element, str] = {}
     for rule in rules:
         element = select(root, rule) if _RULE_SHAPE.fullmatch(rule) else None
@@ -352,3 +362,143 @@ def decisions_hold(document: Document, root: Element, rules: list[str], sections
 
 
 _RULE_SHAPE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
+
+
+
+def _section_of(element: Element, parents: dict[Element, Element]) -> str | None:
+    node: Element | None = element
+    while node is not None:
+        if "major" in (node.get("class") or "").split():
+            return node.get("id")
+        node = parents.get(node)
+    return None
+
+
+def fill_rules(document: Document, root: Element) -> dict[str, list[str]]:
+    """Writing lines that end a page go on to its foot, as the exam class's fill-with-lines
+    does: a page never ends with five lines and a blank third of a page under them.
+
+    For each page whose flow ends with a block of writing lines, as many of its spare lines
+    (`html.spare_lines`, hidden until then) as the room below holds: the same lines at the
+    same pitch. Nothing moves: they only take room that was empty. By the id of the section
+    the lines are in, in the order of the pages.
+    """
+    parents = _parents(root)
+    found: dict[str, list[str]] = {}
+    for page in document.pages:
+        body = _flow(page)
+        if body is None:
+            continue
+        top, height = _area(page)
+        foot = top + height
+        bottom = _bottom(page)
+        for box, _ in _boxes(body):
+            element = getattr(box, "element", None)
+            if element is None or "write-lines" not in (element.get("class") or "").split():
+                continue
+            lines = [c for c in getattr(box, "children", ()) if getattr(c, "element_tag", None) == "span"]
+            end = box.position_y + box.margin_height() - box.margin_bottom
+            if not lines or abs(end - bottom) > 1.5 or box.element_tag != "div":
+                continue
+            pitch = lines[0].margin_height()
+            rule = lines[0].style["border_bottom_width"]
+            room = foot - end - box.margin_bottom - 1
+            count = int(room // pitch)
+            selector = _selector(element, parents)
+            ident = _section_of(element, parents)
+            if count < 1 or pitch <= rule or selector is None or ident is None:
+                continue
+            children = list(element)
+            spares = [n for n, child in enumerate(children, start=1) if "spare" in (child.get("class") or "").split()]
+            shown = sum(1 for line in lines if "spare" in (line.element.get("class") or "").split())
+            if not spares:
+                continue
+            last = spares[min(len(spares), shown + count) - 1]  # the last spare line to show
+            found.setdefault(ident, []).append(f"{selector} > .spare:nth-child(-n+{last}) {{ display: block; }}")
+    return found
+
+
+def _paints(box: Box) -> bool:
+    """Whether a box shows itself: a tint, or a rule on one of its sides."""
+    style = box.style
+    if style["background_color"].alpha > 0:
+        return True
+    return any(style[f"border_{side}_width"] > 0 for side in ("left", "right", "top", "bottom"))
+
+
+def end_split_boxes_at_content(document: Document) -> int:
+    """Ruled and tinted boxes broken over a page end at their last line, not at the page's foot.
+
+    CSS fragmentation (and WeasyPrint with it) stretches the first fragment of a broken box
+    down to the end of the page, so a note whose next line moved overleaf paints an empty
+    tint or rule to the foot. The box stays where it is; only the height it paints changes,
+    and its background is laid out again for that height. Returns how many were trimmed.
+    """
+    from weasyprint.layout.background import layout_box_backgrounds
+
+    def no_images(**_kwargs):
+        raise AssertionError("only plain tints are trimmed")
+
+    trimmed = 0
+    for page in document.pages:
+        body = _flow(page)
+        if body is None:
+            continue
+        top, height = _area(page)
+        foot = top + height
+        # Innermost first: a box's own end depends on its children's trimmed ends.
+        for box, _ in reversed(list(_boxes(body))):
+            children = getattr(box, "children", None)
+            if not children or box is body or not _paints(box) or box.element_tag in ("table", "tr", "td", "th"):
+                continue
+            if box.style["background_image"] and any(kind != "none" for kind, _ in box.style["background_image"]):
+                continue
+            bottom = box.position_y + box.margin_height()
+            content = max(c.position_y + c.margin_height() for c in children)
+            if foot - bottom > 1 or bottom - content < 2:
+                continue  # not stretched to the foot, or nothing to trim
+            box.height = max(0, content - box.content_box_y())
+            layout_box_backgrounds(page._page_box, box, no_images, layout_children=False)
+            trimmed += 1
+    return trimmed
+
+
+def _kept_block(page) -> Box | None:
+    """The first box on a page that asks not to be broken inside (a table, a box)."""
+    body = _flow(page)
+    if body is None:
+        return None
+    for box, _ in _boxes(body):
+        element = getattr(box, "element", None)
+        if element is None or box.element_tag in HEADINGS or box.element_tag in ("li", "tr", "p", "dt", "dd"):
+            continue
+        if box.style["break_inside"] in ("avoid", "avoid-page") and getattr(box, "children", None):
+            return box
+    return None
+
+
+def stranded_rules(document: Document, root: Element) -> dict[str, str]:
+    """Blocks kept whole (a run of show, a box) that are taller than the room under their
+    heading: WeasyPrint moves them to the next page and breaks them there anyway, leaving
+    the heading alone on a near-empty page. Such a block may break: a rule allowing it,
+    by the id of its section.
+    """
+    parents = _parents(root)
+    found: dict[str, str] = {}
+    pages = document.pages
+    for index in range(1, len(pages) - 1):
+        top, height = _area(pages[index])
+        if (_bottom(pages[index]) - top) / height >= MIN_FILL:
+            continue
+        block = _kept_block(pages[index + 1])
+        if block is None:
+            continue
+        next_top, next_height = _area(pages[index + 1])
+        # It was laid out from the top of an empty page and still reaches its foot.
+        if block.position_y - next_top > 0.25 * next_height or block.margin_height() < 0.9 * next_height:
+            continue
+        selector = _selector(block.element, parents)
+        ident = _section_of(block.element, parents)
+        if selector and ident and ident not in found:
+            found[ident] = f"{selector} {{ break-inside: auto; }}"
+    return found

@@ -14,7 +14,6 @@ import logging
 import multiprocessing.util
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -24,6 +23,7 @@ from .libraries import import_weasyprint
 import_weasyprint()  # before any other import of WeasyPrint: see libraries.py
 
 from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.css.counters import CounterStyle  # noqa: E402
 from weasyprint.document import Document  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse  # noqa: E402
@@ -35,12 +35,15 @@ from .leaders import join_leader_dots  # noqa: E402
 from .link_text import describe_links  # noqa: E402
 from .pageflow import (  # noqa: E402
     decisions_hold,
+    end_split_boxes_at_content,
+    fill_rules,
     find_tails,
     page_sections,
     probe,
     pull_back_rules,
     section_ids,
     section_slices,
+    stranded_rules,
 )
 from .pageflow import stylesheet as flow_stylesheet  # noqa: E402
 from .table_scope import scope_header_cells  # noqa: E402
@@ -65,7 +68,7 @@ class ForeignFont(Exception):
 
 
 # The @font-face families of templates/css/type.css: the only fonts a packet may embed.
-OUR_FAMILIES = frozenset({"Packet Sans", "Packet Syllabics"})
+OUR_FAMILIES = frozenset({"Packet Sans", "Packet Syllabics", "Packet Fields"})
 
 
 class _Refusal(FatalURLFetchingError):
@@ -177,6 +180,7 @@ class Renderer:
     templates: Path
     roots: tuple[Path, ...]
     fonts: FontConfiguration = field(init=False)
+    counters: CounterStyle = field(init=False)  # @counter-style rules of our sheets (the contents' page numbers)
     sheets: list[CSS] = field(init=False)
     named_sheets: dict[str, CSS] = field(init=False, default_factory=dict)
     decisions: LayoutCache | None = None  # page-flow decisions kept between builds (cache.py)
@@ -184,6 +188,7 @@ class Renderer:
     def __post_init__(self) -> None:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         self.fonts = FontConfiguration()
+        self.counters = CounterStyle()
         # WeasyPrint copies @font-face files into a temporary folder that it only removes when
         # the configuration is garbage-collected, which never happens at process exit (nor in
         # pool workers): remove it ourselves when the process ends.
@@ -191,7 +196,8 @@ class Renderer:
         css_dir = self.templates / "css"
         fetcher = ConfinedFetcher((self.templates,))
         self.sheets = [
-            CSS(filename=str(css_dir / name), font_config=self.fonts, url_fetcher=fetcher) for name in STYLESHEETS
+            CSS(filename=str(css_dir / name), font_config=self.fonts, counter_style=self.counters, url_fetcher=fetcher)
+            for name in STYLESHEETS
         ]
 
     def stylesheet(self, name: str) -> CSS:
@@ -200,7 +206,10 @@ class Renderer:
         if name not in self.named_sheets:
             fetcher = ConfinedFetcher((self.templates,))
             self.named_sheets[name] = CSS(
-                filename=str(self.templates / "css" / name), font_config=self.fonts, url_fetcher=fetcher
+                filename=str(self.templates / "css" / name),
+                font_config=self.fonts,
+                counter_style=self.counters,
+                url_fetcher=fetcher,
             )
         return self.named_sheets[name]
 
@@ -278,6 +287,10 @@ class Renderer:
         document = alone.render(stylesheets=chosen, **options)
         return _cover_pages(document) > 1, pull_back_rules(document, find_tails(document, ids), alone.etree_element)
 
+    def _second(self, compact: bool, rules: list[str], fetcher: ConfinedFetcher) -> list[CSS]:
+        """The stylesheets a layout with these decisions adds: the tighter cover, the rules."""
+        return ([self.stylesheet(COMPACT_COVER)] if compact else []) + ([self._flow(rules, fetcher)] if rules else [])
+
     def _flow(self, rules: list[str], fetcher: ConfinedFetcher) -> CSS:
         return CSS(string=flow_stylesheet(rules), font_config=self.fonts, url_fetcher=fetcher)
 
@@ -288,13 +301,11 @@ class Renderer:
         large_print: bool = False,
         sheets: tuple[str, ...] | None = None,
         forms: bool = False,
-        keep: Callable[[int], int] | None = None,
     ) -> Rendered:
-        """Lay `html` out (twice when the cover or a section's tail needs it) and write the PDF.
+        """Lay `html` out (again when the cover, a section's tail, a block too tall to keep
+        whole or writing lines that can fill their page need it) and write the PDF.
 
-        `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields;
-        `keep` says, from the number of pages laid out, how many of the first ones to write
-        (a booklet lays out spare notes pages and keeps those that fill its last sheet).
+        `sheets` replaces the usual stylesheets (slides, booklet); `forms` keeps form fields.
         The decisions of the first layout are kept in `decisions` (when the renderer has
         them): the same document laid out again takes them back and is laid out once, which
         gives the same bytes as the two layouts (the decisions are a function of what the
@@ -308,7 +319,7 @@ class Renderer:
         it is not what page flow could have decided, the document is made again deciding
         afresh, so a kept entry is never worse than none.
         """
-        return self._render(html, base, large_print, sheets, forms, keep, trust=True)
+        return self._render(html, base, large_print, sheets, forms, trust=True)
 
     def _render(
         self,
@@ -317,7 +328,6 @@ class Renderer:
         large_print: bool,
         sheets: tuple[str, ...] | None,
         forms: bool,
-        keep: Callable[[int], int] | None,
         trust: bool,
     ) -> Rendered:
         """`render`, taking kept decisions back only when `trust` (a second try does not)."""
@@ -326,7 +336,7 @@ class Renderer:
             chosen = [self.stylesheet(name) for name in sheets]
         else:
             chosen = self.sheets + ([self.stylesheet(LARGE_PRINT)] if large_print else [])
-        options = {"font_config": self.fonts, "pdf_tags": True, "pdf_forms": forms}
+        options = {"font_config": self.fonts, "counter_style": self.counters, "pdf_tags": True, "pdf_forms": forms}
         key = layout_key(html, large_print, sheets, forms, fetcher)
         known = self.decisions.get(key) if self.decisions is not None and trust else None
         try:
@@ -381,9 +391,34 @@ class Renderer:
             if from_cache and not self._kept_decisions_hold(
                 document, page, html, rules, compact, known, chosen, options, fetcher
             ):
-                return self._render(html, base, large_print, sheets, forms, keep, trust=False)
-            if keep is not None:
-                document = document.copy(document.pages[: keep(len(document.pages))])
+                return self._render(html, base, large_print, sheets, forms, trust=False)
+            # A block kept whole yet taller than the room under its heading (a long run of
+            # show) is let break, and its last page judged again: rare, and then two more
+            # layouts, kept with the other decisions like them.
+            found_stranded = stranded_rules(document, page.etree_element)
+            stranded = {ident: [rule] for ident, rule in found_stranded.items() if rule not in rules}
+            if stranded:
+                rules = [*rules, *(rule for more in stranded.values() for rule in more)]
+                document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+                tails = [t for t in find_tails(document, section_ids(html)) if t.section.get("id") in stranded]
+                for ident, rule in pull_back_rules(document, tails, page.etree_element).items():
+                    stranded[ident].append(rule)
+                    rules = [*rules, rule]
+                if tails:
+                    document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+            # Writing lines that end a page fill it (pageflow.fill_rules): decided on the
+            # layout that is written, since they take only room that page left empty, and
+            # kept with the other decisions, so the next build of this document lays out once.
+            fills = fill_rules(document, page.etree_element)
+            if fills:
+                rules = [*rules, *(rule for section in fills.values() for rule in section)]
+                document = page.render(stylesheets=[*chosen, *self._second(compact, rules, fetcher)], **options)
+            if known is None and (fills or stranded):
+                for ident, (part_key, decided) in parts.items():
+                    if decided is None and (ident in fills or ident in stranded) and ident not in contents:
+                        more = stranded.get(ident, []) + fills.get(ident, [])
+                        self._sections.put(part_key, {"compact": False, "rules": own[ident] + more})
+            end_split_boxes_at_content(document)  # no empty tint to the foot of a page (pageflow.py)
             join_leader_dots(document)  # the contents' dots, drawn in runs (leaders.py)
             # No file identifier (/ID, optional in PDF 1.7, on which PDF/UA-1 is built):
             # pydyf computes it by serializing and compressing every object a second
@@ -424,6 +459,47 @@ def _finish(document: Document, pdf: object) -> None:
     mark_words_with_marks(document, pdf)
     describe_links(document, pdf)
     scope_header_cells(document, pdf)
+    draw_field_appearances(pdf)
+
+
+def draw_field_appearances(pdf: object) -> int:
+    """Give every empty text field its own appearance, so no viewer has to make one up.
+
+    WeasyPrint writes form fields with no appearance stream and asks viewers to draw them
+    (/NeedAppearances), which some never do and which PDF 2.0 deprecates. An empty field
+    looks like nothing but its box, and the box is drawn on the page (fillable.css): its
+    appearance is an empty text-field drawing of its own size. When every field has one,
+    viewers are no longer asked to draw them. Returns how many were drawn.
+    """
+    import pydyf
+
+    widgets = [
+        obj
+        for obj in pdf.objects  # type: ignore[attr-defined]
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/Widget" and "AP" not in obj
+    ]
+    drawn = 0
+    for widget in widgets:
+        value = widget.get("V")
+        if widget.get("FT") != "/Tx" or (isinstance(value, pydyf.String) and value.string):
+            continue
+        x1, y1, x2, y2 = (float(v) for v in widget["Rect"])
+        appearance = pydyf.Stream(
+            [b"/Tx BMC", b"EMC"],
+            extra={
+                "Type": "/XObject",
+                "Subtype": "/Form",
+                "BBox": pydyf.Array([0, 0, round(abs(x2 - x1), 3), round(abs(y2 - y1), 3)]),
+                "Resources": pydyf.Dictionary(),
+            },
+        )
+        pdf.add_object(appearance)  # type: ignore[attr-defined]
+        widget["AP"] = pydyf.Dictionary({"N": appearance.reference})
+        drawn += 1
+    form = pdf.catalog.get("AcroForm")  # type: ignore[attr-defined]
+    if form is not None and drawn == len(widgets):
+        form["NeedAppearances"] = "false"
+    return drawn
 
 
 def _cover_pages(document: Document) -> int:

@@ -1,0 +1,97 @@
+"""Typesetting the words themselves: where a line may break, and which font sets a script.
+
+Some breaks are wrong in print whatever the text: a Nation's name broken at its hyphen
+("Tsleil-/Waututh"), a name's words on two lines, a range of years broken at its dash
+("(1725–/1779)"), a web address broken right after "https://", an acronym in brackets
+alone on the last line. And syllabics, set in the companion font, are drawn lighter than
+Andika at the same size. These are decisions about the text (which words are names), so
+they are made here, on the HTML's text, for every document; the stylesheets say how a
+kept-together run and a syllabic run look (`.keep` and `.syllabics` in type.css).
+
+Only text between tags in the body changes, by wrapping runs in spans: what a reader
+copies out of the PDF is the same characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from markupsafe import escape
+
+# A name longer than this may wrap at its spaces (it would not fit a line anyway at name size).
+MAX_KEPT_NAME = 32
+_SYLLABICS = re.compile(r"[\u1400-\u167f\u18b0-\u18ff]+")
+# Words joined by hyphens, one of them capitalised (a name: Tsleil-Waututh, Huron-Wendat);
+# a range of years or dates; "https://" with a short host name after it (a long one may need
+# to break anywhere, which WeasyPrint does not do after a kept run); an acronym in
+# brackets with the word before it and its punctuation.
+_LETTER = r"[^\W\d_]"
+_WORD = r"[\w\u0300-\u036f’'ʼ]+"
+_GENERIC = re.compile(
+    rf"(?<![\w-])(?=[\w’'ʼ-]*[A-ZÀ-Þ])(?:{_WORD}(?:[-‐]{_WORD})+)(?![\w-])"
+    r"|\(?\b\d{3,4}\s?[–-]\s?\d{2,4}\b\)?[.,;:]?"
+    r"|https?://[^\s<>/]{1,24}(?=[/<\s]|$)"
+    rf"|{_LETTER}[\w’'ʼ-]*\s\([A-Z]{{2,}}\)[.,;:]?"
+)
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    kept = sorted({n.strip() for n in names if n and n.strip() and len(n.strip()) <= MAX_KEPT_NAME}, key=len)
+    if not kept:
+        return None
+    # As they appear in the HTML's text: escaped, longest first.
+    alternatives = [re.escape(str(escape(n))) for n in reversed(kept)]
+    return re.compile(rf"(?<![\w]){'|'.join(alternatives)}(?![\w])")
+
+
+def _spans(text: str, names: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """Non-overlapping runs of `text` to keep on one line: names first, then the generic cases."""
+    found: list[tuple[int, int]] = []
+    for pattern in (names, _GENERIC):
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text):
+            # A run longer than a short name could be wider than the line: it may break as usual.
+            if not 0 < m.end() - m.start() <= MAX_KEPT_NAME or any(m.start() < e and s < m.end() for s, e in found):
+                continue
+            found.append((m.start(), m.end()))
+    return sorted(found)
+
+
+def _syllabics(text: str) -> str:
+    return _SYLLABICS.sub(lambda m: f'<span class="syllabics">{m[0]}</span>', text)
+
+
+def _typeset_text(text: str, names: re.Pattern[str] | None) -> str:
+    out, at = [], 0
+    for start, end in _spans(text, names):
+        out.append(_syllabics(text[at:start]))
+        out.append(f'<span class="keep">{_syllabics(text[start:end])}</span>')
+        at = end
+    out.append(_syllabics(text[at:]))
+    return "".join(out)
+
+
+def typeset(html: str, names: Iterable[str] = ()) -> str:
+    """The document with kept-together runs and syllabic runs marked in its body's text.
+
+    `names` are the Nations' and places' names (and their English names) of this
+    organization: each is kept on one line where it is short enough to fit one.
+    """
+    start = html.find("<body")
+    if start < 0:
+        return html
+    pattern = _name_pattern(names)
+    parts = _TAG.split(html[start:])
+    skip = 0  # inside <style>, <script>, <textarea> or <title>: left as written
+    for index, part in enumerate(parts):
+        if index % 2:
+            tag = re.match(r"</?(\w+)", part)
+            if tag and tag[1].lower() in ("style", "script", "textarea", "title"):
+                skip += -1 if part.startswith("</") else 1
+            continue
+        if part and not skip and not part.isspace():
+            parts[index] = _typeset_text(part, pattern)
+    return html[:start] + "".join(parts)

@@ -1,0 +1,453 @@
+"""Print-shop craft (issue 29), measured in the PDFs of the example's whole kit (Letter and
+A4) and of the fixture organizations: the measure, page flow, names, large print, booklets
+and the fillable handout."""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+import pytest
+from conftest import FIXTURES, ROOT, built_once, flat, page_fill, page_texts, pdftotext, run
+
+ORGS = ("pacific-coast", "treaty-six", "many-nations", "francophone")
+PAPERS = ("letter", "a4")
+
+
+@pytest.fixture(scope="session")
+def whole_kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The example's whole kit, on Letter and on A4: guide, handout, their large print,
+    both booklets and the fillable handout."""
+    found = {}
+    for paper in PAPERS:
+        with built_once(tmp_path_factory, worker_id, f"whole-kit-{paper}") as (out, build):
+            if build:
+                args = ("--large-print", "--booklet", "handout", "--booklet", "guide", "--fillable", "--slides")
+                result = run("build", "example", *args, "--paper", paper, "--out", str(out), "--jobs", "2")
+                assert result.exit_code == 0, result.output
+        folder = out / "example"
+        for kind in (
+            "facilitator-guide",
+            "participant-handout",
+            "facilitator-guide-large-print",
+            "participant-handout-large-print",
+            "participant-handout-booklet",
+            "facilitator-guide-booklet",
+            "participant-handout-fillable",
+        ):
+            # A paper other than the organization's own is in the name of the guide and handout.
+            named = folder / f"example-{kind}-{paper}.pdf"
+            found[f"{paper}:{kind}"] = named if named.exists() else folder / f"example-{kind}.pdf"
+            assert found[f"{paper}:{kind}"].exists(), found[f"{paper}:{kind}"]
+    return found
+
+
+def _fixture(builds: Path, org: str, kind: str) -> Path:
+    return builds / org / f"{org}-{kind}.pdf"
+
+
+def _documents(whole_kit, builds, kinds) -> list[Path]:
+    paths = [whole_kit[f"{paper}:{kind}"] for paper in PAPERS for kind in kinds]
+    return paths + [_fixture(builds, org, kind) for org in ORGS for kind in kinds]
+
+
+# ---------------------------------------------------------------- the measure
+
+
+def _line_lengths(path: Path, size: float) -> list[int]:
+    """Characters on each printed line set mostly at `size` points (PDFium gives sizes in
+    CSS pixels for WeasyPrint's pages, which draw at 0.75 pt a pixel)."""
+    lengths = []
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    for page in pdfium.PdfDocument(str(path)):
+        text = page.get_textpage()
+        rows: dict[int, list[tuple[float, str]]] = {}
+        for i in range(text.count_chars()):
+            char = text.get_text_range(i, 1)
+            if char in "\r\n":
+                continue
+            points = pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75
+            pdfium_c.FPDFText_GetCharOrigin(text.raw, i, origin_x, origin_y)
+            rows.setdefault(round(origin_y.value), []).append((points, char))
+        for chars in rows.values():
+            body = sum(1 for points, _ in chars if abs(points - size) < 0.3)
+            if len(chars) > 3 and body >= 0.8 * len(chars):
+                lengths.append(len("".join(char for _, char in chars).strip()))
+    return lengths
+
+
+@pytest.mark.parametrize("kind", ["facilitator-guide", "participant-handout"])
+def test_lines_at_12_pt_are_60_to_75_characters(whole_kit, fixture_org_builds, kind):
+    """The 90th percentile of line lengths at 12 pt is at most 75 characters (the text column
+    is about 140 mm wide), and the column is not so narrow that lines fall under 55."""
+    for path in _documents(whole_kit, fixture_org_builds, [kind]):
+        lengths = sorted(_line_lengths(path, 12))
+        assert len(lengths) > 200, path.name
+        p90 = lengths[int(0.9 * len(lengths))]
+        assert 55 <= p90 <= 75, f"{path.name}: 90th percentile {p90} characters"
+
+
+def test_small_text_is_at_most_3_percent_of_a_regular_edition(whole_kit, fixture_org_builds):
+    """Table headings and the margin's clock times are small; a regular edition's reading
+    text is not: at most 3% of the characters of the page's text area (running heads and
+    page numbers aside) under 10.5 pt."""
+    for path in _documents(whole_kit, fixture_org_builds, ["facilitator-guide", "participant-handout"]):
+        sizes: Counter = Counter()
+        for page in pdfium.PdfDocument(str(path)):
+            text = page.get_textpage()
+            height = page.get_size()[1]
+            top, bottom = height - 20 / 25.4 * 72, 22 / 25.4 * 72
+            for i in range(text.count_chars()):
+                box = text.get_charbox(i)
+                if text.get_text_range(i, 1).strip() and bottom < box[1] and box[3] < top:
+                    sizes[pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75 < 10.5] += 1
+        share = sizes[True] / (sizes[True] + sizes[False])
+        assert share <= 0.03, f"{path.name}: {share:.1%} of the text under 10.5 pt"
+
+
+def test_module_pages_name_the_module_and_give_its_clock_time_in_the_margin(whole_kit):
+    from packets.load.curriculum import Project, load_curriculum
+    from packets.planning.organization import load_organization
+    from packets.planning.plan import make_plan
+
+    project = Project(ROOT)
+    curriculum = load_curriculum(project)
+    path = ROOT / "content/orgs/example.yaml"
+    plan = make_plan("example", load_organization(path, "example", project, curriculum).org, curriculum)
+    pages = [flat(text) for text in page_texts(whole_kit["letter:facilitator-guide"])]
+    for pm in plan.modules:
+        head = f"Module {pm.number}: {pm.module.title}"
+        first = next(i for i, text in enumerate(pages) if f"Module {pm.number} ·" in text and pm.module.title in text)
+        start, _, length = plan.module_clock(pm).partition("\n")
+        assert re.match(r"\d\d:\d\d–\d\d:\d\d$", start) and length, plan.module_clock(pm)
+        assert start in pages[first] and length in pages[first], pages[first][:300]
+        # The running head of the module's next page names it (shortened only if it cannot fit).
+        assert head[:40] in pages[first + 1], pages[first + 1][:200]
+
+
+def test_discussion_questions_are_numbered_within_their_module(whole_kit):
+    text = flat(pdftotext(whole_kit["letter:participant-handout"]))
+    assert re.search(r"Discussion questions 1\. \S", text), text[:2000]
+    assert re.search(r"\b2\. [A-Z][^.?]*\?", text)
+
+
+# ---------------------------------------------------------------- page flow
+
+
+def _agenda_height(page) -> float:
+    """How tall the run of show is on a page, in points: from its header row to its last text."""
+    text = page.get_textpage()
+    found = text.search("Minutes", match_case=True).get_next()
+    assert found is not None
+    header = text.get_charbox(found[0])[3]
+    lowest = min(
+        text.get_charbox(i)[1] for i in range(found[0], text.count_chars()) if text.get_text_range(i, 1).strip()
+    )
+    footer = 22 / 25.4 * 72 + 20  # the page number, under the text area
+    return header - max(lowest, footer)
+
+
+def test_the_run_of_show_is_on_one_page_when_it_fits_one(whole_kit, fixture_org_builds):
+    """The agenda is read as one table: its header, every row and the total on one page,
+    unless it is taller than a page's text area (a long day, or large print)."""
+    guides = _documents(whole_kit, fixture_org_builds, ["facilitator-guide"])
+    for path in guides:
+        pages = page_texts(path)
+        agenda = [i for i, text in enumerate(pages) if re.search(r"Minutes\s+Segment", text)]
+        totals = [i for i, text in enumerate(pages) if re.search(r"(Total|Durée totale)\s*:", text)]
+        assert totals == agenda[-1:], (path.name, agenda, totals)
+        if len(agenda) > 1:
+            pdf = pdfium.PdfDocument(str(path))
+            area = pdf[agenda[0]].get_size()[1] - (20 + 22) / 25.4 * 72
+            # Split only when its parts, less the repeated header, could not share one page.
+            assert sum(_agenda_height(pdf[i]) for i in agenda) - 20 * (len(agenda) - 1) > 0.85 * area, path.name
+    assert sum(1 for path in guides if len([t for t in page_texts(path) if "Minutes" in t]) == 1) >= len(guides) - 1
+
+
+def test_no_page_but_the_cover_and_the_last_ends_in_its_top_30_percent(whole_kit, fixture_org_builds):
+    kinds = [
+        "facilitator-guide",
+        "participant-handout",
+        "facilitator-guide-large-print",
+        "participant-handout-large-print",
+    ]
+    for path in _documents(whole_kit, fixture_org_builds, kinds):
+        fills = page_fill(path)
+        short = [(n + 1, round(fill, 2)) for n, (fill, _) in enumerate(fills) if 0 < n < len(fills) - 1 and fill < 0.3]
+        assert short == [], path.name
+
+
+def _lowest_ink_is_a_rule(page) -> tuple[bool, float]:
+    """Whether the lowest ink of a page's text area is a ruled line, and how far down the
+    area it is (0 to 1)."""
+    image = page.render(scale=60 / 72).to_pil().convert("L")
+    width, height = image.size
+    mm = height / (page.get_size()[1] / 72 * 25.4)
+    top, bottom = round(20 * mm), height - round(22 * mm)
+    area = image.crop((0, top, width, bottom)).point(lambda v: 255 if v < 235 else 0)
+    box = area.getbbox()
+    if box is None:
+        return False, 0.0
+    row = area.crop((0, box[3] - 1, width, box[3]))
+    return sum(1 for v in row.get_flattened_data() if v) > 0.4 * width, box[3] / (bottom - top)
+
+
+def test_writing_lines_that_end_a_page_fill_it(whole_kit, fixture_org_builds):
+    """As the exam class's fill-with-lines: a page whose last ink is a writing line has
+    lines down to within a line or so of its foot, never five lines and a blank third."""
+    paths = _documents(whole_kit, fixture_org_builds, ["participant-handout", "participant-handout-large-print"])
+    ruled = 0
+    for path in paths:
+        for number, page in enumerate(pdfium.PdfDocument(str(path)), start=1):
+            is_rule, reach = _lowest_ink_is_a_rule(page)
+            if is_rule:
+                ruled += 1
+                assert reach > 0.8, f"{path.name} page {number}: lines end at {reach:.0%} of the page"
+    assert ruled > 10
+
+
+def test_a_split_box_ends_at_its_content_not_at_the_page_foot(tmp_path):
+    """A tinted note whose next block moves overleaf paints no empty tint down the page."""
+    from packets.render.pdf import Renderer
+
+    templates = ROOT / "templates"
+    renderer = Renderer(templates, (templates,))
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title>'
+        "<style>:root { --tint: #e0e0e0; --accent: #1d5c57; } .tall { height: 225mm; break-inside: avoid; }"
+        ".facilitator-note { break-inside: auto; }</style></head><body>"
+        '<section class="major" id="s"><h1>Part</h1><div class="facilitator-note"><p class="label">Facilitator note</p>'
+        '<p>A short first paragraph.</p><div class="tall"><p>A block too tall for what is left of the page.</p></div>'
+        "</div></section></body></html>"
+    )
+    page = pdfium.PdfDocument(renderer.render(html, templates).pdf)[0]
+    image = page.render(scale=1).to_pil().convert("RGB")
+    width, height = image.size
+    foot = image.crop((width // 3, height - 140, 2 * width // 3, height - 90))  # the lowest 30 mm of the text area
+    tinted = sum(1 for px in foot.get_flattened_data() if px != (255, 255, 255))
+    assert tinted == 0, "the note's tint runs to the foot of the page"
+    assert len(pdfium.PdfDocument(renderer.render(html, templates).pdf)) == 2
+
+
+# ---------------------------------------------------------------- names
+
+
+def _broken_lines(text: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines()]
+    return [f"{a} / {b}" for a, b in zip(lines, lines[1:], strict=False) if re.search(r"\w[-–]$", a) and b]
+
+
+def test_no_name_year_range_or_address_is_broken_at_a_hyphen_or_a_slash(whole_kit, fixture_org_builds):
+    names = ["Tsleil-Waututh", "Huron-Wendat"]
+    kinds = ["facilitator-guide", "participant-handout", "facilitator-guide-large-print"]
+    for path in _documents(whole_kit, fixture_org_builds, kinds):
+        text = pdftotext(path)
+        lines = [line.strip() for line in text.splitlines()]
+        for name in names:
+            head = name.split("-")[0] + "-"
+            assert not [line for line in lines if line.endswith(head)], (path.name, name)
+        assert not [line for line in lines if line.endswith(("https://", "http://"))], path.name
+    # Every Nation name of the fixtures reads back whole on a line of its own acknowledgement page.
+    text = pdftotext(_fixture(fixture_org_builds, "francophone", "participant-handout"))
+    assert "Huron-Wendat" in text
+
+
+def test_a_range_of_years_and_a_hyphenated_name_stay_whole_in_a_long_territory(tmp_path):
+    text = (FIXTURES / "orgs/pacific-coast.yaml").read_text(encoding="utf-8")
+    long = (
+        "  territory: >-\n    The land covered by the Peace and Friendship Treaties (1725–1779) with the "
+        "Wolastoqiyik and the Huron-Wendat, and the Tsleil-Waututh, Kanien’kehá:ka and Anishinaabe homelands, "
+        "here and there and everywhere the rivers run (1725–1779) and (1760–1761).\n"
+    )
+    org = tmp_path / "territory.yaml"
+    text = re.sub(r"^logo.*\n", "", re.sub(r"  territory:.*\n", long, text, count=1), flags=re.M)
+    org.write_text(text, encoding="utf-8")
+    for paper in PAPERS:
+        result = run("build", str(org), "--paper", paper, "--large-print", "--out", str(tmp_path / paper), "-j1")
+        assert result.exit_code == 0, result.output
+        for path in (tmp_path / paper / "territory").glob("*.pdf"):
+            reading = pdftotext(path)
+            assert "(1725–1779)" in reading and "Tsleil-Waututh" in reading and "Huron-Wendat" in reading
+            assert _broken_lines(reading) == [], (path.name, _broken_lines(reading))
+
+
+def test_the_cover_credit_never_leaves_its_acronym_alone(whole_kit, fixture_org_builds):
+    for path in _documents(whole_kit, fixture_org_builds, ["facilitator-guide", "participant-handout"]):
+        cover = pdftotext(path).split("\f")[0]
+        assert not [line for line in cover.splitlines() if re.fullmatch(r"\s*\([A-Z]+\)\.?\s*", line)], path.name
+
+
+def test_syllabics_are_set_a_little_larger_than_the_latin_beside_them(fixture_org_builds):
+    path = _fixture(fixture_org_builds, "treaty-six", "participant-handout")
+    sizes: dict[str, set[float]] = {"syllabics": set(), "latin": set()}
+    for page in list(pdfium.PdfDocument(str(path)))[:6]:
+        text = page.get_textpage()
+        for i in range(text.count_chars()):
+            char = text.get_text_range(i, 1)
+            size = round(pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75, 1)
+            if "\u1400" <= char <= "\u167f":
+                sizes["syllabics"].add(size)
+            elif char.isalpha():
+                sizes["latin"].add(size)
+    assert 13.0 in sizes["syllabics"] and 12.0 in sizes["latin"], sizes  # 12 pt body, syllabics at 1.08 em
+
+
+# ---------------------------------------------------------------- large print
+
+
+def test_large_print_follows_clear_print(whole_kit, fixture_org_builds):
+    """No text under 14 pt, no italic, "Large print" on the cover and in the running head."""
+    kinds = ["facilitator-guide-large-print", "participant-handout-large-print"]
+    paths = _documents(whole_kit, fixture_org_builds, kinds)
+    for path in paths:
+        small, italic = Counter(), Counter()
+        pdf = pdfium.PdfDocument(str(path))
+        for page in pdf:
+            text = page.get_textpage()
+            for i in range(text.count_chars()):
+                char = text.get_text_range(i, 1)
+                if not char.strip():
+                    continue
+                points = round(pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75, 1)
+                if points < 14:
+                    small[points] += 1
+        with pikepdf.open(path) as doc:
+            for page in doc.pages:
+                for font in page.Resources.get("/Font", {}).values():
+                    if "Italic" in str(font.BaseFont):
+                        italic[str(font.BaseFont)] += 1
+        assert not small, (path.name, small)
+        assert not italic, (path.name, italic)
+        pages = page_texts(path)
+        assert "Large print" in flat(pages[0]), path.name
+        assert all("Large print" in flat(text) for text in pages[1:]), path.name
+
+
+def test_large_print_running_head_has_the_full_name_when_it_fits(whole_kit):
+    pages = page_texts(whole_kit["letter:participant-handout-large-print"])
+    assert "Riverside Community Health Centre (example)" in pages[1], pages[1][:200]
+
+
+# ---------------------------------------------------------------- booklets
+
+
+def _sides(path: Path) -> list[tuple[str, str]]:
+    sides = []
+    for page in pdfium.PdfDocument(str(path)):
+        width, height = page.get_size()
+        text = page.get_textpage()
+        left = text.get_text_bounded(0, 0, width / 2, height)
+        sides.append((left, text.get_text_bounded(width / 2, 0, width, height)))
+    return sides
+
+
+def _volumes(path: Path) -> list[list[tuple[str, str]]]:
+    """The booklet's sides, volume by volume: each volume's first side carries its back
+    cover (left) and its front cover (right)."""
+    volumes: list[list[tuple[str, str]]] = []
+    for side in _sides(path):
+        if "Made with allyship-packets" in side[0] and "Where to find support" in side[0]:
+            volumes.append([])
+        assert volumes, "the first side of a booklet is its back and front cover"
+        volumes[-1].append(side)
+    return volumes
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("kind", ["participant-handout-booklet", "facilitator-guide-booklet"])
+def test_no_booklet_volume_is_over_16_sheets_and_each_ends_with_a_designed_back_cover(whole_kit, paper, kind):
+    volumes = _volumes(whole_kit[f"{paper}:{kind}"])
+    for number, sides in enumerate(volumes, start=1):
+        assert len(sides) % 2 == 0 and len(sides) // 2 <= 16, (kind, number, len(sides) // 2)
+        back = sides[0][0]
+        assert "Where to find support" in back and "Made with allyship-packets" in back
+        assert "Notes" not in back and not re.search(r"Page \d", back)
+        assert "Hope for Wellness" in back
+        if len(volumes) > 1:
+            assert f"volume {number} of {len(volumes)}" in flat(back)
+        if number > 1:
+            assert f"Volume {number} of {len(volumes)}" in flat(sides[0][1])
+    if kind == "facilitator-guide-booklet":
+        assert len(volumes) == 2, "the example's guide is split into two volumes"
+
+
+def test_the_booklet_run_of_show_is_on_a_spread(whole_kit):
+    """In the guide booklet the run of show starts on a left-hand page: both its pages face."""
+    for paper in PAPERS:
+        for left, _ in _sides(whole_kit[f"{paper}:facilitator-guide-booklet"]):
+            if re.match(r"\s*(Facilitator guide\s+)?Run of show\b", left):
+                number = re.search(r"Page (\d+)", left)
+                assert number and int(number[1]) % 2 == 0
+                break
+        else:
+            pytest.fail("no left half page starts the run of show")
+
+
+def test_inner_sheets_are_drawn_towards_the_fold(whole_kit):
+    """Creep: the content of the innermost sheet of a volume sits closer to the fold than
+    that of the outermost one."""
+    with pikepdf.open(whole_kit["letter:participant-handout-booklet"]) as pdf:
+        shifts = [float(pdf.pages[n].Contents.read_bytes().split()[5]) for n in range(len(pdf.pages))]
+    assert shifts[0] == 0 and shifts[-1] > 0 and shifts == sorted(shifts)
+
+
+# ---------------------------------------------------------------- fillable
+
+
+def test_every_fillable_field_has_an_appearance_stream_and_a_font_for_every_name(whole_kit):
+    from fontTools.ttLib import TTFont
+
+    for paper in PAPERS:
+        with pikepdf.open(whole_kit[f"{paper}:participant-handout-fillable"]) as pdf:
+            form = pdf.Root.AcroForm
+            fields = list(form.Fields)
+            assert len(fields) > 10
+            assert all("/AP" in f and "/N" in f.AP for f in fields)
+            assert not bool(form.get("/NeedAppearances", False))
+            fonts = {re.search(rb"/(\S+) [\d.]+ Tf", bytes(str(f.DA), "latin-1"))[1] for f in fields}
+            assert len(fonts) == 1
+            font = form.DR.Font["/" + fonts.pop().decode()]
+            assert str(font.BaseFont).endswith("Packet-Fields")
+            program = font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+            import io
+
+            cmap = TTFont(io.BytesIO(program)).getBestCmap()
+            for name in ("ᓀᐦᐃᔭᐤ", "Sḵwx̱wú7mesh", "səl̓ilw̓ətaʔɬ", "Miʼkmaq"):
+                assert all(ord(c) in cmap for c in name), name
+
+
+def test_field_font_is_made_from_the_bundled_fonts(tmp_path):
+    """templates/fonts/PacketFields-Regular.ttf is what packets/render/field_font.py makes."""
+    from fontTools.ttLib import TTFont
+
+    from packets.render import field_font
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for name in ("Andika-Regular.ttf", "NotoSansCanadianAboriginal-Regular.ttf"):
+        (fonts / name).write_bytes((ROOT / "templates/fonts" / name).read_bytes())
+    made = TTFont(field_font.build(fonts))
+    shipped = TTFont(ROOT / "templates/fonts" / field_font.FILE)
+    assert made.getBestCmap() == shipped.getBestCmap()
+    assert made["name"].getDebugName(1) == "Packet Fields"
+
+
+def test_contents_leaders_end_evenly(whole_kit):
+    """The dots of every contents line end at the same place, whatever its page number's digits."""
+    for kind in ("facilitator-guide", "facilitator-guide-large-print"):
+        page = pdfium.PdfDocument(str(whole_kit[f"letter:{kind}"]))[1]
+        text = page.get_textpage()
+        chars = [(text.get_text_range(i, 1), text.get_charbox(i)) for i in range(text.count_chars())]
+        ends, numbers = [], set()
+        for index, (char, box) in enumerate(chars):
+            following = chars[index + 1][0] if index + 1 < len(chars) else ""
+            if char == "." and following != ".":
+                ends.append(round(box[2]))
+                numbers.add(len("".join(c for c, _ in chars[index + 1 : index + 6]).split()[0]))
+        assert len(ends) > 10 and max(ends) - min(ends) <= 1, (kind, sorted(set(ends)))
+        assert numbers >= {1, 2} or kind.endswith("print"), numbers
