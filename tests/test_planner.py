@@ -203,9 +203,9 @@ def test_moving_into_pairs_and_back_is_budgeted():
 
     org = Organization.model_validate({"name": "T", "workshop": {"format": "half-day"}})
     plan = make_plan("t", org, CURRICULUM)
-    grouped = [(pm, a) for pm in plan.modules for a in pm.activities if a.groups]
+    grouped = [a for pm in plan.modules for a in pm.activities if a.groups]
     assert grouped
-    for pm, activity in grouped:
+    for activity in grouped:
         row = next(r for r in plan.run_of_show if r.anchor == activity.id)
         assert row.minutes == activity.minutes + TIMING.regroup
         assert f"move into {activity.groups} and back" in row.title
