@@ -315,7 +315,6 @@ class Interface(Strict):
     no_pronunciation: Line
     no_names: Line
     opening_acknowledgement: Line  # the opening's pointer to the acknowledgement pages
-    moments_pointer: Line  # a module's pointer to the difficult moments of every session
     territory_label: Line
     english_name_label: Line
     cards_heading: Line
@@ -392,7 +391,8 @@ class Workshop(Strict):
     emphasis: list[Id] = Field([], description="Module ids that get more time when the plan has time to give.")
     breaks: Literal["auto", "none"] | list[str] = Field(
         "auto",
-        description='"auto" (one 15-minute break over 150 minutes, two over 270), "none", '
+        description='"auto" (one 15-minute break over 150 minutes, two over 270, and a 5-minute pause from '
+        '100 minutes when there is no break), "none" (no break; the pause stays), '
         'or a list of start times like ["10:30"].',
     )
     knowledge_keeper: KnowledgeKeeper | None = Field(
