@@ -509,8 +509,9 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
     if not ack.nations:
         return Statement((), commitments_intro, None, is_draft=True)
     paragraphs = [_fill(draft.opening, values)]
-    if ack.territory:
-        paragraphs.append(_fill(draft.territory, values))
+    sentence = territory_sentence(org, curriculum)
+    if sentence:
+        paragraphs.append(sentence)
     return Statement((" ".join(paragraphs),), commitments_intro, _fill(draft.closing, values), is_draft=True)
 
 
@@ -597,5 +598,8 @@ def territory_sentence(org: Organization, curriculum: Curriculum) -> str | None:
         return None
     if territory.endswith((".", "!")) and len(territory.split()) > 3:
         return territory
-    values = {"territory": territory.rstrip(". "), "organization": org.name, "nations": ""}
+    phrase = territory.rstrip(". ")
+    if not phrase:
+        return None
+    values = {"territory": phrase, "organization": org.name, "nations": ""}
     return _fill(curriculum.acknowledgement.draft_statement.territory, values)
