@@ -377,10 +377,17 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 @click.option("--knowledge-keeper-name", help="Their name as they wish it printed, once they agreed to it.")
 @click.option("--facilitator", "facilitators", multiple=True, help='"Name|Role|Contact"; repeat for each facilitator.')
 @click.option(
-    "--nation", "nations", multiple=True, help='"own-language name|English name|pronunciation"; repeat for each Nation.'
+    "--nation",
+    "nations",
+    multiple=True,
+    help='"own-language name|English name|how to say the English name|how to say the own name"; '
+    "repeat for each Nation.",
 )
 @click.option(
-    "--place", "places", multiple=True, help='A place name to practise, "own-language name|English name|pronunciation".'
+    "--place",
+    "places",
+    multiple=True,
+    help='A place name to practise, "own-language name|English name|English pronunciation|own-name pronunciation".',
 )
 @click.option("--territory", help='e.g. "unceded" or "Treaty 6 territory".')
 @click.option("--statement", help="Your acknowledgement, written with the Nations (a draft is composed without it).")
@@ -518,15 +525,15 @@ def init(
             ]
         new.nations = q.ask_many(
             (la, "nations"),
-            "Nation as own-language name|English name|pronunciation",
-            ("name", "english_name", "pronunciation"),
+            "Nation as own-language name|English name|how to say the English name|how to say the own name",
+            ("name", "english_name", "pronunciation", "name_pronunciation"),
             nations,
             "--nation",
         )
         new.places = q.ask_many(
             (la, "places"),
-            "Place name to practise as own-language name|English name|pronunciation",
-            ("name", "english_name", "pronunciation"),
+            "Place name to practise as own-language name|English name|English pronunciation|own-name pronunciation",
+            ("name", "english_name", "pronunciation", "name_pronunciation"),
             places,
             "--place",
         )

@@ -28,8 +28,8 @@ class NewOrganization:
     knowledge_keeper: tuple[bool, bool, str | None] | None = None  # opens, closes, name (once agreed)
     # name, role, contact, and what they lead (module ids, opening, closing, break)
     facilitators: list[tuple] = field(default_factory=list)
-    nations: list[tuple[str, str | None, str | None]] = field(default_factory=list)
-    places: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    nations: list[tuple[str | None, ...]] = field(default_factory=list)
+    places: list[tuple[str | None, ...]] = field(default_factory=list)
     territory: str | None = None
     statement: str | None = None
     commitments: list[str] = field(default_factory=list)
@@ -114,11 +114,11 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
         "land_acknowledgement:",
     ]
     if new.nations:
-        out += _items("nations", new.nations, ("name", "english_name", "pronunciation"), "  ")
+        out += _items("nations", new.nations, ("name", "english_name", "pronunciation", "name_pronunciation"), "  ")
     else:
         out.append("  nations: []                 # add the Nations whose land this is")
     if new.places:
-        out += _items("places", new.places, ("name", "english_name", "pronunciation"), "  ")
+        out += _items("places", new.places, ("name", "english_name", "pronunciation", "name_pronunciation"), "  ")
     else:
         out.append("  # places:                     # place names to practise saying, like the Nations")
     out.append(

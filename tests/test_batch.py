@@ -20,7 +20,8 @@ def _org(i: int) -> str:
     return (
         f"name: Batch Test Clinic {i}\n"
         "workshop:\n  format: short\n"
-        "land_acknowledgement:\n  nations:\n    - {name: Wendat, english_name: Huron-Wendat, pronunciation: WEN-dat}\n"
+        "land_acknowledgement:\n  nations:\n"
+        "    - {name: Wendat, english_name: Huron-Wendat, name_pronunciation: WEN-dat}\n"
     )
 
 

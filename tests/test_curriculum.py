@@ -117,9 +117,36 @@ def test_modules_are_complete():
 
 
 def test_difficult_moments_are_all_covered():
-    notes = " ".join(f"{n.title} {n.body}" for m in CURRICULUM.modules.values() for n in m.facilitator_notes).lower()
-    for topic in ("defensive", "guilt", "praise", "teach", "emotion"):
-        assert topic in notes, f"no facilitator note on {topic}"
+    notes = [n for m in CURRICULUM.modules.values() for n in m.facilitator_notes]
+    notes += CURRICULUM.facilitation.difficult_moments
+    text = " ".join(f"{n.title} {n.body}" for n in notes).lower()
+    for topic in ("defensive", "guilt", "praise", "teach", "emotion", "myth", "harmful remark", "anger"):
+        assert topic in text, f"no facilitator note on {topic}"
+
+
+def test_the_moments_of_every_session_are_not_tied_to_a_module():
+    """A myth, strong emotions, a harmful remark, praise-seeking and hurt at a community's
+    anger come up whatever modules run: their notes are the session's, printed once."""
+    moments = {n.id for n in CURRICULUM.facilitation.difficult_moments}
+    assert {
+        "note-common-myths",
+        "note-strong-emotions",
+        "note-mistake-in-the-room",
+        "note-seeking-praise",
+        "note-hurt-by-rejection",
+    } <= moments
+    in_modules = {n.id for m in CURRICULUM.modules.values() for n in m.facilitator_notes}
+    assert not moments & in_modules
+
+
+def test_the_myth_facts_are_carefully_worded():
+    myths = next(n.body for n in CURRICULUM.facilitation.difficult_moments if n.id == "note-common-myths")
+    text = flat(myths)
+    assert "Section 87" in text and "registered under the Act" in text and "on a reserve" in text
+    assert "Inuit and Métis people are not covered" in text
+    assert "inherent" in text and "recognizes and affirms" in text
+    assert "come from treaties and the Constitution" not in text
+    assert "University is not free" in text and "limited" in text
 
 
 def _participant_text() -> str:

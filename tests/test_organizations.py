@@ -362,10 +362,10 @@ def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
         "Kim Lee|Health equity lead|kim@example.org",
         "",
         "",  # what Kim Lee leads
-        "ᓀᐦᐃᔭᐤ|Cree|neh-HIY-aw",
+        "ᓀᐦᐃᔭᐤ|Cree||neh-HIY-aw",  # the fourth part says the Nation's own name
         "Dakota|Dakota|da-KO-ta",
         "",
-        "kisiskâciwani-sîpiy|Saskatchewan River|ki-SIS-kah-chi-wan-ee SEE-pee",
+        "kisiskâciwani-sîpiy|Saskatchewan River||ki-SIS-kah-chi-wan-ee SEE-pee",
         "",
         "Treaty 6 territory and the homeland of the Métis",
         "We gather on Treaty 6 territory, the land of the nêhiyawak and the Dakota, and the homeland of the Métis.",
@@ -395,6 +395,7 @@ def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
     assert workshop["facilitators"] == [{"name": "Kim Lee", "role": "Health equity lead", "contact": "kim@example.org"}]
     ack = data["land_acknowledgement"]
     assert [n["name"] for n in ack["nations"]] == ["ᓀᐦᐃᔭᐤ", "Dakota"]
+    assert ack["nations"][0]["name_pronunciation"] == "neh-HIY-aw" and "pronunciation" not in ack["nations"][0]
     assert ack["places"][0]["english_name"] == "Saskatchewan River"
     assert ack["statement"].startswith("We gather on Treaty 6 territory") and ack["reviewed_by"] == "Elder Mary Bird"
     assert ack["reviewed_on"] == dt.date(2026, 6, 12) and ack["based_on"].startswith("A conversation")

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packets.load.curriculum import Project, load_curriculum, module_needs
-from packets.planning.planner import PlanningError, SessionRequest, plan_session
+from packets.planning.planner import PlanningError, SessionRequest, plan_session, question_cap, segment_timing
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULUM = load_curriculum(Project(ROOT))
@@ -40,17 +40,13 @@ requests = st.builds(
 )
 
 
-def _floor_of(segment) -> int:
-    timing = {
-        "opening": TIMING.opening,
-        "closing": TIMING.closing,
-        "knowledge-keeper-opening": TIMING.knowledge_keeper_opening,
-        "knowledge-keeper-closing": TIMING.knowledge_keeper_closing,
-    }
+def _floor_of(segment, minutes: int) -> int:
     if segment.kind == "break":
         return TIMING.break_minutes
+    if segment.kind == "pause":
+        return TIMING.pause_minutes
     if segment.module is None:
-        return timing[segment.kind].minimum
+        return segment_timing(segment.kind, minutes, TIMING).minimum
     return segment.module.module.minimum_minutes
 
 
@@ -70,20 +66,31 @@ def test_a_plan_sums_exactly_keeps_minimums_and_puts_breaks_where_allowed(reques
     offset = 0
     breaks = []
     for segment in schedule.segments:
-        assert segment.minutes >= _floor_of(segment), segment
+        assert segment.minutes >= _floor_of(segment, request.minutes), segment
         if segment.kind == "break":
             breaks.append(offset)
         if segment.module is not None:
             planned = segment.module
             discussed = len(planned.questions)
             # Every question discussed has its minutes, every activity its stated time.
+            moves = TIMING.regroup * sum(1 for a in planned.activities if a.groups)
             need = TIMING.module_introduction + TIMING.question * discussed + sum(a.minutes for a in planned.activities)
+            need += moves
             assert planned.minutes >= need
             assert all(q in planned.questions for q in planned.module.discussion_questions if q.core)
             assert all(a in planned.activities for a in planned.module.activities if a.core)
         offset += segment.minutes
     expected = 2 if request.minutes > TIMING.second_break_after else int(request.minutes > TIMING.break_after)
     assert len(breaks) == expected
+    # A room needs time to talk: optional questions stop at the session's question room.
+    core = sum(1 for m in schedule.modules for q in m.module.discussion_questions if q.core)
+    asked = sum(len(m.questions) for m in schedule.modules)
+    assert asked <= max(core, question_cap(request.minutes, TIMING))
+    # People need to stand up: a long session without a break has a pause.
+    pauses = [s for s in schedule.segments if s.kind == "pause"]
+    if request.minutes >= TIMING.pause_from:
+        assert breaks or pauses
+    assert all(p.minutes >= 5 for p in pauses) and len(pauses) <= 1
     for start in breaks:
         assert TIMING.break_margin <= start <= request.minutes - TIMING.break_margin - TIMING.break_minutes
     assert plan_session(request) == schedule  # deterministic
@@ -159,3 +166,46 @@ def test_clock_marks_fall_on_five_minutes_where_the_plan_has_room():
         marks += offset % 5 == 0
         offset += segment.minutes
     assert marks >= len(schedule.segments) - 2
+
+
+@pytest.mark.parametrize("minutes", [100, 120, 150])
+def test_sessions_of_100_minutes_or_more_have_a_break_or_a_pause_of_five_minutes(minutes):
+    from packets.load.model import Organization
+    from packets.planning.plan import make_plan
+
+    for workshop in (
+        {"minutes": minutes},
+        {"minutes": minutes, "breaks": "none"},
+        {"minutes": minutes, "format": "standard"},
+    ):
+        org = Organization.model_validate({"name": "T", "workshop": workshop})
+        plan = make_plan("t", org, CURRICULUM)
+        gaps = [r for r in plan.run_of_show if r.kind in ("break", "pause")]
+        assert gaps and all(r.minutes >= 5 for r in gaps), workshop
+        assert plan.total_minutes == minutes
+
+
+def test_the_opening_and_closing_grow_with_long_sessions():
+    from packets.load.model import Organization
+    from packets.planning.plan import make_plan
+
+    def segment(minutes: int, kind: str) -> int:
+        org = Organization.model_validate({"name": "T", "workshop": {"minutes": minutes}})
+        return next(r.minutes for r in make_plan("t", org, CURRICULUM).run_of_show if r.kind == kind)
+
+    assert segment(180, "opening") >= 15 > 10 <= segment(60, "opening")
+    assert segment(180, "closing") >= 10 > 5 <= segment(60, "closing")
+
+
+def test_moving_into_pairs_and_back_is_budgeted():
+    from packets.load.model import Organization
+    from packets.planning.plan import make_plan
+
+    org = Organization.model_validate({"name": "T", "workshop": {"format": "half-day"}})
+    plan = make_plan("t", org, CURRICULUM)
+    grouped = [a for pm in plan.modules for a in pm.activities if a.groups]
+    assert grouped
+    for activity in grouped:
+        row = next(r for r in plan.run_of_show if r.anchor == activity.id)
+        assert row.minutes == activity.minutes + TIMING.regroup
+        assert f"move into {activity.groups} and back" in row.title

@@ -340,10 +340,13 @@ def test_territory_prints_exactly_as_written(territory):
         {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}
     )
     plan = make_plan("t", org, CURRICULUM)
+    assert plan.territory_sentence == f"This land is {territory}."
     for audience in ("facilitator", "participant"):
         html = render_html(plan, audience, ROOT / "templates", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        assert f'<p class="territory">{territory}</p>' in html.replace("&#39;", "'")
-        assert f"This land is {territory}." in html
+        # Printed as a labelled sentence, never a bare fragment such as "unceded".
+        labelled = f'<p class="territory"><span class="label">The land:</span> This land is {territory}.</p>'
+        assert labelled in html.replace("&#39;", "'")
+        assert f'<p class="territory">{territory}</p>' not in html.replace("&#39;", "'")
         assert f"{territory} territory" not in html
 
 

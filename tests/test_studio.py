@@ -593,11 +593,13 @@ def test_a_coordinator_prepares_and_builds_packets_in_the_browser(studio, chrome
     _wait(chrome, lambda: _problems(chrome, "land_acknowledgement.statement") == "", "the warning goes")
 
     add = chrome.find_element(By.XPATH, "//button[text()='Add Nation']")
-    for i, (name, english, say) in enumerate([(CREE, "Cree", "NEH-hee-yow"), (MUSQUEAM, "Musqueam", "MUS-kwee-um")]):
+    nations = [(CREE, "Cree", "KREE", "neh-HEE-yow"), (MUSQUEAM, "Musqueam", "MUS-kwee-um", "[xʷməθkʷəjˀəm]")]
+    for i, (name, english, say, say_own) in enumerate(nations):
         add.send_keys(Keys.ENTER)  # every button works from the keyboard
         _type(_field(chrome, f"land_acknowledgement.nations[{i}].name"), name)
         _type(_field(chrome, f"land_acknowledgement.nations[{i}].english_name"), english)
         _type(_field(chrome, f"land_acknowledgement.nations[{i}].pronunciation"), say)
+        _type(_field(chrome, f"land_acknowledgement.nations[{i}].name_pronunciation"), say_own)
     assert [nfc(_field(chrome, f"land_acknowledgement.nations[{i}].name").get_attribute("value")) for i in (0, 1)] == [
         CREE,
         MUSQUEAM,

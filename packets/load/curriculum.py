@@ -29,6 +29,7 @@ from .model import (
     Timing,
     Wording,
     WorkshopFormat,
+    activity_minutes,
 )
 from .sources import YamlDocument, read_yaml
 from .validation import M, read_model, suggest
@@ -237,12 +238,13 @@ def module_needs(module: Module, timing: Timing) -> tuple[int, int]:
     """The least minutes a module's content needs to run, and to run in full.
 
     Core questions and core activities always run; every question discussed gets at least
-    `timing.question` minutes, every activity its stated minutes.
+    `timing.question` minutes, every activity its stated minutes (and the time to move into
+    pairs or groups and back, when it uses them).
     """
     core_questions = sum(1 for q in module.discussion_questions if q.core)
     optional_questions = len(module.discussion_questions) - core_questions
-    core_activities = sum(a.minutes for a in module.activities if a.core)
-    other_activities = sum(a.minutes for a in module.activities if not a.core)
+    core_activities = sum(activity_minutes(a, timing) for a in module.activities if a.core)
+    other_activities = sum(activity_minutes(a, timing) for a in module.activities if not a.core)
     least = timing.module_introduction + timing.question * core_questions + core_activities
     return least, least + timing.question * optional_questions + other_activities
 

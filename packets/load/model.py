@@ -58,9 +58,17 @@ class Activity(Strict):
     minutes: Minutes
     # A core activity is the heart of its module and runs whenever the module runs.
     core: bool = False
+    # How people work: moving into pairs, threes or small groups and back takes time of its
+    # own (`Timing.regroup`), which the planner adds to the activity's minutes.
+    groups: Literal["pairs", "threes", "small groups"] | None = None
     materials: list[Line] = []
     instructions: list[Line] = Field(min_length=1)
     facilitator_notes: Prose | None = None
+    # Cards the activity hands out: printed in the guide's appendix, one to a box, to cut.
+    cards: list[Line] = []
+    # What participants write during the activity: a prompt and writing lines in the handout.
+    worksheet: Line | None = None
+    worksheet_lines: Annotated[int, Field(ge=1, le=12)] = 5
 
 
 class FacilitatorNote(Strict):
@@ -108,6 +116,11 @@ class Timing(Strict):
 
     opening: SegmentTiming
     closing: SegmentTiming
+    # Long sessions need a longer opening and closing: from `long_session` minutes on,
+    # these replace the two above.
+    long_session: Minutes
+    opening_long: SegmentTiming
+    closing_long: SegmentTiming
     knowledge_keeper_opening: SegmentTiming
     knowledge_keeper_closing: SegmentTiming
     break_minutes: Minutes
@@ -117,6 +130,15 @@ class Timing(Strict):
     break_after: Minutes  # automatic breaks: one in sessions longer than this
     second_break_after: Minutes  # and two in sessions longer than this
     break_margin: Minutes  # no break in the first or last this many minutes
+    # A short pause (stretch, water, step out) in a session with no break: always from
+    # `pause_from` minutes on, and from `pause_if_fits_from` where the modules leave room.
+    pause_minutes: Minutes
+    pause_from: Minutes
+    pause_if_fits_from: Minutes
+    regroup: Minutes  # moving into pairs or groups and back, added to such an activity
+    # A room of 15 to 25 people needs time per question: at most one discussion question
+    # for every this many minutes of session (core questions always run).
+    minutes_per_question: Annotated[int, Field(ge=1, le=60)]
 
 
 class Wording(Strict):
@@ -125,6 +147,9 @@ class Wording(Strict):
     opening: Line
     closing: Line
     break_row: Line
+    pause_row: Line
+    pause: Line  # "a {minutes}-minute pause", in the sentence that describes the plan
+    regroup: Line  # "{minutes} min to move into {groups} and back", beside an activity's time
     knowledge_keeper: Line  # who, when the organization gives no name yet
     knowledge_keeper_opening: Line
     knowledge_keeper_closing: Line
@@ -142,6 +167,11 @@ class Wording(Strict):
     reading_heading: Line
     reading_intro: Line
     reading_intro_guide: Line
+
+
+def activity_minutes(activity: Activity, timing: Timing) -> int:
+    """An activity's minutes in the room: its own, plus moving into pairs or groups and back."""
+    return activity.minutes + (timing.regroup if activity.groups else 0)
 
 
 class Formats(Strict):
@@ -184,6 +214,8 @@ class Farewells(Strict):
 
 class Facilitation(Strict):
     how_to_use: Prose
+    # Who should lead the session (never an Indigenous colleague as unpaid extra work).
+    who_facilitates: Prose
     preparation: list[ChecklistItem]
     ground_rules: list[Line]
     content_notice: Script
@@ -191,8 +223,12 @@ class Facilitation(Strict):
     essentials_intro: Prose
     essentials: list[Essential] = Field(min_length=1)
     opening: Script
+    # The facilitators' own introduction: who they are and where they stand.
+    introductions: Prose
     indigenous_participants: Script
     safety: list[Practice] = Field(min_length=1)
+    # Moments that happen whatever modules run: printed in every guide's safety pages.
+    difficult_moments: list[Practice] = Field(min_length=1)
     knowledge_keeper: list[Practice] = Field(min_length=1)
     closing: Script
     farewells: Farewells
@@ -211,6 +247,8 @@ class CommitmentWorksheet(Strict):
 
 
 class Handout(Strict):
+    # The short notice on the handout's first pages, beside the ground rules and supports.
+    content_notice: Prose
     welcome: Prose
     purpose: Prose
     commitments: CommitmentWorksheet
@@ -276,12 +314,21 @@ class Interface(Strict):
     practise_names: Line
     no_pronunciation: Line
     no_names: Line
+    opening_acknowledgement: Line  # the opening's pointer to the acknowledgement pages
+    territory_label: Line
+    english_name_label: Line
+    cards_heading: Line
+    cards_intro: Line
+    cards_for: Line  # "{activity}, module {number}"
+    cards_pointer: Line  # the preparation checklist's pointer to the cards, when there are any
 
 
 class SupportLine(Strict):
     name: Line
     contact: Line
     note: Prose | None = None
+    # The web address of an online chat the line also offers, printed beside its number.
+    chat: Line | None = None
 
 
 class Support(Strict):
@@ -370,7 +417,8 @@ class Workshop(Strict):
     emphasis: list[Id] = Field([], description="Module ids that get more time when the plan has time to give.")
     breaks: Literal["auto", "none"] | list[str] = Field(
         "auto",
-        description='"auto" (one 15-minute break over 150 minutes, two over 270), "none", '
+        description='"auto" (one 15-minute break over 150 minutes, two over 270, and a 5-minute pause from '
+        '100 minutes when there is no break), "none" (no break; the pause stays), '
         'or a list of start times like ["10:30"].',
     )
     knowledge_keeper: KnowledgeKeeper | None = Field(
@@ -461,7 +509,13 @@ def clock_time(value: str, what: str) -> str:
 class Nation(Strict):
     name: OrgText = Field(description="The Nation's name in its own orthography, e.g. xʷməθkʷəy̓əm or ᓀᐦᐃᔭᐤ.")
     english_name: OrgText | None = Field(None, description="The English name, e.g. Musqueam.")
-    pronunciation: OrgText | None = Field(None, description='A guide to saying the name, e.g. "MUS-kwee-um".')
+    pronunciation: OrgText | None = Field(
+        None, description='A guide to saying the English name (or the only name given), e.g. "MUS-kwee-um".'
+    )
+    name_pronunciation: OrgText | None = Field(
+        None,
+        description="A guide to saying the Nation's own name, the one the statement uses; ask the Nation.",
+    )
 
 
 # A place whose name participants practise saying (a river, a mountain, a community, the city):

@@ -177,11 +177,23 @@ def review_acknowledgement(
     for kind in ("nations", "places"):
         for i, nation in enumerate(getattr(ack, kind)):
             loc = base + (kind, i)
-            if not nation.pronunciation:
+            # The statement is read with the Nation's own name: when it differs from the
+            # English name, `pronunciation` is the English one's and the own name needs its own.
+            own = bool(nation.english_name) and nation.english_name != nation.name
+            if not nation.pronunciation and not (own and nation.name_pronunciation):
                 warn(
                     loc,
                     f"no pronunciation is given for '{nation.name}'",
-                    "saying a name right is part of the respect; ask the Nation and add a pronunciation",
+                    "saying a name right is part of the respect; ask the Nation and add "
+                    + ("name_pronunciation for its own name" if own else "a pronunciation"),
+                )
+            elif own and not nation.name_pronunciation:
+                warn(
+                    loc,
+                    f"no pronunciation is given for the Nation's own name '{nation.name}', the one the statement "
+                    "uses (pronunciation is for the English name)",
+                    "ask the Nation how it says its own name, or for a recording it publishes, and add "
+                    "name_pronunciation",
                 )
             found_name = given_by_others(nation.name, nation.english_name, rules)
             again = f"if the Nation uses this name in English too, write it again as english_name: {nation.name}"

@@ -20,8 +20,16 @@ from ..load.model import (
     Nation,
     Organization,
     WorkshopFormat,
+    activity_minutes,
 )
-from .planner import PlanningError, SessionRequest, least_and_most, plan_session
+from .planner import (
+    PlanningError,
+    SessionRequest,
+    least_and_most,
+    plan_session,
+    question_cap,
+    segment_timing,
+)
 
 
 @dataclass(frozen=True)
@@ -32,10 +40,15 @@ class PlannedModule:
     activities: tuple[Activity, ...]
     questions: tuple[DiscussionQuestion, ...]
     leads: tuple[str, ...] = ()
+    regroup: int = 0  # minutes to move into pairs or groups and back, for each activity that does
 
     @property
     def discussion_minutes(self) -> int:
-        return self.minutes - sum(a.minutes for a in self.activities)
+        return self.minutes - sum(self.activity_minutes(a) for a in self.activities)
+
+    def activity_minutes(self, activity: Activity) -> int:
+        """The activity's minutes in the room, moving into pairs or groups and back included."""
+        return activity.minutes + (self.regroup if activity.groups else 0)
 
     @property
     def skipped_activities(self) -> tuple[Activity, ...]:
@@ -47,13 +60,55 @@ class PlannedModule:
 
 @dataclass(frozen=True)
 class RunOfShowRow:
-    kind: str  # opening | knowledge-keeper-opening | module | activity | break | closing | knowledge-keeper-closing
+    kind: str  # opening | knowledge-keeper-opening | module | activity | break | pause | closing | ...
     title: str
     minutes: int
     clock: str | None
     materials: tuple[str, ...] = ()
     anchor: str | None = None
     leads: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SupportContact:
+    """One support as the packet prints it: a help line or a local service."""
+
+    name: str
+    contact: str | None
+    note: str | None = None
+    chat: str | None = None  # the web address of an online chat, when the line has one
+    local: bool = False  # from the organization's own file, not the curriculum
+
+
+@dataclass(frozen=True)
+class Supports:
+    """Every support a packet prints, worked out once so every document lists the same ones.
+
+    The curriculum's lines come first (they are there day and night, everywhere), then the
+    organization's local supports that are not already listed, then employee assistance.
+    """
+
+    intro: str
+    lines: tuple[SupportContact, ...]
+    employee_assistance: str
+
+    @property
+    def national(self) -> tuple[SupportContact, ...]:
+        return tuple(line for line in self.lines if not line.local)
+
+    @property
+    def local(self) -> tuple[SupportContact, ...]:
+        return tuple(line for line in self.lines if line.local)
+
+
+@dataclass(frozen=True)
+class CardSet:
+    """One activity's cards, for the guide's appendix: each card as many times as fit a sheet."""
+
+    activity: Activity
+    module_number: int
+    title: str
+    cards: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -81,6 +136,9 @@ class Plan:
     accent: str
     description: str
     farewell: str
+    supports: Supports
+    territory_sentence: str | None  # the territory as a sentence, e.g. "This land is unceded."
+    card_sets: tuple[CardSet, ...] = ()
     logo_uri: str | None = None
     large_print: bool = False
 
@@ -147,6 +205,14 @@ class Plan:
         length = duration_text(minutes)
         return (f"a {length} break after " if len(offsets) == 1 else f"{length} breaks after ") + _titles(offsets)
 
+    @property
+    def has_break(self) -> bool:
+        return any(row.kind == "break" for row in self.run_of_show)
+
+    @property
+    def has_pause(self) -> bool:
+        return any(row.kind == "pause" for row in self.run_of_show)
+
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
@@ -185,22 +251,30 @@ def chosen_modules(org: Organization, curriculum: Curriculum) -> tuple[tuple[Mod
     minutes = workshop.minutes or 0
     timing = curriculum.timing
     keeper = workshop.knowledge_keeper
-    room = minutes - timing.opening.minimum - timing.closing.minimum
-    room -= timing.break_minutes * (2 if minutes > timing.second_break_after else int(minutes > timing.break_after))
+    room = minutes - segment_timing("opening", minutes, timing).minimum
+    room -= segment_timing("closing", minutes, timing).minimum
+    breaks = 2 if minutes > timing.second_break_after else int(minutes > timing.break_after)
+    room -= timing.break_minutes * breaks
+    if not breaks and minutes >= timing.pause_from:
+        room -= timing.pause_minutes
     if keeper and keeper.opening:
         room -= timing.knowledge_keeper_opening.minimum
     if keeper and keeper.closing:
         room -= timing.knowledge_keeper_closing.minimum
     chosen: list[str] = []
     used = 0.0
+    questions = 0
     for module_id in curriculum.priority:
         module = curriculum.modules[module_id]
         # A module counts its minimum and half its activities, so the session keeps room to run some.
-        need = module.minimum_minutes + sum(a.minutes for a in module.activities if not a.core) / 2
-        if chosen and used + need > room:
+        need = module.minimum_minutes + sum(activity_minutes(a, timing) for a in module.activities if not a.core) / 2
+        # Its core questions always run: a session takes no more than the room can discuss.
+        core = sum(1 for q in module.discussion_questions if q.core)
+        if chosen and (used + need > room or questions + core > question_cap(minutes, timing)):
             break
         chosen.append(module_id)
         used += need
+        questions += core
     return tuple(curriculum.modules[m] for m in order if m in chosen), None
 
 
@@ -270,6 +344,7 @@ def make_plan(
         "opening": wording.opening,
         "knowledge-keeper-opening": fill_text(wording.knowledge_keeper_opening, name=keeper_name),
         "break": wording.break_row,
+        "pause": wording.pause_row,
         "closing": wording.closing,
         "knowledge-keeper-closing": fill_text(wording.knowledge_keeper_closing, name=keeper_name),
     }
@@ -295,7 +370,13 @@ def make_plan(
             continue
         sm = seg.module
         planned = PlannedModule(
-            len(modules) + 1, sm.module, sm.minutes, sm.activities, sm.questions, leads.get(sm.module.id, ())
+            len(modules) + 1,
+            sm.module,
+            sm.minutes,
+            sm.activities,
+            sm.questions,
+            leads.get(sm.module.id, ()),
+            curriculum.timing.regroup,
         )
         modules.append(planned)
         rows.append(
@@ -313,14 +394,14 @@ def make_plan(
             rows.append(
                 RunOfShowRow(
                     "activity",
-                    activity.name,
-                    activity.minutes,
+                    activity_title(activity, planned, wording.regroup),
+                    planned.activity_minutes(activity),
                     _clock(start, offset),
                     tuple(activity.materials),
                     anchor=activity.id,
                 )
             )
-            offset += activity.minutes
+            offset += planned.activity_minutes(activity)
     run = {pm.module.id for pm in modules}
     reading = tuple(m for m in curriculum.modules.values() if m.id not in run)
     end_clock = _clock(start, offset)
@@ -340,9 +421,19 @@ def make_plan(
         accent=org.accent_colour or DEFAULT_ACCENT,
         description=describe(tuple(modules), reading, rows, offset, org, curriculum),
         farewell=farewell(end_clock, curriculum),
+        supports=supports_for(org, curriculum),
+        territory_sentence=territory_sentence(org, curriculum),
+        card_sets=card_sets(tuple(modules), curriculum),
         logo_uri=logo.as_uri() if logo else None,
         large_print=large_print,
     )
+
+
+def activity_title(activity: Activity, planned: PlannedModule, regroup: str) -> str:
+    """The activity's name, with the time to move into pairs or groups and back when it has some."""
+    if not activity.groups or not planned.regroup:
+        return activity.name
+    return f"{activity.name} ({fill_text(regroup, minutes=planned.regroup, groups=activity.groups)})"
 
 
 def _leads(org: Organization) -> dict[str, tuple[str, ...]]:
@@ -386,6 +477,13 @@ def describe(
     activities = sum(len(pm.activities) for pm in modules)
     questions = sum(len(pm.questions) for pm in modules)
     breaks = sum(1 for r in rows if r.kind == "break")
+    pauses = [r for r in rows if r.kind == "pause"]
+    if breaks:
+        gaps = _count(breaks, "break", "breaks")
+    elif pauses:
+        gaps = fill_text(wording.pause, minutes=pauses[0].minutes)
+    else:
+        gaps = wording.no_break
     all_modules = len(curriculum.modules)
     parts = [
         fill_text(
@@ -395,7 +493,7 @@ def describe(
             all=all_modules,
             activities=_count(activities, "activity", "activities"),
             questions=_count(questions, "discussion question", "discussion questions"),
-            breaks=_count(breaks, "break", "breaks") if breaks else wording.no_break,
+            breaks=gaps,
         )
     ]
     if org.workshop.modules is not None:
@@ -453,6 +551,97 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
     if not ack.nations:
         return Statement((), commitments_intro, None, is_draft=True)
     paragraphs = [_fill(draft.opening, values)]
-    if ack.territory:
-        paragraphs.append(_fill(draft.territory, values))
+    sentence = territory_sentence(org, curriculum)
+    if sentence:
+        paragraphs.append(sentence)
     return Statement((" ".join(paragraphs),), commitments_intro, _fill(draft.closing, values), is_draft=True)
+
+
+# Cards are printed this many to a sheet: a set of fewer cards is repeated to fill it.
+CARDS_PER_SHEET = 4
+
+
+def card_sets(modules: tuple[PlannedModule, ...], curriculum: Curriculum) -> tuple[CardSet, ...]:
+    """The cards of every activity the session runs, for the guide's pages to print and cut."""
+    sets = []
+    for pm in modules:
+        for activity in pm.activities:
+            if not activity.cards:
+                continue
+            copies = max(1, CARDS_PER_SHEET // len(activity.cards))
+            title = fill_text(curriculum.interface.cards_for, activity=activity.name, number=pm.number)
+            sets.append(CardSet(activity, pm.number, title, tuple(activity.cards) * copies))
+    return tuple(sets)
+
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?(\d{3})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})(?!\d)")
+# Three-digit lines: 9-8-8 and the N-1-1 numbers (2-1-1, 8-1-1).
+_SHORT_LINE = re.compile(r"(?<![\d-])([2-9])-?([18])-?(\2)(?![\d-])")
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?([\w-]+(?:\.[\w-]+)+)(/[^\s]*)?")
+
+
+def _contact_keys(*values: str | None) -> set[str]:
+    """What makes two supports the same: a phone number's digits, a web or email address.
+
+    "1-855-242-3310", "(855) 242-3310" and "855.242.3310" are one line; so are
+    "hopeforwellness.ca" and "https://www.hopeforwellness.ca/"; "9-8-8" and "988" too.
+    """
+    keys = set()
+    for value in values:
+        if not value:
+            continue
+        found = {"".join(m.groups()) for m in _PHONE.finditer(value)}
+        rest = _PHONE.sub(" ", value)
+        found |= {"".join(m.groups()) for m in _SHORT_LINE.finditer(rest)}
+        for m in _ADDRESS.finditer(rest.lower()):
+            found.add(m.group(0) if "@" in m.group(0) else (m.group(1) + (m.group(2) or "")).rstrip("/"))
+        keys |= found or {" ".join(value.lower().split())}
+    return keys
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+
+
+def supports_for(org: Organization, curriculum: Curriculum) -> Supports:
+    """The supports a packet prints: the curriculum's lines, then the organization's own.
+
+    A local support with the same number, address or name as one already listed is the
+    same support, so it is printed once (Hope for Wellness, which many organizations also
+    list, never appears twice). Every document and the slides use this one list.
+    """
+    support = curriculum.support
+    lines: list[SupportContact] = []
+    seen_contacts: set[str] = set()
+    seen_names: set[str] = set()
+    for line in support.lines:
+        lines.append(SupportContact(line.name, line.contact, line.note, line.chat))
+        seen_contacts |= _contact_keys(line.contact, line.chat)
+        seen_names.add(_name_key(line.name))
+    for resource in org.local_resources:
+        keys = _contact_keys(resource.contact)
+        name = _name_key(resource.name)
+        if keys & seen_contacts or name in seen_names:
+            continue
+        lines.append(SupportContact(resource.name, resource.contact, resource.note, local=True))
+        seen_contacts |= keys
+        seen_names.add(name)
+    return Supports(support.intro, tuple(lines), support.employee_assistance)
+
+
+def territory_sentence(org: Organization, curriculum: Curriculum) -> str | None:
+    """The territory as a whole sentence, so "unceded" never stands alone on the page.
+
+    An organization that wrote a sentence of its own keeps it; a phrase ("unceded",
+    "Treaty 6 territory") goes into the curriculum's sentence ("This land is unceded.").
+    """
+    territory = org.land_acknowledgement.territory
+    if not territory:
+        return None
+    if territory.endswith((".", "!")) and len(territory.split()) > 3:
+        return territory
+    phrase = territory.rstrip(". ")
+    if not phrase:
+        return None
+    values = {"territory": phrase, "organization": org.name, "nations": ""}
+    return _fill(curriculum.acknowledgement.draft_statement.territory, values)

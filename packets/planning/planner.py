@@ -9,13 +9,18 @@ schedule and property tests can try thousands of sessions. The rules, in order:
    that says the shortest length that fits, never a silent squeeze.
 2. Time above the minimums goes first to emphasised modules (their activities, optional
    questions, then discussion up to their ideal), then to other modules' activities (an
-   activity runs at its stated minutes or not at all), then to their optional questions
-   (at least `timing.question` minutes each), then to the opening and closing up to their
-   ideal, then to discussion up to each module's ideal and beyond it, up to
+   activity runs at its stated minutes or not at all), then to the opening and closing up
+   to their ideal, then to their optional questions (at least `timing.question` minutes
+   each), then to discussion up to each module's ideal and beyond it, up to
    `timing.stretch` times the ideal, emphasised modules getting twice the share.
 3. Breaks fall between segments: automatic ones near even divisions of the session and
    never in its first or last `timing.break_margin` minutes; explicit ones at the clock
-   times given.
+   times given. A session with no break still gets a short pause (`timing.pause_minutes`)
+   from `timing.pause_from` minutes on, and from `timing.pause_if_fits_from` where the
+   modules leave room: people need to stand, drink water and step out.
+   A room needs time per question: optional questions stop at one for every
+   `timing.minutes_per_question` minutes of session; activities in pairs or groups carry
+   the time to move there and back; long sessions get a longer opening and closing.
 4. Segment boundaries move to five-minute clock marks where that keeps every segment
    within its bounds, so the total stays exact.
 """
@@ -26,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from ..load.model import Activity, DiscussionQuestion, Module, SegmentTiming, Timing
+from ..load.model import Activity, DiscussionQuestion, Module, SegmentTiming, Timing, activity_minutes
 
 
 class PlanningError(ValueError):
@@ -57,15 +62,16 @@ class ScheduledModule:
     activities: tuple[Activity, ...]
     questions: tuple[DiscussionQuestion, ...]
     emphasised: bool = False
+    regroup: int = 0  # minutes to move into pairs or groups and back, per activity that does
 
     @property
     def discussion_minutes(self) -> int:
-        return self.minutes - sum(a.minutes for a in self.activities)
+        return self.minutes - sum(a.minutes + (self.regroup if a.groups else 0) for a in self.activities)
 
 
 @dataclass(frozen=True)
 class ScheduledSegment:
-    kind: str  # opening | knowledge-keeper-opening | module | break | closing | knowledge-keeper-closing
+    kind: str  # opening | knowledge-keeper-opening | module | break | pause | closing | knowledge-keeper-closing
     minutes: int
     module: ScheduledModule | None = None
 
@@ -102,7 +108,25 @@ class _Slot:
 
     @property
     def rigid(self) -> bool:
-        return self.kind == "break"
+        return self.kind in GAPS
+
+
+GAPS = ("break", "pause")
+
+
+def segment_timing(kind: str, minutes: int, timing: Timing) -> SegmentTiming:
+    """The opening's or closing's bounds for a session of `minutes`: longer in long sessions."""
+    long = minutes >= timing.long_session
+    if kind == "opening":
+        return timing.opening_long if long else timing.opening
+    if kind == "closing":
+        return timing.closing_long if long else timing.closing
+    return getattr(timing, kind.replace("-", "_"))
+
+
+def question_cap(minutes: int, timing: Timing) -> int:
+    """The most discussion questions a session of `minutes` runs, when its core questions are fewer."""
+    return minutes // timing.minutes_per_question
 
 
 def _fixed_slot(kind: str, timing: SegmentTiming) -> _Slot:
@@ -124,9 +148,8 @@ def _module_slot(module: Module, timing: Timing, emphasised: bool) -> _Slot:
     )
 
 
-def _break_slot(timing: Timing) -> _Slot:
-    m = timing.break_minutes
-    return _Slot("break", m, m, m, minutes=m)
+def _gap_slot(kind: str, minutes: int) -> _Slot:
+    return _Slot(kind, minutes, minutes, minutes, minutes=minutes)
 
 
 def _bounds(slots: Sequence[_Slot]) -> tuple[int, int]:
@@ -136,26 +159,29 @@ def _bounds(slots: Sequence[_Slot]) -> tuple[int, int]:
 # ---------------------------------------------------------------- filling one part
 
 
-def _add_activities(slot: _Slot, spare: int) -> int:
+def _add_activities(slot: _Slot, spare: int, timing: Timing) -> int:
     assert slot.module is not None
     for activity in slot.module.activities:
-        if activity not in slot.activities and activity.minutes <= spare:
+        need = activity_minutes(activity, timing)
+        if activity not in slot.activities and need <= spare:
             slot.activities.append(activity)
-            slot.floor += activity.minutes
-            slot.minutes += activity.minutes
-            spare -= activity.minutes
+            slot.floor += need
+            slot.minutes += need
+            spare -= need
     slot.activities.sort(key=slot.module.activities.index)
     return spare
 
 
-def _add_questions(slot: _Slot, spare: int, per_question: int) -> int:
+def _add_questions(slot: _Slot, spare: int, per_question: int, room: list[int]) -> int:
+    """Add optional questions while minutes and the session's question room (`room[0]`) last."""
     assert slot.module is not None
     for question in slot.module.discussion_questions:
-        if question not in slot.questions and per_question <= spare:
+        if question not in slot.questions and per_question <= spare and room[0] > 0:
             slot.questions.append(question)
             slot.floor += per_question
             slot.minutes += per_question
             spare -= per_question
+            room[0] -= 1
     slot.questions.sort(key=slot.module.discussion_questions.index)
     return spare
 
@@ -193,8 +219,11 @@ def _share(slots: list[_Slot], spare: int, limit: str, weight_emphasis: bool) ->
     return spare
 
 
-def _fill(slots: list[_Slot], length: int, timing: Timing) -> bool:
-    """Fill one part (the segments between breaks) to exactly `length`; False if it cannot."""
+def _fill(slots: list[_Slot], length: int, timing: Timing, room: list[int]) -> bool:
+    """Fill one part (the segments between breaks) to exactly `length`; False if it cannot.
+
+    `room` holds how many more optional questions the session may run, shared by its parts.
+    """
     least, most = _bounds(slots)
     if not least <= length <= most:
         return False
@@ -203,15 +232,20 @@ def _fill(slots: list[_Slot], length: int, timing: Timing) -> bool:
     emphasised = [s for s in modules if s.emphasised]
     others = [s for s in modules if not s.emphasised]
     for slot in emphasised:
-        spare = _add_activities(slot, spare)
-        spare = _add_questions(slot, spare, timing.question)
+        spare = _add_activities(slot, spare, timing)
+        spare = _add_questions(slot, spare, timing.question, room)
     spare = _share(emphasised, spare, "ideal", False)
     for slot in others:
-        spare = _add_activities(slot, spare)
-    for slot in others:
-        spare = _add_questions(slot, spare, timing.question)
+        spare = _add_activities(slot, spare, timing)
+    # The opening and closing reach their ideal before optional questions: a room needs
+    # its welcome and its closing round more than one more question.
     fixed = [s for s in slots if s.module is None and not s.rigid]
     spare = _share(fixed, spare, "ideal", False)
+    # Optional questions leave each module a little discussion time above its floor, so
+    # the clock can still move to five-minute marks (rule 4).
+    reserve = min(spare, 2 * len(modules))
+    for slot in others:
+        spare = reserve + _add_questions(slot, spare - reserve, timing.question, room)
     spare = _share(modules, spare, "ideal", True)
     spare = _share(modules, spare, "cap", True)
     # Content added above can leave caps tighter than the minutes; what remains cannot fit.
@@ -265,14 +299,14 @@ def _nearest(lo: int, hi: int, target: int, origin: int) -> int:
 
 
 def _parts(request: SessionRequest, cuts: tuple[int, ...]) -> list[list[_Slot]]:
-    timing = request.timing
+    timing, n = request.timing, request.minutes
     slots = [_module_slot(m, timing, m.id in request.emphasis) for m in request.modules]
     bounds = (0, *cuts, len(slots))
     parts = [slots[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
-    head = [_fixed_slot("opening", timing.opening)]
+    head = [_fixed_slot("opening", segment_timing("opening", n, timing))]
     if request.knowledge_keeper_opening:
         head.insert(0, _fixed_slot("knowledge-keeper-opening", timing.knowledge_keeper_opening))
-    tail = [_fixed_slot("closing", timing.closing)]
+    tail = [_fixed_slot("closing", segment_timing("closing", n, timing))]
     if request.knowledge_keeper_closing:
         tail.append(_fixed_slot("knowledge-keeper-closing", timing.knowledge_keeper_closing))
     parts[0] = head + parts[0]
@@ -280,10 +314,9 @@ def _parts(request: SessionRequest, cuts: tuple[int, ...]) -> list[list[_Slot]]:
     return parts
 
 
-def _break_starts(request: SessionRequest, parts: list[list[_Slot]], count: int) -> list[tuple[int, ...]]:
-    """Candidate starts (offsets) for automatic breaks; none when this split cannot take them."""
+def _break_starts(request: SessionRequest, parts: list[list[_Slot]], count: int, gap: int) -> list[tuple[int, ...]]:
+    """Candidate starts (offsets) for automatic breaks or a pause; none when this split cannot take them."""
     n, timing = request.minutes, request.timing
-    gap = timing.break_minutes
     window = (timing.break_margin, n - timing.break_margin - gap)
     bounds = [_bounds(p) for p in parts]
     # Backward: where each break may start and still leave every later part fillable.
@@ -330,7 +363,7 @@ def _full_length(slot: _Slot, timing: Timing, questions: bool) -> int:
     """A slot's minutes with its activities (and optional questions): what it would like."""
     if slot.module is None:
         return slot.floor
-    extra = sum(a.minutes for a in slot.module.activities if not a.core)
+    extra = sum(activity_minutes(a, timing) for a in slot.module.activities if not a.core)
     if questions:
         extra += timing.question * sum(1 for q in slot.module.discussion_questions if not q.core)
     return slot.floor + extra
@@ -344,37 +377,64 @@ def _lengths(n: int, starts: tuple[int, ...], gap: int) -> list[int]:
     return [edges[i + 1] - edges[i] for i in range(0, len(edges), 2)]
 
 
+@dataclass(frozen=True)
+class _Gaps:
+    """One way to put gaps in the session: breaks (or a pause), how many, how long, and where."""
+
+    kind: str  # break | pause
+    count: int
+    minutes: int
+    starts: tuple[int, ...] | None = None  # fixed starts, or None to place them
+
+
+def _gap_options(request: SessionRequest) -> list[_Gaps]:
+    """The ways to break up the session, most wanted first; the first that can be planned is used."""
+    n, timing = request.minutes, request.timing
+    if isinstance(request.breaks, tuple) and request.breaks:
+        return [_Gaps("break", len(request.breaks), timing.break_minutes, tuple(request.breaks))]
+    if request.breaks == "auto" and _break_count(n, timing):
+        return [_Gaps("break", _break_count(n, timing), timing.break_minutes)]
+    pause = _Gaps("pause", 1, timing.pause_minutes)
+    none = _Gaps("break", 0, 0, ())
+    if n >= timing.pause_from:
+        return [pause]
+    if n >= timing.pause_if_fits_from:
+        return [pause, none]
+    return [none]
+
+
 def _try(request: SessionRequest) -> list[_Slot] | None:
     """The best schedule for the request, or None when none fits."""
-    n, timing = request.minutes, request.timing
-    if request.breaks == "none":
-        plans = [((), ())]
-    elif request.breaks == "auto":
-        count = _break_count(n, timing)
-        plans = [(cuts, None) for cuts in _cut_choices(len(request.modules), count)]
-    else:
-        fixed = tuple(request.breaks)
-        plans = [(cuts, fixed) for cuts in _cut_choices(len(request.modules), len(fixed))]
-    best: tuple[tuple[int, int, int, int, int], list[_Slot]] | None = None
-    for cuts, starts in plans:
-        candidates = [starts] if starts is not None else _break_starts(request, _parts(request, cuts), len(cuts))
-        for chosen in candidates:
-            result = _schedule_with(request, cuts, chosen, fixed_breaks=starts is not None)
-            if result is not None and (best is None or result[0] < best[0]):
-                best = result
-    return best[1] if best else None
+    for gaps in _gap_options(request):
+        plans = [(cuts, gaps.starts) for cuts in _cut_choices(len(request.modules), gaps.count)]
+        best: tuple[tuple[int, ...], list[_Slot]] | None = None
+        for cuts, starts in plans:
+            candidates = (
+                [starts]
+                if starts is not None
+                else _break_starts(request, _parts(request, cuts), len(cuts), gaps.minutes)
+            )
+            for chosen in candidates:
+                result = _schedule_with(request, cuts, chosen, gaps, fixed_breaks=starts is not None)
+                if result is not None and (best is None or result[0] < best[0]):
+                    best = result
+        if best:
+            return best[1]
+    return None
 
 
 def _schedule_with(
-    request: SessionRequest, cuts: tuple[int, ...], chosen: tuple[int, ...], fixed_breaks: bool
-) -> tuple[tuple[int, int, int, int, int], list[_Slot]] | None:
+    request: SessionRequest, cuts: tuple[int, ...], chosen: tuple[int, ...], gaps: _Gaps, fixed_breaks: bool
+) -> tuple[tuple[int, ...], list[_Slot]] | None:
     """Fill every part between breaks at `chosen`; the schedule with its score, or None."""
     n, timing = request.minutes, request.timing
     parts = _parts(request, cuts)
-    lengths = _lengths(n, chosen, timing.break_minutes)
+    lengths = _lengths(n, chosen, gaps.minutes)
     if any(length < 0 for length in lengths):
         return None
-    if not all(_fill(part, length, timing) for part, length in zip(parts, lengths, strict=True)):
+    core = sum(1 for part in parts for s in part if s.module is not None for _ in s.questions)
+    room = [max(0, question_cap(n, timing) - core)]
+    if not all(_fill(part, length, timing, room) for part, length in zip(parts, lengths, strict=True)):
         return None
     origin = request.start or 0
     slots: list[_Slot] = []
@@ -384,14 +444,16 @@ def _schedule_with(
         slots += part
         offset += length
         if i < len(chosen):
-            slots.append(_break_slot(timing))
-            offset += timing.break_minutes
-    # Content first; then automatic breaks near even divisions; then parts near their ideal.
+            slots.append(_gap_slot(gaps.kind, gaps.minutes))
+            offset += gaps.minutes
     targets = [round(n * (k + 1) / (len(chosen) + 1)) for k in range(len(chosen))]
     drift = 0 if fixed_breaks else sum(abs(s - t) for s, t in zip(chosen, targets, strict=True))
-    # Emphasised modules come first (up to their ideal), then content, then where breaks fall.
+    # Emphasised modules come first (up to their ideal), then activities, then breaks near
+    # even divisions (a break near the middle matters more to a room than one more optional
+    # question), then questions, then parts near their ideal.
     emphasised = sum(min(s.minutes, s.ideal) for s in slots if s.emphasised)
-    return (-emphasised, *_left_out(slots), drift, _imbalance(parts, lengths)), slots
+    activities, questions = _left_out(slots)
+    return (-emphasised, activities, drift, questions, _imbalance(parts, lengths)), slots
 
 
 def _cut_choices(modules: int, count: int) -> list[tuple[int, ...]]:
@@ -449,13 +511,8 @@ def _feasible_length(request: SessionRequest, n: int) -> bool:
 def _quick_bounds(request: SessionRequest) -> tuple[int, int]:
     """Bounds from the segments alone, before breaks are placed: a cheap first test."""
     least, most = _bounds([slot for part in _parts(request, ()) for slot in part])
-    if request.breaks == "auto":
-        gaps = _break_count(request.minutes, request.timing)
-    elif request.breaks == "none":
-        gaps = 0
-    else:
-        gaps = len(request.breaks)
-    return least + gaps * request.timing.break_minutes, most + gaps * request.timing.break_minutes
+    totals = [g.count * g.minutes for g in _gap_options(request)]
+    return least + min(totals), most + max(totals)
 
 
 def plan_session(request: SessionRequest) -> Schedule:
@@ -467,7 +524,9 @@ def plan_session(request: SessionRequest) -> Schedule:
     for s in slots:
         module = None
         if s.module is not None:
-            module = ScheduledModule(s.module, s.minutes, tuple(s.activities), tuple(s.questions), s.emphasised)
+            module = ScheduledModule(
+                s.module, s.minutes, tuple(s.activities), tuple(s.questions), s.emphasised, request.timing.regroup
+            )
         segments.append(ScheduledSegment(s.kind, s.minutes, module))
     schedule = Schedule(tuple(segments))
     assert schedule.total == request.minutes

@@ -364,7 +364,6 @@ def decisions_hold(document: Document, root: Element, rules: list[str], sections
 _RULE_SHAPE = re.compile(r"#[a-z][a-z0-9-]*(?: > [a-z][a-z0-9]*:nth-child\([1-9][0-9]{0,4}\))*")
 
 
-
 def _section_of(element: Element, parents: dict[Element, Element]) -> str | None:
     node: Element | None = element
     while node is not None:

@@ -40,6 +40,8 @@ FALLBACK_GROUP = "organization"
 LABELS = {
     "name": "Name",
     "english_name": "English name",
+    "pronunciation": "How to say the English name",
+    "name_pronunciation": "How to say the Nation's own name",
     "reviewed_by": "Reviewed by",
     "reviewed_on": "Reviewed on",
     "based_on": "Based on",
