@@ -104,6 +104,9 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
     except BudgetExceeded as exc:
         return refused(1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo")
     except SlideDoesNotFit as exc:
+        if not exc.source:  # a slide of the curriculum's own text: the organization file is not to blame
+            problem = Problem("content/slides.yaml", 1, f"{exc} in {job.target.name}", "shorten its lines")
+            return job.result("invalid", problems=[*job.problems, problem])
         return refused(
             job.source_lines.get(exc.source, job.source_lines.get(exc.source[:2], 1)),
             f"{exc} in {job.target.name}, even cut as short as it can be (its text never shrinks, so the "

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..load.model import Nation, Organization
 from ..planning.plan import Plan, PlannedModule, RunOfShowRow, duration_text, fill_text
 
-# What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 28 pt,
+# What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
 # measured on the bundled font: characters on a line.
 BODY_LINE_CHARS = 56
 MAX_WORDS = 60  # a slide read from the back of a room holds no more
@@ -42,7 +42,7 @@ Source = tuple[str | int, ...]  # where in the organization file a slide's text 
 class Budget:
     """How much one slide is given; a tighter budget is tried when a slide ran over its page."""
 
-    lines: int = 10  # estimated lines with the space after each paragraph or item (60 words bind first)
+    lines: int = 10  # estimated lines with the space after each item: what 30 pt holds (60 words bind first)
     statement_lines: int = 8
     nations: int = 3
     merge: bool = True  # a few Nations and a short statement on one slide
@@ -153,7 +153,14 @@ def _cut(piece: str, chars: int, lines: float, words: int) -> list[str]:
 
     if fits(piece):
         return [piece]
-    units = [u for s in sentences(piece) for u in ([s] if fits(s) else s.split())]
+    units = []
+    for sentence in sentences(piece):
+        if fits(sentence):
+            units.append(sentence)
+            continue
+        # A sentence longer than a slide: at its commas and semicolons, and a clause still too long, between words.
+        for clause in re.split(r"(?<=[,;:])\s+", sentence):
+            units += [clause] if fits(clause) else clause.split()
     out: list[str] = []
     part = ""
     for unit in units:
@@ -426,7 +433,7 @@ def supports(plan: Plan) -> list[tuple[str, str, Source]]:
     return found
 
 
-SUPPORT_NAME_CHARS = 36  # the name column of the supports' table (templates/css/slides.css)
+SUPPORT_NAME_CHARS = 38  # the name column of the supports' table (templates/css/slides.css)
 
 
 def _support_lines(entry: SupportEntry) -> float:
@@ -477,7 +484,13 @@ def _opening(plan: Plan, b: Budget) -> list[Slide]:
     fac = plan.curriculum.facilitation
     notice = deck.content_notice
     numbers = tuple(SupportEntry(s.name, s.contact) for s in plan.curriculum.support.lines)
-    slides = [Slide("notice", notice.title, items=tuple(notice.points), heading=deck.support_heading, supports=numbers)]
+    together = Slide("notice", notice.title, items=tuple(notice.points), heading=deck.support_heading, supports=numbers)
+    need = sum(_lines(p, BODY_LINE_CHARS) for p in notice.points) + 1.25 + sum(_support_lines(e) for e in numbers)
+    if b.merge and need <= _room(b.lines, notice.title) and slide_words(together) <= MAX_WORDS:
+        slides = [together]
+    else:  # the numbers on a slide of their own, straight after
+        slides = [Slide("list", notice.title, items=tuple(notice.points))]
+        slides.append(Slide("support", deck.support.title, supports=numbers))
     slides += _list_slides(deck.who_for.title, list(deck.who_for.points), b.lines)
     slides += _acknowledgement(plan, b)
     essentials = [deck.essentials.get(e.id, e.text) for e in fac.essentials]
