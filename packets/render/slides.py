@@ -317,7 +317,8 @@ def nation_line(nation: Nation) -> NationLine:
         details.append(english)
     elif nation.pronunciation:
         details.append(f"say “{nation.pronunciation}”")
-    return NationLine(nation.name, words, name_width_pt(nation.name) <= TEXT_WIDTH_PT, tuple(details))
+    # A little room to spare: kerning and marks are not measured.
+    return NationLine(nation.name, words, name_width_pt(nation.name) <= 0.95 * TEXT_WIDTH_PT, tuple(details))
 
 
 def territory_sentence(plan: Plan) -> str:
