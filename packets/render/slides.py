@@ -337,7 +337,8 @@ def territory_sentence(plan: Plan) -> str:
 
 def _nation_lines(nation: NationLine) -> float:
     """Body lines a Nation takes on its slide: the name at 48 pt is about one and a half."""
-    return 1.6 * math.ceil(name_width_pt(nation.name) / TEXT_WIDTH_PT) + len(nation.details) + 0.5
+    details = sum(math.ceil(len(d) / BODY_LINE_CHARS) for d in nation.details)
+    return 1.6 * math.ceil(name_width_pt(nation.name) / TEXT_WIDTH_PT) + details + 0.5
 
 
 def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
@@ -363,19 +364,34 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
     if b.merge and nations and paragraphs and slide_words(together) <= MAX_WORDS and need <= _room(b.lines, title):
         slides.append(Slide(**{**together.__dict__, "source": where}))
     else:
-        for i in range(0, len(nations), b.nations):
-            last = i + b.nations >= len(nations)
+        # At most b.nations a slide, and never more than a slide's words.
+        groups: list[list[int]] = []
+        for i in range(len(nations)):
+            group = groups[-1] if groups else []
+            shown = [nations[j] for j in [*group, i]]
+            words = slide_words(Slide("nations", title, nations=tuple(shown)))
+            lines = sum(_nation_lines(n) for n in shown)
+            if not groups or len(group) >= b.nations or words > MAX_WORDS or lines > _room(b.lines, title):
+                groups.append([i])
+            else:
+                group.append(i)
+        for group in groups:
             slides.append(
                 Slide(
                     "nations",
                     title,
-                    nations=tuple(nations[i : i + b.nations]),
-                    territory=territory if last else "",
-                    source=("land_acknowledgement", "nations", i),
+                    nations=tuple(nations[j] for j in group),
+                    source=("land_acknowledgement", "nations", group[0]),
                 )
             )
-        if not nations and territory:
-            slides.append(Slide("nations", title, territory=territory, source=("land_acknowledgement", "territory")))
+        if territory:
+            # The territory's sentence under the last Nations, or alone when they have no room for it.
+            last = Slide(**{**slides[-1].__dict__, "territory": territory}) if slides else None
+            if last is not None and slide_words(last) <= MAX_WORDS:
+                slides[-1] = last
+            else:
+                alone = Slide("nations", title, territory=territory, source=("land_acknowledgement", "territory"))
+                slides.append(alone)
         if paragraphs:
             slides += _prose_slides("statement", title, paragraphs, b.statement_lines, BODY_LINE_CHARS, where)
     if ack.commitments:
@@ -476,8 +492,22 @@ def _title(plan: Plan) -> Slide:
     if when and workshop.start:
         when = f"{when}, {workshop.start}"
     details = tuple(d for d in (when, workshop.location or "") if d)
-    people = tuple(f.name for f in workshop.facilitators)
-    return Slide("title", plan.title, kicker=org.name, people=people, details=details, source=("workshop",))
+    names = [f.name for f in workshop.facilitators]
+    slide = Slide("title", plan.title, kicker=org.name, details=details, source=("workshop",))
+    # As many facilitators as the slide's 60 words and three lines hold; the others are counted, not named.
+    people: list[str] = []
+    for i, name in enumerate(names):
+        rest = len(names) - i - 1
+        more = [f"{rest} more"] if rest else []
+        named = tuple([*people, name, *more])
+        if (
+            slide_words(Slide(**{**slide.__dict__, "people": named})) > MAX_WORDS
+            or len(", ".join(named)) > 3 * BODY_LINE_CHARS - 10
+        ):
+            people.append(f"{len(names) - i} more")
+            break
+        people.append(name)
+    return Slide(**{**slide.__dict__, "people": tuple(people)})
 
 
 def _opening(plan: Plan, b: Budget) -> list[Slide]:
@@ -487,7 +517,7 @@ def _opening(plan: Plan, b: Budget) -> list[Slide]:
     numbers = tuple(SupportEntry(s.name, s.contact) for s in plan.curriculum.support.lines)
     together = Slide("notice", notice.title, items=tuple(notice.points), heading=deck.support_heading, supports=numbers)
     need = sum(_lines(p, BODY_LINE_CHARS) for p in notice.points) + 1.25 + sum(_support_lines(e) for e in numbers)
-    if b.merge and need <= _room(b.lines, notice.title) and slide_words(together) <= MAX_WORDS:
+    if need <= _room(b.lines, notice.title) and slide_words(together) <= MAX_WORDS:
         slides = [together]
     else:  # the numbers on a slide of their own, straight after
         slides = [Slide("list", notice.title, items=tuple(notice.points))]
