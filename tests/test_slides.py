@@ -420,3 +420,14 @@ def test_a_nation_name_wider_than_any_slide_stops_the_build(tmp_path):
     assert result.exit_code == 2, result.output
     assert "long-name.yaml:6:" in result.output and "the slide 'Land acknowledgement' cannot fit" in result.output
     assert not (out / "long-name").exists() or not any((out / "long-name").iterdir())
+
+
+def test_supports_are_the_same_when_they_share_a_number_or_an_address_however_written():
+    from packets.render.slides import contact_keys
+
+    assert contact_keys("1-855-242-3310") == contact_keys("+1 (855) 242 3310") == {"tel:8552423310"}
+    assert contact_keys("Call or text 9-8-8") == {"tel:988"}
+    assert contact_keys("https://www.HopeForWellness.ca/") == contact_keys("hopeforwellness.ca")
+    assert contact_keys("1-855-242-3310 or hopeforwellness.ca") >= contact_keys("hopeforwellness.ca")
+    assert contact_keys("peers@lakehead.example") != contact_keys("help@lakehead.example")
+    assert not contact_keys("807-555-0142") & contact_keys("807-555-0143")
