@@ -450,14 +450,22 @@ def supports(plan: Plan) -> list[tuple[str, str, Source]]:
     return found
 
 
-SUPPORT_NAME_CHARS = 38  # the name column of the supports' table (templates/css/slides.css)
+SUPPORT_NAME_CHARS = 38  # the name column of the content notice's table of numbers (templates/css/slides.css)
 
 
 def _support_lines(entry: SupportEntry) -> float:
-    """Lines a support takes in the table: its name wraps in its column, its contact never does."""
+    """Lines a support takes in the content notice's table: its name wraps in its column; a long
+    contact (a number and a chat address) takes its share of the line from the name."""
     if not entry.contact:
         return _lines(entry.name, BODY_LINE_CHARS)
-    return math.ceil(len(entry.name) / SUPPORT_NAME_CHARS) + 0.2
+    together = math.ceil((len(entry.name) + len(entry.contact) + 4) / BODY_LINE_CHARS)
+    return max(math.ceil(len(entry.name) / SUPPORT_NAME_CHARS), together) + 0.2
+
+
+def phone_numbers(contact: str) -> str:
+    """Only the numbers of a contact, for the content notice ("1-855-242-3310"); the contact whole if it has none."""
+    numbers = [n.strip() for n in _PHONE.findall(contact)]
+    return " or ".join(numbers) if numbers else contact
 
 
 def _support_slides(plan: Plan, b: Budget) -> list[Slide]:
@@ -466,9 +474,9 @@ def _support_slides(plan: Plan, b: Budget) -> list[Slide]:
     entries = [SupportEntry(name, contact) for name, contact, _ in supports(plan)]
     entries.append(SupportEntry(deck.employee_assistance))
     title = deck.support.title
-    by_text = {e.text: e for e in entries}
-    room, words = _room(b.lines, title), _words_left(title)
-    groups = _greedy([e.text for e in entries], BODY_LINE_CHARS, room, words, lambda t: _support_lines(by_text[t]))
+    # Set a little closer than other lists (templates/css/slides.css .support-list): a line more fits.
+    room, words = _room(b.lines, title) + 1, _words_left(title)
+    groups = _greedy([e.text for e in entries], BODY_LINE_CHARS, room, words, lambda t: _lines(t, BODY_LINE_CHARS))
     if len(groups) > 1:  # as many on each slide, so the last does not hold one line alone
         each = math.ceil(len(entries) / len(groups))
         groups = [[e.text for e in entries[i : i + each]] for i in range(0, len(entries), each)]
@@ -514,7 +522,7 @@ def _opening(plan: Plan, b: Budget) -> list[Slide]:
     deck = plan.curriculum.deck
     fac = plan.curriculum.facilitation
     notice = deck.content_notice
-    numbers = tuple(SupportEntry(s.name, s.contact) for s in plan.curriculum.support.lines)
+    numbers = tuple(SupportEntry(s.name, phone_numbers(s.contact)) for s in plan.curriculum.support.lines)
     together = Slide("notice", notice.title, items=tuple(notice.points), heading=deck.support_heading, supports=numbers)
     need = sum(_lines(p, BODY_LINE_CHARS) for p in notice.points) + 1.25 + sum(_support_lines(e) for e in numbers)
     if need <= _room(b.lines, notice.title) and slide_words(together) <= MAX_WORDS:
