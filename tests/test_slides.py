@@ -257,15 +257,15 @@ def test_every_one_of_thirty_local_supports_reaches_the_screen(decks):
     pages = [flat(page) for page in page_texts(decks["crowded"])]
     shown = " ".join(page for page in pages if page.startswith(CURRICULUM.deck.support.title))
     for i in range(30):
-        assert f"Community Support Service Number {i} of the Region 807-555-{1000 + i}" in shown
+        assert f"Community Support Service Number {i} of the Region: 807-555-{1000 + i}" in shown
 
 
 @pytest.mark.parametrize("slug", SESSIONS.values())
 def test_the_organization_s_own_supports_reach_the_screen_once_each(decks, slug):
     pages = [flat(page) for page in page_texts(decks[slug])]
     shown = " ".join(page for page in pages if page.startswith(CURRICULUM.deck.support.title))
-    assert "Lakehead Friendship Centre drop-in counselling 807-555-0142" in shown
-    assert "Staff peer support team peers@lakehead.example" in shown
+    assert "Lakehead Friendship Centre drop-in counselling: 807-555-0142" in shown
+    assert "Staff peer support team: peers@lakehead.example" in shown
     # The organization lists Hope for Wellness again, written its own way: it is shown once.
     assert shown.count("Hope for Wellness") == 1 and "1 (855) 242-3310" not in shown
 
