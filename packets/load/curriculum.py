@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from ..errors import InputError, Problem
 from .model import (
     AcknowledgementGuide,
+    Deck,
     Facilitation,
     Formats,
     Handout,
@@ -71,6 +72,7 @@ class Curriculum:
     interface: Interface
     support: Support
     source_map: SourceMap | None
+    deck: Deck
     nation_names: NationNames | None = None
 
     def all_ids(self) -> set[str]:
@@ -117,6 +119,7 @@ def load_curriculum(project: Project) -> Curriculum:
     resources = one("resources.yaml", Resources)
     interface = one("interface.yaml", Interface)
     support = one("support.yaml", Support)
+    deck = one("slides.yaml", Deck)
     source_map = one("source-map.yaml", SourceMap, required=False)
     nation_names = one(NATION_NAMES, NationNames, required=False)
 
@@ -146,9 +149,13 @@ def load_curriculum(project: Project) -> Curriculum:
         for module_id, module in modules.items():
             problems.extend(_check_module_timing(module, module_docs[module_id], formats.timing))
 
+    if deck is not None and facilitation is not None:
+        problems.extend(_check_deck(deck, facilitation, content / "slides.yaml"))
+
     if problems and any(p.is_error for p in problems):
         raise InputError(problems)
     assert meta and formats and facilitation and handout and acknowledgement and resources and interface and support
+    assert deck
     curriculum = Curriculum(
         meta=meta,
         modules=modules,
@@ -163,6 +170,7 @@ def load_curriculum(project: Project) -> Curriculum:
         interface=interface,
         support=support,
         source_map=source_map,
+        deck=deck,
         nation_names=nation_names,
     )
     duplicates = _duplicate_ids(curriculum)
@@ -187,6 +195,22 @@ def load_curriculum(project: Project) -> Curriculum:
         if unknown:
             raise InputError(unknown)
     return curriculum
+
+
+def _check_deck(deck: Deck, facilitation: Facilitation, path: Path) -> list[Problem]:
+    """A slide line for an essential that does not exist is a typo in its id: it would never be shown."""
+    known = [e.id for e in facilitation.essentials]
+    doc = read_yaml(path, trusted=True)
+    return [
+        Problem(
+            doc.shown_path,
+            doc.line_of(("essentials", ident)),
+            f"no essential in facilitation.yaml has the id '{ident}'",
+            suggest(ident, known),
+        )
+        for ident in deck.essentials
+        if ident not in known
+    ]
 
 
 def _duplicate_ids(curriculum: Curriculum) -> list[str]:

@@ -63,6 +63,10 @@ class Activity(Strict):
     groups: Literal["pairs", "threes", "small groups"] | None = None
     materials: list[Line] = []
     instructions: list[Line] = Field(min_length=1)
+    # The steps as projected, in the participants' own voice ("Write five things..."), never
+    # giving away what the activity is meant to show; without them the slide names the
+    # activity and its length, and the facilitator explains it aloud.
+    slide_steps: list[Line] = Field([], max_length=6)
     facilitator_notes: Prose | None = None
     # Cards the activity hands out: printed in the guide's appendix, one to a box, to cut.
     cards: list[Line] = []
@@ -89,6 +93,10 @@ class Module(Strict):
     say_aloud: Prose | None = None
     objectives: list[Line] = Field(min_length=1)
     key_points: list[Line] = []
+    # What the module's slide projects, chosen on purpose for a room that may include
+    # Indigenous participants: each point keeps its cause (resentment with "not personal"),
+    # so the slide is not cut from key_points, where the first two could drop it.
+    slide_points: list[Line] = Field(min_length=1, max_length=5)
     principles: list[Principle] = []
     discussion_questions: list[DiscussionQuestion] = []
     activities: list[Activity] = []
@@ -358,6 +366,36 @@ class NationNames(Strict):
     given_by_others: list[GivenName]
     english: list[Line]  # English names that may stand where a Nation's own name belongs
     own: list[OwnName]
+
+
+class SlideList(Strict):
+    """One slide of the opening or the closing: a title and its key lines (the whole script stays in the guide)."""
+
+    title: Line
+    points: list[Line] = []
+
+
+class Deck(Strict):
+    """What the projected slides show of the opening and the closing (content/slides.yaml).
+
+    Scripts are read aloud in full from the guide; a slide shows only the lines a room
+    needs to see, short enough to read from the back (at most 60 words a slide).
+    """
+
+    content_notice: SlideList
+    support_heading: Line  # above the support numbers on the content notice slide
+    who_for: SlideList
+    acknowledgement_title: Line
+    actions_title: Line  # above the organization's commitments, after its statement
+    # Each essential's line on the slide, by the essential's id; one without prints in full.
+    essentials: dict[Id, Line]
+    essentials_title: Line
+    ground_rules: SlideList
+    commitments_title: Line
+    closing: SlideList
+    credit: SlideList
+    support: SlideList  # the last slide: every support, the curriculum's and the organization's
+    employee_assistance: Line  # the support slide's line for the employer's program
 
 
 class Meta(Strict):

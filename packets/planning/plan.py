@@ -580,7 +580,7 @@ _SHORT_LINE = re.compile(r"(?<![\d-])([2-9])-?([18])-?(\2)(?![\d-])")
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:https?://)?(?:www\.)?([\w-]+(?:\.[\w-]+)+)(/[^\s]*)?")
 
 
-def _contact_keys(*values: str | None) -> set[str]:
+def contact_keys(*values: str | None) -> set[str]:
     """What makes two supports the same: a phone number's digits, a web or email address.
 
     "1-855-242-3310", "(855) 242-3310" and "855.242.3310" are one line; so are
@@ -616,10 +616,10 @@ def supports_for(org: Organization, curriculum: Curriculum) -> Supports:
     seen_names: set[str] = set()
     for line in support.lines:
         lines.append(SupportContact(line.name, line.contact, line.note, line.chat))
-        seen_contacts |= _contact_keys(line.contact, line.chat)
+        seen_contacts |= contact_keys(line.contact, line.chat)
         seen_names.add(_name_key(line.name))
     for resource in org.local_resources:
-        keys = _contact_keys(resource.contact)
+        keys = contact_keys(resource.contact)
         name = _name_key(resource.name)
         if keys & seen_contacts or name in seen_names:
             continue

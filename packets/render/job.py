@@ -63,6 +63,9 @@ class RenderJob:
     logo_line: int = 1  # where a refused file is reported, and a broken PDF when the file names a logo
     has_logo: bool = False
     cover_line: int = 1  # where a cover that runs long is reported: the workshop's line
+    # The slides' lines in the organization file, by the key their text comes from (slides.slide_sources):
+    # where a slide that cannot fit is reported.
+    source_lines: dict[tuple, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # the file's own, kept with an error about it
     warnings: list[Problem] = field(default_factory=list)  # the file's own warnings, reported with the document
 
@@ -75,6 +78,7 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
     from .budget import BudgetExceeded, render_budget
     from .pdf import ResourceRefused
     from .pdf_check import BrokenPdf, check_pdf
+    from .slides import SlideDoesNotFit
 
     def refused(line: int, message: str, hint: str) -> DocumentResult:
         """Rendering stopped for a reason in the organization's file: that file's error, at its line."""
@@ -99,6 +103,16 @@ def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:
         )
     except BudgetExceeded as exc:
         return refused(1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo")
+    except SlideDoesNotFit as exc:
+        if not exc.source:  # a slide of the curriculum's own text: the organization file is not to blame
+            problem = Problem("content/slides.yaml", 1, f"{exc} in {job.target.name}", "shorten its lines")
+            return job.result("invalid", problems=[*job.problems, problem])
+        return refused(
+            job.source_lines.get(exc.source, job.source_lines.get(exc.source[:2], 1)),
+            f"{exc} in {job.target.name}, even cut as short as it can be (its text never shrinks, so the "
+            "room can read it); nothing was written",
+            "shorten the longest name, web address or sentence on that slide, or break it into shorter ones",
+        )
     except BrokenPdf as exc:
         return refused(
             job.logo_line if job.has_logo else 1,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..load.colour import PANEL
 from ..planning.plan import Plan
 from .html import BOOKLET_PAGES, DOCUMENT_TITLES, SPARE_LINES, environment, render_html
-from .slides import BUDGETS, slides_for
+from .slides import BUDGETS, SlideDoesNotFit, slides_for
 
 if TYPE_CHECKING:
     from .pdf import Rendered, Renderer
@@ -55,14 +55,21 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
     """The slides, cut tighter and laid out again while any slide runs over its one page.
 
     Text on a slide never shrinks to fit (it must stay readable from the back of the room),
-    so fitting is done by cutting: the layout itself says whether the cutting was right.
+    so fitting is done by cutting: the layout itself says whether the cutting was right. A
+    slide that runs over even at the tightest cut (a name or a web address longer than a
+    line, a sentence with no end) raises SlideDoesNotFit: the deck is not written.
     """
     from .. import __version__
+    from .slides import TEXT_WIDTH_PT, name_width_pt
 
     template = environment(templates).get_template("slides.html.j2")
-    over: list[str] = []
+    over: list[int] = []
     for budget in BUDGETS:
         slides = slides_for(plan, budget)
+        for slide in slides:
+            # A word of a Nation's name is never broken, so one wider than the slide cannot fit at all.
+            if any(name_width_pt(w.text) > TEXT_WIDTH_PT for n in slide.nations for w in n.words):
+                raise SlideDoesNotFit(slide.title, slide.source)
         html = template.render(
             plan=plan,
             org=plan.org,
@@ -75,16 +82,14 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
         rendered = renderer.render(html, base, sheets=("type.css", "slides.css"))
         # Slide n starts on page n, or a slide before it ran over onto a second page.
         over = [
-            slides[n - 1].title or slides[n - 1].question
+            n
             for n in range(1, len(slides) + 1)
             if rendered.anchors.get(f"slide-{n + 1}", rendered.pages + 1) - rendered.anchors.get(f"slide-{n}", 0) != 1
         ]
         if not over and rendered.pages == len(slides):
             return rendered
-    # Even the tightest cut leaves a slide running over (a very long name or title): the
-    # slides are still written, like a cover that cannot fit, and the build says which.
-    rendered.warning = f"the slide '{over[0] if over else slides[-1].title}' runs over one page"
-    return rendered
+    culprit = slides[over[0] - 1] if over else slides[-1]
+    raise SlideDoesNotFit(culprit.title or culprit.question, culprit.source)
 
 
 def _notes_pages(count: int, intro: str) -> str:

@@ -31,6 +31,7 @@ from ..render.budget import BudgetExceeded, render_budget
 from ..render.html import render_html
 from ..render.job import DocumentResult, RenderJob, render_job
 from ..render.kit import kit_audience, kit_name
+from ..render.slides import slide_sources
 
 if TYPE_CHECKING:
     from ..render.pdf import Renderer
@@ -142,6 +143,8 @@ def prepare_document(
                     job.html_copy = _browsable(job.html, project, large).encode()
             else:
                 job.kit = (plan, project.templates, created)
+                if kind == "slides":
+                    job.source_lines = {loc: loaded.line_of(loc) for loc in slide_sources(loaded.org)}
     except BudgetExceeded as exc:
         problem = Problem(
             job.org_path, 1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo"
