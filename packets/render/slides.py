@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..load.model import Nation, Organization
-from ..planning.plan import Plan, PlannedModule, RunOfShowRow, duration_text, fill_text
+from ..planning.plan import Plan, PlannedModule, RunOfShowRow, duration_text
 
 # What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
 # measured on the bundled font: characters on a line.
@@ -306,7 +306,7 @@ SYLLABICS_SCALE = 1.12  # templates/css/slides.css .syllabics: syllabics look sm
 def nation_line(nation: Nation) -> NationLine:
     """A Nation's name in words kept whole, and the lines that say how to say it."""
     words = tuple(NameWord(w, len(_SYLLABICS.findall(w)) * 2 > len(w)) for w in nation.name.split())
-    own = getattr(nation, "name_pronunciation", None)  # the own name's pronunciation, when the file gives it
+    own = nation.name_pronunciation  # the own name's pronunciation, when the file gives it
     english = nation.english_name if nation.english_name and nation.english_name != nation.name else None
     details: list[str] = []
     if own:
@@ -322,17 +322,9 @@ def nation_line(nation: Nation) -> NationLine:
 
 
 def territory_sentence(plan: Plan) -> str:
-    """The territory as a sentence ("This land is unceded."), never a bare word under the names."""
-    sentence = getattr(plan, "territory_sentence", None)  # planning's own, when it has one
-    if isinstance(sentence, str):
-        return sentence
-    territory = plan.org.land_acknowledgement.territory
-    if not territory:
-        return ""
-    if territory.lower().startswith("the "):
-        # "the lands of many Nations": a place, not what the land is.
-        return f"We are on {territory.rstrip('.')}."
-    return fill_text(plan.curriculum.acknowledgement.draft_statement.territory, territory=territory)
+    """The territory as a sentence ("This land is unceded."), never a bare word under the names:
+    planning's own (`planning.plan.territory_sentence`), the one the guide and handout print."""
+    return plan.territory_sentence or ""
 
 
 def _nation_lines(nation: NationLine) -> float:
