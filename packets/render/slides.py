@@ -560,7 +560,7 @@ def slides_for(plan: Plan, b: Budget = BUDGETS[0]) -> list[Slide]:
             slides += _module(current, b)
         elif row.kind == "activity" and current is not None and row.anchor:
             slides += _activity(current, row.anchor, b)
-        elif row.kind == "break":
+        elif row.kind in ("break", "pause"):  # a pause is a short break: the room sees when to be back
             slides.append(_break(row))
         elif row.kind == "closing":
             slides += _closing(plan, b)
