@@ -208,7 +208,9 @@ def test_no_list_is_split_over_two_slides_when_one_would_hold_it(decks, slug, bo
         words = _slide_words(pages[n]) + _slide_words(pages[n + 1]) - _words(title)
         heights = []
         for page in (measured[n], measured[n + 1]):
-            body = [w for w in page if w.text not in title.split()] or page
+            # The body: what is below the title (a kicker such as "12 min" sits above it).
+            title_bottom = max((w.bottom for w in page if w.text == title.split()[-1]), default=0.0)
+            body = [w for w in page if w.top >= title_bottom] or page
             heights.append(max(w.bottom for w in body) - min(w.top for w in body))
         title_height = 60.0
         if words <= 60 and sum(heights) + title_height < area * 0.9:
