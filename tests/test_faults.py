@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -235,16 +236,17 @@ def test_stop_build_kills_a_build_that_does_not_stop_and_its_workers_die_with_it
 
 
 @pytest.fixture
-def small_disk(tmp_path):
+def small_disk():
     """Mounts a tmpfs of the size asked for (root and mount rights needed: skipped without)."""
     mounted = []
 
     def mount(size: int, read_only: bool = False) -> Path:
-        point = tmp_path / f"disk-{len(mounted)}"
-        point.mkdir()
+        # Outside pytest's own folders, which another run on the machine may clean up meanwhile.
+        point = Path(tempfile.mkdtemp(prefix="packets-small-disk-"))
         options = f"size={size}" + (",ro" if read_only else "")
         done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
         if done.returncode != 0:
+            point.rmdir()
             pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
         mounted.append(point)
         return point
@@ -252,6 +254,8 @@ def small_disk(tmp_path):
     yield mount
     for point in mounted:
         subprocess.run(["umount", "-l", str(point)], capture_output=True)
+        with contextlib.suppress(OSError):
+            point.rmdir()
 
 
 def test_a_full_disk_writes_no_half_packet_and_says_where_and_what_to_do(project, small_disk):
