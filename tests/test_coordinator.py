@@ -567,8 +567,11 @@ def test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_not
     assert sorted(p.name for p in folder.glob("*.pdf")) == sorted(names.values())
     guide = flat(pdf_text(folder / names["guide"]))
     assert "Elder Mary Paul" in guide and "10:30" in guide
+    handout = flat(pdf_text(folder / names["handout"]))
+    # The participants see the session too: who opens, when the break comes, when it ends.
+    assert "Opening Elder Mary Paul" in handout and "a break from 10:30 to" in handout and "to 11:30" in handout
     for name in ("Wolastoqiyik", "Miʼkmaq", "Peskotomuhkati"):
-        assert name in flat(pdf_text(folder / names["handout"])), name
+        assert name in handout, name
     before = {key: (folder / name).stat().st_mtime_ns for key, name in names.items()}
 
     org = empty_project / f"content/orgs/{slug}.yaml"
