@@ -97,7 +97,7 @@ def test_participant_questions_are_in_the_handout(example_build):
 
 def _run_of_show_rows(path) -> list[tuple[str, int]]:
     pages = page_texts(path)
-    first = next(i for i, t in enumerate(pages) if re.search(r"Run of show\s+This", t))
+    first = next(i for i, t in enumerate(pages) if re.search(r"Run of show\s+(?:Time|Minutes)", t))
     last = next(i for i in range(first, len(pages)) if "Total:" in pages[i])
     text = "\n".join(pages[first : last + 1])
     return [(m[1], int(m[2])) for m in re.finditer(r"(\d\d:\d\d)\s+(\d+)\s", text)]

@@ -446,7 +446,7 @@ def test_contents_leaders_end_evenly(whole_kit):
         ends, numbers = [], set()
         for index, (char, box) in enumerate(chars):
             following = chars[index + 1][0] if index + 1 < len(chars) else ""
-            if char == "." and following != ".":
+            if char == "." and following != "." and index and chars[index - 1][0] == ".":
                 ends.append(round(box[2]))
                 numbers.add(len("".join(c for c, _ in chars[index + 1 : index + 6]).split()[0]))
         assert len(ends) > 10 and max(ends) - min(ends) <= 1, (kind, sorted(set(ends)))

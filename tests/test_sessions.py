@@ -31,7 +31,7 @@ def texts(sessions) -> dict[tuple[str, str], str]:
 def _run_of_show(path: Path) -> str:
     """The agenda's pages, from its heading to its total, as one text."""
     pages = page_texts(path)
-    first = next(i for i, p in enumerate(pages) if re.search(r"Run of show\s+This", p))
+    first = next(i for i, p in enumerate(pages) if re.search(r"Run of show\s+(?:Time|Minutes)", p))
     last = next(i for i in range(first, len(pages)) if "Total:" in pages[i])
     return flat(" ".join(pages[first : last + 1]))
 
