@@ -368,6 +368,11 @@ def layouts(monkeypatch, tmp_path):
     return Layouts()
 
 
+# The test handout laid out with nothing kept: once to decide, once with a section's tail
+# pulled back, once with the writing lines that end a page filled to its foot (pageflow.py).
+COLD_LAYOUTS = 3
+
+
 def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(project, monkeypatch, tmp_path, layouts):
     """The page-flow decisions of a layout are kept (packets/cache.py), so the very
     same document built again, forced or into another folder, skips the second layout; the
@@ -376,7 +381,7 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     monkeypatch.setenv("PACKETS_CACHE", str(cache))
     args = ("clinic-0", "--audience", "participant", "-j1")  # a section tail of the handout needs a second layout
     assert run("build", *args, "--out", str(project / "fresh")).exit_code == 0
-    assert layouts() == 2
+    assert layouts() == COLD_LAYOUTS
     assert run("build", *args, "--out", str(project / "elsewhere")).exit_code == 0
     assert layouts() == 1
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
@@ -393,7 +398,7 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     for section in sections:
         section.write_text(slipped, encoding="utf-8")
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
-    assert layouts() == 2
+    assert layouts() == COLD_LAYOUTS
     for pdf in (project / "fresh").rglob("*.pdf"):
         assert pdf.read_bytes() == (project / "elsewhere" / pdf.relative_to(project / "fresh")).read_bytes()
     # A change to a stylesheet (part of the cache's salt) makes them afresh, and so would any
@@ -401,12 +406,12 @@ def test_a_document_laid_out_again_lays_out_once_and_writes_the_same_bytes(proje
     css = project / "templates/css/blocks.css"
     css.write_text(css.read_text(encoding="utf-8") + "\n/* edited */\n", encoding="utf-8")
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
-    assert layouts() == 2
+    assert layouts() == COLD_LAYOUTS
     assert len(sorted((cache / "layout").rglob("*.json"))) == 2
     # With the cache off, nothing is kept or taken back.
     monkeypatch.setenv("PACKETS_CACHE", "off")
     assert run("build", *args, "--force", "--out", str(project / "elsewhere")).exit_code == 0
-    assert layouts() == 2
+    assert layouts() == COLD_LAYOUTS
     assert len(sorted((cache / "layout").rglob("*.json"))) == 2
 
 
@@ -421,7 +426,7 @@ def test_after_an_edit_the_sections_it_left_alone_keep_their_decisions_and_the_b
     monkeypatch.setenv("PACKETS_CACHE", str(tmp_path / "cache"))
     args = ("clinic-0", "--audience", "participant", "-j1")
     assert run("build", *args, "--out", str(project / "output")).exit_code == 0
-    assert layouts() == 2  # a section tail of the handout needs a second layout
+    assert layouts() == COLD_LAYOUTS
     org = project / "content/orgs/clinic-0.yaml"
     edited = org.read_text(encoding="utf-8").replace("format: short", "format: short\n  location: Room 2, east wing")
     org.write_text(edited, encoding="utf-8")
@@ -444,7 +449,7 @@ def _same_as_a_cold_build(project: Path, monkeypatch, args: tuple[str, ...], fol
     with monkeypatch.context() as patched:
         patched.setenv("PACKETS_CACHE", "off")
         assert run("build", *args, "--out", str(project / folder)).exit_code == 0
-    assert layouts() == 2
+    assert layouts() == COLD_LAYOUTS
     pdf = "clinic-0/clinic-0-participant-handout.pdf"
     assert (project / "output" / pdf).read_bytes() == (project / folder / pdf).read_bytes()
 
