@@ -48,9 +48,16 @@ def _quick_pdf(html: str, large_print: bool, sheets) -> tuple[bytes, int]:
 
 
 def _quick_render(self, html, base, large_print=False, sheets=None, forms=False, keep=None):
-    """`Renderer.render`, standing in with `_quick_pdf`."""
+    """`Renderer.render`, standing in with `_quick_pdf`; a deck gets a page for each slide,
+    each where it starts (a slide that runs over fails the build)."""
     import packets.render.pdf
 
+    if sheets and "slides.css" in sheets:
+        count = html.count('<section class="slide ')
+        anchors = {f"slide-{n}": n for n in range(1, count + 1)}
+        digest = hashlib.sha256(html.encode()).hexdigest()
+        pdf = pdf_of_pages([f"% {digest} slide {n}\n".encode() + b"0 0 10 10 re f" for n in range(count)])
+        return packets.render.pdf.Rendered(pdf, count, 1, anchors)
     return packets.render.pdf.Rendered(*_quick_pdf(html, large_print, sheets))
 
 
