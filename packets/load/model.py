@@ -566,7 +566,7 @@ class Place(Strict):
     )
     english_name: OrgText | None = Field(None, description="The place's English name, if it has one, e.g. Edmonton.")
     pronunciation: OrgText | None = Field(
-        None, description="A guide to saying the place's English name (or its only name), e.g. \"ED-mun-tun\"."
+        None, description='A guide to saying the place\'s English name (or its only name), e.g. "ED-mun-tun".'
     )
     name_pronunciation: OrgText | None = Field(
         None,
