@@ -340,14 +340,30 @@ def test_territory_prints_exactly_as_written(territory):
         {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}
     )
     plan = make_plan("t", org, CURRICULUM)
-    assert plan.territory_sentence == f"This land is {territory}."
+    # Plural lands are where we are: "This land is Treaty 4 lands" would not be a sentence.
+    sentence = f"We are on {territory}." if territory.endswith("lands") else f"This land is {territory}."
+    assert plan.territory_sentence == sentence
     for audience in ("facilitator", "participant"):
         html = render_html(plan, audience, ROOT / "templates", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
         # Printed as a labelled sentence, never a bare fragment such as "unceded".
-        labelled = f'<p class="territory"><span class="label">The land:</span> This land is {territory}.</p>'
+        labelled = f'<p class="territory"><span class="label">The land:</span> {sentence}</p>'
         assert labelled in html.replace("&#39;", "'")
         assert f'<p class="territory">{territory}</p>' not in html.replace("&#39;", "'")
         assert f"{territory} territory" not in html
+
+
+def test_a_composed_statement_for_many_nations_is_a_sentence():
+    """The designer's "This land is the lands of many Nations": plural lands are where we are."""
+    from packets.load.model import Organization
+
+    territory = "the lands of many Nations, across several treaties and unceded territories"
+    org = Organization.model_validate(
+        {"name": "T", "land_acknowledgement": {"nations": [{"name": "Dakota"}], "territory": territory}}
+    )
+    plan = make_plan("t", org, CURRICULUM)
+    assert plan.territory_sentence == f"We are on {territory}."
+    assert "This land is the lands" not in " ".join(plan.statement.paragraphs)
+    assert f"We are on {territory}." in " ".join(plan.statement.paragraphs)
 
 
 def test_territory_with_the_homeland_of_the_metis_reads_back_from_the_pdf(texts):

@@ -271,7 +271,10 @@ class GuidanceSection(Strict):
 
 class DraftStatement(Strict):
     opening: Line
-    territory: Line
+    territory: Line  # for what the land is: "unceded", "Treaty 6 territory"
+    # For a territory written as a place ("the lands of many Nations"): "This land is the
+    # lands of..." would not be a sentence.
+    territory_place: Line
     commitments_intro: Line
     closing: Line
 

@@ -644,4 +644,9 @@ def territory_sentence(org: Organization, curriculum: Curriculum) -> str | None:
     if not phrase:
         return None
     values = {"territory": phrase, "organization": org.name, "nations": ""}
-    return _fill(curriculum.acknowledgement.draft_statement.territory, values)
+    draft = curriculum.acknowledgement.draft_statement
+    # "unceded", "Treaty 6 territory", "the traditional territory of..." say what this land
+    # is; "the lands of many Nations", "Treaty 4 lands" are plural, and "This land is the
+    # lands..." would not be a sentence: those are where we are.
+    plural = re.search(r"\b(lands|territories)\b", phrase.split(" of ")[0], re.IGNORECASE) is not None
+    return _fill(draft.territory_place if plural else draft.territory, values)
