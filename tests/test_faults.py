@@ -20,42 +20,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, pdftotext, run
+from conftest import pdftotext, run
 
-
-def _org(i: int) -> str:
-    return (
-        f"name: Fault Test Clinic {i}\n"
-        "workshop:\n  format: short\n"
-        "land_acknowledgement:\n  nations:\n    - {name: Wendat, english_name: Huron-Wendat, pronunciation: WEN-dat}\n"
-    )
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    """A private copy of the project with three small organizations."""
-    copy = tmp_path / "project"
-    shutil.copytree(ROOT / "templates", copy / "templates")
-    shutil.copytree(ROOT / "content", copy / "content", ignore=shutil.ignore_patterns("orgs"))
-    (copy / "content/orgs").mkdir()
-    for i in range(3):
-        (copy / f"content/orgs/clinic-{i}.yaml").write_text(_org(i), encoding="utf-8")
-    monkeypatch.setenv("PACKETS_ROOT", str(copy))
-    return copy
-
-
-@pytest.fixture(autouse=True)
-def harness_timeout():
-    """A generous limit (not a timing assertion): a hang fails the test instead of the suite."""
-
-    def expired(signum, frame):
-        raise TimeoutError("over 240 s: it hangs")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(240)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+# The three small clinics of test_safety.py and its limit on a hang (autouse there, and here too).
+from test_safety import _org, harness_timeout, project  # noqa: E402, F401
 
 
 def _pdfs(folder: Path) -> list[Path]:
@@ -468,7 +436,7 @@ def test_a_glyph_entry_written_by_anyone_else_changes_nothing_check_says(project
     cache = tmp_path / "cache"
     monkeypatch.setenv("PACKETS_CACHE", str(cache))
     org = project / "content/orgs/clinic-0.yaml"
-    org.write_text(_org(0).replace("Fault Test Clinic 0", "Fault Test Clinic 中"), encoding="utf-8")
+    org.write_text(_org(0).replace("Safety Test Clinic 0", "Safety Test Clinic 中"), encoding="utf-8")
     env = {**os.environ, "PACKETS_ROOT": str(project), "PACKETS_CACHE": str(cache)}
     command = [sys.executable, "-c", "from packets.cli import main; main()", "check"]
     done = subprocess.run([*command, "clinic-0"], cwd=project, env=env, capture_output=True, text=True)
