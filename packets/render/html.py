@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -76,19 +77,25 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
     "fillable" (writing areas become form fields) for the delivery kit's editions.
     """
     template = environment(templates).get_template(f"{audience}.html.j2")
-    html = template.render(
-        plan=plan,
-        org=plan.org,
-        content=plan.curriculum,
-        audience=audience,
-        panel_colour=PANEL,
-        doc_title=DOCUMENT_TITLES[audience],
-        version=__version__,
-        created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        page_size=BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
-        kit=kit,
-    )
+    html = template.render(**document_context(plan, audience, created, kit))
     return spare_lines(typeset(html, place_names(plan)))
+
+
+def document_context(plan: Plan, audience: str, created: dt.datetime, kit: str | None = None) -> dict[str, Any]:
+    """What every template of a document is given: one place, so a booklet's covers (kit.py)
+    are told the same as the pages between them."""
+    return {
+        "plan": plan,
+        "org": plan.org,
+        "content": plan.curriculum,
+        "audience": audience,
+        "panel_colour": PANEL,
+        "doc_title": DOCUMENT_TITLES[audience],
+        "version": __version__,
+        "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "page_size": BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
+        "kit": kit,
+    }
 
 
 # A page's worth of writing lines at the smallest pitch (A4, 9 mm): hidden until page flow

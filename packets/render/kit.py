@@ -12,9 +12,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..load.colour import PANEL
 from ..planning.plan import Plan
-from .html import BOOKLET_PAGES, DOCUMENT_TITLES, SPARE_LINES, environment, render_html
+from .html import DOCUMENT_TITLES, SPARE_LINES, document_context, environment, render_html
 from .slides import BUDGETS, SlideDoesNotFit, slides_for
 
 if TYPE_CHECKING:
@@ -151,7 +150,6 @@ def render_booklet(
     pages to whole sheets and closed by a designed back cover, then imposed two-up."""
     from markupsafe import escape
 
-    from .. import __version__
     from .pageflow import section_ids
     from .pdf import Rendered
 
@@ -173,19 +171,7 @@ def render_booklet(
     ends_html = (
         environment(templates)
         .get_template("booklet-ends.html.j2")
-        .render(
-            plan=plan,
-            org=plan.org,
-            content=plan.curriculum,
-            audience=audience,
-            panel_colour=PANEL,
-            doc_title=DOCUMENT_TITLES[audience],
-            version=__version__,
-            created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            page_size=BOOKLET_PAGES[plan.paper],
-            kit="booklet",
-            volumes=len(volumes),
-        )
+        .render(**document_context(plan, audience, created, "booklet"), volumes=len(volumes))
     )
     ends = renderer.render(ends_html, base, sheets=sheets)
     if ends.pages != 2 * len(volumes) - 1:
