@@ -222,11 +222,7 @@ def page_fill(path: Path) -> list[tuple[float, bool]]:
 
     pages = []
     for page in pypdfium2.PdfDocument(str(path)):
-        image = page.render(scale=60 / 72).to_pil().convert("L")
-        width, height = image.size
-        mm = height / (page.get_size()[1] / 72 * 25.4)
-        top, bottom = round(20 * mm), height - round(22 * mm)
-        area = image.crop((0, top, width, bottom)).point(lambda v: 255 if v < 235 else 0)
+        area = text_area_ink(page)
         ink = area.getbbox()
         # A ruled line is solid across most of the width; text, averaged over 8-pixel
         # chunks, never is.
@@ -234,8 +230,18 @@ def page_fill(path: Path) -> list[tuple[float, bool]]:
         data, w = list(chunks.get_flattened_data()), chunks.width
         solid = [sum(1 for v in data[r * w : (r + 1) * w] if v > 180) >= 0.6 * w for r in range(chunks.height)]
         rules = sum(1 for i, s in enumerate(solid) if s and (i == 0 or not solid[i - 1]))
-        pages.append((0.0 if ink is None else ink[3] / (bottom - top), rules >= 3))
+        pages.append((0.0 if ink is None else ink[3] / area.height, rules >= 3))
     return pages
+
+
+def text_area_ink(page):
+    """A page (pypdfium2) at 60 dpi, cropped to its text area (20 mm from the top, 22 mm from
+    the foot: no running heads or page numbers), its ink white on black."""
+    image = page.render(scale=60 / 72).to_pil().convert("L")
+    height = image.height
+    mm = height / (page.get_size()[1] / 72 * 25.4)
+    top, bottom = round(20 * mm), height - round(22 * mm)
+    return image.crop((0, top, image.width, bottom)).point(lambda v: 255 if v < 235 else 0)
 
 
 @_read_once

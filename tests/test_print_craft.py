@@ -13,7 +13,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
-from conftest import FIXTURES, ROOT, built_once, flat, page_fill, page_texts, pdftotext, run
+from conftest import FIXTURES, ROOT, built_once, flat, page_fill, page_texts, pdftotext, run, text_area_ink
 
 ORGS = ("pacific-coast", "treaty-six", "many-nations", "francophone")
 PAPERS = ("letter", "a4")
@@ -185,16 +185,12 @@ def test_no_page_but_the_cover_and_the_last_ends_in_its_top_30_percent(whole_kit
 def _lowest_ink_is_a_rule(page) -> tuple[bool, float]:
     """Whether the lowest ink of a page's text area is a ruled line, and how far down the
     area it is (0 to 1)."""
-    image = page.render(scale=60 / 72).to_pil().convert("L")
-    width, height = image.size
-    mm = height / (page.get_size()[1] / 72 * 25.4)
-    top, bottom = round(20 * mm), height - round(22 * mm)
-    area = image.crop((0, top, width, bottom)).point(lambda v: 255 if v < 235 else 0)
+    area = text_area_ink(page)
     box = area.getbbox()
     if box is None:
         return False, 0.0
-    row = area.crop((0, box[3] - 1, width, box[3]))
-    return sum(1 for v in row.get_flattened_data() if v) > 0.4 * width, box[3] / (bottom - top)
+    row = area.crop((0, box[3] - 1, area.width, box[3]))
+    return sum(1 for v in row.get_flattened_data() if v) > 0.4 * area.width, box[3] / area.height
 
 
 def test_writing_lines_that_end_a_page_fill_it(whole_kit, fixture_org_builds):
