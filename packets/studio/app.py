@@ -109,6 +109,9 @@ class Face:
     def created(self, request: Request, slug: str, text: str) -> None:
         """A new organization file was written."""
 
+    def seen(self, slug: str, raw: bytes) -> None:
+        """The file as the page is about to show it (a server records a change made outside it)."""
+
     def submit(self, request: Request, studio: Studio, slug: str, asked: dict[str, Any]) -> Job | str:
         """The build asked for, or why it was not started (in words for the page)."""
         return studio.builds.submit(slug, asked)
@@ -261,6 +264,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
     async def org_state(request: Request) -> Response:
         slug, path = org_file(request)
         raw = await run_in_threadpool(read, path)
+        await run_in_threadpool(face.seen, slug, raw)
         loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
