@@ -779,6 +779,32 @@ def users_remove(email: str, db_path: Path | None) -> None:
     click.echo(f"Removed {email.strip().lower()}; the sign-in log keeps their past sign-ins.")
 
 
+@main.command(epilog="Example: packets backup --to /var/backups/packets")
+@click.option(
+    "--to",
+    "to_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write the archive into (default: backups/ in the project).",
+)
+@_db_option
+def backup(to_dir: Path | None, db_path: Path | None) -> None:
+    """Save the team server's database and content/orgs in one archive (safe while `packets serve` runs)."""
+    from .serve.backup import BackupRefused
+    from .serve.backup import backup as write_backup
+    from .serve.db import default_path
+
+    root = find_project_root()
+    try:
+        done = write_backup(root / "content" / "orgs", db_path or default_path(root), to_dir or root / "backups")
+    except BackupRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    held = "the database and " if done.database else "no database yet (the team server has not run here), "
+    click.echo(f"Saved {held}{_count(done.files, 'file')} of content/orgs in:", err=True)
+    click.echo(str(done.archive))
+
+
 @main.command(epilog="Example: packets studio --port 8765")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
 @click.option(
