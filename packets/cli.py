@@ -845,3 +845,74 @@ def studio(port: int, host: str, no_browser: bool, out_dir: Path, build_timeout:
         )
     except CannotStart as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.command(epilog="Example: packets serve --public-url https://packets.example.org")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: behind a proxy).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="Port to listen on.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The accounts and history database (default: instance/packets.db in the project).",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="The https:// address people reach the server at through a reverse proxy (Host check, cookies, links).",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of the reverse proxy whose X-Forwarded-For/-Proto are believed (with --public-url: 127.0.0.1).",
+)
+@_out_option("Folder that builds from the server write into.")
+@click.option(
+    "--build-timeout",
+    type=click.FloatRange(1, 86400),
+    default=600,
+    show_default=True,
+    help="Seconds a build may take before it is stopped, with its workers, and reported as failed.",
+)
+def serve(
+    host: str,
+    port: int,
+    db: Path | None,
+    public_url: str | None,
+    trusted_proxies: tuple[str, ...],
+    out_dir: Path,
+    build_timeout: float,
+) -> None:
+    """Run the studio for a team: accounts, each person's own organizations, the history of every save."""
+    from .output import check_out_dir
+    from .serve.config import ConfigProblem, ServeConfig
+    from .studio.server import CannotStart
+
+    project = _project()
+    problem = check_out_dir(
+        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
+    )
+    if problem:
+        raise InputError([problem])
+    config = ServeConfig(
+        root=project.root,
+        out_dir=out_dir,
+        db=db,
+        host=host,
+        port=port,
+        public_url=public_url,
+        trusted_proxies=trusted_proxies,
+        build_timeout=build_timeout,
+    )
+    try:
+        config.check()
+    except ConfigProblem as exc:
+        raise InputError([Problem("packets serve", 0, str(exc))]) from None
+    from .serve.db import DatabaseRefused
+    from .serve.server import serve as run
+
+    try:
+        run(config, say=click.echo)
+    except (CannotStart, DatabaseRefused) as exc:
+        raise InputError([Problem("packets serve", 0, str(exc))]) from None

@@ -15,9 +15,10 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import InputError, Problem
@@ -38,13 +39,18 @@ from ..output import slug_problem
 from ..planning.organization import load_organization
 from ..planning.plan import duration_text
 from . import draft as drafts
+from . import needs
 from .builds import BUILD_SECONDS, BuildQueue, build_request
 from .documents import built_documents, document_names
 from .door import NotWritable, RequestRefused, parse_request, write_new, writing
 from .form import all_paths, curriculum_options, form_spec
 from .guard import Guard, allowed_hosts, csrf_token, studio_root
+from .needs import declare
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
+
+if TYPE_CHECKING:
+    from .builds import Job
 
 HERE = Path(__file__).resolve().parent
 PREVIEWS_KEPT = 24
@@ -58,14 +64,67 @@ class NoSuchOrganization(HTTPException):
         self.slug = slug
 
 
+@dataclass(frozen=True)
+class Preview:
+    """A preview's pictures, the organization they show and (on a server) the person who asked."""
+
+    slug: str
+    owner: str | None
+    pages: list[bytes]
+
+
+class Face:
+    """What differs between the two faces over the same routes: `packets studio` for one person
+    (this class: whoever passed the Guard may do everything) and `packets serve` for many
+    (`packets.serve.app.ServeFace`, whose access layer has checked the route before it runs).
+
+    The routes, pages, scripts and pipeline are the same objects for both; only these answers change.
+    """
+
+    def __init__(self, token: str):
+        self.root = studio_root(token)  # every address on a page is under the secret path
+        self.token = csrf_token(token)
+
+    def csrf(self, request: Request) -> str:
+        return self.token
+
+    def values(self, request: Request) -> dict[str, Any]:
+        """What every page is given besides its own values (the person signed in, on a server)."""
+        return {"may_create": True}
+
+    def may(self, request: Request, action: str, slug: str | None = None) -> bool:
+        """Whether the page shows what `action` needs (the access layer checks it again on the request)."""
+        return True
+
+    def owner(self, request: Request) -> str | None:
+        return None
+
+    def save(
+        self, request: Request, studio: Studio, slug: str, path: Path, original: bytes, text: str, version: str
+    ) -> str:
+        """Write the file unless it changed since `version` (ChangedOnDisk); the new version."""
+        with writing(path.parent, "content/orgs"):
+            return save(studio.project, path, text, version)
+
+    def created(self, request: Request, slug: str, text: str) -> None:
+        """A new organization file was written."""
+
+    def seen(self, slug: str, raw: bytes) -> None:
+        """The file as the page is about to show it (a server records a change made outside it)."""
+
+    def submit(self, request: Request, studio: Studio, slug: str, asked: dict[str, Any]) -> Job | str:
+        """The build asked for, or why it was not started (in words for the page)."""
+        return studio.builds.submit(slug, asked)
+
+
 @dataclass
 class Studio:
     project: Project
     out_dir: Path
-    token: str
+    token: str = ""
     curriculum: Curriculum = field(init=False)
     previewer: Previewer = field(init=False)
-    previews: OrderedDict[str, list[bytes]] = field(default_factory=OrderedDict)
+    previews: OrderedDict[str, Preview] = field(default_factory=OrderedDict)
     thumbnails: dict[tuple[str, str], bytes] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     build_timeout: float = BUILD_SECONDS
@@ -81,10 +140,11 @@ class Studio:
         self.spec = form_spec(curriculum_options(self.curriculum))
         self.fields = sorted(all_paths(self.spec))
 
-    def keep_preview(self, pages: list[bytes]) -> str:
+    def keep_preview(self, pages: list[bytes], slug: str = "", owner: str | None = None) -> str:
+        """A new key for the preview's pictures; its organization and who asked are kept with it."""
         key = uuid.uuid4().hex
         with self.lock:
-            self.previews[key] = pages
+            self.previews[key] = Preview(slug, owner, pages)
             while len(self.previews) > PREVIEWS_KEPT:
                 self.previews.popitem(last=False)
         return key
@@ -112,20 +172,41 @@ def _built(studio: Studio, slug: str, states: bool = True) -> list[dict[str, Any
     return built_documents(studio.project, studio.out_dir, OrgSource(slug, path), f"/orgs/{slug}/files", states)
 
 
-def create_app(studio: Studio, host: str, port: int) -> Starlette:
-    """The Starlette application, wrapped in the Guard (every request checked before any route)."""
+def page_environment(root: str, *more: Path) -> Environment:
+    """The studio's pages (autoescaped), and any folder of pages a face adds that extend them."""
     pages = Environment(
-        loader=FileSystemLoader(HERE / "pages"),
+        loader=FileSystemLoader([*more, HERE / "pages"]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    csrf = csrf_token(studio.token)
-    pages.globals["root"] = studio_root(studio.token)  # every address on a page is under the secret path
+    pages.globals["root"] = root
+    return pages
 
-    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        body = pages.get_template(name).render(csrf=csrf, **values)
+
+class Pages:
+    """Renders a page with what every page of this face is given (the CSRF token, the person)."""
+
+    def __init__(self, environment: Environment, face: Face):
+        self.environment = environment
+        self.face = face
+
+    def __call__(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        shown = {"csrf": self.face.csrf(request), **self.face.values(request), **values}
+        body = self.environment.get_template(name).render(**shown)
         return HTMLResponse(body, status_code=status)
+
+
+def create_app(studio: Studio, host: str, port: int) -> Starlette:
+    """The Starlette application, wrapped in the Guard (every request checked before any route)."""
+    face = Face(studio.token)
+    page = Pages(page_environment(face.root), face)
+    app = Starlette(routes=studio_routes(studio, face, page), exception_handlers=exception_handlers(page))
+    return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
+
+
+def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
+    """Every route of the studio, each declaring what it needs (`needs.py`), built once for both faces."""
 
     def org_file(request: Request) -> tuple[str, Path]:
         """The slug in the address and its file in content/orgs/, after the CLI's own slug rule
@@ -161,19 +242,29 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
 
     async def index(request: Request) -> Response:
         paths = sorted(studio.project.orgs.glob("*.yaml"))
-        orgs = await run_in_threadpool(lambda: [summary(p.stem, p) for p in paths if not slug_problem(p.stem, "")])
-        return page("index.html", orgs=orgs, count=_count)
+        shown = [p for p in paths if not slug_problem(p.stem, "") and face.may(request, "read", p.stem)]
+        orgs = await run_in_threadpool(lambda: [summary(p.stem, p) for p in shown])
+        for org in orgs:
+            org["may_edit"] = face.may(request, "edit", org["slug"])
+        return page(request, "index.html", orgs=orgs, count=_count)
 
     async def new(request: Request) -> Response:
-        return page("new.html", formats=studio.curriculum.formats.values())
+        return page(request, "new.html", formats=studio.curriculum.formats.values())
 
     async def edit(request: Request) -> Response:
         slug, _path = org_file(request)
-        return page("edit.html", slug=slug)
+        return page(
+            request,
+            "edit.html",
+            slug=slug,
+            may_edit=face.may(request, "edit", slug),
+            may_build=face.may(request, "build", slug),
+        )
 
     async def org_state(request: Request) -> Response:
         slug, path = org_file(request)
         raw = await run_in_threadpool(read, path)
+        await run_in_threadpool(face.seen, slug, raw)
         loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
@@ -208,7 +299,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             }
         )
 
-    def render_preview(slug: str, path: Path, body: dict[str, Any]) -> dict[str, Any]:
+    def render_preview(slug: str, path: Path, body: dict[str, Any], owner: str | None) -> dict[str, Any]:
         started = time.monotonic()
         data = body.get("data") or {}
         original = read(path)
@@ -222,7 +313,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return {"pages": [], "reason": "; ".join(p.message for p in exc.problems)}
         except Exception as exc:  # the preview says why instead of breaking the page
             return {"pages": [], "reason": f"The preview could not be made: {type(exc).__name__}: {exc}"[:300]}
-        key = studio.keep_preview(preview.pages)
+        key = studio.keep_preview(preview.pages, slug, owner)
         return {
             "pages": [f"/preview/{key}/{i}.png" for i in range(len(preview.pages))],
             "ms": round((time.monotonic() - started) * 1000),
@@ -233,14 +324,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return JSONResponse(await run_in_threadpool(render_preview, slug, path, body))
+        return JSONResponse(await run_in_threadpool(render_preview, slug, path, body, face.owner(request)))
 
     async def preview_image(request: Request) -> Response:
-        pages_ = studio.previews.get(request.path_params["key"])
+        kept = studio.previews.get(request.path_params["key"])
         number = request.path_params["number"]
-        if pages_ is None or number >= len(pages_):
+        if kept is None or number >= len(kept.pages):
             return Response("gone", 404)
-        return Response(pages_[number], media_type="image/png")
+        return Response(kept.pages[number], media_type="image/png")
 
     def thumbnail_png(slug: str, path: Path) -> bytes | None:
         try:
@@ -283,8 +374,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             try:
                 if digest(original) != body["version"]:  # the form's values go onto the version the page saw
                     raise ChangedOnDisk(original.decode("utf-8", "replace"))
-                with writing(path.parent, "content/orgs"):
-                    version = save(studio.project, path, reviewed.draft.text, body["version"])
+                version = face.save(request, studio, slug, path, original, reviewed.draft.text, body["version"])
             except ChangedOnDisk as exc:
                 return JSONResponse(
                     {
@@ -311,7 +401,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return await run_in_threadpool(_create, studio, body)
+        return await run_in_threadpool(_create, studio, body, lambda slug, text: face.created(request, slug, text))
 
     async def upload_logo(request: Request) -> Response:
         slug, _path = org_file(request)
@@ -336,7 +426,9 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
-        job = studio.builds.submit(slug, build_request(body))
+        job = face.submit(request, studio, slug, build_request(body))
+        if isinstance(job, str):
+            return JSONResponse({"error": job}, 429)
         return JSONResponse({"job": f"/api/jobs/{job.key}"})
 
     async def job_state(request: Request) -> Response:
@@ -370,24 +462,28 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return Response(f"This file is not served: {exc}.", 403, media_type="text/plain; charset=utf-8")
         return FileResponse(target, media_type="application/pdf", filename=name)
 
-    routes = [
-        Route("/", index),
-        Route("/new", new),
-        Route("/orgs/{slug}", edit),
-        Route("/orgs/{slug}/cover.png", thumbnail),
-        Route("/orgs/{slug}/files/{name}", download),
-        Route("/preview/{key}/{number:int}.png", preview_image),
-        Route("/api/orgs", create, methods=["POST"]),
-        Route("/api/orgs/{slug}", org_state),
-        Route("/api/orgs/{slug}/review", review, methods=["POST"]),
-        Route("/api/orgs/{slug}/preview", preview, methods=["POST"]),
-        Route("/api/orgs/{slug}/save", save_org, methods=["POST"]),
-        Route("/api/orgs/{slug}/logo", upload_logo, methods=["POST"]),
-        Route("/api/orgs/{slug}/build", start_build, methods=["POST"]),
-        Route("/api/jobs/{key}", job_state),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        Mount("/fonts", StaticFiles(directory=studio.project.templates / "fonts"), name="fonts"),
+    return [
+        declare(Route("/", index), needs.SIGNED_IN),
+        declare(Route("/new", new), needs.CREATE),
+        declare(Route("/orgs/{slug}", edit), needs.read()),
+        declare(Route("/orgs/{slug}/cover.png", thumbnail), needs.read()),
+        declare(Route("/orgs/{slug}/files/{name}", download), needs.download()),
+        declare(Route("/preview/{key}/{number:int}.png", preview_image), needs.read("preview")),
+        declare(Route("/api/orgs", create, methods=["POST"]), needs.CREATE),
+        declare(Route("/api/orgs/{slug}", org_state), needs.read()),
+        declare(Route("/api/orgs/{slug}/review", review, methods=["POST"]), needs.read()),
+        declare(Route("/api/orgs/{slug}/preview", preview, methods=["POST"]), needs.read()),
+        declare(Route("/api/orgs/{slug}/save", save_org, methods=["POST"]), needs.edit()),
+        declare(Route("/api/orgs/{slug}/logo", upload_logo, methods=["POST"]), needs.edit()),
+        declare(Route("/api/orgs/{slug}/build", start_build, methods=["POST"]), needs.build()),
+        declare(Route("/api/jobs/{key}", job_state), needs.read("job")),
+        declare(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"), needs.PUBLIC),
+        declare(Mount("/fonts", StaticFiles(directory=studio.project.templates / "fonts"), name="fonts"), needs.PUBLIC),
     ]
+
+
+def exception_handlers(page: Pages) -> dict[Any, Any]:
+    """How the studio answers a missing page, a file it cannot write back, a request it refuses."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         slug = exc.slug if isinstance(exc, NoSuchOrganization) else None
@@ -395,7 +491,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return JSONResponse({"error": "no such organization" if slug else "no such address"}, 404)
         if request.url.path.endswith((".png", ".pdf")):
             return Response("not found", 404)
-        return page("missing.html", 404, slug=slug)
+        return page(request, "missing.html", 404, slug=slug)
 
     async def cannot_write(request: Request, exc: Exception) -> Response:
         return JSONResponse(
@@ -412,18 +508,14 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
             return JSONResponse({"error": str(exc)}, exc.status)
         return JSONResponse({"error": str(exc)}, 400 if isinstance(exc, RequestRefused) else 422)
 
-    app = Starlette(
-        routes=routes,
-        exception_handlers={
-            404: not_found,
-            405: not_found,
-            CannotWrite: cannot_write,
-            OrgFileRefused: refused,
-            RequestRefused: refused,
-            NotWritable: refused,
-        },
-    )
-    return Guard(app, studio.token, allowed_hosts(host, port), port)  # type: ignore[return-value]
+    return {
+        404: not_found,
+        405: not_found,
+        CannotWrite: cannot_write,
+        OrgFileRefused: refused,
+        RequestRefused: refused,
+        NotWritable: refused,
+    }
 
 
 async def _json(request: Request) -> dict[str, Any] | None:
@@ -466,7 +558,7 @@ def _too_big(size: int) -> dict[str, str]:
 _INIT_TEXT = ("title", "date", "start", "location", "territory", "reviewed_by", "reviewed_on")
 
 
-def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
+def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], None]) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
 
@@ -503,6 +595,7 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     with writing(studio.project.orgs, "content/orgs"):
         if not write_new(target, content.encode("utf-8")):  # another create took the name meanwhile
             return JSONResponse(exists, 409)
+    created(slug, content)
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 
 

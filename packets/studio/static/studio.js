@@ -604,6 +604,10 @@
         return;
       }
       draw(data);
+      if ("readonly" in root.dataset) {
+        // Read-only for this person (the server refuses their saves anyway): nothing invites a change.
+        for (const control of groupsBox.querySelectorAll("input, select, textarea, button")) control.disabled = true;
+      }
       showProblems(data.problems, statusOf(data.problems));
       showNotices([], data.unknown_keys);
       showFiles(data.built);

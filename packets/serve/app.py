@@ -1,0 +1,353 @@
+"""`packets serve`: the studio's own routes, pages, scripts and pipeline, for a team.
+
+Nothing of the studio is copied: `packets.studio.app.studio_routes` builds the same routes
+for both faces, and `ServeFace` is the one place where the server's answers differ (who is
+signed in, their CSRF token, what the page offers them, the history of every save, one build
+at a time per person). In front of the routes, from the outside in:
+
+- forwarded headers (X-Forwarded-For, X-Forwarded-Proto) believed only from the trusted proxy;
+- the Host check against `--public-url` (or the loopback address), and HSTS behind HTTPS;
+- the accounts' layer: the signed-in person on `request.state.user`, the CSRF check;
+- the access layer (`access.py`): each route's declaration checked against that person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from ..load.curriculum import Project
+from ..load.orgfiles import read_org_file
+from ..studio import needs
+from ..studio.app import Face, Pages, Studio, exception_handlers, page_environment, studio_routes
+from ..studio.builds import Job
+from ..studio.door import writing
+from ..studio.needs import declare, need_of
+from ..studio.yamlfile import ChangedOnDisk, digest, save
+from .access import Access, permits
+from .config import ServeConfig
+from .db import Database, open_database
+from .history import OUTSIDE, History
+
+HERE = Path(__file__).resolve().parent
+MAX_FORM_BYTES = 4096  # the restore form: its CSRF token and the version the page saw
+HSTS = b"max-age=31536000"
+# The accounts' pages (packets/serve/signin.py) and what each needs; a route of theirs not
+# named here stays undeclared, so the access layer refuses it and the route-table test fails.
+ACCOUNT_NEEDS = {
+    "/sign-in": needs.PUBLIC,
+    "/sign-out": needs.PUBLIC,
+    "/invite/{token}": needs.PUBLIC,
+    "/admin/users": needs.ADMIN,
+    "/admin/sign-ins": needs.ADMIN,
+}
+
+
+class ServeFace(Face):
+    """The studio's routes as many people use them: each answer depends on who is signed in."""
+
+    def __init__(self, history: History):
+        self.root = ""
+        self.history = history
+        self.lock = threading.Lock()
+        self.job_owners: dict[str, int] = {}
+
+    def csrf(self, request: Request) -> str:
+        return str(getattr(request.state, "csrf", "") or "")
+
+    def person(self, request: Request) -> Any:
+        return getattr(request.state, "user", None)
+
+    def values(self, request: Request) -> dict[str, Any]:
+        person = self.person(request)
+        return {"user": person, "may_create": permits(person, "create"), "history": person is not None}
+
+    def may(self, request: Request, action: str, slug: str | None = None) -> bool:
+        return permits(self.person(request), action, slug)
+
+    def owner(self, request: Request) -> str | None:
+        person = self.person(request)
+        return str(person.id) if person is not None else None
+
+    def seen(self, slug: str, raw: bytes) -> None:
+        self.history.catch_up(slug, raw.decode("utf-8", "replace"))
+
+    def save(
+        self, request: Request, studio: Studio, slug: str, path: Path, original: bytes, text: str, version: str
+    ) -> str:
+        return self.write(studio, self.person(request).email, slug, path, text, version)
+
+    def write(
+        self, studio: Studio, author: str, slug: str, path: Path, text: str, version: str, restored: int | None = None
+    ) -> str:
+        """The studio's save (compare and swap: ChangedOnDisk, never a silent loss), recorded as a version.
+
+        Under the history's lock: a change found on disk first is recorded as made outside the
+        server, then the save, then its own version, with no other save of this server between.
+        """
+        with self.history.lock:
+            disk = read_org_file(studio.project, path).decode("utf-8", "replace")
+            self.history.catch_up(slug, disk)
+            with writing(path.parent, "content/orgs"):
+                new = save(studio.project, path, text, version)
+            self.history.record(slug, author, disk, text, restored_from=restored)
+        return new
+
+    def created(self, request: Request, slug: str, text: str) -> None:
+        self.history.record(slug, self.person(request).email, "", text, created=True)
+
+    def submit(self, request: Request, studio: Studio, slug: str, asked: dict[str, Any]) -> Job | str:
+        """At most one build at a time per person; the same build asked again follows the one under way."""
+        person = self.person(request)
+        with self.lock:
+            for key, owner in self.job_owners.items():
+                job = studio.builds.jobs.get(key)
+                if owner == person.id and job is not None and not job.finished:
+                    if job.slug == slug and job.request == asked:
+                        return job
+                    return (
+                        f"You already have a build under way (for {job.slug}); one build at a time per person, "
+                        "so start this one when it has finished."
+                    )
+            job = studio.builds.submit(slug, asked)
+            self.job_owners.setdefault(job.key, person.id)
+            return job
+
+
+class Keys:
+    """The organization a preview's or a build's key was handed out for (access.Keys)."""
+
+    def __init__(self, studio: Studio):
+        self.studio = studio
+
+    def preview(self, key: str) -> tuple[str, str | None] | None:
+        kept = self.studio.previews.get(key)
+        return (kept.slug, kept.owner) if kept is not None else None
+
+    def job(self, key: str) -> str | None:
+        job = self.studio.builds.jobs.get(key)
+        return job.slug if job is not None else None
+
+
+def history_routes(studio: Studio, face: ServeFace, page: Pages) -> list[BaseRoute]:
+    """An organization's history (newest first), one version's change, and restore."""
+    history = face.history
+
+    def org_path(request: Request) -> tuple[str, Path]:
+        slug = request.path_params["slug"]
+        path = studio.project.orgs / f"{slug}.yaml"
+        if not path.is_file():
+            raise _missing()
+        return slug, path
+
+    def current(slug: str, path: Path) -> bytes:
+        raw = read_org_file(studio.project, path)
+        face.seen(slug, raw)  # a change made outside the server enters the record before it is shown
+        return raw
+
+    async def listing(request: Request) -> Response:
+        slug, path = org_path(request)
+        raw = await run_in_threadpool(current, slug, path)
+        entries = await run_in_threadpool(history.entries, slug)
+        return page(
+            request,
+            "history.html",
+            slug=slug,
+            entries=entries,
+            disk_version=digest(raw),
+            disk_text=raw.decode("utf-8", "replace"),
+            may_edit=face.may(request, "edit", slug),
+            when=_when,
+            outside=OUTSIDE,
+            restored=request.query_params.get("restored", "")[:12],
+        )
+
+    async def one(request: Request) -> Response:
+        slug, path = org_path(request)
+        raw = await run_in_threadpool(current, slug, path)
+        version = await run_in_threadpool(history.version, slug, request.path_params["number"])
+        if version is None:
+            raise _missing()
+        return page(
+            request,
+            "version.html",
+            slug=slug,
+            version=version,
+            lines=_diff_lines(version["diff"]),
+            disk_version=digest(raw),
+            is_current=version["after"] == raw.decode("utf-8", "replace"),
+            may_edit=face.may(request, "edit", slug),
+            when=_when,
+        )
+
+    async def restore(request: Request) -> Response:
+        slug, path = org_path(request)
+        number = request.path_params["number"]
+        form = await _form(request)
+        version = await run_in_threadpool(history.version, slug, number)
+        if version is None:
+            raise _missing()
+        try:
+            await run_in_threadpool(
+                face.write,
+                studio,
+                face.person(request).email,
+                slug,
+                path,
+                version["after"],
+                form.get("version", ""),
+                number,
+            )
+        except ChangedOnDisk:
+            return page(
+                request,
+                "changed.html",
+                409,
+                slug=slug,
+                number=number,
+            )
+        return RedirectResponse(f"/orgs/{slug}/history?restored={number}", 303)
+
+    return [
+        declare(Route("/orgs/{slug}/history", listing), needs.read()),
+        declare(Route("/orgs/{slug}/history/{number:int}", one), needs.read()),
+        declare(Route("/orgs/{slug}/history/{number:int}/restore", restore, methods=["POST"]), needs.edit()),
+    ]
+
+
+def _missing() -> Exception:
+    from starlette.exceptions import HTTPException
+
+    return HTTPException(404)
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _diff_lines(diff: str) -> list[tuple[str, str]]:
+    """Each line of the diff with its kind, for the page to mark (the CSS decides how)."""
+    kinds = []
+    for line in diff.splitlines():
+        if line.startswith(("+++", "---")):
+            kinds.append(("file", line))
+        elif line.startswith("@@"):
+            kinds.append(("hunk", line))
+        elif line.startswith("+"):
+            kinds.append(("added", line))
+        elif line.startswith("-"):
+            kinds.append(("removed", line))
+        else:
+            kinds.append(("same", line))
+    return kinds
+
+
+async def _form(request: Request) -> dict[str, str]:
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_FORM_BYTES:
+            return {}
+    return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+class HostCheck:
+    """ASGI middleware: only the Host names of this server (no DNS rebinding, no other site's name),
+    and, behind HTTPS, HSTS on every answer."""
+
+    def __init__(self, app: Any, hosts: set[str], secure: bool):
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+        self.secure = secure
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "").lower()
+
+        async def send_with_hsts(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and self.secure:
+                message["headers"] = [*message.get("headers", []), (b"strict-transport-security", HSTS)]
+            await send(message)
+
+        if host not in self.hosts:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            body = b"This address is not the one this server answers to."
+            await send_with_hsts(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send_with_hsts({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send_with_hsts)
+
+
+class Served:
+    """The server's parts, kept together so the command (and the tests) can stop them."""
+
+    def __init__(self, app: Any, starlette: Starlette, studio: Studio, db: Database):
+        self.app = app
+        self.starlette = starlette
+        self.studio = studio
+        self.db = db
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        return self.starlette.routes
+
+    def close(self) -> None:
+        self.studio.builds.stop_all()
+        self.db.close()
+
+
+def create_app(config: ServeConfig) -> Served:
+    """The hosted studio as one ASGI application (`.routes` is the table the access layer checks)."""
+    from .accounts import Accounts
+    from .signin import AccountLayer, account_routes
+
+    config.check()
+    db = open_database(config.database)
+    studio = Studio(Project(config.root), config.out_dir.resolve(), build_timeout=config.build_timeout)
+    studio.builds.at_once = max(1, config.builds_at_once)
+    face = ServeFace(History(db))
+    page = Pages(page_environment("", HERE / "views"), face)
+    accounts = Accounts(db, session_minutes=config.session_minutes)
+    theirs = account_routes(accounts, config.base_url)
+    for route in theirs:
+        path = getattr(route, "path", None)
+        if need_of(route) is None and path in ACCOUNT_NEEDS:
+            declare(route, ACCOUNT_NEEDS[path])
+    routes = [*theirs, *history_routes(studio, face, page), *studio_routes(studio, face, page)]
+    starlette = Starlette(routes=routes, exception_handlers=exception_handlers(page))
+
+    def refused(request: Request, status: int, reason: str) -> HTMLResponse:
+        return page(request, "refused_here.html", status, reason=reason, status_code=status)
+
+    app: Any = Access(starlette, starlette.routes, Keys(studio), refused)
+    app = AccountLayer(app, accounts, secure=config.secure)
+    app = HostCheck(app, config.hosts(), config.secure)
+    if config.proxies:
+        app = ProxyHeadersMiddleware(app, trusted_hosts=config.proxies)
+    return Served(app, starlette, studio, db)

@@ -1,0 +1,193 @@
+"""Every save of an organization file through the server, kept as a version in the database.
+
+Why the database and not a git repository of content/orgs: the server already keeps one
+embedded database (accounts, sessions), backed up in one step with the files; a version
+needs who saved it (an account, not a git author someone can type), and a history page reads
+a few rows instead of walking commits. Each version holds the whole file before and after
+(organization files are small and bounded by the loader), so a restore needs nothing else,
+and a readable unified diff made once when it is saved.
+
+A change made to the file outside the server (an editor, `packets init`, a copy from a
+back-up) is not lost from the record either: the next time the server reads the file and
+finds it differs from the last version's text, it records that change as a version by
+"outside the server" before anything else happens to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..load.sources import parse_yaml_text
+from .db import Base, Database, utcnow
+
+OUTSIDE = "outside the server"
+# The acknowledgement's review: who reviewed it, when, and on what basis. A change to any of
+# them stands out in the history (it is what a coordinator answers for to the Nation).
+REVIEW_FIELDS = {"reviewed_by": "Reviewed by", "reviewed_on": "Reviewed on", "based_on": "Based on"}
+DIFF_CONTEXT = 3
+
+
+class Version(Base):
+    __tablename__ = "versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    author: Mapped[str] = mapped_column(String(254))
+    before: Mapped[str] = mapped_column(Text)
+    after: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)
+    review_change: Mapped[str] = mapped_column(Text, default="")  # "" when the review did not change
+    restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an organization's history page (the texts stay in the database)."""
+
+    id: int
+    at: dt.datetime
+    author: str
+    added: int
+    removed: int
+    review_change: str
+    restored_from: int | None
+    created: bool
+
+
+def unified_diff(slug: str, before: str, after: str) -> str:
+    """The change as `diff -u` shows it, naming the file as the coordinator knows it."""
+    name = f"content/orgs/{slug}.yaml"
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"{name} (before)",
+        tofile=f"{name} (after)",
+        n=DIFF_CONTEXT,
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _review(text: str) -> dict[str, str]:
+    """The acknowledgement's review fields as the file gives them (text; empty when absent or unreadable)."""
+    if not text.strip():
+        return {}
+    doc = parse_yaml_text(text, Path("history.yaml"))
+    data = doc.data if isinstance(doc.data, dict) else {}
+    ack = data.get("land_acknowledgement")
+    if not isinstance(ack, dict):
+        return {}
+    return {key: str(ack[key]) for key in REVIEW_FIELDS if ack.get(key) not in (None, "")}
+
+
+def review_change(before: str, after: str) -> str:
+    """What changed in the acknowledgement's review, in words ("" when nothing did)."""
+    old, new = _review(before), _review(after)
+    changes = []
+    for key, label in REVIEW_FIELDS.items():
+        if old.get(key) != new.get(key):
+            was, now = old.get(key), new.get(key)
+            if was and now:
+                changes.append(f"{label}: “{was}” → “{now}”")
+            elif now:
+                changes.append(f"{label}: “{now}” (added)")
+            else:
+                changes.append(f"{label}: “{was}” (removed)")
+    return "; ".join(changes)
+
+
+def _counts(diff: str) -> tuple[int, int]:
+    lines = diff.splitlines()
+    added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
+    removed = sum(1 for line in lines if line.startswith("-") and not line.startswith("---"))
+    return added, removed
+
+
+class History:
+    """The versions of every organization file, over the server's database.
+
+    One lock orders the server's own saves with their records, so a save by one person is
+    never mistaken for a change outside the server by another's save made a moment later.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.lock = threading.RLock()
+
+    def record(
+        self,
+        slug: str,
+        author: str,
+        before: str,
+        after: str,
+        restored_from: int | None = None,
+        created: bool = False,
+    ) -> int:
+        """A new version of `slug` (nothing when the text did not change); its id, or 0."""
+        if before == after and not created:
+            return 0
+        version = Version(
+            org=slug,
+            at=utcnow(),
+            author=author,
+            before=before,
+            after=after,
+            diff=unified_diff(slug, before, after),
+            review_change=review_change(before, after),
+            restored_from=restored_from,
+            created=created,
+        )
+        with self.db.session() as session:
+            session.add(version)
+            session.flush()
+            return version.id
+
+    def last_text(self, slug: str) -> str | None:
+        """The file as the last version left it; None when it has no version yet."""
+        with self.db.session() as session:
+            return session.scalar(select(Version.after).where(Version.org == slug).order_by(Version.id.desc()).limit(1))
+
+    def catch_up(self, slug: str, disk: str) -> int:
+        """Record a change made outside the server, if the file on disk is not what the last version left."""
+        with self.lock:
+            last = self.last_text(slug)
+            if last is None or last == disk:
+                return 0
+            return self.record(slug, OUTSIDE, last, disk)
+
+    def entries(self, slug: str, limit: int = 200) -> list[Entry]:
+        """The organization's versions, newest first."""
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Version).where(Version.org == slug).order_by(Version.id.desc()).limit(limit)
+            ).all()
+            return [
+                Entry(v.id, v.at, v.author, *_counts(v.diff), v.review_change, v.restored_from, v.created) for v in rows
+            ]
+
+    def version(self, slug: str, number: int) -> dict[str, Any] | None:
+        """One version of this organization (None for another organization's number: never its data)."""
+        with self.db.session() as session:
+            v = session.get(Version, number)
+            if v is None or v.org != slug:
+                return None
+            return {
+                "id": v.id,
+                "at": v.at,
+                "author": v.author,
+                "before": v.before,
+                "after": v.after,
+                "diff": v.diff,
+                "review_change": v.review_change,
+                "restored_from": v.restored_from,
+                "created": v.created,
+            }
