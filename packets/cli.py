@@ -633,6 +633,178 @@ def reference(update_docs: bool) -> None:
     click.echo(f"Updated {REFERENCE_PAGE}", err=True)
 
 
+# ---------------------------------------------------------------------------- the team server's accounts
+
+LOCAL_URL = "http://127.0.0.1:8765"  # `packets serve`'s address when no --public-url is given
+
+
+def _db_option(command):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="The team server's database file (default: instance/packets.db in the project).",
+    )(command)
+
+
+def _public_url_option(command):
+    return click.option(
+        "--public-url",
+        envvar="PACKETS_PUBLIC_URL",
+        default=None,
+        help=f"Where people reach the server, for the links (default: {LOCAL_URL}; or PACKETS_PUBLIC_URL).",
+    )(command)
+
+
+@contextlib.contextmanager
+def _accounts(db_path: Path | None):
+    """The accounts over the database, which is created and brought up to date on first use."""
+    from .serve.accounts import AccountProblem, Accounts
+    from .serve.db import DatabaseRefused, default_path, open_database
+
+    path = db_path or default_path(find_project_root())
+    try:
+        db = open_database(path)
+    except DatabaseRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    try:
+        yield Accounts(db)
+    except AccountProblem as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    finally:
+        db.close()
+
+
+def _link_base(public_url: str | None) -> str:
+    from urllib.parse import urlsplit
+
+    url = (public_url or LOCAL_URL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+        click.echo(f"error: --public-url must be like https://packets.example.org, not '{url[:80]}'", err=True)
+        raise click.exceptions.Exit(2)
+    return url
+
+
+def _print_invitation(email: str, base: str, token: str) -> None:
+    from .serve.accounts import INVITATION_DAYS
+
+    click.echo(f"Invitation link for {email} (it works once, for {INVITATION_DAYS} days):", err=True)
+    click.echo(f"{base}/invite/{token}")
+    click.echo(
+        "Hand it to them yourself (no mail is sent); they open it to choose a password. It is not shown again.",
+        err=True,
+    )
+
+
+@main.group(epilog="Example: packets users add ann@example.org --role coordinator --org riverside")
+def users() -> None:
+    """Accounts of the team server (`packets serve`): add, list, remove, invite."""
+
+
+@users.command(name="add", epilog="Example: packets users add ann@example.org --role coordinator --org riverside")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "coordinator", "facilitator"]),
+    required=True,
+    help="admin: every organization and the people; coordinator: prepares and builds their organizations; "
+    "facilitator: downloads their organizations' packets.",
+)
+@click.option("--org", "orgs", multiple=True, metavar="SLUG", help="An organization they work with; repeatable.")
+@click.option("--may-create", is_flag=True, help="A coordinator who may create new organizations.")
+@_db_option
+@_public_url_option
+def users_add(
+    email: str, role: str, orgs: tuple[str, ...], may_create: bool, db_path: Path | None, public_url: str | None
+) -> None:
+    """Add someone and print their one-time invitation link (they choose their password there)."""
+    base = _link_base(public_url)
+    root = find_project_root()
+    for org in orgs:
+        if not (root / "content" / "orgs" / f"{org}.yaml").is_file():
+            click.echo(
+                f"error: there is no organization file content/orgs/{org}.yaml; check the name "
+                "(`packets list` shows them), or create it first with `packets init`",
+                err=True,
+            )
+            raise click.exceptions.Exit(2)
+    with _accounts(db_path) as accounts:
+        person = accounts.add_user(email, role, orgs, may_create)
+        _print_invitation(person.email, base, accounts.invite(person.email))
+
+
+@users.command(name="invite", epilog="Example: packets users invite ann@example.org")
+@click.argument("email")
+@_db_option
+@_public_url_option
+def users_invite(email: str, db_path: Path | None, public_url: str | None) -> None:
+    """Print a new invitation link for someone (a forgotten password, an expired link); older links stop working."""
+    base = _link_base(public_url)
+    with _accounts(db_path) as accounts:
+        token = accounts.invite(email)
+        _print_invitation(email.strip().lower(), base, token)
+
+
+@users.command(name="list", epilog="Example: packets users list")
+@_db_option
+def users_list(db_path: Path | None) -> None:
+    """Everyone who can sign in or has been invited: role, organizations, state, last sign-in (UTC)."""
+    with _accounts(db_path) as accounts:
+        found = accounts.accounts()
+    if not found:
+        click.echo("No accounts yet. Add the first admin: packets users add EMAIL --role admin")
+        return
+    for account in found:
+        person = account.person
+        orgs = "every organization" if person.is_admin else ", ".join(sorted(person.orgs)) or "no organization"
+        role = person.role + (" (may create organizations)" if person.may_create else "")
+        state = account.state
+        if state == "invited" and account.invited_until:
+            state += f" until {account.invited_until:%Y-%m-%d %H:%M}"
+        last = f"{account.last_sign_in:%Y-%m-%d %H:%M}" if account.last_sign_in else "never"
+        click.echo(f"{person.email}  {role}  {orgs}  {state}  last signed in: {last}")
+
+
+@users.command(name="remove", epilog="Example: packets users remove ann@example.org")
+@click.argument("email")
+@_db_option
+def users_remove(email: str, db_path: Path | None) -> None:
+    """Remove someone's account: they are signed out at once and their links stop working."""
+    with _accounts(db_path) as accounts:
+        accounts.remove_user(email)
+    click.echo(f"Removed {email.strip().lower()}; the sign-in log keeps their past sign-ins.")
+
+
+@main.command(epilog="Example: packets backup --to /var/backups/packets")
+@click.option(
+    "--to",
+    "to_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write the archive into (default: backups/ in the project).",
+)
+@_db_option
+def backup(to_dir: Path | None, db_path: Path | None) -> None:
+    """Save the team server's database and content/orgs in one archive (safe while `packets serve` runs)."""
+    from .serve.backup import BackupRefused
+    from .serve.backup import backup as write_backup
+    from .serve.db import default_path
+
+    root = find_project_root()
+    try:
+        done = write_backup(root / "content" / "orgs", db_path or default_path(root), to_dir or root / "backups")
+    except BackupRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    held = "the database and " if done.database else "no database yet (the team server has not run here), "
+    click.echo(f"Saved {held}{_count(done.files, 'file')} of content/orgs in:", err=True)
+    click.echo(str(done.archive))
+
+
 @main.command(epilog="Example: packets studio --port 8765")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port to listen on (default: a free one).")
 @click.option(

@@ -1,0 +1,609 @@
+"""Accounts of the team server (`packets serve`, issue 33): invitations, passwords, sign-in and its
+limit, sessions, sign-out, the sign-in log, the CSRF token on every change, `packets users`.
+
+Every test speaks real HTTP to a real uvicorn on loopback (in a thread of this process, so the
+accounts' clock can be moved forward instead of waiting seven days). The application is the
+accounts' own layer and routes over a page that says who is signed in and a route that
+changes something, as `packets serve` puts them in front of the studio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from packets.serve.accounts import HASHER, INVITATION_DAYS, LOCK_MINUTES, SESSION_MINUTES, Accounts
+from packets.serve.db import open_database, utcnow
+from packets.serve.signin import AccountLayer, account_routes
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "river stones and cedar"
+pytestmark = pytest.mark.xdist_group("serve-accounts")
+
+
+class Clock:
+    """The accounts' time: now, unless a test moves it forward."""
+
+    def __init__(self) -> None:
+        self.offset = dt.timedelta()
+
+    def __call__(self) -> dt.datetime:
+        return utcnow() + self.offset
+
+    def forward(self, **delta: float) -> None:
+        self.offset += dt.timedelta(**delta)
+
+
+class Server:
+    def __init__(self, accounts: Accounts, secure: bool = False):
+        async def home(request: Request) -> PlainTextResponse:
+            user = request.state.user
+            return PlainTextResponse(f"signed in as {user.email}" if user else "signed out")
+
+        async def change(request: Request) -> JSONResponse:
+            return JSONResponse({"changed": True, "by": request.state.user.email if request.state.user else None})
+
+        routes = [
+            Route("/", home),
+            Route("/api/change", change, methods=["POST"]),
+            *account_routes(accounts, "http://packets.test"),
+            Mount("/static", StaticFiles(directory=ROOT / "packets" / "studio" / "static")),
+        ]
+        self.app = AccountLayer(Starlette(routes=routes), accounts, secure=secure)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(32)
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.sock.close()
+
+
+class Browser:
+    """A browser's share of HTTP: cookies kept and sent back, the CSRF token read from each page."""
+
+    def __init__(self, server: Server, address: str = "127.0.0.1"):
+        self.server = server
+        self.cookies: dict[str, str] = {}
+        self.csrf = ""
+        self.address = address  # a second loopback address stands for another computer
+
+    def request(self, method: str, path: str, fields: dict | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection(
+            "127.0.0.1", self.server.port, timeout=30, source_address=(self.address, 0)
+        )
+        sent = {"Host": f"127.0.0.1:{self.server.port}"}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if fields is not None:
+            body = urlencode(fields, doseq=True).encode()
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        sent.update(headers or {})
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        raw = response.getheaders()
+        connection.close()
+        for name, value in raw:
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                val = rest.split(";")[0]
+                if "Max-Age=0" in value:
+                    self.cookies.pop(key, None)
+                else:
+                    self.cookies[key] = val
+        found = re.search(r'name="csrf" value="([^"]*)"', text)
+        if found:
+            self.csrf = found.group(1)
+        return response.status, raw, text
+
+    def get(self, path: str):
+        return self.request("GET", path)
+
+    def post(self, path: str, fields: dict, csrf: bool = True, headers: dict | None = None):
+        return self.request("POST", path, {**fields, **({"csrf": self.csrf} if csrf else {})}, headers)
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        self.get("/sign-in")
+        return self.post("/sign-in", {"email": email, "password": password})
+
+
+def header(raw: list[tuple[str, str]], name: str) -> list[str]:
+    return [v for k, v in raw if k.lower() == name]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def accounts(tmp_path, clock) -> Accounts:
+    db = open_database(tmp_path / "instance" / "packets.db")
+    yield Accounts(db, clock=clock)
+    db.close()
+
+
+@pytest.fixture
+def server(accounts):
+    running = Server(accounts)
+    yield running
+    running.stop()
+
+
+def invited(accounts: Accounts, email: str, role: str = "coordinator", orgs=("riverside",)) -> str:
+    accounts.add_user(email, role, orgs if role != "admin" else ())
+    return "/invite/" + accounts.invite(email)
+
+
+def member(accounts: Accounts, server: Server, email: str, role: str = "coordinator", address="127.0.0.1") -> Browser:
+    """Someone invited who has set their password and is signed in."""
+    link = invited(accounts, email, role)
+    browser = Browser(server, address)
+    browser.get(link)
+    status, _, _ = browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    assert status == 303
+    return browser
+
+
+# ---------------------------------------------------------------------------- the database
+
+
+def test_the_database_is_made_by_the_migrations_in_wal_mode_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "instance" / "packets.db"
+    open_database(path).close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("select version_num from alembic_version").fetchone()[0] in ("0001_accounts", "0002_history")
+        tables = {r[0] for r in raw.execute("select name from sqlite_master where type='table'")}
+        assert {"users", "memberships", "invitations", "sessions", "sign_ins"} <= tables
+        assert raw.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert path.stat().st_mode & 0o077 == 0
+    assert (tmp_path / "instance").stat().st_mode & 0o077 == 0
+    open_database(path).close()  # opened again: already current, nothing to do, nothing lost
+
+
+# ---------------------------------------------------------------------------- invitations and passwords
+
+
+def test_an_invitation_sets_the_password_and_signs_the_person_in(accounts, server):
+    link = invited(accounts, "Ann@Example.org")
+    browser = Browser(server)
+    status, _, page = browser.get(link)
+    assert status == 200
+    assert "ann@example.org" in page and "Choose your password" in page
+    status, raw, _ = browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    assert status == 303 and header(raw, "location") == ["/"]
+    assert browser.get("/")[2] == "signed in as ann@example.org"
+    stored = sqlite3.connect(accounts.db.path).execute("select password_hash from users").fetchone()[0]
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert HASHER.verify(stored, PASSWORD)
+    assert PASSWORD.encode() not in accounts.db.path.read_bytes()
+
+
+def test_an_invitation_works_once(accounts, server):
+    link = invited(accounts, "ann@example.org")
+    first = Browser(server)
+    first.get(link)
+    assert first.post(link, {"password": PASSWORD, "confirm": PASSWORD})[0] == 303
+    second = Browser(server)
+    status, _, page = second.get(link)
+    assert status == 410
+    assert "already been used" in page and "new invitation link" in page
+    second.get("/sign-in")
+    status, _, page = second.post(link, {"password": "another long password", "confirm": "another long password"})
+    assert status == 410
+    assert second.get("/")[2] == "signed out"
+    assert Browser(server).sign_in("ann@example.org")[0] == 303  # the first password still holds
+
+
+def test_an_invitation_expires_after_seven_days(accounts, server, clock):
+    link = invited(accounts, "ann@example.org")
+    clock.forward(days=INVITATION_DAYS, minutes=-1)
+    assert Browser(server).get(link)[0] == 200  # a minute before its end it still opens
+    clock.forward(minutes=2)
+    browser = Browser(server)
+    status, _, page = browser.get(link)
+    assert status == 410
+    assert "expired" in page and "7 days" in page
+    browser.get("/sign-in")
+    assert browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})[0] == 410
+    assert browser.get("/")[2] == "signed out"
+
+
+def test_a_new_invitation_replaces_the_older_link(accounts, server):
+    old = invited(accounts, "ann@example.org")
+    new = "/invite/" + accounts.invite("ann@example.org")
+    status, _, page = Browser(server).get(old)
+    assert status == 410 and "used" in page
+    assert Browser(server).get(new)[0] == 200
+    assert Browser(server).get("/invite/not-a-link-anyone-was-given")[0] == 410
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "said"),
+    [
+        ("short one", "short one", "at least 12 characters (it has 9)"),
+        (PASSWORD, PASSWORD + "!", "not the same"),
+        ("ann@example.org", "ann@example.org", "cannot be your email address"),
+    ],
+)
+def test_a_password_that_cannot_be_used_is_refused_with_the_reason(accounts, server, password, confirm, said):
+    link = invited(accounts, "ann@example.org")
+    browser = Browser(server)
+    browser.get(link)
+    status, _, page = browser.post(link, {"password": password, "confirm": confirm})
+    assert status == 400
+    assert said in page
+    assert browser.get("/")[2] == "signed out"
+    assert Browser(server).get(link)[0] == 200  # the link was not used up by a refused password
+
+
+def test_a_password_is_never_written_to_the_log(accounts, server, caplog):
+    caplog.set_level("DEBUG")
+    member(accounts, server, "ann@example.org")
+    Browser(server).sign_in("ann@example.org", "a wrong password here")
+    Browser(server).sign_in("ann@example.org")
+    assert PASSWORD not in caplog.text and "a wrong password here" not in caplog.text
+
+
+# ---------------------------------------------------------------------------- signing in and its limit
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(accounts, server):
+    member(accounts, server, "ann@example.org")
+    wrong = Browser(server).sign_in("ann@example.org", "not the password at all")
+    unknown = Browser(server).sign_in("nobody@example.org", "not the password at all")
+    assert wrong[0] == unknown[0] == 401
+    assert "The email or the password is not right." in wrong[2]
+    assert "The email or the password is not right." in unknown[2]
+
+
+def test_the_sixth_wrong_password_in_a_row_for_an_account_is_answered_429(accounts, server, clock):
+    member(accounts, server, "ann@example.org")
+    addresses = [f"127.0.0.{n}" for n in range(2, 9)]  # each attempt from another computer
+    for n in range(5):
+        assert Browser(server, addresses[n]).sign_in("ann@example.org", f"wrong password {n:04}")[0] == 401
+    status, raw, page = Browser(server, addresses[5]).sign_in("ann@example.org", "wrong password 0005")
+    assert status == 429
+    assert "Too many wrong passwords in a row" in page and "15 minutes" in page
+    assert 0 < int(header(raw, "retry-after")[0]) <= LOCK_MINUTES * 60
+    # Even the right password waits: otherwise the pause would not slow anyone guessing.
+    assert Browser(server, addresses[6]).sign_in("ann@example.org")[0] == 429
+    clock.forward(minutes=LOCK_MINUTES, seconds=1)
+    assert Browser(server, addresses[6]).sign_in("ann@example.org")[0] == 303
+
+
+def test_the_sixth_wrong_password_in_a_row_from_an_address_is_answered_429(accounts, server):
+    member(accounts, server, "ann@example.org")
+    guesser = "127.0.0.9"
+    for n in range(5):  # a different account each time: only the address links them
+        assert Browser(server, guesser).sign_in(f"person{n}@example.org", "a guessed password")[0] == 401
+    assert Browser(server, guesser).sign_in("ann@example.org")[0] == 429
+    assert Browser(server, "127.0.0.10").sign_in("ann@example.org")[0] == 303  # elsewhere, Ann signs in
+
+
+def test_a_right_password_ends_the_run_of_wrong_ones(accounts, server):
+    member(accounts, server, "ann@example.org")
+    for n in range(4):
+        assert Browser(server).sign_in("ann@example.org", f"wrong password {n:04}")[0] == 401
+    assert Browser(server).sign_in("ann@example.org")[0] == 303
+    for n in range(5):
+        assert Browser(server).sign_in("ann@example.org", f"wrong password {n:04}")[0] == 401
+    assert Browser(server).sign_in("ann@example.org")[0] == 429
+
+
+def test_signing_in_leads_back_to_the_page_asked_for_and_never_to_another_site(accounts, server):
+    member(accounts, server, "ann@example.org")
+    for asked, lands in [
+        ("/orgs/riverside", "/orgs/riverside"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ]:
+        browser = Browser(server)
+        browser.get("/sign-in")
+        status, raw, _ = browser.post("/sign-in", {"email": "ann@example.org", "password": PASSWORD, "next": asked})
+        assert status == 303 and header(raw, "location") == [lands]
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def test_a_session_ends_after_inactivity_and_lasts_while_used(accounts, server, clock):
+    browser = member(accounts, server, "ann@example.org")
+    for _ in range(3):  # used every hour for three hours: still signed in
+        clock.forward(minutes=SESSION_MINUTES / 2)
+        assert browser.get("/")[2] == "signed in as ann@example.org"
+    clock.forward(minutes=SESSION_MINUTES, seconds=1)
+    status, raw, text = browser.get("/")
+    assert text == "signed out"
+    assert any("packets_session=;" in v and "Max-Age=0" in v for v in header(raw, "set-cookie"))
+
+
+def test_sign_out_ends_the_session_on_the_server(accounts, server):
+    browser = member(accounts, server, "ann@example.org")
+    kept = dict(browser.cookies)  # what someone who copied the cookie would send later
+    browser.get("/admin/users")  # a page with the sign-out button (here: refused, as Ann is no admin)
+    status, raw, _ = browser.post("/sign-out", {})
+    assert status == 303 and header(raw, "location") == ["/sign-in?signed_out=1"]
+    assert "You are signed out." in browser.get("/sign-in?signed_out=1")[2]
+    assert browser.get("/")[2] == "signed out"
+    thief = Browser(server)
+    thief.cookies = kept
+    assert thief.get("/")[2] == "signed out"
+
+
+def test_a_session_cookie_is_stored_only_as_a_digest(accounts, server):
+    browser = member(accounts, server, "ann@example.org")
+    cookie = browser.cookies["packets_session"]
+    stored = [r[0] for r in sqlite3.connect(accounts.db.path).execute("select id_hash from sessions")]
+    assert stored and cookie not in stored and cookie.encode() not in accounts.db.path.read_bytes()
+
+
+def test_removing_someone_signs_them_out_at_once(accounts, server):
+    member(accounts, server, "admin@example.org", role="admin")
+    browser = member(accounts, server, "ann@example.org")
+    accounts.remove_user("ann@example.org")
+    assert browser.get("/")[2] == "signed out"
+
+
+# ---------------------------------------------------------------------------- CSRF
+
+
+def _posts(server: Server) -> list[str]:
+    """Every route of the application that takes a POST, read from its own route table."""
+    found = []
+    for route in server.app.app.routes:
+        if "POST" in (getattr(route, "methods", None) or ()):
+            found.append(route.path.replace("{token}", "some-token"))
+    return found
+
+
+@pytest.mark.parametrize("kind", ["no token", "another session's token", "the signed-out token", "another site"])
+def test_every_post_without_the_sessions_csrf_token_is_refused(accounts, server, kind):
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    other = member(accounts, server, "ann@example.org")
+    other.get("/admin/users")
+    admin.get("/admin/users")
+    posts = _posts(server)
+    assert {"/sign-in", "/sign-out", "/invite/some-token", "/admin/users", "/api/change"} <= set(posts)
+    for path in posts:
+        fields = {"email": "bob@example.org", "role": "facilitator", "action": "add"}
+        if kind == "no token":
+            status, _, page = admin.post(path, fields, csrf=False)
+        elif kind == "another session's token":
+            status, _, page = admin.post(path, {**fields, "csrf": other.csrf}, csrf=False)
+        elif kind == "the signed-out token":
+            stranger = Browser(server)
+            stranger.get("/sign-in")
+            status, _, page = admin.post(path, {**fields, "csrf": stranger.csrf}, csrf=False)
+        else:
+            status, _, page = admin.post(path, fields, headers={"Origin": "https://evil.example"})
+        assert status == 403, (path, kind)
+        assert "refused" in page.lower() or "not sent from this site" in page
+    assert accounts.person("bob@example.org") is None
+    assert admin.get("/")[2] == "signed in as admin@example.org"  # nothing was signed out either
+
+
+def test_the_csrf_token_in_a_header_lets_the_studios_script_change_things(accounts, server):
+    browser = member(accounts, server, "ann@example.org")
+    browser.get("/admin/users")  # any page gives the token (this one says it is for admins only)
+    status, _, body = browser.request("POST", "/api/change", headers={"X-CSRF-Token": browser.csrf})
+    assert status == 200 and '"by":"ann@example.org"' in body
+    status, _, _ = browser.request("POST", "/api/change", headers={"X-CSRF-Token": "forged"})
+    assert status == 403
+
+
+def test_signing_in_without_the_pages_token_is_refused(accounts, server):
+    member(accounts, server, "ann@example.org")
+    browser = Browser(server)  # never loaded the sign-in page: a form posted from another site
+    status, _, _ = browser.post("/sign-in", {"email": "ann@example.org", "password": PASSWORD}, csrf=False)
+    assert status == 403
+    assert "packets_session" not in browser.cookies
+
+
+# ---------------------------------------------------------------------------- the admin's pages
+
+
+def test_an_admin_adds_someone_and_hands_over_the_link_the_page_shows(accounts, server):
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    admin.get("/admin/users")
+    status, _, page = admin.post(
+        "/admin/users",
+        {"action": "add", "email": "Bea@Example.org", "role": "facilitator", "orgs": "riverside, lakeside"},
+    )
+    assert status == 200
+    link = re.search(r'value="http://packets\.test(/invite/[^"]+)"', page).group(1)
+    assert "bea@example.org" in page and "lakeside, riverside" in page and "invited until" in page
+    bea = Browser(server)
+    bea.get(link)
+    assert bea.post(link, {"password": PASSWORD, "confirm": PASSWORD})[0] == 303
+    assert accounts.person("bea@example.org").orgs == {"riverside", "lakeside"}
+    status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org"})
+    assert status == 200 and "bea@example.org" not in page
+    assert bea.get("/")[2] == "signed out"
+
+
+def test_the_admins_pages_refuse_everyone_else(accounts, server):
+    ann = member(accounts, server, "ann@example.org")
+    for path in ("/admin/users", "/admin/sign-ins"):
+        status, _, page = ann.get(path)
+        assert status == 403 and "administrators" in page
+        status, raw, _ = Browser(server).get(path)
+        assert status == 303 and header(raw, "location") == [f"/sign-in?next={path}"]
+    ann.get("/sign-in")
+    status, _, _ = ann.post("/admin/users", {"action": "add", "email": "eve@example.org", "role": "admin"})
+    assert status == 403 and accounts.person("eve@example.org") is None
+
+
+def test_the_sign_in_log_shows_who_when_from_where_and_how_it_went(accounts, server, clock):
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    member(accounts, server, "ann@example.org")
+    Browser(server, "127.0.0.5").sign_in("ann@example.org", "a wrong password here")
+    Browser(server, "127.0.0.6").sign_in("ann@example.org")
+    Browser(server, "127.0.0.7").sign_in("<b>nobody</b>@example.org", "a wrong password here")
+    status, _, page = admin.get("/admin/sign-ins")
+    assert status == 200
+    rows = re.findall(
+        r"<tr class=\"(ok|failed)\">\s*<td>([^<]+)</td>\s*<td>([^<]*)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", page
+    )
+    assert rows[0][2:] == ("&lt;b&gt;nobody&lt;/b&gt;@example.org", "127.0.0.7", "no such account")
+    assert rows[1] == ("ok", rows[1][1], "ann@example.org", "127.0.0.6", "signed in")
+    assert rows[2][2:] == ("ann@example.org", "127.0.0.5", "wrong password")
+    assert dt.datetime.strptime(rows[1][1], "%Y-%m-%d %H:%M:%S") <= clock() + dt.timedelta(seconds=1)
+    assert "<b>nobody</b>" not in page
+
+
+def test_the_accounts_pages_keep_the_studios_content_security_policy(accounts, server):
+    status, raw, page = Browser(server).get("/sign-in")
+    assert status == 200
+    assert header(raw, "content-security-policy")[0].startswith("default-src 'self'")
+    assert "<script" not in page and 'href="/static/studio.css"' in page
+    assert Browser(server).get("/static/accounts.css")[0] == 200
+
+
+# ---------------------------------------------------------------------------- cookies over real HTTP
+
+
+def test_the_session_cookie_is_httponly_and_lax_and_secure_with_https(accounts, server):
+    link = invited(accounts, "ann@example.org")
+    browser = Browser(server)
+    browser.get(link)
+    _, raw, _ = browser.post(link, {"password": PASSWORD, "confirm": PASSWORD})
+    cookie = next(v for v in header(raw, "set-cookie") if v.startswith("packets_session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie and "Secure" not in cookie
+    secure = Server(accounts, secure=True)
+    try:
+        other = Browser(secure)
+        _, raw, _ = other.get("/sign-in")
+        cookie = header(raw, "set-cookie")[0]
+        assert cookie.startswith("__Host-packets_csrf=") and "; Secure" in cookie and "Domain" not in cookie
+        _, raw, _ = other.post("/sign-in", {"email": "ann@example.org", "password": PASSWORD})
+        cookie = next(v for v in header(raw, "set-cookie") if "packets_session" in v)
+        assert cookie.startswith("__Host-packets_session=") and "; Secure" in cookie and "HttpOnly" in cookie
+    finally:
+        secure.stop()
+
+
+# ---------------------------------------------------------------------------- packets users
+
+
+def _packets(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "from packets.cli import main; main()", *args],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PACKETS_ROOT": str(ROOT), "HOME": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_packets_users_add_prints_a_link_that_sets_the_password(tmp_path, clock):
+    db = tmp_path / "team.db"
+    done = _packets(
+        tmp_path,
+        "users",
+        "add",
+        "Ann@Example.org",
+        "--role",
+        "coordinator",
+        "--org",
+        "example",
+        "--may-create",
+        "--db",
+        str(db),
+        "--public-url",
+        "https://packets.example.org",
+    )
+    assert done.returncode == 0, done.stderr
+    link = done.stdout.strip()
+    assert re.fullmatch(r"https://packets\.example\.org/invite/[A-Za-z0-9_-]{43}", link)
+    assert "works once, for 7 days" in done.stderr
+    listed = _packets(tmp_path, "users", "list", "--db", str(db))
+    assert "ann@example.org  coordinator (may create organizations)  example  invited until" in listed.stdout
+    database = open_database(db)
+    try:
+        running = Server(Accounts(database, clock=clock))
+        try:
+            path = urlsplit(link).path
+            browser = Browser(running)
+            browser.get(path)
+            assert browser.post(path, {"password": PASSWORD, "confirm": PASSWORD})[0] == 303
+            assert browser.get("/")[2] == "signed in as ann@example.org"
+        finally:
+            running.stop()
+    finally:
+        database.close()
+    assert "active" in _packets(tmp_path, "users", "list", "--db", str(db)).stdout
+    again = _packets(tmp_path, "users", "invite", "ann@example.org", "--db", str(db))
+    assert again.returncode == 0 and again.stdout.startswith("http://127.0.0.1:8765/invite/")
+    removed = _packets(tmp_path, "users", "remove", "ann@example.org", "--db", str(db))
+    assert removed.returncode == 0 and "Removed ann@example.org" in removed.stdout
+    assert "No accounts yet" in _packets(tmp_path, "users", "list", "--db", str(db)).stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["add", "not-an-address", "--role", "admin"], "'not-an-address' is not an email address"),
+        (
+            ["add", "a@example.org", "--role", "coordinator", "--org", "nowhere"],
+            "no organization file content/orgs/nowhere.yaml",
+        ),
+        (["add", "a@example.org", "--role", "admin", "--org", "example"], "an admin works with every organization"),
+        (["add", "a@example.org", "--role", "facilitator", "--may-create"], "only a coordinator can be allowed"),
+        (
+            ["add", "a@example.org", "--role", "admin", "--public-url", "packets.example.org"],
+            "--public-url must be like",
+        ),
+        (["invite", "nobody@example.org"], "there is no account for nobody@example.org"),
+        (["remove", "nobody@example.org"], "there is no account for nobody@example.org"),
+    ],
+)
+def test_packets_users_says_what_is_wrong_and_exits_2(tmp_path, args, said):
+    done = _packets(tmp_path, "users", *args, "--db", str(tmp_path / "team.db"))
+    assert done.returncode == 2
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_packets_users_keeps_the_last_admin_and_refuses_a_file_that_is_not_its_database(tmp_path):
+    db = tmp_path / "team.db"
+    assert _packets(tmp_path, "users", "add", "boss@example.org", "--role", "admin", "--db", str(db)).returncode == 0
+    kept = _packets(tmp_path, "users", "remove", "boss@example.org", "--db", str(db))
+    assert kept.returncode == 2 and "the only admin" in kept.stderr
+    twice = _packets(tmp_path, "users", "add", "Boss@example.org", "--role", "admin", "--db", str(db))
+    assert twice.returncode == 2 and "already has an account" in twice.stderr
+    other = tmp_path / "notes.txt"
+    other.write_text("not a database, but notes " * 100)
+    refused = _packets(tmp_path, "users", "list", "--db", str(other))
+    assert refused.returncode == 2 and "is not a packets database" in refused.stderr
+    assert other.read_text().startswith("not a database")
