@@ -48,6 +48,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(Q)$(BIN)/python bench/run.py
 	$(Q)$(BIN)/python bench/studio.py
+	$(Q)$(BIN)/python bench/serve_load.py --seconds 60
 
 # The local web page (docs/studio.md): prints its address and opens a browser.
 studio: $(STAMP)
