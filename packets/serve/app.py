@@ -104,7 +104,15 @@ class ServeFace(Face):
         return new
 
     def created(self, request: Request, slug: str, text: str) -> None:
-        self.history.record(slug, self.person(request).email, "", text, created=True)
+        """The file's first version; a coordinator who creates an organization becomes one of its coordinators
+        (else the page the studio opens next, the new organization's, would be refused to them)."""
+        from .accounts import Membership
+
+        person = self.person(request)
+        self.history.record(slug, person.email, "", text, created=True)
+        if person.role == "coordinator":
+            with self.history.db.session() as session:
+                session.merge(Membership(user_id=person.id, org=slug))
 
     def submit(self, request: Request, studio: Studio, slug: str, asked: dict[str, Any]) -> Job | str:
         """At most one build at a time per person; the same build asked again follows the one under way."""

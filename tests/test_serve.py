@@ -1,0 +1,207 @@
+"""`packets serve` over real HTTP: roles, the history of every save, restore, two people at
+once, one build at a time per person, and the checks made before the server listens."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from serving import running_server
+
+from packets.studio.yamlfile import digest
+
+pytestmark = pytest.mark.xdist_group("serve")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("serve")) as started:
+        started.add("admin@example.org", "admin")
+        started.add("alpha@example.org", "coordinator", ("alpha",))
+        started.add("second@example.org", "coordinator", ("alpha",))
+        started.add("maker@example.org", "coordinator", ("alpha",), may_create=True)
+        started.add("reader@example.org", "facilitator", ("alpha",))
+        yield started
+
+
+def _history(server, slug: str, person) -> str:
+    status, _, page = server.request("GET", f"/orgs/{slug}/history", person)
+    assert status == 200, page[:300]
+    return page.decode()
+
+
+def _rows(page: str) -> list[tuple[str, str]]:
+    """(version number, the row's text) for each row of the history table, newest first."""
+    rows = re.findall(r'<tr data-version="(\d+)"[^>]*>(.*?)</tr>', page, re.S)
+    return [(number, re.sub(r"<[^>]+>", " ", body)) for number, body in rows]
+
+
+def test_a_facilitator_reads_and_downloads_but_changes_nothing(server):
+    reader = server.people["reader@example.org"]
+    status, _, page = server.request("GET", "/orgs/alpha", reader)
+    assert status == 200 and b"data-readonly" in page
+    status, state = server.json("GET", "/api/orgs/alpha", reader)
+    assert status == 200
+    body = {"data": state["data"], "version": state["version"]}
+    for action in ("save", "build", "logo"):
+        status, answer = server.json("POST", f"/api/orgs/alpha/{action}", reader, body)
+        assert status == 403 and "facilitator" in answer["error"], (action, status, answer)
+    status, _, _ = server.request("POST", "/api/orgs", reader, {"name": "Another clinic"})
+    assert status == 403
+    status, _, page = server.request("GET", "/new", reader)
+    assert status == 403 and b"Creating an organization is for administrators" in page
+    # Reading: the review and the history are open to them; the file is unchanged.
+    status, _ = server.json("POST", "/api/orgs/alpha/review", reader, body)
+    assert status == 200
+    assert "Restore" not in _history(server, "alpha", reader)
+    assert digest((server.root / "content/orgs/alpha.yaml").read_bytes()) == state["version"]
+
+
+def test_every_save_is_a_version_and_a_review_change_stands_out(server):
+    alpha = server.people["alpha@example.org"]
+    status, _ = server.save("alpha", alpha, lambda d: d["workshop"].update(title="Allyship, a first day"))
+    assert status == 200
+
+    def review(data):
+        data["land_acknowledgement"]["reviewed_by"] = "Elder Mary Thomas, paid for her time"
+
+    status, _ = server.save("alpha", alpha, review)
+    assert status == 200
+    rows = _rows(_history(server, "alpha", alpha))
+    newest, older = rows[0][1], rows[1][1]
+    assert "alpha@example.org" in newest and "Acknowledgement review changed" in newest
+    assert "Elder Mary Thomas, paid for her time" in newest
+    assert "Acknowledgement review changed" not in older
+    status, _, page = server.request("GET", f"/orgs/alpha/history/{rows[1][0]}", alpha)
+    assert status == 200
+    text = page.decode()
+    assert "+  title: Allyship, a first day" in text and "-  title: Allyship in practice" in text
+
+
+def test_restore_makes_a_new_version_and_needs_the_file_as_the_page_saw_it(server):
+    alpha = server.people["alpha@example.org"]
+    path = server.root / "content/orgs/alpha.yaml"
+    status, _ = server.save("alpha", alpha, lambda d: d["workshop"].update(location="Hall B"))
+    assert status == 200
+    status, _ = server.save("alpha", alpha, lambda d: d["workshop"].update(location="Hall A"))
+    assert status == 200
+    rows = _rows(_history(server, "alpha", alpha))
+    before_hall = rows[1][0]  # the version that wrote "Hall B"
+    # A restore from a page that saw an older file is refused, and nothing is written.
+    stale = {"csrf": alpha.csrf, "version": digest(b"an older file")}
+    status, _, page = server.request("POST", f"/orgs/alpha/history/{before_hall}/restore", alpha, form=stale)
+    assert status == 409 and b"nothing was restored" in page
+    assert "Hall A" in path.read_text(encoding="utf-8")
+    # Without the CSRF token, nothing happens either.
+    status, _, _ = server.request(
+        "POST", f"/orgs/alpha/history/{before_hall}/restore", alpha, form={"version": digest(path.read_bytes())}
+    )
+    assert status == 403
+    fresh = {"csrf": alpha.csrf, "version": digest(path.read_bytes())}
+    status, headers, _ = server.request("POST", f"/orgs/alpha/history/{before_hall}/restore", alpha, form=fresh)
+    assert status == 303, headers
+    assert "Hall B" in path.read_text(encoding="utf-8") and "Hall A" not in path.read_text(encoding="utf-8")
+    rows = _rows(_history(server, "alpha", alpha))
+    assert f"Restored version #{before_hall}" in rows[0][1] and "alpha@example.org" in rows[0][1]
+    assert len(rows) >= 4  # nothing of the record was lost by the restore
+
+
+def test_a_change_made_outside_the_server_is_recorded_when_next_seen(server):
+    admin = server.people["admin@example.org"]
+    path = server.root / "content/orgs/alpha.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("paper: letter", "paper: a4"), encoding="utf-8")
+    rows = _rows(_history(server, "alpha", admin))
+    assert "outside the server" in rows[0][1]
+    status, _, page = server.request("GET", f"/orgs/alpha/history/{rows[0][0]}", admin)
+    assert b"+paper: a4" in page and b"-paper: letter" in page
+
+
+def test_two_people_saving_one_file_never_lose_a_save(server):
+    first, second = server.people["alpha@example.org"], server.people["second@example.org"]
+    _, state_first = server.json("GET", "/api/orgs/alpha", first)
+    _, state_second = server.json("GET", "/api/orgs/alpha", second)
+    state_first["data"]["workshop"]["title"] = "First person's title"
+    state_second["data"]["workshop"]["title"] = "Second person's title"
+    save = "/api/orgs/alpha/save"
+    status, _ = server.json("POST", save, first, {"data": state_first["data"], "version": state_first["version"]})
+    assert status == 200
+    status, answer = server.json(
+        "POST", save, second, {"data": state_second["data"], "version": state_second["version"]}
+    )
+    assert status == 409 and "changed on disk" in answer["error"]
+    assert "First person's title" in answer["disk"] and "Second person's title" in answer["mine"]
+    assert "First person's title" in (server.root / "content/orgs/alpha.yaml").read_text(encoding="utf-8")
+    assert "second@example.org" not in _rows(_history(server, "alpha", first))[0][1]
+
+
+def test_one_build_at_a_time_per_person_and_progress_only_for_the_organization(server):
+    maker = server.people["maker@example.org"]
+    status, created = server.json("POST", "/api/orgs", maker, {"name": "Maker Clinic", "slug": "maker"})
+    assert status == 201, created
+    # Who made it coordinates it (the studio opens its page next); others of alpha do not see it.
+    status, _, _ = server.request("GET", "/orgs/maker", maker)
+    assert status == 200
+    status, _, _ = server.request("GET", "/orgs/maker", server.people["alpha@example.org"])
+    assert status == 404
+    alpha = server.people["alpha@example.org"]
+    status, first = server.json("POST", "/api/orgs/alpha/build", alpha, {"audiences": ["participant"]})
+    assert status == 200, first
+    status, again = server.json("POST", "/api/orgs/alpha/build", alpha, {"audiences": ["facilitator"]})
+    assert status == 429 and "one build at a time per person" in again["error"], again
+    # Another person of the organization follows the build's progress; the maker's history has its creation.
+    status, job = server.json("GET", first["job"], server.people["reader@example.org"])
+    assert status == 200 and job["status"] in ("queued", "running", "built", "failed")
+    admin = server.people["admin@example.org"]
+    assert "Created the file" in _rows(_history(server, "maker", admin))[0][1]
+    deadline = time.monotonic() + 600
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(1)
+        _, job = server.json("GET", first["job"], alpha)
+    assert job["status"] == "built", job
+    reader = server.people["reader@example.org"]
+    name = job["files"][0]["name"]
+    status, headers, data = server.request("GET", f"/orgs/alpha/files/{name}", reader)
+    assert status == 200 and data.startswith(b"%PDF")
+    # Now the second build starts.
+    status, _ = server.json("POST", "/api/orgs/alpha/build", alpha, {"audiences": ["facilitator"]})
+    assert status == 200
+
+
+def test_a_foreign_host_header_is_refused(server):
+    status, _, _ = server.request("GET", "/sign-in", headers={"Host": "evil.example"})
+    assert status == 400
+    status, _, _ = server.request("GET", "/sign-in")
+    assert status == 200
+
+
+def _serve(*args: str) -> subprocess.CompletedProcess:
+    from conftest import ROOT
+
+    return subprocess.run(
+        [sys.executable, "-c", "from packets.cli import main; main()", "serve", *args],
+        cwd=ROOT,
+        env={**os.environ, "PACKETS_ROOT": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--host", "192.0.2.10"), "needs --public-url"),
+        (("--host", "0.0.0.0"), "every network at once"),
+        (("--public-url", "http://packets.example.org"), "must begin with https://"),
+        (("--public-url", "https://packets.example.org/studio"), "no path"),
+        (("--public-url", "https://packets.example.org", "--trusted-proxy", "my-proxy"), "not an IP address"),
+    ],
+)
+def test_the_server_refuses_to_start_where_it_would_be_unsafe(args, words):
+    result = _serve(*args)
+    assert result.returncode == 2, result
+    assert words in result.stderr and "Traceback" not in result.stderr
