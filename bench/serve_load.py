@@ -9,14 +9,15 @@ a bounded time (2 minutes; --seconds to shorten) each person, like someone at wo
   a version in the history);
   every few saves, starts a build of their packets (one build per person at a time) and
   follows its progress;
-  waits a moment between actions (0.2 to 0.8 s), as a person reading the page does.
+  waits between actions, as a person reading the page and typing does (1 to 3 s; --pause
+  0.2,0.8 makes it a stress test: each person then saves about every 2 s).
 Measured: every answer's time by kind (pages, saves, sign-ins, build starts), split by
 whether a build was running at that moment; the peak memory of the server's whole process
 tree (the server, its build, the build's workers), as the sum of RSS and of PSS, sampled
 every 0.25 s from /proc. Checked: no save lost (each person's last accepted save is the
 location in their file on disk, read back after the server stopped).
 
-Usage: python bench/serve_load.py [--seconds 120] [--people 20] [--output FILE | --no-write]
+Usage: python bench/serve_load.py [--seconds 120] [--people 20] [--pause 1,3] [--output FILE | --no-write]
 Prints the table and replaces its section of bench/results.md (or FILE); exit 1 if a save was lost.
 """
 
@@ -156,11 +157,13 @@ class Shared:
     building: set[str] = field(default_factory=set)
     timings: list[tuple[str, bool, float, int]] = field(default_factory=list)  # kind, during a build, seconds, status
     errors: list[str] = field(default_factory=list)
+    routes: list[tuple[str, bool, float]] = field(default_factory=list)  # which page, during a build, seconds
 
 
 class Person(threading.Thread):
-    def __init__(self, shared: Shared, email: str, slug: str, seed: int):
+    def __init__(self, shared: Shared, email: str, slug: str, seed: int, pause: tuple[float, float]):
         super().__init__(daemon=True)
+        self.pauses = pause
         self.shared = shared
         self.email = email
         self.slug = slug
@@ -172,7 +175,9 @@ class Person(threading.Thread):
         self.builds = 0
         self.job: str | None = None
 
-    def request(self, kind: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    def request(
+        self, kind: str, method: str, path: str, body: bytes | None = None, headers: dict | None = None, route: str = ""
+    ):
         sent = {"Host": f"127.0.0.1:{self.shared.port}", **(headers or {})}
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -189,6 +194,8 @@ class Person(threading.Thread):
         took = time.perf_counter() - started
         with self.shared.lock:
             self.shared.timings.append((kind, during, took, response.status))
+            if route:
+                self.shared.routes.append((route, during, took))
         for name, value in response.getheaders():
             if name.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
@@ -199,20 +206,20 @@ class Person(threading.Thread):
             self.csrf = found.group(1)
         return response.status, text
 
-    def api(self, kind: str, method: str, path: str, body: dict | None = None):
+    def api(self, kind: str, method: str, path: str, body: dict | None = None, route: str = ""):
         headers = {"X-CSRF-Token": self.csrf}
         data = None
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        status, text = self.request(kind, method, path, data, headers)
+        status, text = self.request(kind, method, path, data, headers, route)
         try:
             return status, json.loads(text)
         except ValueError:
             return status, {"error": text[:200]}
 
     def pause(self) -> None:
-        time.sleep(self.random.uniform(0.2, 0.8))
+        time.sleep(self.random.uniform(*self.pauses))
 
     def sign_in(self) -> None:
         self.request("page", "GET", "/sign-in")
@@ -227,10 +234,10 @@ class Person(threading.Thread):
         try:
             self.sign_in()
             while time.monotonic() < self.shared.until:
-                self.request("page", "GET", "/")
+                self.request("page", "GET", "/", route="the list of organizations")
                 self.pause()
-                self.request("page", "GET", f"/orgs/{self.slug}")
-                status, state = self.api("page", "GET", f"/api/orgs/{self.slug}")
+                self.request("page", "GET", f"/orgs/{self.slug}", route="the edit page")
+                status, state = self.api("page", "GET", f"/api/orgs/{self.slug}", route="the organization's state")
                 if status != 200:
                     raise RuntimeError(f"{self.email}: state of {self.slug} answered {status}")
                 self.pause()
@@ -264,7 +271,7 @@ class Person(threading.Thread):
     def follow_build(self) -> None:
         if self.job is None:
             return
-        status, state = self.api("page", "GET", self.job)
+        status, state = self.api("page", "GET", self.job, route="a build's progress")
         if status != 200 or state.get("status") not in ("queued", "running"):
             with self.shared.lock:
                 self.shared.building.discard(self.job)
@@ -292,6 +299,14 @@ def table(shared: Shared) -> list[str]:
                 f"| {kind}s | {'yes' if during else 'no'} | {len(rows)} | {statistics.median(times):.3f} s | "
                 f"{percentile(times, 0.95):.3f} s | {max(times):.3f} s | {bad} |"
             )
+    names = sorted({r for r, _, _ in shared.routes})
+    for name in names:
+        times = [t for r, d, t in shared.routes if r == name and d]
+        if times:
+            lines.append(
+                f"| pages: {name} | yes | {len(times)} | {statistics.median(times):.3f} s | "
+                f"{percentile(times, 0.95):.3f} s | {max(times):.3f} s | |"
+            )
     return lines
 
 
@@ -307,9 +322,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=120, help="how long the people work (default 120)")
     parser.add_argument("--people", type=int, default=20, help="how many people at once (default 20)")
+    parser.add_argument("--pause", default="1,3", help="seconds between a person's actions, MIN,MAX (default 1,3)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
     parser.add_argument("--no-write", action="store_true", help="only print the results")
     args = parser.parse_args()
+    low, high = (float(x) for x in args.pause.split(","))
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="packets-serve-load-") as tmp:
         base = Path(tmp)
@@ -330,7 +347,7 @@ def main() -> None:
         sampler.start()
         began = time.monotonic()
         shared = Shared(port, began + args.seconds)
-        threads = [Person(shared, email, slug, n) for n, (email, slug) in enumerate(people)]
+        threads = [Person(shared, email, slug, n, (low, high)) for n, (email, slug) in enumerate(people)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -364,9 +381,9 @@ def main() -> None:
             "",
             f"{args.people} people (threads), each a coordinator of their own organization, for {worked:.0f} s on "
             "loopback: sign in, open the list, the edit page and the organization's state, change the location "
-            "and save, start a build every third save (one per person at a time) and follow it; 0.2 to 0.8 s "
-            f"between actions. {saves} saves, {builds} builds started, {built} PDFs written before the server "
-            "stopped.",
+            "and save, start a build every third save (one per person at a time) and follow it; "
+            f"{low:g} to {high:g} s between actions. {saves} saves, {builds} builds started, "
+            f"{built} PDFs written before the server stopped.",
             "",
             *table(shared),
             "",
@@ -378,7 +395,8 @@ def main() -> None:
             f"{peak[1] / 1e6:.0f} MB (sum of PSS, each shared page counted once).",
             *([f"Errors: {'; '.join(shared.errors[:10])}"] if shared.errors else []),
             "",
-            f"Reproduce with `python bench/serve_load.py --seconds {args.seconds:.0f} --people {args.people}`.",
+            "Reproduce with `python bench/serve_load.py "
+            f"--seconds {args.seconds:.0f} --people {args.people} --pause {args.pause}`.",
         ]
     )
     print(text)
