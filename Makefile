@@ -10,7 +10,7 @@ all: packets
 
 # WeasyPrint needs Pango (present on this kind of machine) and HarfBuzz's subsetter for
 # embedding font subsets; poppler-utils gives pdftotext for the copy-paste tests; chromium and
-# chromium-driver run the studio's browser tests.
+# chromium-driver run the studio's browser tests; caddy is the team server's reverse proxy (deploy/, tested).
 system-deps:
 	@bash .ci/system-deps
 
@@ -48,6 +48,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(Q)$(BIN)/python bench/run.py
 	$(Q)$(BIN)/python bench/studio.py
+	$(Q)$(BIN)/python bench/serve_load.py --seconds 60
 
 # The local web page (docs/studio.md): prints its address and opens a browser.
 studio: $(STAMP)

@@ -65,13 +65,15 @@ def test_system_deps_wants_nothing_when_everything_is_there_even_in_a_long_libra
     """The libraries come first in a long cache: `ldconfig -p | grep -q` under pipefail
     failed here (grep stops at the first match, ldconfig dies writing the rest)."""
     filler = [f"libfiller{i}.so.1 (libc6,x86-64) => /usr/lib/libfiller{i}.so.1" for i in range(60_000)]
-    env = _fake_path(tmp_path, LIBS + filler, ("pdftotext", "chromium", "chromedriver"))
+    env = _fake_path(tmp_path, LIBS + filler, ("pdftotext", "chromium", "chromedriver", "caddy"))
     for _ in range(3):
         assert _wanted(env) == []
 
 
 def test_system_deps_wants_what_is_missing(tmp_path):
-    env = _fake_path(tmp_path, [LIBS[1], "libc.so.6 (libc6,x86-64) => /lib/libc.so.6"], ("chromium", "chromedriver"))
+    env = _fake_path(
+        tmp_path, [LIBS[1], "libc.so.6 (libc6,x86-64) => /lib/libc.so.6"], ("chromium", "chromedriver", "caddy")
+    )
     assert _wanted(env) == ["libpango-1.0-0", "libpangoft2-1.0-0", "poppler-utils"]
 
 

@@ -52,7 +52,7 @@ class Clock:
 
 
 class Server:
-    def __init__(self, accounts: Accounts, secure: bool = False):
+    def __init__(self, accounts: Accounts, secure: bool = False, orgs: Path | None = None):
         async def home(request: Request) -> PlainTextResponse:
             user = request.state.user
             return PlainTextResponse(f"signed in as {user.email}" if user else "signed out")
@@ -63,7 +63,7 @@ class Server:
         routes = [
             Route("/", home),
             Route("/api/change", change, methods=["POST"]),
-            *account_routes(accounts, "http://packets.test"),
+            *account_routes(accounts, "http://packets.test", orgs),
             Mount("/static", StaticFiles(directory=ROOT / "packets" / "studio" / "static")),
         ]
         self.app = AccountLayer(Starlette(routes=routes), accounts, secure=secure)
@@ -309,6 +309,26 @@ def test_the_sixth_wrong_password_in_a_row_from_an_address_is_answered_429(accou
     assert Browser(server, "127.0.0.10").sign_in("ann@example.org")[0] == 303  # elsewhere, Ann signs in
 
 
+def test_guesses_sent_all_at_once_are_counted_one_after_another(accounts, server):
+    member(accounts, server, "ann@example.org")
+    browsers = [Browser(server, f"127.0.1.{n}") for n in range(12)]
+    for browser in browsers:
+        browser.get("/sign-in")
+    answers: list[int] = []
+    start = threading.Barrier(len(browsers))
+
+    def guess(browser: Browser, n: int) -> None:
+        start.wait()
+        answers.append(browser.post("/sign-in", {"email": "ann@example.org", "password": f"guess number {n:04}"})[0])
+
+    threads = [threading.Thread(target=guess, args=(b, n)) for n, b in enumerate(browsers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(answers) == [401] * 5 + [429] * 7
+
+
 def test_a_right_password_ends_the_run_of_wrong_ones(accounts, server):
     member(accounts, server, "ann@example.org")
     for n in range(4):
@@ -449,6 +469,24 @@ def test_an_admin_adds_someone_and_hands_over_the_link_the_page_shows(accounts, 
     status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org"})
     assert status == 200 and "bea@example.org" not in page
     assert bea.get("/")[2] == "signed out"
+
+
+def test_an_admin_cannot_give_someone_an_organization_that_has_no_file(accounts, tmp_path):
+    orgs = tmp_path / "orgs"
+    orgs.mkdir()
+    (orgs / "riverside.yaml").write_text('name: "Riverside"\n', encoding="utf-8")
+    running = Server(accounts, orgs=orgs)
+    try:
+        admin = member(accounts, running, "admin@example.org", role="admin")
+        admin.get("/admin/users")
+        fields = {"action": "add", "email": "bea@example.org", "role": "coordinator", "orgs": "riverside, rivreside"}
+        status, _, page = admin.post("/admin/users", fields)
+        assert status == 400 and "no organization file content/orgs/rivreside.yaml" in page
+        assert accounts.person("bea@example.org") is None
+        status, _, page = admin.post("/admin/users", {**fields, "orgs": "riverside"})
+        assert status == 200 and accounts.person("bea@example.org").orgs == {"riverside"}
+    finally:
+        running.stop()
 
 
 def test_the_admins_pages_refuse_everyone_else(accounts, server):

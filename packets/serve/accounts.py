@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -195,6 +196,7 @@ class Accounts:
         self.session_minutes = session_minutes
         self.clock = clock
         self._unknown_hash = HASHER.hash(secrets.token_urlsafe(16))  # verified for an unknown email
+        self._gate = threading.Lock()
 
     # ------------------------------------------------------------------ people
 
@@ -374,22 +376,30 @@ class Accounts:
         except AccountProblem:
             email = unicodedata.normalize("NFC", email.strip()).lower()[:LOG_TEXT]
         now = self.clock()
-        with self.db.session() as s:
+        # The attempt is written, as a failure, in the same step that counts the earlier ones:
+        # twenty guesses sent at once are counted one after another, never all let through.
+        with self._gate, self.db.session() as s:
             wait = max(
-                self._locked(s, SignInRecord.email == email, now), self._locked(s, SignInRecord.address == address, now)
+                self._locked(s, SignInRecord.email == email, now),
+                self._locked(s, SignInRecord.address == address, now),
             )
             user = s.scalar(select(User).where(User.email == email))
-            if wait:
-                s.add(
-                    SignInRecord(
-                        at=now,
-                        email=email,
-                        user_id=user.id if user else None,
-                        address=address,
-                        success=False,
-                        outcome="too many attempts",
-                    )
-                )
+            stored = user.password_hash if user else None
+            outcome = (
+                "too many attempts"
+                if wait
+                else "no such account"
+                if user is None
+                else "no password yet"
+                if stored is None
+                else "wrong password"
+            )
+            record = SignInRecord(
+                at=now, email=email, user_id=user.id if user else None, address=address, success=False, outcome=outcome
+            )
+            s.add(record)
+            s.flush()
+            record_id = record.id
         if wait:
             minutes = -(-wait // 60)
             raise SignInRefused(
@@ -399,30 +409,16 @@ class Accounts:
                 429,
                 wait,
             )
-        stored = user.password_hash if user else None
-        outcome = "no such account" if user is None else "no password yet" if stored is None else ""
-        good = _verify(stored or self._unknown_hash, password[: MAX_PASSWORD + 1]) and not outcome
-        if user is not None and stored is not None and not good:
-            outcome = "wrong password"
-        with self.db.session() as s:
-            s.add(
-                SignInRecord(
-                    at=now,
-                    email=email,
-                    user_id=user.id if user else None,
-                    address=address,
-                    success=good,
-                    outcome="signed in" if good else outcome,
-                )
-            )
-            if good and stored and HASHER.check_needs_rehash(stored):
-                s.execute(
-                    update(User)
-                    .where(User.id == user.id)
-                    .values(password_hash=HASHER.hash(unicodedata.normalize("NFC", password)))
-                )
+        good = _verify(stored or self._unknown_hash, password[: MAX_PASSWORD + 1]) and stored is not None
         if not good:
             raise SignInRefused("The email or the password is not right.", 401)
+        with self.db.session() as s:
+            s.execute(
+                update(SignInRecord).where(SignInRecord.id == record_id).values(success=True, outcome="signed in")
+            )
+            if HASHER.check_needs_rehash(stored):
+                renewed = HASHER.hash(unicodedata.normalize("NFC", password))
+                s.execute(update(User).where(User.id == user.id).values(password_hash=renewed))
         return self.start_session(user.id, address)
 
     def _locked(self, s: Any, who: Any, now: dt.datetime) -> int:

@@ -342,7 +342,7 @@ def create_app(config: ServeConfig) -> Served:
     face = ServeFace(History(db))
     page = Pages(page_environment("", HERE / "views"), face)
     accounts = Accounts(db, session_minutes=config.session_minutes)
-    theirs = account_routes(accounts, config.base_url)
+    theirs = account_routes(accounts, config.base_url, studio.project.orgs)
     for route in theirs:
         path = getattr(route, "path", None)
         if need_of(route) is None and path in ACCOUNT_NEEDS:

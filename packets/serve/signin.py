@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..output import slug_problem
 from ..studio.guard import SAFE_METHODS, SECURITY_HEADERS
 from .accounts import (
     INVITATION_DAYS,
@@ -142,11 +143,12 @@ class AccountLayer:
         await self.app(scope, receive, send_with_headers)
 
 
-def account_routes(accounts: Accounts, public_url: str) -> list[Route]:
+def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None) -> list[Route]:
     """The sign-in, sign-out and invitation pages, and the admin's pages of people and sign-ins.
 
     `public_url` is where people reach the server (`--public-url`, or the loopback address):
-    the invitation links the admin page shows begin with it.
+    the invitation links the admin page shows begin with it. `orgs` is content/orgs: an
+    organization given to someone must have its file there (as `packets users add` checks).
     """
     base_url = public_url.rstrip("/")
 
@@ -218,9 +220,15 @@ def account_routes(accounts: Accounts, public_url: str) -> list[Route]:
             email = _one(fields, "email")
             try:
                 if action == "add":
-                    orgs = [org.strip() for given in fields.get("orgs", []) for org in given.split(",") if org.strip()]
+                    given = [org.strip() for text in fields.get("orgs", []) for org in text.split(",") if org.strip()]
+                    for org in given:
+                        if orgs is not None and slug_problem(org, "") is None and not (orgs / f"{org}.yaml").is_file():
+                            raise AccountProblem(
+                                f"there is no organization file content/orgs/{org}.yaml; check the name "
+                                "(the Organizations page lists them)"
+                            )
                     await run_in_threadpool(
-                        accounts.add_user, email, _one(fields, "role"), orgs, _one(fields, "may_create") == "yes"
+                        accounts.add_user, email, _one(fields, "role"), given, _one(fields, "may_create") == "yes"
                     )
                 if action in ("add", "invite"):
                     link = f"{base_url}/invite/{await run_in_threadpool(accounts.invite, email)}"
