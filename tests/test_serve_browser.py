@@ -154,6 +154,10 @@ def test_a_team_works_on_one_server_each_on_their_own(server, chrome):
           body: JSON.stringify({data: {}, version: "x"})}).then((r) => done(r.status));"""
     )
     assert status == 403
+    chrome.find_element(By.CSS_SELECTOR, "form.sign-out button").click()  # the button on every page
+    _wait(chrome, lambda: "You are signed out." in _body(chrome), "signed out")
+    chrome.get(server.url + "/orgs/alpha")
+    assert chrome.current_url.startswith(server.url + "/sign-in")
 
     # A used invitation and an expired one are refused.
     chrome.delete_all_cookies()
