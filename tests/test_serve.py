@@ -205,3 +205,14 @@ def test_the_server_refuses_to_start_where_it_would_be_unsafe(args, words):
     result = _serve(*args)
     assert result.returncode == 2, result
     assert words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_history_names_each_change_to_the_acknowledgements_review():
+    from packets.serve.history import review_change
+
+    before = "land_acknowledgement:\n  reviewed_by: Jo\n  reviewed_on: 2026-01-05\n  based_on: a visit\n"
+    after = "land_acknowledgement:\n  reviewed_by: Elder Mary Thomas\n  reviewed_on: 2026-01-05\n"
+    said = review_change(before, after)
+    assert said == "Reviewed by: “Jo” → “Elder Mary Thomas”; Based on: “a visit” (removed)"
+    assert review_change(before, before.replace("a visit", "a visit")) == ""
+    assert review_change("name: x\n", before).count("(added)") == 3

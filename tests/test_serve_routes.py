@@ -102,6 +102,19 @@ def test_every_route_refuses_a_coordinator_of_another_organization(server):
                 own, _, _ = server.request("GET", address, beta)
                 assert own == 200, (address, own)
     assert checked >= 20
+    # Beta's keys and version numbers under an address of alpha's lead to nothing either.
+    alpha = server.people["alpha@example.org"]  # the walker has signed out
+    for address in (
+        f"/orgs/alpha/history/{keys['number']}",
+        f"/api/jobs/{keys['job']}",
+        f"/preview/{keys['preview']}/0.png",
+    ):
+        status, _, data = server.request("GET", address, alpha)
+        assert status == 404 and BETA_MARK.encode() not in data, (address, status)
+    # A preview shows someone's unsaved changes: another coordinator of beta does not see it.
+    colleague = server.add("beta2@example.org", "coordinator", ("beta",))
+    status, _, _ = server.request("GET", f"/preview/{keys['preview']}/0.png", colleague)
+    assert status == 404
     # Nothing of alpha's attempts reached beta's file.
     assert "Taken over" not in (server.root / "content" / "orgs" / "beta.yaml").read_text(encoding="utf-8")
 
