@@ -645,3 +645,11 @@ def test_packets_users_keeps_the_last_admin_and_refuses_a_file_that_is_not_its_d
     refused = _packets(tmp_path, "users", "list", "--db", str(other))
     assert refused.returncode == 2 and "is not a packets database" in refused.stderr
     assert other.read_text().startswith("not a database")
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_what_to_do(tmp_path):
+    dangling = tmp_path / "team.db"
+    dangling.symlink_to(tmp_path / "no-such-folder" / "team.db")
+    done = _packets(tmp_path, "users", "list", "--db", str(dangling))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot open or write the database {dangling}" in done.stderr and "--db PATH" in done.stderr
