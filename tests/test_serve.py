@@ -107,7 +107,7 @@ def test_restore_makes_a_new_version_and_needs_the_file_as_the_page_saw_it(serve
     assert "Hall B" in path.read_text(encoding="utf-8") and "Hall A" not in path.read_text(encoding="utf-8")
     rows = _rows(_history(server, "alpha", alpha))
     assert f"Restored version #{before_hall}" in rows[0][1] and "alpha@example.org" in rows[0][1]
-    assert len(rows) >= 4  # nothing of the record was lost by the restore
+    assert len(rows) >= 3  # the two saves and the restore: nothing of the record was lost
 
 
 def test_a_change_made_outside_the_server_is_recorded_when_next_seen(server):

@@ -118,6 +118,8 @@ class ServeFace(Face):
         """At most one build at a time per person; the same build asked again follows the one under way."""
         person = self.person(request)
         with self.lock:
+            for key in [k for k in self.job_owners if _finished(studio, k)]:
+                del self.job_owners[key]  # only builds waiting or under way are counted
             for key, owner in self.job_owners.items():
                 job = studio.builds.jobs.get(key)
                 if owner == person.id and job is not None and not job.finished:
@@ -130,6 +132,11 @@ class ServeFace(Face):
             job = studio.builds.submit(slug, asked)
             self.job_owners.setdefault(job.key, person.id)
             return job
+
+
+def _finished(studio: Studio, key: str) -> bool:
+    job = studio.builds.jobs.get(key)
+    return job is None or job.finished
 
 
 class Keys:
