@@ -468,7 +468,10 @@ def test_an_admin_adds_someone_and_hands_over_the_link_the_page_shows(accounts, 
     assert bea.post(link, {"password": PASSWORD, "confirm": PASSWORD})[0] == 303
     assert accounts.person("bea@example.org").orgs == {"riverside", "lakeside"}
     status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org"})
-    assert status == 200 and "bea@example.org" not in page
+    assert status == 200 and "Remove <strong>bea@example.org</strong>?" in page  # asked once more
+    assert bea.get("/")[2] == "signed in as bea@example.org"
+    status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org", "confirm": "yes"})
+    assert status == 200 and "Removed bea@example.org" in page and '<th scope="row">bea@example.org' not in page
     assert bea.get("/")[2] == "signed out"
 
 
