@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from test_studio import chrome  # noqa: F401 (the browser, as the studio's tests start it)
 
 from packets.serve.accounts import HASHER, INVITATION_DAYS, LOCK_MINUTES, SESSION_MINUTES, Accounts
 from packets.serve.db import open_database, utcnow
@@ -467,7 +468,10 @@ def test_an_admin_adds_someone_and_hands_over_the_link_the_page_shows(accounts, 
     assert bea.post(link, {"password": PASSWORD, "confirm": PASSWORD})[0] == 303
     assert accounts.person("bea@example.org").orgs == {"riverside", "lakeside"}
     status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org"})
-    assert status == 200 and "bea@example.org" not in page
+    assert status == 200 and "Remove <strong>bea@example.org</strong>?" in page  # asked once more
+    assert bea.get("/")[2] == "signed in as bea@example.org"
+    status, _, page = admin.post("/admin/users", {"action": "remove", "email": "bea@example.org", "confirm": "yes"})
+    assert status == 200 and "Removed bea@example.org" in page and '<th scope="row">bea@example.org' not in page
     assert bea.get("/")[2] == "signed out"
 
 
@@ -645,3 +649,58 @@ def test_packets_users_keeps_the_last_admin_and_refuses_a_file_that_is_not_its_d
     refused = _packets(tmp_path, "users", "list", "--db", str(other))
     assert refused.returncode == 2 and "is not a packets database" in refused.stderr
     assert other.read_text().startswith("not a database")
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_what_to_do(tmp_path):
+    dangling = tmp_path / "team.db"
+    dangling.symlink_to(tmp_path / "no-such-folder" / "team.db")
+    done = _packets(tmp_path, "users", "list", "--db", str(dangling))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"cannot open or write the database {dangling}" in done.stderr and "--db PATH" in done.stderr
+
+
+# ---------------------------------------------------------------------------- in a browser
+
+
+def test_the_accounts_pages_work_from_the_keyboard_and_pass_axe(accounts, server, chrome):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from test_studio import _no_axe_violations, _wait
+
+    base = f"http://127.0.0.1:{server.port}"
+    accounts.add_user("admin@example.org", "admin")
+    link = "/invite/" + accounts.invite("admin@example.org")
+    chrome.delete_all_cookies()
+    chrome.get(base + link)
+    _no_axe_violations(chrome, "the invitation")
+    chrome.find_element(By.ID, "password").send_keys("too short")
+    chrome.find_element(By.ID, "confirm").send_keys("too short", Keys.ENTER)  # the browser's own check first
+    assert chrome.execute_script("return document.getElementById('password').validity.tooShort")
+    assert "/invite/" in chrome.current_url
+    for field in ("password", "confirm"):
+        chrome.find_element(By.ID, field).clear()
+        chrome.find_element(By.ID, field).send_keys(PASSWORD)
+    chrome.find_element(By.ID, "confirm").send_keys(Keys.ENTER)
+    _wait(chrome, lambda: chrome.current_url == base + "/", "signed in after choosing the password")
+    chrome.get(base + "/admin/users")
+    _no_axe_violations(chrome, "people")
+    chrome.find_element(By.ID, "new-email").send_keys("bea@example.org")
+    chrome.find_element(By.ID, "new-orgs").send_keys("riverside", Keys.ENTER)
+    link = _wait(chrome, lambda: chrome.find_element(By.ID, "link").get_attribute("value"), "the new link")
+    assert link.startswith("http://packets.test/invite/")
+    _no_axe_violations(chrome, "people, with a link")
+    chrome.get(base + "/admin/sign-ins")
+    _no_axe_violations(chrome, "the sign-in log")
+    chrome.find_element(By.CSS_SELECTOR, ".sign-out button").send_keys(Keys.ENTER)
+    _wait(chrome, lambda: "signed_out=1" in chrome.current_url, "signed out")
+    assert "You are signed out." in chrome.find_element(By.TAG_NAME, "main").text
+    _no_axe_violations(chrome, "sign-in")
+    for n in range(6):
+        chrome.find_element(By.ID, "email").clear()
+        chrome.find_element(By.ID, "email").send_keys("admin@example.org")
+        chrome.find_element(By.ID, "password").send_keys(f"not it, try {n}", Keys.ENTER)
+        _wait(chrome, lambda: chrome.find_elements(By.ID, "sign-in-error"), "the answer")
+    assert "Too many wrong passwords in a row" in chrome.find_element(By.ID, "sign-in-error").text
+    _no_axe_violations(chrome, "sign-in, paused")
+    chrome.get(base + link[len("http://packets.test") :])
+    assert "Choose your password" in chrome.page_source

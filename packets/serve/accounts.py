@@ -355,7 +355,9 @@ class Accounts:
             )
         invitation, user = row
         if invitation.used_at is not None:
-            raise InvitationRefused("This invitation link has already been used.")
+            raise InvitationRefused(
+                "This invitation link has already been used, or a newer link was made for the same person."
+            )
         if invitation.expires_at <= self.clock():
             raise InvitationRefused(f"This invitation link has expired (links last {INVITATION_DAYS} days).")
         return invitation, user

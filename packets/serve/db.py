@@ -101,10 +101,22 @@ def open_database(path: Path) -> Database:
             upgrade(engine)
             if fresh:
                 os.chmod(path, 0o600)
-    except DatabaseError as exc:
+    except OSError as exc:
         engine.dispose()
         raise DatabaseRefused(
-            f"{path} is not a packets database ({str(exc.orig).splitlines()[0] if exc.orig else exc}); "
+            f"cannot open or create the database {path}: {exc.strerror or exc} "
+            "(check that this user may write in its folder, or choose another with --db PATH)"
+        ) from None
+    except DatabaseError as exc:
+        engine.dispose()
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        if "unable to open" in reason or "readonly" in reason or "read-only" in reason:
+            raise DatabaseRefused(
+                f"cannot open or write the database {path} ({reason}); check that this user may write "
+                "the file and its folder, or choose another with --db PATH"
+            ) from None
+        raise DatabaseRefused(
+            f"{path} is not a packets database ({reason}); "
             "give another file with --db PATH, or restore one from a back-up"
         ) from None
     return Database(path, engine, sessionmaker(engine, expire_on_commit=False))

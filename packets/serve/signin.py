@@ -213,7 +213,7 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
         refused = _admin_only(request)
         if refused:
             return refused
-        link = error = ""
+        link = error = notice = confirm = ""
         if request.method == "POST":
             fields = await _form(request, multi=True)
             action = _one(fields, "action")
@@ -235,7 +235,11 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
                 elif action == "remove":
                     if email.strip().lower() == request.state.user.email:
                         raise AccountProblem("you cannot remove your own account while signed in with it")
-                    await run_in_threadpool(accounts.remove_user, email)
+                    if _one(fields, "confirm") == "yes":
+                        await run_in_threadpool(accounts.remove_user, email)
+                        notice = f"Removed {email.strip().lower()}; the sign-in log keeps their past sign-ins."
+                    else:
+                        confirm = email.strip().lower()  # asked once more: a stray click removes nobody
                 else:
                     raise AccountProblem("this form's action is not known; reload the page and try again")
             except AccountProblem as exc:
@@ -250,6 +254,8 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
             error=error,
             roles=ROLES,
             days=INVITATION_DAYS,
+            notice=notice,
+            confirm=confirm,
         )
 
     async def sign_in_log(request: Request) -> Response:
