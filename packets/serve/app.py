@@ -346,6 +346,7 @@ def create_app(config: ServeConfig) -> Served:
     db = open_database(config.database)
     studio = Studio(Project(config.root), config.out_dir.resolve(), build_timeout=config.build_timeout)
     studio.builds.at_once = max(1, config.builds_at_once)
+    studio.builds.nice = config.build_nice
     face = ServeFace(History(db))
     page = Pages(page_environment("", HERE / "views"), face)
     accounts = Accounts(db, session_minutes=config.session_minutes)

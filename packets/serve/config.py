@@ -46,6 +46,7 @@ class ServeConfig:
     session_minutes: float = SESSION_MINUTES
     build_timeout: float = BUILD_SECONDS
     builds_at_once: int = AT_ONCE
+    build_nice: int = 10  # builds yield the CPU to pages (see BuildQueue.nice)
     extra_hosts: tuple[str, ...] = field(default=())  # more Host headers to answer (host:port)
 
     def check(self) -> None:

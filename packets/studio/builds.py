@@ -72,11 +72,16 @@ class Job:
 
 
 class BuildQueue:
-    def __init__(self, root: Path, out_dir: Path, timeout: float = BUILD_SECONDS, at_once: int = AT_ONCE):
+    def __init__(
+        self, root: Path, out_dir: Path, timeout: float = BUILD_SECONDS, at_once: int = AT_ONCE, nice: int = 0
+    ):
         self.root = root
         self.out_dir = out_dir
         self.timeout = timeout
         self.at_once = max(1, at_once)
+        # `packets serve` lowers its builds' CPU priority (they and their workers): many people's
+        # pages then answer at once while a build takes every core, and the build only waits for them.
+        self.nice = nice
         self.jobs: dict[str, Job] = {}
         self.waiting: deque[Job] = deque()
         self.running: dict[str, Job] = {}  # slug: its build under way
@@ -143,6 +148,9 @@ class BuildQueue:
             start_new_session=True,  # its own process group: it and its workers stop together
         )
         job.process = process
+        if self.nice:
+            with contextlib.suppress(OSError):  # set before the build starts its workers, which inherit it
+                os.setpriority(os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
         timer = threading.Timer(self.timeout, self._time_out, args=(job,))
         timer.daemon = True
         timer.start()
