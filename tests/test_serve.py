@@ -226,3 +226,17 @@ def test_the_history_names_each_change_to_the_acknowledgements_review():
     assert said == "Reviewed by: “Jo” → “Elder Mary Thomas”; Based on: “a visit” (removed)"
     assert review_change(before, before.replace("a visit", "a visit")) == ""
     assert review_change("name: x\n", before).count("(added)") == 3
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/orgs/alpha/history/99999999999999999999999",
+        "/orgs/alpha/history/0",
+        "/orgs/..alpha/history",
+        "/orgs/-x/history",
+    ],
+)
+def test_a_version_or_an_organization_that_is_not_there_answers_404(server, address):
+    status, _, _ = server.request("GET", address, server.people["admin@example.org"])
+    assert status == 404

@@ -28,6 +28,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..load.curriculum import Project
 from ..load.orgfiles import read_org_file
+from ..output import slug_problem
 from ..studio import needs
 from ..studio.app import Face, Pages, Studio, exception_handlers, page_environment, studio_routes
 from ..studio.builds import Job
@@ -161,7 +162,9 @@ def history_routes(studio: Studio, face: ServeFace, page: Pages) -> list[BaseRou
     def org_path(request: Request) -> tuple[str, Path]:
         slug = request.path_params["slug"]
         path = studio.project.orgs / f"{slug}.yaml"
-        if not path.is_file():
+        number = request.path_params.get("number", 0)
+        # The CLI's own slug rule, a file that is there, a version number the database can hold.
+        if slug_problem(slug, "slug") or not path.is_file() or number >= 2**63:
             raise _missing()
         return slug, path
 
