@@ -635,8 +635,6 @@ def reference(update_docs: bool) -> None:
 
 # ---------------------------------------------------------------------------- the team server's accounts
 
-LOCAL_URL = "http://127.0.0.1:8765"  # `packets serve`'s address when no --public-url is given
-
 
 def _db_option(command):
     return click.option(
@@ -653,7 +651,8 @@ def _public_url_option(command):
         "--public-url",
         envvar="PACKETS_PUBLIC_URL",
         default=None,
-        help=f"Where people reach the server, for the links (default: {LOCAL_URL}; or PACKETS_PUBLIC_URL).",
+        help="Where people reach the server, for the links (default: `packets serve`'s own address on this "
+        "computer; or PACKETS_PUBLIC_URL).",
     )(command)
 
 
@@ -681,7 +680,9 @@ def _accounts(db_path: Path | None):
 def _link_base(public_url: str | None) -> str:
     from urllib.parse import urlsplit
 
-    url = (public_url or LOCAL_URL).rstrip("/")
+    from .serve.config import DEFAULT_PORT
+
+    url = (public_url or f"http://127.0.0.1:{DEFAULT_PORT}").rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
         click.echo(f"error: --public-url must be like https://packets.example.org, not '{url[:80]}'", err=True)

@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from test_studio import chrome  # noqa: F401 (the browser, as the studio's tests start it)
 
-from packets.serve.accounts import HASHER, INVITATION_DAYS, LOCK_MINUTES, SESSION_MINUTES, Accounts
+from packets.serve.accounts import HASHER, INVITATION_DAYS, LOCK_MINUTES, SESSION_MINUTES, Accounts, SignInRefused
 from packets.serve.db import open_database, utcnow
 from packets.serve.signin import AccountLayer, account_routes
 
@@ -704,3 +704,26 @@ def test_the_accounts_pages_work_from_the_keyboard_and_pass_axe(accounts, server
     _no_axe_violations(chrome, "sign-in, paused")
     chrome.get(base + link[len("http://packets.test") :])
     assert "Choose your password" in chrome.page_source
+
+
+def test_guesses_from_one_ipv6_network_count_together(accounts, server):
+    """A home or office gets a whole /64: a guesser there could take a new address for every guess."""
+    member(accounts, server, "ann@example.org")
+    for n in range(5):
+        with pytest.raises(SignInRefused) as refused:
+            accounts.sign_in(f"person{n}@example.org", "a guessed password", f"2001:db8:5:7::{n + 1:x}")
+        assert refused.value.status == 401
+    with pytest.raises(SignInRefused) as refused:
+        accounts.sign_in("ann@example.org", PASSWORD, "2001:db8:5:7:ffff::9")
+    assert refused.value.status == 429
+    assert accounts.sign_in("ann@example.org", PASSWORD, "2001:db8:5:8::1").person.email == "ann@example.org"
+    assert accounts.sign_in("ann@example.org", PASSWORD, "::ffff:203.0.113.9").person.email == "ann@example.org"
+    logged = [(r.address, r.outcome) for r in accounts.sign_in_log(limit=3)]
+    assert logged == [
+        ("203.0.113.9", "signed in"),
+        ("2001:0db8:0005:0008:0000:0000:0000:0001", "signed in"),
+        ("2001:0db8:0005:0007:ffff:0000:0000:0009", "too many attempts"),
+    ]
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    page = admin.get("/admin/sign-ins")[2]
+    assert "<td>2001:db8:5:8::1</td>" in page  # shown as people write it

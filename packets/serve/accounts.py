@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 import threading
@@ -335,7 +336,7 @@ class Accounts:
                     at=now,
                     email=user.email,
                     user_id=user.id,
-                    address=address[:64],
+                    address=stored_address(address),
                     success=True,
                     outcome="password set",
                 )
@@ -372,7 +373,7 @@ class Accounts:
         An unknown email costs the same time as a known one (a hash is verified either way)
         and is answered with the same words, so the page never tells who has an account.
         """
-        address = address[:64]
+        address = stored_address(address)
         try:
             email = normal_email(email)
         except AccountProblem:
@@ -383,7 +384,7 @@ class Accounts:
         with self._gate, self.db.session() as s:
             wait = max(
                 self._locked(s, SignInRecord.email == email, now),
-                self._locked(s, SignInRecord.address == address, now),
+                self._locked(s, _same_network(address), now),
             )
             user = s.scalar(select(User).where(User.email == email))
             stored = user.password_hash if user else None
@@ -468,7 +469,7 @@ class Accounts:
                     csrf=csrf,
                     created_at=now,
                     last_seen=now,
-                    address=address[:64],
+                    address=stored_address(address),
                 )
             )
             user = s.get(User, user_id)
@@ -504,6 +505,26 @@ class Accounts:
 
     def _idle(self) -> dt.timedelta:
         return dt.timedelta(minutes=self.session_minutes)
+
+
+def stored_address(address: str) -> str:
+    """An address as the sign-in log keeps it: IPv6 written out in full (so its /64 is a prefix),
+    an IPv4 address inside IPv6 (`::ffff:203.0.113.9`) as the IPv4 address it is."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return parsed.exploded if isinstance(parsed, ipaddress.IPv6Address) else str(parsed)
+
+
+def _same_network(address: str) -> Any:
+    """The log's rows from the same place: the same IPv4 address, or the same IPv6 /64 (one home or
+    office network is given a whole /64, so a guesser could take a new address for every guess)."""
+    if address.count(":") == 7 and len(address) == 39:  # an IPv6 address as stored_address writes it
+        return SignInRecord.address.startswith(address[:20], autoescape=True)
+    return SignInRecord.address == address
 
 
 def _person(user: User) -> Person:

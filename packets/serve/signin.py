@@ -16,6 +16,7 @@ and the studio's Content-Security-Policy.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 import secrets
 from collections.abc import Awaitable, Callable
@@ -59,6 +60,17 @@ _pages = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
+
+
+def _short_address(address: str) -> str:
+    """An IPv6 address as people write it (the log keeps it written out in full)."""
+    try:
+        return ipaddress.ip_address(address).compressed
+    except ValueError:
+        return address
+
+
+_pages.filters["address"] = _short_address
 
 
 class Cookies:
