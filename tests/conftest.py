@@ -12,11 +12,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 import packets.render.pdf  # noqa: F401  (see below)
 from packets.cli import main
+from packets.load.curriculum import Project, english_files
+from packets.load.overlay import OPTIONAL_KEYS, STRUCTURE_KEYS, has_text
+from packets.load.sources import read_yaml
 
 # The builds the tests run fork their workers from this process: with WeasyPrint imported
 # here once, no worker imports it again (over a second each, for a few hundred builds).
@@ -312,3 +316,43 @@ def empty_project(tmp_path, monkeypatch) -> Path:
     (project / "templates").symlink_to(ROOT / "templates")
     monkeypatch.setenv("PACKETS_ROOT", str(project))
     return project
+
+
+def _pseudo_french(value, listed_by_id: bool = False):
+    """A stand-in French overlay made from the English: the same text with a French word
+    in front, so a test can see which language printed and the loader sees a full overlay."""
+    if isinstance(value, str):
+        return "Texte : " + value
+    if isinstance(value, list):
+        by_id = bool(value) and all(isinstance(v, dict) and "id" in v for v in value)
+        return [_pseudo_french(v, by_id) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: v if k == "id" and listed_by_id else _pseudo_french(v)
+            for k, v in value.items()
+            if (k == "id" and listed_by_id) or (k not in STRUCTURE_KEYS | OPTIONAL_KEYS and has_text(v))
+        }
+    return value
+
+
+def _write_yaml(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+
+
+@pytest.fixture
+def french_project(empty_project: Path) -> Path:
+    """The real English curriculum with a complete stand-in French overlay in content/fr/
+    (each text the English with "Texte : " in front), and the example organization copied:
+    a project that builds French editions before the real French text exists."""
+    (empty_project / "content" / "fr").unlink(missing_ok=True)
+    example = empty_project / "content/orgs/example.yaml"
+    example.unlink()
+    example.write_bytes((ROOT / "content/orgs/example.yaml").read_bytes())
+    project = Project(empty_project)
+    for path in english_files(project):
+        if path.name in ("nation-names.yaml", "source-map.yaml"):
+            continue
+        relative = path.relative_to(project.content)
+        _write_yaml(project.content / "fr" / relative, _pseudo_french(read_yaml(path, trusted=True).data))
+    return empty_project
