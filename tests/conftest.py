@@ -356,3 +356,41 @@ def french_project(empty_project: Path) -> Path:
         relative = path.relative_to(project.content)
         _write_yaml(project.content / "fr" / relative, _pseudo_french(read_yaml(path, trusted=True).data))
     return empty_project
+
+
+def comparable(text: str) -> str:
+    """Text as words only, for finding a passage in a PDF's reading whatever the typesetting
+    did: Markdown marks, line breaks, hyphens (a word hyphenated at a line end, as French
+    hyphenation does, reads "compé- tence"), no-break spaces (French puts them before : ; ? !
+    and inside « »), the apostrophe's form and the punctuation those spaces sit beside."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u2019", "'").replace("\u02bc", "'")
+    text = re.sub(r"[*_`«»“”\"]", " ", text)
+    text = re.sub(r"-\s+", "", text).replace("-", "")
+    text = re.sub(r"\s*([:;?!.,])", r"\1", text)
+    return " ".join(text.casefold().split())
+
+
+def idea_carriers(curriculum) -> dict[tuple[int, ...], list[str]]:
+    """For each idea of the source map (by its source lines), the printed texts that teach it
+    in every session: the explanations of its module principles (printed in guide and handout
+    whatever the length, as reading when the module does not run) and its essentials (said
+    aloud in every session), in the curriculum's own language."""
+    principles = {p.id: p.explanation for m in curriculum.modules.values() for p in m.principles}
+    essentials = {e.id: e.text for e in curriculum.facilitation.essentials}
+    return {
+        tuple(idea.lines): [
+            principles.get(i) or essentials[i] for i in idea.taught_by if i in principles or i in essentials
+        ]
+        for idea in curriculum.source_map.ideas
+    }
+
+
+def ideas_missing(curriculum, pdf_reading: str, words: int = 12) -> list[tuple[int, ...]]:
+    """The source lines of every idea none of whose carriers (`idea_carriers`) reads back in
+    `pdf_reading` by its opening words: an empty list when the document teaches them all."""
+    text = comparable(pdf_reading)
+    return [
+        lines
+        for lines, carriers in idea_carriers(curriculum).items()
+        if not any(" ".join(comparable(c).split()[:words]) in text for c in carriers)
+    ]
