@@ -151,7 +151,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         built = _built(studio, slug, states=False)
         return {
             "slug": slug,
-            "name": org.name if org else slug,
+            "name": org.edition(org.editions[0]).name if org else slug,
             "status": _status(loaded.problems),
             "length": length,
             "paper": org.paper if org else "",
