@@ -173,3 +173,15 @@ def test_every_curriculum_text_has_both_languages():
     english = load_curriculum(project)
     assert french.all_ids() == english.all_ids()
     assert french.language == "fr"
+
+
+def test_an_overlay_may_give_a_french_page_and_keeps_the_english_one_otherwise():
+    merged, problems = _overlay_problems("resources.yaml")
+    calls, book, report = merged["resources"]
+    assert (calls["title"], calls["url"]) == ("Appels à l’action", "https://example.org/appels")
+    assert (book["url"], book["year"]) == ("https://example.org/livre", 2015)
+    assert report["url"] == "https://example.org/report"
+    assert problems == [
+        "10: 'resources[a-report].year' is not text: it comes from the English file "
+        "(remove it; change it in tests/fixtures/overlay/english/resources.yaml if it must change)"
+    ]

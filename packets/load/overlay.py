@@ -157,13 +157,18 @@ class Overlay:
                 )
                 out[key] = value
         for key in fr:
-            if key in en or key in OPTIONAL_KEYS:
+            if key in en:
+                continue
+            if key in OPTIONAL_KEYS:  # a French page where the English has none
+                out[key] = fr[key]
+                out.key_lines[key] = fr.key_lines.get(key, out.line) if isinstance(fr, LineDict) else out.line
                 continue
             here = self._where((*shown, key))
-            if key in STRUCTURE_KEYS:
+            if key in STRUCTURE_KEYS or not has_text(fr[key]):
                 self._add(
                     (*floc, key),
-                    f"'{here}' is structure, not text: it comes from the English file",
+                    f"'{here}' is {'structure, not text' if key in STRUCTURE_KEYS else 'not text'}: "
+                    "it comes from the English file",
                     f"remove it; change it in {self.english.shown_path} if it must change",
                 )
                 continue
