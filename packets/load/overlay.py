@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import Problem
 from .sources import LineDict, LineList, YamlDocument
 from .spelling import close_match
+from .validation import _describe  # a value in the words of every other message about a file
 
 # Keys whose values are structure, not printed text: they come from the English file only.
 STRUCTURE_KEYS = frozenset(
@@ -51,20 +52,6 @@ def has_text(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_text(v) for k, v in value.items() if k not in STRUCTURE_KEYS | OPTIONAL_KEYS)
     return False
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true or false"
-    return f"the number {value}"
 
 
 @dataclass
@@ -105,7 +92,9 @@ class Overlay:
         if isinstance(en, str):
             if not isinstance(fr, str):
                 self._add(
-                    floc, f"'{where}' should be text, not {_kind(fr)}", f"the English is at {self._english_at(eloc)}"
+                    floc,
+                    f"'{where}' should be text, not {_describe(fr)}",
+                    f"the English is at {self._english_at(eloc)}",
                 )
                 return en
             self._check_slots(en, fr, eloc, floc, where)
@@ -113,7 +102,9 @@ class Overlay:
         if isinstance(en, list):
             if not isinstance(fr, list):
                 self._add(
-                    floc, f"'{where}' should be a list, not {_kind(fr)}", f"the English is at {self._english_at(eloc)}"
+                    floc,
+                    f"'{where}' should be a list, not {_describe(fr)}",
+                    f"the English is at {self._english_at(eloc)}",
                 )
                 return en
             return self._merge_list(en, fr, eloc, floc, shown)
@@ -121,7 +112,7 @@ class Overlay:
             if not isinstance(fr, dict):
                 self._add(
                     floc,
-                    f"'{where}' should be a mapping of 'key: text' lines, not {_kind(fr)}",
+                    f"'{where}' should be a mapping of 'key: text' lines, not {_describe(fr)}",
                     f"the English is at {self._english_at(eloc)}",
                 )
                 return en
@@ -139,7 +130,7 @@ class Overlay:
             if key in OPTIONAL_KEYS and has_text(value) or key in OPTIONAL_KEYS and key in fr:
                 given = fr.get(key, value)
                 if not isinstance(given, str):
-                    self._add((*floc, key), f"'{self._where(here)}' should be text, not {_kind(given)}")
+                    self._add((*floc, key), f"'{self._where(here)}' should be text, not {_describe(given)}")
                     given = value
                 out[key] = given
             elif key in STRUCTURE_KEYS or not has_text(value):
@@ -197,7 +188,7 @@ class Overlay:
             # A list of texts is replaced whole: French may say it in more or fewer lines.
             for i, item in enumerate(fr):
                 if not isinstance(item, str):
-                    self._add((*floc, i), f"item {i + 1} of '{where}' should be text, not {_kind(item)}")
+                    self._add((*floc, i), f"item {i + 1} of '{where}' should be text, not {_describe(item)}")
                     continue
                 out.append(item)
                 out.item_lines.append(fr_lines[i])
