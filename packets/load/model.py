@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from ..languages import LANGUAGE_NAMES, LANGUAGES
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from .colour import PANEL, darker_passing, weakest_contrast
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -756,7 +756,7 @@ class Organization(Strict):
         """The languages this organization's packets are printed in, each its own set of documents."""
         if self.languages:
             return tuple(self.languages)
-        return (self.language or "en",)
+        return (self.language or DEFAULT_LANGUAGE,)
 
     def edition(self, language: str) -> Organization:
         """This organization as one edition prints it: every text a plain string in `language`
@@ -802,7 +802,3 @@ def untranslated(org: Organization, language: str) -> list[tuple[tuple, str]]:
 
     walk(org, ())
     return found
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
