@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 
 from ..errors import Problem
 from . import glyphs, kept
-from .model import Organization
+from .model import ByLanguage, Organization
 from .sources import LineDict, LineList, YamlDocument, parse_yaml_bytes, read_yaml
 from .spelling import close_match
 
@@ -387,7 +387,7 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
             allowed = list(owner.model_fields) if owner else []
             close = close_match(key, allowed)
             hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
-            if owner is not None and "ByLanguage" in owner.__name__:
+            if owner is not None and issubclass(owner, ByLanguage):
                 problems.append(
                     Problem(
                         doc.shown_path,
