@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .errors import InputError, Problem
+from .languages import LANGUAGES
 
 EXAMPLES = {
     "help": "Example: packets help build",
@@ -292,7 +293,15 @@ def _shown(path: Path) -> str:
 @main.command(epilog=EXAMPLES["check"])
 @click.argument("orgs", nargs=-1, metavar="[ORG]...")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(orgs: tuple[str, ...], strict: bool) -> None:
+@click.option(
+    "--language",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="Also check the curriculum in this language (its overlay in content/fr/), "
+    "e.g. --language fr; organizations that ask for French have it checked anyway.",
+)
+def check(orgs: tuple[str, ...], strict: bool, languages: tuple[str, ...]) -> None:
     """Validate the curriculum and organization files without rendering; print every problem."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
@@ -302,8 +311,18 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
     curriculum = load_curriculum(project)
     problems: list[Problem] = []
     sources = find_sources(project, orgs)
+    wanted = dict.fromkeys(languages)
     for source in sources:
-        problems.extend(load_organization(source.path, source.slug, project, curriculum).problems)
+        loaded = load_organization(source.path, source.slug, project, curriculum)
+        problems.extend(loaded.problems)
+        wanted.update(dict.fromkeys(loaded.org.editions if loaded.org else ()))
+    # The curriculum in every other language an organization prints in (or that was asked for).
+    for language in wanted:
+        if language != "en":
+            try:
+                load_curriculum(project, language)
+            except InputError as exc:
+                problems.extend(exc.problems)
     _print_problems(problems)
     errors = [p for p in problems if p.is_error or strict]
     n_errors = len([p for p in problems if p.is_error])
@@ -353,7 +372,7 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     if loaded.org is None:
         raise InputError(loaded.problems)
     _print_problems(loaded.warnings)
-    click.echo(plan_table(source.slug, loaded.org, curriculum))
+    click.echo(plan_table(source.slug, loaded.org.edition(loaded.org.editions[0]), curriculum))
 
 
 @main.command(epilog=EXAMPLES["init"])

@@ -232,7 +232,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         built = _built(studio, slug, states=False)
         return {
             "slug": slug,
-            "name": org.name if org else slug,
+            "name": org.edition(org.editions[0]).name if org else slug,
             "status": _status(loaded.problems),
             "length": length,
             "paper": org.paper if org else "",
