@@ -66,6 +66,13 @@ def test_french_typography_in_the_overlay(relative):
     assert bad == [], "\n".join(bad)
 
 
+def test_say_aloud_is_plain_text():
+    """A script read aloud is printed as written: markdown there would print its asterisks."""
+    for relative in FILES[:5]:
+        merged, _ = _merged(relative)
+        assert "*" not in merged["say_aloud"], relative
+
+
 def test_no_english_label_is_left_in_the_modules():
     words = {"workshop", "handout", "facilitator", "check-in", "allyship", "the", "and", "with"}
     found = []
