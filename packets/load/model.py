@@ -313,6 +313,11 @@ class SourceMap(Strict):
 
 
 class Interface(Strict):
+    """Every word a document prints that is not the curriculum's or the organization's own:
+    headings, labels, table heads, the planner's phrasing, clock and length patterns. Kept as
+    data (content/interface.yaml and its French overlay) so an edition in another language is
+    a file, not code, and no template or module holds a printed literal."""
+
     cover_credit: Line
     legend_say_aloud: Line
     legend_facilitator_note: Line
@@ -337,6 +342,8 @@ class Interface(Strict):
     doc_participant: Line
     doc_slides: Line
     large_print: Line
+    pdf_title: Line
+    large_print_title: Line
     meta_description: Line
     meta_description_slides: Line
     meta_keywords: Line
@@ -448,6 +455,9 @@ class Interface(Strict):
     count_questions: Line
     count_break: Line
     count_breaks: Line
+    groups_pairs: Line
+    groups_threes: Line
+    groups_small_groups: Line
     back_at: Line
     or_online_chat: Line
     online_chat_at: Line

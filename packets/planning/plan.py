@@ -31,7 +31,7 @@ from .planner import (
     question_cap,
     segment_timing,
 )
-from .words import clock_text, count_text, fill_text, join_words, language_of
+from .words import clock_text, count_text, fill_text, group_word, join_words, language_of
 from .words import duration_text as _duration
 
 
@@ -418,7 +418,7 @@ def make_plan(
             rows.append(
                 RunOfShowRow(
                     "activity",
-                    activity_title(activity, planned, wording.regroup),
+                    activity_title(activity, planned, wording.regroup, curriculum.interface),
                     planned.activity_minutes(activity),
                     _clock(start, offset),
                     tuple(activity.materials),
@@ -453,11 +453,12 @@ def make_plan(
     )
 
 
-def activity_title(activity: Activity, planned: PlannedModule, regroup: str) -> str:
+def activity_title(activity: Activity, planned: PlannedModule, regroup: str, words: Interface) -> str:
     """The activity's name, with the time to move into pairs or groups and back when it has some."""
     if not activity.groups or not planned.regroup:
         return activity.name
-    return f"{activity.name} ({fill_text(regroup, minutes=planned.regroup, groups=activity.groups)})"
+    groups = group_word(activity.groups, words)
+    return f"{activity.name} ({fill_text(regroup, minutes=planned.regroup, groups=groups)})"
 
 
 def _leads(org: Organization) -> dict[str, tuple[str, ...]]:

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 if TYPE_CHECKING:
@@ -67,8 +67,9 @@ def clock_text(clock: str | None, words: Interface) -> str:
     if not clock:
         return ""
     hours, minutes = (int(part) for part in clock.split(":"))
-    phrasing = words.clock_on_hour if minutes == 0 else words.clock
-    return fill_text(phrasing, hh=f"{hours:02d}", h=hours, mm=f"{minutes:02d}")
+    pattern = words.clock_on_hour if minutes == 0 else words.clock
+    # A Babel pattern (HH:mm; H 'h' mm): the interface data, not the code, says how a time reads.
+    return format_time(dt.time(hours % 24, minutes), format=pattern, locale="en_CA")
 
 
 def date_text(value: dt.date | None, language: str = "en") -> str:
@@ -82,6 +83,12 @@ def join_words(items: list[str], words: Interface | None = None) -> str:
         return "".join(items)
     conjunction = words.list_and if words is not None else "and"
     return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
+def group_word(groups: str | None, words: Interface) -> str:
+    """How an activity's people gather ("pairs", "small groups"), in the edition's words: the
+    curriculum names it with an identifier, the interface says it."""
+    return str(getattr(words, "groups_" + groups.replace(" ", "_"))) if groups else ""
 
 
 def count_text(n: int, one: str, many: str, language: str = "en") -> str:

@@ -27,8 +27,9 @@ _PROTECTED = re.compile(
     r"|&(?:#\d+|#x[0-9a-fA-F]+|\w+);"
 )
 _SPACES = "[ \t\r\n\u00a0\u202f\u2009]"
-# A colon that punctuates (not one inside "13:15", which _PROTECTED keeps), with any spaces before it.
-_COLON = re.compile(rf"{_SPACES}*:(?=\s|$|[«\"“)\]])")
+# A colon that punctuates, with any spaces before it: one after a space, or one followed by
+# a space or the end (not one inside "a:b"; "13:15" is _PROTECTED).
+_COLON = re.compile(rf"{_SPACES}+:|:(?=[ \t\r\n]|$|[«\"“)\]])")
 _HIGH = re.compile(rf"{_SPACES}*([;?!]+)")
 _OPEN = re.compile(rf"«{_SPACES}*")
 _CLOSE = re.compile(rf"{_SPACES}*»")

@@ -22,7 +22,16 @@ from markupsafe import Markup
 from .. import __version__
 from ..load.colour import PANEL
 from ..planning.plan import Plan
-from ..planning.words import clock_text, date_text, duration_text, fill_text, html_lang, join_words, number_text
+from ..planning.words import (
+    clock_text,
+    date_text,
+    duration_text,
+    fill_text,
+    group_word,
+    html_lang,
+    join_words,
+    number_text,
+)
 from .french import french_typography
 from .typeset import typeset
 
@@ -84,6 +93,11 @@ def _join_filter(context: Context, items: list[str]) -> str:
     return join_words(list(items), context["content"].interface)
 
 
+@pass_context
+def _group_filter(context: Context, groups: str | None) -> str:
+    return group_word(groups, context["content"].interface)
+
+
 def document_title(plan: Plan, audience: str) -> str:
     """The document's name in the plan's edition: "Facilitator guide", "Guide d’animation"."""
     words = plan.curriculum.interface
@@ -115,6 +129,7 @@ def environment(templates: Path) -> Environment:
         duration=_duration_filter,
         number=_number_filter,
         join_words=_join_filter,
+        group_word=_group_filter,
         fill=fill_text,
         sentence=sentence,
     )
