@@ -136,7 +136,9 @@ def prepare_document(
     )
     try:
         with render_budget(name):
-            plan = make_plan(source.slug, loaded.org, curriculum, paper=options.paper, large_print=large, logo=logo)
+            # One edition: the organization's first language until the editions are built side by side.
+            edition = loaded.org.edition(loaded.org.editions[0])
+            plan = make_plan(source.slug, edition, curriculum, paper=options.paper, large_print=large, logo=logo)
             if kind is None:
                 job.html = render_html(plan, audience, project.templates, created)
                 if options.html:
@@ -144,7 +146,7 @@ def prepare_document(
             else:
                 job.kit = (plan, project.templates, created)
                 if kind == "slides":
-                    job.source_lines = {loc: loaded.line_of(loc) for loc in slide_sources(loaded.org)}
+                    job.source_lines = {loc: loaded.line_of(loc) for loc in slide_sources(edition)}
     except BudgetExceeded as exc:
         problem = Problem(
             job.org_path, 1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo"
