@@ -301,7 +301,11 @@ def test_the_french_documents_read_in_french(french_build):
         assert heading in guide, heading
     for heading in ("Cahier de participation", "Avant de commencer", "Mes engagements", "Notes", "Page 2 sur"):
         assert heading in handout, heading
-    assert "Retour à" in slides or "Module 1" in slides
+    assert "Retour à" in slides and "Activité : " in slides and "mardi 14 septembre 2027, 13 h 15" in slides
+    # The Nation by its own name, and beside it its French name (not its English one).
+    for text in (guide, handout, slides):
+        assert "Wolastoqiyik" in text and "Malécites" in text and "Maliseet" not in text
+    assert "En français : Malécites" in guide
 
 
 def test_the_support_lines_answer_in_french(french_build):
