@@ -104,9 +104,9 @@ def test_the_fonts_have_the_narrow_no_break_space():
 
 # ---------------------------------------------------------------- no printed literal
 
-# Identifiers, numbers and addresses (the overlay's structure), and Babel's time patterns.
+# Identifiers, numbers and addresses (the overlay's structure).
 KEPT = {"id", "taught_by", "modules", "priority", "version", "published", "contact", "chat", "language", "groups"}
-KEPT |= {"url", "clock", "clock_on_hour"}
+KEPT |= {"url"}
 _TEXT = re.compile(r"\{\w+\}|[^\W\d_]+")
 
 
