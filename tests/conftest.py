@@ -19,7 +19,7 @@ from pypdf import PdfReader
 import packets.render.pdf  # noqa: F401  (see below)
 from packets.cli import main
 from packets.load.curriculum import Project, english_files
-from packets.load.overlay import OPTIONAL_KEYS, STRUCTURE_KEYS, has_text
+from packets.load.overlay import OPTIONAL_KEYS, has_text, is_structure
 from packets.load.sources import read_yaml
 
 # The builds the tests run fork their workers from this process: with WeasyPrint imported
@@ -330,7 +330,7 @@ def _pseudo_french(value, listed_by_id: bool = False):
         return {
             k: v if k == "id" and listed_by_id else _pseudo_french(v)
             for k, v in value.items()
-            if (k == "id" and listed_by_id) or (k not in STRUCTURE_KEYS | OPTIONAL_KEYS and has_text(v))
+            if (k == "id" and listed_by_id) or (not is_structure(k, v) and k not in OPTIONAL_KEYS and has_text(v))
         }
     return value
 

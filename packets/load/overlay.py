@@ -35,6 +35,18 @@ STRUCTURE_KEYS = frozenset(
         "groups",
     }
 )
+# Of those, the keys that list ids: structure only as a list. The same key may name a sentence
+# elsewhere (formats.yaml's `wording.emphasis` is printed text, a format's `emphasis` its ids).
+ID_LIST_KEYS = frozenset({"taught_by", "modules", "emphasis", "priority"})
+
+
+def is_structure(key: Any, value: Any) -> bool:
+    """Whether `key: value` of an English file is structure (from the English only), not text."""
+    if key in ID_LIST_KEYS:
+        return isinstance(value, list)
+    return key in STRUCTURE_KEYS
+
+
 # Keys an overlay may give or leave out: a French page's address, when one exists.
 OPTIONAL_KEYS = frozenset({"url"})
 
@@ -50,7 +62,7 @@ def has_text(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_text(v) for v in value)
     if isinstance(value, dict):
-        return any(has_text(v) for k, v in value.items() if k not in STRUCTURE_KEYS | OPTIONAL_KEYS)
+        return any(has_text(v) for k, v in value.items() if not is_structure(k, v) and k not in OPTIONAL_KEYS)
     return False
 
 
@@ -133,7 +145,7 @@ class Overlay:
                     self._add((*floc, key), f"'{self._where(here)}' should be text, not {_describe(given)}")
                     given = value
                 out[key] = given
-            elif key in STRUCTURE_KEYS or not has_text(value):
+            elif is_structure(key, value) or not has_text(value):
                 if key in fr and not (key == "id" and id_given):
                     self._structure(key, (*floc, key), (*eloc, key), here)
                 out[key] = value
