@@ -158,6 +158,13 @@ def help_command(ctx: click.Context, command: str | None) -> None:
 )
 @click.option("--fillable", is_flag=True, help="Also write a handout to fill in on screen, for online sessions.")
 @click.option(
+    "--language",
+    "languages",
+    type=click.Choice(["en", "fr"]),
+    multiple=True,
+    help="Build only this edition of organizations that make several (languages: [en, fr]); repeatable.",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of CPUs)."
 )
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
@@ -174,6 +181,7 @@ def build(
     slides: bool,
     booklets: tuple[str, ...],
     fillable: bool,
+    languages: tuple[str, ...],
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -216,6 +224,7 @@ def build(
             *(f"booklet-{'participant' if b == 'handout' else 'facilitator'}" for b in dict.fromkeys(booklets)),
             *(("fillable",) if fillable else ()),
         ),
+        languages=tuple(dict.fromkeys(languages)),
     )
     started = time.monotonic()
     show_bar = not quiet and sys.stderr.isatty() and len(sources) > 1
@@ -270,12 +279,17 @@ KIND_NAMES = {
 }
 
 
-def _kind_shown(audience: str, large_print: bool, kind: str | None) -> str:
-    """A document's kind as the summary names it: "participant handout (large print)", "slides"."""
+def _kind_shown(audience: str, large_print: bool, kind: str | None, language: str = "en") -> str:
+    """A document's kind as the summary names it: "participant handout (large print)", "slides (French)"."""
+    from .output import LANGUAGE_NAMES
+
     if kind:
-        return KIND_NAMES.get(kind, kind)
-    name = "facilitator guide" if audience == "facilitator" else "participant handout"
-    return name + (" (large print)" if large_print else "")
+        name = KIND_NAMES.get(kind, kind)
+    else:
+        name = ("facilitator guide" if audience == "facilitator" else "participant handout") + (
+            " (large print)" if large_print else ""
+        )
+    return name + ("" if language == "en" else f" ({LANGUAGE_NAMES.get(language, language)})")
 
 
 def _count(n: int, noun: str) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, pypdf_text, run
+from conftest import FIXTURES, ROOT, fixture_editions, flat, nfc, pdf_text, pdfium_text, pdfua_findings, pypdf_text, run
 from pypdf import PdfReader
 
 from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
@@ -33,7 +34,7 @@ def test_pdfua_finds_nothing_in_any_fixture_pdf(fixture_builds):
     """Guides, handouts and their large-print editions, for every fixture organization: no finding
     (the run of show's header cells carry /Scope, so its headers are tied to its cells)."""
     pdfs = sorted(fixture_builds.rglob("*.pdf"))
-    assert len(pdfs) == 4 * len(ORG_FIXTURES)
+    assert len(pdfs) == 4 * sum(len(fixture_editions(org)) for org in ORG_FIXTURES)
     assert pdfua_findings(pdfs) == []
 
 
@@ -47,8 +48,10 @@ def test_there_are_at_least_four_varied_fixture_orgs():
 
 @pytest.mark.parametrize("org", ORG_FIXTURES, ids=lambda p: p.stem)
 def test_fixture_nation_names_read_back_exactly(fixture_builds, org):
-    for audience, suffix in (("facilitator", "facilitator-guide"), ("participant", "participant-handout")):
-        pdf = fixture_builds / org.stem / f"{org.stem}-{suffix}.pdf"
+    from packets.output import pdf_name
+
+    for audience, language in itertools.product(("facilitator", "participant"), fixture_editions(org)):
+        pdf = fixture_builds / org.stem / pdf_name(org.stem, audience, language=language)
         for reading in (pypdf_text(pdf), pdfium_text(pdf)):
             for name in _names(org):
                 if audience == "participant" and name not in [nfc(n) for n in _nation_names_only(org)]:
@@ -93,11 +96,15 @@ def test_unreviewed_acknowledgement_says_so_plainly(tmp_path):
 
 
 def test_pronunciation_page_lists_every_name(fixture_builds):
-    org = FIXTURES / "orgs/francophone.yaml"
-    text = pdf_text(fixture_builds / "francophone/francophone-facilitator-guide.pdf")
+    org = FIXTURES / "orgs/bilingual-nb.yaml"
+    text = pdf_text(fixture_builds / "bilingual-nb/bilingual-nb-facilitator-guide.pdf")
     assert "Saying the names" in text
     for name in _names(org):
         assert name in text
+    # The French edition's page lists them too, each name as written.
+    french = pdf_text(fixture_builds / "bilingual-nb/bilingual-nb-facilitator-guide-fr.pdf")
+    for name in _names(org):
+        assert name in french
 
 
 def test_local_resources_and_facilitators_appear(fixture_builds):
