@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .errors import InputError, Problem
+from .languages import LANGUAGES
 
 EXAMPLES = {
     "help": "Example: packets help build",
@@ -306,7 +307,15 @@ def _shown(path: Path) -> str:
 @main.command(epilog=EXAMPLES["check"])
 @click.argument("orgs", nargs=-1, metavar="[ORG]...")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(orgs: tuple[str, ...], strict: bool) -> None:
+@click.option(
+    "--language",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="Also check the curriculum in this language (its overlay in content/fr/), "
+    "e.g. --language fr; organizations that ask for French have it checked anyway.",
+)
+def check(orgs: tuple[str, ...], strict: bool, languages: tuple[str, ...]) -> None:
     """Validate the curriculum and organization files without rendering; print every problem."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
@@ -314,6 +323,8 @@ def check(orgs: tuple[str, ...], strict: bool) -> None:
 
     project = _project()
     curriculum = load_curriculum(project)
+    for language in dict.fromkeys(languages):
+        load_curriculum(project, language)
     problems: list[Problem] = []
     sources = find_sources(project, orgs)
     for source in sources:

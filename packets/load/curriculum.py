@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, display_path
+from ..languages import LANGUAGES
 from .model import (
     AcknowledgementGuide,
     Deck,
@@ -32,10 +33,15 @@ from .model import (
     WorkshopFormat,
     activity_minutes,
 )
+from .overlay import Overlay
 from .sources import YamlDocument, read_yaml
-from .validation import M, read_model, suggest
+from .validation import M, _read_checked, read_model, suggest, validate_document
 
 NATION_NAMES = "nation-names.yaml"  # names given by others, English names, peoples' own names
+SOURCE_MAP = "source-map.yaml"
+# Files that hold no printed text to translate: names as Nations write them, and the map
+# of the source's ideas (which the French carries through the same ids).
+UNTRANSLATED = frozenset({NATION_NAMES, SOURCE_MAP})
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class Curriculum:
     source_map: SourceMap | None
     deck: Deck
     nation_names: NationNames | None = None
+    # "en" or "fr": every text above is in this language; structure is the same in both.
+    language: str = "en"
 
     def all_ids(self) -> set[str]:
         return set(_ids_in(self))
@@ -96,10 +104,47 @@ def _ids_in(obj: Any) -> typing.Iterator[str]:
             yield from _ids_in(getattr(obj, name))
 
 
-def load_curriculum(project: Project) -> Curriculum:
-    """Read every curriculum file; raise InputError listing all problems found."""
+def overlay_folder(project: Project, language: str) -> Path:
+    """Where a language's overlay lives: content/fr/ for French (English is content/ itself)."""
+    return project.content if language == "en" else project.content / language
+
+
+def english_files(project: Project) -> list[Path]:
+    """The curriculum's English files (organizations and overlays are not part of it)."""
+    return sorted([*project.content.glob("*.yaml"), *(project.content / "modules").glob("*.yaml")])
+
+
+def overlay_files(project: Project, language: str) -> list[Path]:
+    """The overlay files a language has today (none for English)."""
+    if language == "en":
+        return []
+    folder = overlay_folder(project, language)
+    return sorted(folder.rglob("*.yaml")) if folder.is_dir() else []
+
+
+def load_curriculum(project: Project, language: str = "en") -> Curriculum:
+    """Read every curriculum file in one language; raise InputError listing all problems found.
+
+    French is the English structure with the text of content/fr/ laid over it (overlay.py)
+    and validated by the same models, so both languages have the same ids, modules and
+    minutes. The English is read first: its problems are the ones to fix first.
+    """
     content = project.content
+    if language not in LANGUAGES:
+        raise InputError(
+            [Problem(str(content), 0, f"there is no curriculum in the language '{language}'", "choose en or fr")]
+        )
+    if language != "en":
+        load_curriculum(project)
     problems: list[Problem] = []
+
+    def read(relative: str, model: type[M]) -> tuple[M | None, YamlDocument]:
+        path = content / relative
+        if language == "en" or relative in UNTRANSLATED:
+            value, doc, found = read_model(path, model, trusted=True)
+            problems.extend(found)
+            return value, doc
+        return _read_overlaid(path, overlay_folder(project, language) / relative, model, problems)
 
     def one(name: str, model: type[M], required: bool = True) -> M | None:
         path = content / name
@@ -107,9 +152,7 @@ def load_curriculum(project: Project) -> Curriculum:
             if required:
                 problems.append(Problem(str(path), 0, "curriculum file is missing"))
             return None
-        value, _, found = read_model(path, model, trusted=True)
-        problems.extend(found)
-        return value
+        return read(name, model)[0]
 
     meta = one("meta.yaml", Meta)
     formats = one("formats.yaml", Formats)
@@ -120,14 +163,13 @@ def load_curriculum(project: Project) -> Curriculum:
     interface = one("interface.yaml", Interface)
     support = one("support.yaml", Support)
     deck = one("slides.yaml", Deck)
-    source_map = one("source-map.yaml", SourceMap, required=False)
+    source_map = one(SOURCE_MAP, SourceMap, required=False)
     nation_names = one(NATION_NAMES, NationNames, required=False)
 
     modules: dict[str, Module] = {}
     module_docs: dict[str, YamlDocument] = {}
     for path in sorted((content / "modules").glob("*.yaml")):
-        module, doc, found = read_model(path, Module, trusted=True)
-        problems.extend(found)
+        module, doc = read(f"modules/{path.name}", Module)
         if module is None:
             continue
         if module.id in modules:
@@ -152,12 +194,14 @@ def load_curriculum(project: Project) -> Curriculum:
     if deck is not None and facilitation is not None:
         problems.extend(_check_deck(deck, facilitation, content / "slides.yaml"))
 
+    if language != "en":
+        problems.extend(_strays(project, language))
     if problems and any(p.is_error for p in problems):
         raise InputError(problems)
     assert meta and formats and facilitation and handout and acknowledgement and resources and interface and support
     assert deck
     curriculum = Curriculum(
-        meta=meta,
+        meta=meta.model_copy(update={"language": language}),
         modules=modules,
         formats={f.id: f for f in formats.formats},
         priority=tuple(formats.priority),
@@ -172,6 +216,7 @@ def load_curriculum(project: Project) -> Curriculum:
         source_map=source_map,
         deck=deck,
         nation_names=nation_names,
+        language=language,
     )
     duplicates = _duplicate_ids(curriculum)
     if duplicates:
@@ -195,6 +240,58 @@ def load_curriculum(project: Project) -> Curriculum:
         if unknown:
             raise InputError(unknown)
     return curriculum
+
+
+def _read_overlaid(
+    english: Path, french: Path, model: type[M], problems: list[Problem]
+) -> tuple[M | None, YamlDocument]:
+    """One curriculum file in another language: its overlay laid on the English, then validated."""
+    english_doc, _ = _read_checked(english, True)
+    if not french.is_file():
+        problems.append(
+            Problem(
+                display_path(french),
+                0,
+                "this curriculum file has no French text yet",
+                f"write it with the same keys as {english_doc.shown_path}, text only (see content/fr/README.md)",
+            )
+        )
+        return None, english_doc
+    french_doc, found = _read_checked(french, True)
+    problems.extend(found + french_doc.problems)
+    if french_doc.data is None or english_doc.data is None:
+        return None, french_doc
+    overlay = Overlay(english_doc, french_doc)
+    merged = overlay.merged()
+    problems.extend(overlay.problems)
+    value, found = validate_document(merged, model)
+    problems.extend(found)
+    return value, merged
+
+
+def _strays(project: Project, language: str) -> list[Problem]:
+    """Overlay files with no English file to lay them on: a misspelt name, or a file left behind."""
+    folder = overlay_folder(project, language)
+    strays = []
+    for path in overlay_files(project, language):
+        relative = path.relative_to(folder).as_posix()
+        if relative in UNTRANSLATED:
+            strays.append(
+                Problem(
+                    display_path(path), 0, f"{relative} is not translated", "remove this file: it holds no printed text"
+                )
+            )
+        elif not (project.content / relative).is_file():
+            english = [p.relative_to(project.content).as_posix() for p in english_files(project)]
+            strays.append(
+                Problem(
+                    display_path(path),
+                    0,
+                    f"there is no English file content/{relative} for this French file",
+                    suggest(relative, english) or "remove it, or give it the name of the English file it translates",
+                )
+            )
+    return strays
 
 
 def _check_deck(deck: Deck, facilitation: Facilitation, path: Path) -> list[Problem]:
