@@ -161,7 +161,7 @@ def help_command(ctx: click.Context, command: str | None) -> None:
 @click.option(
     "--language",
     "languages",
-    type=click.Choice(["en", "fr"]),
+    type=click.Choice(LANGUAGES),
     multiple=True,
     help="Build only this edition of organizations that make several (languages: [en, fr]); repeatable.",
 )
@@ -282,7 +282,7 @@ KIND_NAMES = {
 
 def _kind_shown(audience: str, large_print: bool, kind: str | None, language: str = "en") -> str:
     """A document's kind as the summary names it: "participant handout (large print)", "slides (French)"."""
-    from .output import LANGUAGE_NAMES
+    from .languages import LANGUAGE_NAMES
 
     if kind:
         name = KIND_NAMES.get(kind, kind)

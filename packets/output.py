@@ -29,9 +29,6 @@ except ImportError:  # pragma: no cover - not POSIX
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 DOCUMENT_FILES = {"facilitator": "facilitator-guide", "participant": "participant-handout"}
-# The editions an organization can ask for, in the order a bilingual organization's are built.
-LANGUAGES = ("en", "fr")
-LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 TEMP_PREFIX = ".partial-"
 STALE_SECONDS = 3600  # writing one file takes milliseconds; a temporary this old is nobody's
 

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..files import FileRefused
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from ..load.curriculum import Project
 from ..load.orgfiles import OrgSource, built_file
-from ..output import DOCUMENT_FILES, LANGUAGE_NAMES, LANGUAGES, pdf_name
+from ..output import DOCUMENT_FILES, pdf_name
 from ..render.kit import KINDS, kit_name
 from ..write.batch import Manifest, document_id, document_states, edition_keys, shared_inputs_digest
 from ..write.pipeline import BuildOptions

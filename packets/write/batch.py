@@ -25,13 +25,12 @@ from .. import __version__
 from ..cache import digest_files
 from ..errors import InputError, Problem
 from ..files import FileRefused, read_limited
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..load.sources import YamlDocument
 from ..output import (
     DOCUMENT_FILES,
-    LANGUAGE_NAMES,
-    LANGUAGES,
     OutputRefused,
     cannot_write,
     folder_lock,
@@ -367,7 +366,7 @@ def parse_document_id(document: str) -> tuple[Document, str | None] | None:
     if paper not in (None, *PAPERS):
         return None
     language = "en"
-    if len(parts) > 2 and parts[-2] in LANGUAGES[1:]:
+    if len(parts) > 2 and parts[-2] in LANGUAGES and parts[-2] != "en":
         language, parts = parts[-2], parts[:-2] + parts[-1:]
     if len(parts) == 2 and parts[0] in KINDS:
         return (kit_audience(parts[0]), False, parts[0], language), paper
