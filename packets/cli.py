@@ -364,12 +364,21 @@ def list_command() -> None:
 @click.argument("org", metavar="ORG")
 @click.option("--minutes", type=int, help="Try another length (45 to 360) without editing the file.")
 @click.option("--start", help='Try another start time, "HH:MM".')
-def plan(org: str, minutes: int | None, start: str | None) -> None:
-    """Print the run of show of one organization's session, without rendering any PDF."""
+@click.option(
+    "--language",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="The edition whose run of show to print, for an organization that makes several (default: each of them).",
+)
+def plan(org: str, minutes: int | None, start: str | None, languages: tuple[str, ...]) -> None:
+    """Print the run of show of one organization's session, in each of its editions' languages, without
+    rendering any PDF."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
     from .planning.organization import load_organization
     from .planning.runofshow import plan_table
+    from .write.batch import file_editions, no_edition_problem
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -377,8 +386,17 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     loaded = load_organization(source.path, source.slug, project, curriculum, minutes=minutes, start=start)
     if loaded.org is None:
         raise InputError(loaded.problems)
+    # The same editions a build makes, by the same rule; the words of each come from its curriculum.
+    editions = file_editions(loaded.doc) if loaded.doc else ("en",)
+    chosen = [language for language in editions if not languages or language in languages]
+    if not chosen:
+        raise InputError([no_edition_problem(loaded.doc, languages, editions)])
     _print_problems(loaded.warnings)
-    click.echo(plan_table(source.slug, loaded.org, curriculum))
+    tables = []
+    for language in chosen:
+        edition = curriculum if language == curriculum.language else load_curriculum(project, language)
+        tables.append(plan_table(source.slug, loaded.org.edition(language), edition))
+    click.echo("\n\n".join(tables))
 
 
 @main.command(epilog=EXAMPLES["init"])

@@ -150,3 +150,30 @@ def test_an_edition_the_organization_no_longer_asks_for_is_removed(tmp_path):
     assert second.exit_code == 0, second.output
     assert _pdfs(out / "bilingual-nb") == {"bilingual-nb-participant-handout-fr.pdf"}
     assert "removed" in second.output and "bilingual-nb-participant-handout.pdf" in second.output
+
+
+def test_plan_prints_a_french_organization_s_run_of_show_in_french():
+    result = run("plan", str(FRENCH))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].endswith(": L’alliance en pratique")
+    header = next(line for line in lines if line.startswith(("Heure", "Time")))
+    assert header.split()[:2] == ["Heure", "Min"]
+    assert re.search(r"^9 h ", result.output, flags=re.M)  # the first row starts at 9 h, the French way
+    assert re.search(r"Total : ", result.output)
+    assert not re.search(r"\b(Time|Materials|Leads|Activity)\b|\b9:00\b", result.output)
+
+
+def test_plan_prints_each_edition_of_a_bilingual_organization_or_the_one_asked_for():
+    both = run("plan", str(BILINGUAL))
+    assert both.exit_code == 0, both.output
+    assert "Fredericton Community Health Partnership: Allyship in our care" in both.output
+    assert "Partenariat de santé communautaire de Fredericton : L’alliance dans nos soins" in both.output.replace(
+        "\u00a0", " "
+    ) or "Partenariat de santé communautaire de Fredericton: L’alliance dans nos soins" in both.output
+    french = run("plan", str(BILINGUAL), "--language", "fr")
+    assert french.exit_code == 0, french.output
+    assert "Fredericton Community Health Partnership" not in french.output
+    assert "13 h" in french.output and "Heure" in french.output
+    refused = run("plan", str(FRENCH), "--language", "en")
+    assert refused.exit_code == 2 and "no English edition" in refused.output
