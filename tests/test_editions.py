@@ -167,10 +167,9 @@ def test_plan_prints_a_french_organization_s_run_of_show_in_french():
 def test_plan_prints_each_edition_of_a_bilingual_organization_or_the_one_asked_for():
     both = run("plan", str(BILINGUAL))
     assert both.exit_code == 0, both.output
-    assert "Fredericton Community Health Partnership: Allyship in our care" in both.output
-    assert "Partenariat de santé communautaire de Fredericton : L’alliance dans nos soins" in both.output.replace(
-        "\u00a0", " "
-    ) or "Partenariat de santé communautaire de Fredericton: L’alliance dans nos soins" in both.output
+    assert "Fredericton Community Health Partnership" in both.output and "Allyship in our care" in both.output
+    assert "Partenariat de santé communautaire de Fredericton" in both.output
+    assert "L’alliance dans nos soins" in both.output and "Heure" in both.output and "Time" in both.output
     french = run("plan", str(BILINGUAL), "--language", "fr")
     assert french.exit_code == 0, french.output
     assert "Fredericton Community Health Partnership" not in french.output
