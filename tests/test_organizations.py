@@ -315,6 +315,7 @@ def _answers(*lines: str) -> str:
 def test_init_asks_step_by_step(empty_project):
     project = empty_project
     answers = _answers(
+        "",  # the documents' language: English, the default
         "Bayview Clinic",  # name
         "letter",  # paper
         "",  # accent colour
@@ -350,6 +351,7 @@ def test_init_asks_step_by_step(empty_project):
 def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
     """A bad answer is refused at its own question with the model's message, then asked again."""
     answers = _answers(
+        "",  # English
         "Prairie Roots",
         "legal",  # refused: letter or a4
         "a4",
@@ -419,7 +421,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
         .read_bytes()
     )
     answers = _answers(
-        "Logo Clinic", "letter", "", "logos/missing.png", "logos/mark.png", "A prairie crocus", *[""] * 20
+        "", "Logo Clinic", "letter", "", "logos/missing.png", "logos/mark.png", "A prairie crocus", *[""] * 20
     )
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
@@ -430,7 +432,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
 
 def test_init_asks_again_for_a_refused_flag(empty_project):
     """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
-    answers = _answers(*[""] * 10, "Kim Lee|Lead", "", "", *[""] * 8)
+    answers = _answers(*[""] * 11, "Kim Lee|Lead", "", "", *[""] * 8)
     result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
     assert result.exit_code == 0, result.output
     assert 'start time "1:00 pm" is not HH:MM' in result.output
@@ -461,7 +463,7 @@ def test_init_keeps_what_was_typed_when_a_problem_is_found_late(empty_project):
 
 def test_init_stopped_half_way_keeps_the_answers_so_far(empty_project):
     """Kept in a file of their own (tests/test_coordinator.py shows init going on from them)."""
-    result = run("init", input=_answers("Half Way Clinic", "a4", "", ""))
+    result = run("init", input=_answers("", "Half Way Clinic", "a4", "", ""))
     assert result.exit_code != 0
     assert "Your answers so far are kept; run `packets init half-way-clinic`" in result.output
     assert not (empty_project / "content/orgs/half-way-clinic.yaml").exists()
