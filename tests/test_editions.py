@@ -176,3 +176,91 @@ def test_plan_prints_each_edition_of_a_bilingual_organization_or_the_one_asked_f
     assert "13 h" in french.output and "Heure" in french.output
     refused = run("plan", str(FRENCH), "--language", "en")
     assert refused.exit_code == 2 and "no English edition" in refused.output
+
+
+def test_init_asks_a_french_organization_in_french_and_writes_language_fr(empty_project):
+    import yaml
+
+    answers = [
+        "fr",  # the documents' language, asked first
+        "Clinique de la Baie",
+        "légal",  # refused, in French
+        "a4",
+        "",  # accent colour
+        "",  # logo
+        "L’alliance en pratique",
+        "standard",
+        "",  # date
+        "",  # start
+        "aucune",  # breaks: none, as the French question offers it
+        "",  # location
+        "non",  # no Elder or knowledge keeper opens or closes
+        "Anne Roy|Infirmière",
+        "",
+        "",  # what Anne Roy leads
+        "W8banaki|Abénakis (Waban-Aki)|wa-ba-NA-ki",
+        "",
+        "",  # places
+        "",  # territory
+        "",  # statement: a draft
+        "Nous rémunérons les membres du Grand Conseil pour leur temps.",
+        "",
+        *[""] * 6,
+    ]
+    result = run("init", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Langue des documents" in out
+    for question in ("Nom de l’organisation", "Format du papier", "Titre de l’atelier", "Ce que chaque personne"):
+        assert question in out
+    assert "veuillez réessayer" in out
+    assert "Organization name" not in out and "Paper size" not in out and "Workshop title" not in out
+    data = yaml.safe_load((empty_project / "content/orgs/clinique-de-la-baie.yaml").read_text(encoding="utf-8"))
+    assert data["language"] == "fr" and "languages" not in data
+    assert data["workshop"]["breaks"] == "none"
+    nation = data["land_acknowledgement"]["nations"][0]
+    assert nation == {"name": "W8banaki", "french_name": "Abénakis (Waban-Aki)", "name_pronunciation": "wa-ba-NA-ki"}
+
+
+def test_init_for_both_languages_asks_the_french_of_each_text_and_writes_both(empty_project):
+    import yaml
+
+    answers = [
+        "both",
+        "Fredericton Health Partnership",
+        "Partenariat de santé de Fredericton",  # the name in French
+        "",  # paper
+        "",  # accent colour
+        "",  # logo
+        "Allyship in our care",
+        "L’alliance dans nos soins",
+        "standard",
+        "",  # date
+        "",  # start
+        "",  # breaks
+        "Room 210",
+        "",  # the same location in French
+        "",  # no Elder or knowledge keeper
+        "",  # facilitators
+        "Wəlastəkwiyik|Wolastoqiyik (Maliseet)|Wolastoqiyik (Malécites)",
+        "Miʼkmaq",
+        "",
+        *[""] * 10,
+    ]
+    result = run("init", input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "Organization name, in French" in result.output
+    data = yaml.safe_load(
+        (empty_project / "content/orgs/fredericton-health-partnership.yaml").read_text(encoding="utf-8")
+    )
+    assert data["languages"] == ["en", "fr"]
+    assert data["name"] == {"en": "Fredericton Health Partnership", "fr": "Partenariat de santé de Fredericton"}
+    assert data["workshop"]["title"] == {"en": "Allyship in our care", "fr": "L’alliance dans nos soins"}
+    assert data["workshop"]["location"] == "Room 210"  # one text serves both editions
+    first, second = data["land_acknowledgement"]["nations"]
+    assert first == {
+        "name": "Wəlastəkwiyik",
+        "english_name": "Wolastoqiyik (Maliseet)",
+        "french_name": "Wolastoqiyik (Malécites)",
+    }
+    assert second == {"name": "Miʼkmaq"}
