@@ -328,12 +328,20 @@ def check(orgs: tuple[str, ...], strict: bool, languages: tuple[str, ...]) -> No
 
     project = _project()
     curriculum = load_curriculum(project)
-    for language in dict.fromkeys(languages):
-        load_curriculum(project, language)
     problems: list[Problem] = []
     sources = find_sources(project, orgs)
+    wanted = dict.fromkeys(languages)
     for source in sources:
-        problems.extend(load_organization(source.path, source.slug, project, curriculum).problems)
+        loaded = load_organization(source.path, source.slug, project, curriculum)
+        problems.extend(loaded.problems)
+        wanted.update(dict.fromkeys(loaded.org.editions if loaded.org else ()))
+    # The curriculum in every other language an organization prints in (or that was asked for).
+    for language in wanted:
+        if language != "en":
+            try:
+                load_curriculum(project, language)
+            except InputError as exc:
+                problems.extend(exc.problems)
     _print_problems(problems)
     errors = [p for p in problems if p.is_error or strict]
     n_errors = len([p for p in problems if p.is_error])

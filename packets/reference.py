@@ -8,12 +8,19 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .load.model import Organization
+from .load.model import Organization, _ByLanguage
+
+
+def _per_language(annotation: Any) -> bool:
+    """A text that may be given per language (`{en: ..., fr: ...}`): shown as one kind, not a mapping."""
+    return isinstance(annotation, type) and issubclass(annotation, _ByLanguage)
 
 
 def _type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if any(_per_language(a) for a in args):
+        return "text, or text per language `{en: …, fr: …}`"
     if origin is typing.Literal:
         return " \\| ".join(f"`{a}`" for a in typing.get_args(annotation))
     if origin is list:
@@ -32,6 +39,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _inner(annotation: Any) -> type[BaseModel] | None:
+    if _per_language(annotation):
+        return None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):

@@ -12,8 +12,9 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from .colour import PANEL, darker_passing, weakest_contrast
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -412,6 +413,44 @@ class Meta(Strict):
 
 OrgText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 OrgProse = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Language = Literal[LANGUAGES]  # "en" | "fr", from the one list in languages.py
+
+
+class _ByLanguage(Strict):
+    """One text written in each language the organization's packets are printed in."""
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> _ByLanguage:
+        if all(getattr(self, code) is None for code in LANGUAGES):
+            raise ValueError("give the text in at least one language, e.g. en: ... and fr: ...")
+        return self
+
+    def text(self, language: str) -> str:
+        """The text in `language`, or in the other language when only that one is given."""
+        given = getattr(self, language, None)
+        if given is not None:
+            return given
+        return next(getattr(self, code) for code in LANGUAGES if getattr(self, code) is not None)
+
+    def lacks(self, language: str) -> bool:
+        return getattr(self, language, None) is None
+
+
+class TextByLanguage(_ByLanguage):
+    en: OrgText | None = Field(None, description="The text in English.")
+    fr: OrgText | None = Field(None, description="The text in French.")
+
+
+class ProseByLanguage(_ByLanguage):
+    en: OrgProse | None = Field(None, description="The text in English.")
+    fr: OrgProse | None = Field(None, description="The text in French.")
+
+
+# An organization's text: one string for every edition, or `{en: ..., fr: ...}` when the
+# French and English editions print it differently. Names of Nations, places and people
+# are never per language: they print as their owners write them.
+Text = OrgText | TextByLanguage
+ProseText = OrgProse | ProseByLanguage
 
 
 LEAD_SEGMENTS = ("opening", "closing", "break")
@@ -419,7 +458,7 @@ LEAD_SEGMENTS = ("opening", "closing", "break")
 
 class Facilitator(Strict):
     name: OrgText = Field(description="The facilitator's name as it should print.")
-    role: OrgText | None = Field(None, description="Role or title, e.g. 'Health equity lead'.")
+    role: Text | None = Field(None, description="Role or title, e.g. 'Health equity lead'.")
     contact: OrgText | None = Field(None, description="Email or phone, printed in the facilitator guide only.")
     leads: list[Id] = Field(
         [],
@@ -434,7 +473,7 @@ class KnowledgeKeeper(Strict):
 
 
 class Workshop(Strict):
-    title: OrgText | None = Field(None, description="Workshop title on the covers; a default is used when absent.")
+    title: Text | None = Field(None, description="Workshop title on the covers; a default is used when absent.")
     date: dt.date | None = Field(None, description="Date of the session, YYYY-MM-DD.")
     start: str | None = Field(
         None,
@@ -450,7 +489,7 @@ class Workshop(Strict):
     minutes: int | None = Field(
         None, description="Length of the session in whole minutes, 45 to 360; the plan fits it exactly."
     )
-    location: OrgText | None = Field(None, description="Where the session takes place.")
+    location: Text | None = Field(None, description="Where the session takes place.")
     facilitators: list[Facilitator] = Field([], max_length=20, description="Who runs the session.")
     modules: list[Id] | None = Field(
         None, description="Module ids to run instead of the format's own selection, in order."
@@ -550,13 +589,24 @@ def clock_time(value: str, what: str) -> str:
 class Nation(Strict):
     name: OrgText = Field(description="The Nation's name in its own orthography, e.g. xʷməθkʷəy̓əm or ᓀᐦᐃᔭᐤ.")
     english_name: OrgText | None = Field(None, description="The English name, e.g. Musqueam.")
-    pronunciation: OrgText | None = Field(
+    french_name: OrgText | None = Field(
+        None,
+        description="The French name, e.g. Malécites; French editions print it where English ones print english_name.",
+    )
+    pronunciation: Text | None = Field(
         None, description='A guide to saying the English name (or the only name given), e.g. "MUS-kwee-um".'
     )
-    name_pronunciation: OrgText | None = Field(
+    name_pronunciation: Text | None = Field(
         None,
         description="A guide to saying the Nation's own name, the one the statement uses; ask the Nation.",
     )
+
+    def common_name(self, language: str) -> str | None:
+        """The name an edition prints beside the own-language name: French where the French
+        edition has one, else the English name (check warns when a French edition falls back)."""
+        if language == "fr" and self.french_name:
+            return self.french_name
+        return self.english_name
 
 
 # A place whose name participants practise saying (a river, a mountain, a community, the city):
@@ -568,14 +618,24 @@ class Place(Strict):
         "e.g. Amiskwaciwâskahikan."
     )
     english_name: OrgText | None = Field(None, description="The place's English name, if it has one, e.g. Edmonton.")
-    pronunciation: OrgText | None = Field(
+    french_name: OrgText | None = Field(
+        None, description="The place's French name, if it has one, e.g. Trois-Rivières; French editions print it."
+    )
+    pronunciation: Text | None = Field(
         None, description='A guide to saying the place\'s English name (or its only name), e.g. "ED-mun-tun".'
     )
-    name_pronunciation: OrgText | None = Field(
+    name_pronunciation: Text | None = Field(
         None,
         description="A guide to saying the place's name in the Nation's language, as the Nation says it "
         "(ask them, or a teacher you pay).",
     )
+
+    def common_name(self, language: str) -> str | None:
+        """The name an edition prints beside the own-language name: French where the French
+        edition has one, else the English name (check warns when a French edition falls back)."""
+        if language == "fr" and self.french_name:
+            return self.french_name
+        return self.english_name
 
 
 class LandAcknowledgement(Strict):
@@ -588,16 +648,16 @@ class LandAcknowledgement(Strict):
         description="Places whose names to practise saying (a river, a mountain, a community, the city), "
         "each named in the language of the Nation whose land it is.",
     )
-    territory: OrgText | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
-    statement: OrgProse | None = Field(
+    territory: Text | None = Field(None, description='e.g. "unceded", "Treaty 6 territory".')
+    statement: ProseText | None = Field(
         None, description="The organization's own acknowledgement; a present-tense draft is composed when absent."
     )
-    commitments: list[OrgText] = Field(
+    commitments: list[Text] = Field(
         [], max_length=15, description="What the organization is doing: the action behind the words."
     )
-    reviewed_by: OrgText | None = Field(None, description="Who from the community reviewed this acknowledgement.")
+    reviewed_by: Text | None = Field(None, description="Who from the community reviewed this acknowledgement.")
     reviewed_on: dt.date | None = Field(None, description="When it was last reviewed, YYYY-MM-DD.")
-    based_on: OrgText | None = Field(
+    based_on: Text | None = Field(
         None, description="What it is based on, e.g. a conversation with the Nation's education office."
     )
 
@@ -608,15 +668,26 @@ class LandAcknowledgement(Strict):
 
 
 class LocalResource(Strict):
-    name: OrgText = Field(description="Name of the organization, service or person.")
-    contact: OrgText | None = Field(None, description="Website, phone or email.")
-    note: OrgText | None = Field(None, description="What it offers, in a few words.")
+    name: Text = Field(description="Name of the organization, service or person.")
+    contact: Text | None = Field(None, description="Website, phone or email.")
+    note: Text | None = Field(None, description="What it offers, in a few words.")
 
 
 class Organization(Strict):
     """One organization's file in content/orgs/."""
 
-    name: OrgText = Field(description="The organization's name as it should print.")
+    name: Text = Field(description="The organization's name as it should print.")
+    language: Language | None = Field(
+        None,
+        description="The language of every packet: en (English, the default) or fr (French). "
+        "Give this or languages, not both.",
+    )
+    languages: list[Language] | None = Field(
+        None,
+        min_length=1,
+        max_length=len(LANGUAGES),
+        description="Both editions side by side, each under its own file names: [en, fr]. Give this or language.",
+    )
     paper: Literal["letter", "a4"] = Field("letter", description="Paper size: letter (default) or a4.")
     accent_colour: str | None = Field(
         None,
@@ -628,7 +699,7 @@ class Organization(Strict):
         description="PNG, JPEG or SVG file inside the folder of the org file (content/orgs/).",
         examples=["logos/my-logo.png"],
     )
-    logo_alt: OrgText | None = Field(None, description="Text read aloud for the logo; defaults to the name.")
+    logo_alt: Text | None = Field(None, description="Text read aloud for the logo; defaults to the name.")
     workshop: Workshop = Field(Workshop(), description="The session: title, date, time, format, place, people.")
     land_acknowledgement: LandAcknowledgement = Field(
         LandAcknowledgement(), description="The local land acknowledgement, written with the Nations."
@@ -664,3 +735,74 @@ class Organization(Strict):
         if not re.search(r"\.(png|jpe?g|svg)\Z", value, re.IGNORECASE):
             raise ValueError(f'logo "{value[:80]}" must be a .png, .jpg or .svg file')
         return value
+
+    @field_validator("languages")
+    @classmethod
+    def _one_language_key(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if value is None:
+            return None
+        both = list(dict.fromkeys([info.data.get("language") or value[0], *value]))
+        if info.data.get("language") is not None:
+            raise ValueError(
+                "give language (one edition) or languages (several), not both: "
+                f"remove language and write languages: [{', '.join(both)}]"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError(f"languages lists a language twice; write languages: [{', '.join(both)}]")
+        return value
+
+    @property
+    def editions(self) -> tuple[str, ...]:
+        """The languages this organization's packets are printed in, each its own set of documents."""
+        if self.languages:
+            return tuple(self.languages)
+        return (self.language or "en",)
+
+    def edition(self, language: str) -> Organization:
+        """This organization as one edition prints it: every text a plain string in `language`
+        (the other language's where only that one is given; `check` warns about it), and
+        `language` set, so planning and templates never see a mapping."""
+        if language not in LANGUAGES:
+            raise ValueError(f"no edition in the language '{language}'")
+        resolved = _resolved(self, language)
+        return resolved.model_copy(update={"language": language, "languages": None})
+
+
+def _resolved(value: object, language: str) -> object:
+    """`value` with every per-language text replaced by its text in `language`."""
+    if isinstance(value, _ByLanguage):
+        return value.text(language)
+    if isinstance(value, list):
+        return [_resolved(v, language) for v in value]
+    if isinstance(value, BaseModel):
+        update = {}
+        for name in type(value).model_fields:
+            current = getattr(value, name)
+            new = _resolved(current, language)
+            if new is not current:
+                update[name] = new
+        return value.model_copy(update=update) if update else value
+    return value
+
+
+def untranslated(org: Organization, language: str) -> list[tuple[tuple, str]]:
+    """Where the `language` edition prints text given only in another language: (location, language given)."""
+    found: list[tuple[tuple, str]] = []
+
+    def walk(value: object, loc: tuple) -> None:
+        if isinstance(value, _ByLanguage):
+            if value.lacks(language):
+                found.append((loc, next(code for code in LANGUAGES if not value.lacks(code))))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*loc, i))
+        elif isinstance(value, BaseModel):
+            for name in type(value).model_fields:
+                walk(getattr(value, name), (*loc, name))
+
+    walk(org, ())
+    return found
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)

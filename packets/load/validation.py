@@ -328,9 +328,39 @@ def explain_error(
     return f"'{where}' is {_describe(value)}, which is not what it takes", example
 
 
+def _per_language(errors: list[Any]) -> list[Any]:
+    """pydantic's errors with a per-language text (`{en: ..., fr: ...}`) read as one kind of value.
+
+    A text field takes a string or a mapping by language, and pydantic reports a wrong value
+    once for each: a mapping with a mistake inside would also be told it "should be text",
+    and a number that it should be a mapping. The mistake is in the kind that was written:
+    errors inside a mapping are kept (with the member's tag taken out of the location), the
+    string's error then dropped; a value that is no mapping keeps only the string's error.
+    """
+    tagged = [next((i for i, part in enumerate(err["loc"]) if "ByLanguage" in str(part)), None) for err in errors]
+    mappings = {
+        tuple(err["loc"][:i])
+        for err, i in zip(errors, tagged, strict=True)
+        if i is not None and err["type"] != "model_type"
+    }
+    fields = {tuple(err["loc"][:i]) for err, i in zip(errors, tagged, strict=True) if i is not None}
+    out = []
+    for err, i in zip(errors, tagged, strict=True):
+        loc = tuple(err["loc"])
+        if i is not None:
+            if err["type"] != "model_type":
+                out.append({**err, "loc": loc[:i] + loc[i + 1 :]})
+        elif loc[:-1] in fields and "str" in str(loc[-1]):
+            if loc[:-1] not in mappings:
+                out.append({**err, "loc": loc[:-1]})  # the string's error, at the field itself
+        else:
+            out.append(err)
+    return out
+
+
 def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: type[BaseModel]) -> list[Problem]:
     problems = []
-    errors = exc.errors(include_url=False)
+    errors = _per_language(exc.errors(include_url=False))
     # A value that fits none of a field's kinds ("auto", "none" or a list) is one mistake, not
     # one per kind: pydantic's location names the kind, which is left out.
     located = [
@@ -354,6 +384,16 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
             allowed = list(owner.model_fields) if owner else []
             close = close_match(key, allowed)
             hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
+            if owner is not None and "ByLanguage" in owner.__name__:
+                problems.append(
+                    Problem(
+                        doc.shown_path,
+                        line,
+                        f"'{key}' in '{where.rsplit('.', 1)[0]}' is not a language packets are printed in",
+                        "write en: for the English text and fr: for the French",
+                    )
+                )
+                continue
             problems.append(Problem(doc.shown_path, line, f"unknown key '{key}'", hint))
         elif err["type"] == "missing":
             parent_line = doc.line_of(loc[:-1])
@@ -521,7 +561,7 @@ def salvage(doc: YamlDocument, model: type[M], passes: int = 8) -> tuple[M, Yaml
             value = model.model_validate(data)
         except ValidationError as exc:
             doomed: set[Loc] = set()
-            for err in exc.errors(include_url=False):
+            for err in _per_language(exc.errors(include_url=False)):
                 loc = tuple(err["loc"])
                 if not loc:
                     return None

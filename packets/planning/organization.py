@@ -12,6 +12,7 @@ from ..errors import Problem
 from ..files import link_problem
 from ..load import assets
 from ..load.curriculum import Curriculum, Project
+from ..load.editions import review_editions
 from ..load.legibility import review_capitals
 from ..load.model import ID_PATTERN, LEAD_SEGMENTS, Organization, Workshop
 from ..load.orgfiles import LINK_HINT
@@ -83,11 +84,15 @@ def load_organization(
         line = readable_doc.line_of(("logo",))
         loaded.problems.extend(assets.check_logo(readable_org.logo, folder or path.parent, doc.shown_path, line))
     if org is not None and not any(p.is_error for p in loaded.problems):
-        loaded.problems.extend(_plan_problems(org, doc, curriculum))
-    loaded.problems.extend(
-        review_acknowledgement(readable_org, readable_doc, project, unread=unread, names=curriculum.nation_names)
-    )
-    loaded.problems.extend(review_capitals(readable_org, readable_doc))
+        loaded.problems.extend(_plan_problems(org.edition(org.editions[0]), doc, curriculum))
+    # Each edition is reviewed as it prints; a warning both editions share is said once.
+    reviewed: list[Problem] = []
+    for language in readable_org.editions:
+        edition = readable_org.edition(language)
+        reviewed += review_acknowledgement(edition, readable_doc, project, unread=unread, names=curriculum.nation_names)
+        reviewed += review_capitals(edition, readable_doc)
+    reviewed += review_editions(readable_org, readable_doc)
+    loaded.problems.extend(dict.fromkeys(reviewed))
     if any(p.is_error for p in loaded.problems):
         loaded.org = None
     return loaded
