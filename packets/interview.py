@@ -59,6 +59,7 @@ class InterviewWords(Strict):
     location: Line
     knowledge_keeper: Line
     knowledge_keeper_name: Line
+    knowledge_keeper_none: Line  # the answer shown as the question's default: "no"
     facilitator: Line
     leads_intro: Line
     leads: Line  # "{person}"
@@ -455,7 +456,7 @@ def ask_knowledge_keeper(
         interview.words.knowledge_keeper,
         read_role,
         given,
-        default="no",
+        default=interview.words.knowledge_keeper_none,
         flag="--knowledge-keeper",
     )
     if role is None:
