@@ -153,6 +153,9 @@ def example_value(annotation: Any, value: Any) -> Any:
     if lists and not isinstance(value, list):
         (item,) = typing.get_args(lists[0]) or (str,)
         inner = _members(item)[0]
+        if typing.get_origin(inner) is typing.Literal:  # languages: fr -> ["fr"]; welcome -> ["en"]
+            choices = typing.get_args(inner)
+            return [value if value in choices else choices[0]]
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             return [value if isinstance(value, dict) else _model_example(inner, value)]
         items = [p.strip() for p in _as_text(value).split(",") if p.strip()] if isinstance(value, str) else []
