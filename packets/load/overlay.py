@@ -32,7 +32,6 @@ STRUCTURE_KEYS = frozenset(
         "chat",
         "language",
         "groups",
-        "lines",
     }
 )
 # Keys an overlay may give or leave out: a French page's address, when one exists.
