@@ -260,7 +260,7 @@ def test_a_composed_statement_is_a_draft_in_the_handout_and_never_projected(kit,
 def test_slides_are_tagged_with_language_and_title(kit):
     reader = PdfReader(str(kit["slides"]))
     root = reader.trailer["/Root"]
-    assert root["/Lang"] == "en"
+    assert root["/Lang"] == "en-CA"
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
     assert reader.metadata.title == "Slides: Allyship in practice — Riverside Community Health Centre (example)"
     fonts = {str(f["/BaseFont"]).split("+")[-1] for page in reader.pages for f in page["/Resources"]["/Font"].values()}

@@ -128,7 +128,7 @@ def test_metadata_title_author_and_language(example_build):
         assert title in meta.title and EXAMPLE["name"] in meta.title
         assert meta.author == EXAMPLE["name"]
         assert meta.subject
-        assert reader.trailer["/Root"]["/Lang"] == "en"
+        assert reader.trailer["/Root"]["/Lang"] == "en-CA"
 
 
 def test_sections_are_bookmarked(example_build):

@@ -314,6 +314,11 @@ class SourceMap(Strict):
 
 
 class Interface(Strict):
+    """Every word a document prints that is not the curriculum's or the organization's own:
+    headings, labels, table heads, the planner's phrasing, clock and length patterns. Kept as
+    data (content/interface.yaml and its French overlay) so an edition in another language is
+    a file, not code, and no template or module holds a printed literal."""
+
     cover_credit: Line
     legend_say_aloud: Line
     legend_facilitator_note: Line
@@ -333,6 +338,139 @@ class Interface(Strict):
     cards_intro: Line
     cards_for: Line  # "{activity}, module {number}"
     cards_pointer: Line  # the preparation checklist's pointer to the cards, when there are any
+    # Every other printed word around the curriculum (content/interface.yaml explains each).
+    doc_facilitator: Line
+    doc_participant: Line
+    doc_slides: Line
+    large_print: Line
+    pdf_title: Line
+    large_print_title: Line
+    meta_description: Line
+    meta_description_slides: Line
+    meta_keywords: Line
+    meta_keyword_facilitator: Line
+    meta_keyword_participant: Line
+    meta_keyword_slides: Line
+    page_word: Line
+    page_of: Line
+    made_with: Line
+    set_in: Line
+    list_and: Line
+    cover_date: Line
+    cover_time: Line
+    cover_place: Line
+    cover_length: Line
+    cover_opening: Line
+    cover_closing: Line
+    cover_facilitators: Line
+    clock_range: Line
+    length_with_breaks: Line
+    my_name: Line
+    volume_of: Line
+    volume_note: Line
+    volume_back: Line
+    how_to_use: Line
+    preparation: Line
+    checklist: Line
+    who_leads: Line
+    run_of_show: Line
+    safety: Line
+    indigenous_present: Line
+    difficult_moments_any: Line
+    difficult_moments: Line
+    support: Line
+    local_supports: Line
+    knowledge_keeper: Line
+    land_acknowledgement: Line
+    delivering: Line
+    about_acknowledgements: Line
+    opening_session: Line
+    closing_session: Line
+    not_run: Line
+    own_practice: Line
+    further_reading: Line
+    references: Line
+    attribution: Line
+    contents: Line
+    before_we_begin: Line
+    ground_rules: Line
+    welcome: Line
+    workshop_for: Line
+    will_cover: Line
+    guidance_asks: Line
+    principles_plain: Line
+    my_commitments: Line
+    notes: Line
+    opening_welcome: Line
+    opening_notice: Line
+    opening_who_for: Line
+    say_aloud: Line
+    say_aloud_always: Line
+    facilitator_note: Line
+    introduce_yourselves: Line
+    draft_label: Line
+    no_acknowledgement_label: Line
+    provenance: Line
+    reviewed_by: Line
+    reviewed_on: Line
+    based_on: Line
+    saying_names: Line
+    nations: Line
+    places: Line
+    say_name: Line
+    say_name_after: Line
+    online_chat: Line
+    module_number: Line
+    module_head: Line
+    objectives: Line
+    key_points: Line
+    principles: Line
+    discussion_questions: Line
+    more_to_think: Line
+    scenario: Line
+    prompts: Line
+    listen_for: Line
+    warning_signs: Line
+    activity: Line
+    materials: Line
+    minutes_short: Line
+    skipped_for_time: Line
+    skipped_activity: Line
+    space_to_write: Line
+    reading_in_handout: Line
+    col_time: Line
+    col_minutes: Line
+    col_minutes_short: Line
+    col_segment: Line
+    col_materials: Line
+    col_leads: Line
+    total: Line
+    module_row: Line
+    break_from: Line
+    breaks_from: Line
+    break_after: Line
+    breaks_after: Line
+    count_activity: Line
+    count_activities: Line
+    count_question: Line
+    count_questions: Line
+    count_break: Line
+    count_breaks: Line
+    groups_pairs: Line
+    groups_threes: Line
+    groups_small_groups: Line
+    back_at: Line
+    or_online_chat: Line
+    online_chat_at: Line
+    more_people: Line
+    name_english: Line
+    duration_minutes: Line
+    duration_hours: Line
+    duration_hours_minutes: Line
+    clock: Line
+    clock_on_hour: Line
+    booklet_title: Line
+    booklet_volumes: Line
 
 
 class SupportLine(Strict):

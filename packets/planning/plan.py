@@ -16,6 +16,7 @@ from ..load.model import (
     MIN_SESSION,
     Activity,
     DiscussionQuestion,
+    Interface,
     Module,
     Nation,
     Organization,
@@ -30,6 +31,8 @@ from .planner import (
     question_cap,
     segment_timing,
 )
+from .words import clock_text, count_text, fill_text, group_word, join_words, language_of
+from .words import duration_text as _duration
 
 
 @dataclass(frozen=True)
@@ -155,15 +158,33 @@ class Plan:
             return name
         return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
+    @property
+    def language(self) -> str:
+        """The edition's language, "en" or "fr": every printed word follows it."""
+        return language_of(self.curriculum)
+
+    @property
+    def words(self) -> Interface:
+        """The edition's printed words around the curriculum (content/interface.yaml, or its overlay)."""
+        return self.curriculum.interface
+
+    def clock(self, clock: str | None) -> str:
+        """A clock time of the plan ("13:15") as this edition prints it ("13 h 15" in French)."""
+        return clock_text(clock, self.words)
+
+    def duration(self, minutes: int) -> str:
+        """A length as this edition prints it ("1 h 30 min"; "1 h 30")."""
+        return _duration(minutes, self.words)
+
     def module_clock(self, planned: PlannedModule) -> str:
         """When a module runs, for the guide's outer margin beside it: its clock times (when
         the session has a start) over its length, one to a line."""
         start = next((row.clock for row in self.run_of_show if row.anchor == planned.module.id), None)
-        length = duration_text(planned.minutes)
+        length = self.duration(planned.minutes)
         if start is None:
             return length
         end = _clock(_minutes_of(start), planned.minutes)
-        return f"{start}–{end}\n{length}"
+        return f"{self.clock(start)}–{self.clock(end)}\n{length}"
 
     @property
     def custom_selection(self) -> bool:
@@ -190,20 +211,23 @@ class Plan:
         """The breaks as the covers' length line ends, so a participant knows when they come:
         "a break from 10:30 to 10:45", "breaks from 10:30 to 10:45 and 13:00 to 13:15", or,
         without a start time, "a 15 min break after 1 h 15 min"."""
+        words = self.words
         clocks, offsets, offset, minutes = [], [], 0, 0
         for row in self.run_of_show:
             if row.kind == "break":
                 minutes = row.minutes
-                offsets.append(duration_text(offset))
+                offsets.append(self.duration(offset))
                 if row.clock:
-                    clocks.append(f"{row.clock} to {_clock(_minutes_of(row.clock), row.minutes)}")
+                    end = self.clock(_clock(_minutes_of(row.clock), row.minutes))
+                    clocks.append(fill_text(words.clock_range, start=self.clock(row.clock), end=end))
             offset += row.minutes
         if not offsets:
             return None
         if clocks:
-            return ("a break from " if len(clocks) == 1 else "breaks from ") + _titles(clocks)
-        length = duration_text(minutes)
-        return (f"a {length} break after " if len(offsets) == 1 else f"{length} breaks after ") + _titles(offsets)
+            phrasing = words.break_from if len(clocks) == 1 else words.breaks_from
+            return fill_text(phrasing, clocks=join_words(clocks, words))
+        phrasing = words.break_after if len(offsets) == 1 else words.breaks_after
+        return fill_text(phrasing, length=self.duration(minutes), offsets=join_words(offsets, words))
 
     @property
     def has_break(self) -> bool:
@@ -382,7 +406,7 @@ def make_plan(
         rows.append(
             RunOfShowRow(
                 "module",
-                f"{planned.number}. {sm.module.title}",
+                fill_text(curriculum.interface.module_row, number=planned.number, title=sm.module.title),
                 planned.discussion_minutes,
                 _clock(start, offset),
                 anchor=sm.module.id,
@@ -394,7 +418,7 @@ def make_plan(
             rows.append(
                 RunOfShowRow(
                     "activity",
-                    activity_title(activity, planned, wording.regroup),
+                    activity_title(activity, planned, wording.regroup, curriculum.interface),
                     planned.activity_minutes(activity),
                     _clock(start, offset),
                     tuple(activity.materials),
@@ -429,11 +453,12 @@ def make_plan(
     )
 
 
-def activity_title(activity: Activity, planned: PlannedModule, regroup: str) -> str:
+def activity_title(activity: Activity, planned: PlannedModule, regroup: str, words: Interface) -> str:
     """The activity's name, with the time to move into pairs or groups and back when it has some."""
     if not activity.groups or not planned.regroup:
         return activity.name
-    return f"{activity.name} ({fill_text(regroup, minutes=planned.regroup, groups=activity.groups)})"
+    groups = group_word(activity.groups, words)
+    return f"{activity.name} ({fill_text(regroup, minutes=planned.regroup, groups=groups)})"
 
 
 def _leads(org: Organization) -> dict[str, tuple[str, ...]]:
@@ -445,23 +470,9 @@ def _leads(org: Organization) -> dict[str, tuple[str, ...]]:
     return {key: tuple(names) for key, names in leads.items()}
 
 
-def duration_text(minutes: int) -> str:
-    """A length as people say it in print: "45 min", "2 h", "1 h 30 min"."""
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min" if rest else f"{hours} h"
-
-
-def fill_text(phrasing: str, **values: object) -> str:
-    """Put plain values into {name} slots of our own phrasing; never evaluated as a template."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m[1], m[0])), phrasing)
-
-
-def _titles(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+def duration_text(minutes: int, words: Interface | None = None) -> str:
+    """A length as people say it in print: "45 min", "2 h", "1 h 30 min" (words.duration_text)."""
+    return _duration(minutes, words)
 
 
 def describe(
@@ -473,13 +484,13 @@ def describe(
     curriculum: Curriculum,
 ) -> str:
     """What the session runs, in words generated from the plan itself, so it cannot contradict it."""
-    wording = curriculum.wording
+    wording, words, language = curriculum.wording, curriculum.interface, language_of(curriculum)
     activities = sum(len(pm.activities) for pm in modules)
     questions = sum(len(pm.questions) for pm in modules)
     breaks = sum(1 for r in rows if r.kind == "break")
     pauses = [r for r in rows if r.kind == "pause"]
     if breaks:
-        gaps = _count(breaks, "break", "breaks")
+        gaps = count_text(breaks, words.count_break, words.count_breaks, language)
     elif pauses:
         gaps = fill_text(wording.pause, minutes=pauses[0].minutes)
     else:
@@ -488,11 +499,11 @@ def describe(
     parts = [
         fill_text(
             wording.runs_all if not reading else wording.runs_some,
-            length=duration_text(total),
+            length=_duration(total, words),
             run=len(modules),
             all=all_modules,
-            activities=_count(activities, "activity", "activities"),
-            questions=_count(questions, "discussion question", "discussion questions"),
+            activities=count_text(activities, words.count_activity, words.count_activities, language),
+            questions=count_text(questions, words.count_question, words.count_questions, language),
             breaks=gaps,
         )
     ]
@@ -500,17 +511,13 @@ def describe(
         parts.append(fill_text(wording.chosen_by, organization=org.name))
     if org.workshop.emphasis:
         titles = [curriculum.modules[m].title for m in org.workshop.emphasis if m in curriculum.modules]
-        parts.append(fill_text(wording.emphasis, titles=_titles(titles)))
+        parts.append(fill_text(wording.emphasis, titles=join_words(titles, words)))
     if reading:
-        parts.append(fill_text(wording.reading, titles=_titles([m.title for m in reading])))
+        parts.append(fill_text(wording.reading, titles=join_words([m.title for m in reading], words)))
     skipped = [a.name for pm in modules for a in pm.skipped_activities]
     if skipped:
-        parts.append(fill_text(wording.skipped_activities, names=_titles(skipped)))
+        parts.append(fill_text(wording.skipped_activities, names=join_words(skipped, words)))
     return " ".join(parts)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def farewell(end_clock: str | None, curriculum: Curriculum) -> str:
@@ -524,11 +531,10 @@ def farewell(end_clock: str | None, curriculum: Curriculum) -> str:
     return farewells.afternoon if hour < 17 else farewells.evening
 
 
-def nation_list(nations: list[Nation]) -> str:
+def nation_list(nations: list[Nation], words: Interface | None = None) -> str:
+    """The Nations as the composed statement names them: each own name, its other name in brackets."""
     names = [f"{n.name} ({n.english_name})" if n.english_name else n.name for n in nations]
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return join_words(names, words)
 
 
 def _fill(phrasing: str, values: dict[str, str]) -> str:
@@ -541,7 +547,7 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
     draft = curriculum.acknowledgement.draft_statement
     values = {
         "organization": org.name,
-        "nations": nation_list(ack.nations),
+        "nations": nation_list(ack.nations, curriculum.interface),
         "territory": ack.territory or "",
     }
     commitments_intro = _fill(draft.commitments_intro, values) if ack.commitments else None
@@ -648,5 +654,7 @@ def territory_sentence(org: Organization, curriculum: Curriculum) -> str | None:
     # "unceded", "Treaty 6 territory", "the traditional territory of..." say what this land
     # is; "the lands of many Nations", "Treaty 4 lands" are plural, and "This land is the
     # lands..." would not be a sentence: those are where we are.
-    plural = re.search(r"\b(lands|territories)\b", phrase.split(" of ")[0], re.IGNORECASE) is not None
+    # In French: "les terres de...", "les territoires de..." likewise.
+    head = re.split(r" of | de | des | du ", phrase)[0]
+    plural = re.search(r"\b(lands|territories|terres|territoires)\b", head, re.IGNORECASE) is not None
     return _fill(draft.territory_place if plural else draft.territory, values)

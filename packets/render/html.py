@@ -14,18 +14,28 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .. import __version__
 from ..load.colour import PANEL
 from ..planning.plan import Plan
-from ..planning.plan import duration_text as duration
-from ..planning.plan import fill_text as fill
+from ..planning.words import (
+    clock_text,
+    date_text,
+    duration_text,
+    fill_text,
+    group_word,
+    html_lang,
+    join_words,
+    number_text,
+)
+from .french import french_typography
 from .typeset import typeset
 
+# The English names, for callers outside an edition; a document prints its edition's (document_title).
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
 # The half page a booklet is typeset on, for each paper size: folded from one sheet.
 BOOKLET_PAGES = {"letter": "5.5in 8.5in", "a4": "148.5mm 210mm"}  # A5, exactly half an A4 sheet
@@ -50,8 +60,55 @@ def sentence(text: str) -> str:
     return text if re.search(r"[.!?…]['’\"”)]*$", text) else text + "."
 
 
-def long_date(value: dt.date | None, locale: str = "en_CA") -> str:
-    return format_date(value, format="full", locale=locale) if value else ""
+def long_date(value: dt.date | None, language: str = "en") -> str:
+    """A date in full, in the edition's language: "Thursday, April 22, 2027"; "jeudi 22 avril 2027"."""
+    return date_text(value, language)
+
+
+# The filters that print a date, a time, a length or a number take the edition from the
+# template's context (its `language` and its curriculum's words): one filter per thing,
+# so no template can print a French time the English way.
+@pass_context
+def _date_filter(context: Context, value: dt.date | None) -> str:
+    return date_text(value, context["language"])
+
+
+@pass_context
+def _clock_filter(context: Context, value: str | None) -> str:
+    return clock_text(value, context["content"].interface)
+
+
+@pass_context
+def _duration_filter(context: Context, minutes: int) -> str:
+    return duration_text(minutes, context["content"].interface)
+
+
+@pass_context
+def _number_filter(context: Context, value: int) -> str:
+    return number_text(value, context["language"])
+
+
+@pass_context
+def _join_filter(context: Context, items: list[str]) -> str:
+    return join_words(list(items), context["content"].interface)
+
+
+@pass_context
+def _group_filter(context: Context, groups: str | None) -> str:
+    return group_word(groups, context["content"].interface)
+
+
+def document_title(plan: Plan, audience: str) -> str:
+    """The document's name in the plan's edition: "Facilitator guide", "Guide d’animation"."""
+    words = plan.curriculum.interface
+    return {"facilitator": words.doc_facilitator, "participant": words.doc_participant, "slides": words.doc_slides}[
+        audience
+    ]
+
+
+def finish(html: str, plan: Plan) -> str:
+    """The edition's typography on a rendered document: French spacing for French editions."""
+    return french_typography(html) if plan.language == "fr" else html
 
 
 @lru_cache(maxsize=4)
@@ -65,7 +122,16 @@ def environment(templates: Path) -> Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        md=markdown, md_inline=markdown_inline, long_date=long_date, duration=duration, fill=fill, sentence=sentence
+        md=markdown,
+        md_inline=markdown_inline,
+        long_date=_date_filter,
+        clock=_clock_filter,
+        duration=_duration_filter,
+        number=_number_filter,
+        join_words=_join_filter,
+        group_word=_group_filter,
+        fill=fill_text,
+        sentence=sentence,
     )
     return env
 
@@ -78,7 +144,7 @@ def render_html(plan: Plan, audience: str, templates: Path, created: dt.datetime
     """
     template = environment(templates).get_template(f"{audience}.html.j2")
     html = template.render(**document_context(plan, audience, created, kit))
-    return spare_lines(typeset(html, place_names(plan)))
+    return spare_lines(finish(typeset(html, place_names(plan)), plan))
 
 
 def document_context(plan: Plan, audience: str, created: dt.datetime, kit: str | None = None) -> dict[str, Any]:
@@ -88,9 +154,12 @@ def document_context(plan: Plan, audience: str, created: dt.datetime, kit: str |
         "plan": plan,
         "org": plan.org,
         "content": plan.curriculum,
+        "ui": plan.curriculum.interface,
+        "language": plan.language,
+        "lang": html_lang(plan.language),
         "audience": audience,
         "panel_colour": PANEL,
-        "doc_title": DOCUMENT_TITLES[audience],
+        "doc_title": document_title(plan, audience),
         "version": __version__,
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "page_size": BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",

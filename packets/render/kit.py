@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..planning.plan import Plan
-from .html import DOCUMENT_TITLES, SPARE_LINES, document_context, environment, render_html
+from ..planning.words import fill_text
+from .html import SPARE_LINES, document_context, document_title, environment, finish, render_html
 from .slides import BUDGETS, SlideDoesNotFit, slides_for
 
 if TYPE_CHECKING:
@@ -58,7 +59,6 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
     slide that runs over even at the tightest cut (a name or a web address longer than a
     line, a sentence with no end) raises SlideDoesNotFit: the deck is not written.
     """
-    from .. import __version__
     from .slides import TEXT_WIDTH_PT, name_width_pt
 
     template = environment(templates).get_template("slides.html.j2")
@@ -69,15 +69,7 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
             # A word of a Nation's name is never broken, so one wider than the slide cannot fit at all.
             if any(name_width_pt(w.text) > TEXT_WIDTH_PT for n in slide.nations for w in n.words):
                 raise SlideDoesNotFit(slide.title, slide.source)
-        html = template.render(
-            plan=plan,
-            org=plan.org,
-            content=plan.curriculum,
-            slides=slides,
-            doc_title=DOCUMENT_TITLES["slides"],
-            version=__version__,
-            created=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        )
+        html = finish(template.render(**document_context(plan, "slides", created), slides=slides), plan)
         rendered = renderer.render(html, base, sheets=("type.css", "slides.css"))
         # Slide n starts on page n, or a slide before it ran over onto a second page.
         over = [
@@ -91,14 +83,21 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
     raise SlideDoesNotFit(culprit.title or culprit.question, culprit.source)
 
 
-def _notes_pages(count: int, intro: str) -> str:
+def _notes_pages(count: int, plan: Plan) -> str:
+    """Padding pages for notes, in the edition's words (its typography too: they go into its HTML)."""
+    from markupsafe import escape
+
+    words = plan.curriculum.interface
+    intro, heading, space = (
+        str(escape(t)) for t in (plan.curriculum.handout.notes_intro, words.notes, words.space_to_write)
+    )
     lines = "".join('<span class="write-line"></span>' for _ in range(NOTES_LINES))
     lines += '<span class="write-line spare"></span>' * SPARE_LINES
     page = (
-        '<section class="major notes booklet-notes"><h1>Notes</h1>'
-        f'<p>{intro}</p><div class="write-lines notes-lines" aria-label="Space to write">{lines}</div></section>'
+        f'<section class="major notes booklet-notes"><h1>{heading}</h1>'
+        f'<p>{intro}</p><div class="write-lines notes-lines" aria-label="{space}">{lines}</div></section>'
     )
-    return page * count
+    return finish(f"<body>{page}", plan).removeprefix("<body>") * count
 
 
 MAX_SHEETS = 16  # office saddle staplers hold about this many folded sheets
@@ -148,14 +147,13 @@ def render_booklet(
 ) -> Rendered:
     """Typeset on the half page, split into volumes a stapler holds, each padded with notes
     pages to whole sheets and closed by a designed back cover, then imposed two-up."""
-    from markupsafe import escape
 
     from .pageflow import section_ids
     from .pdf import Rendered
 
     html = render_html(plan, audience, templates, created, kit="booklet")
     # Laid out once with three spare notes pages: a volume takes as many as fill its last sheet.
-    notes = _notes_pages(3, str(escape(plan.curriculum.handout.notes_intro)))
+    notes = _notes_pages(3, plan)
     sheets = (*PRINT_SHEETS, "booklet.css")
     rendered = renderer.render(html.replace("</body>", notes + "</body>", 1), base, sheets=sheets)
     sections = section_ids(html)
@@ -163,7 +161,7 @@ def render_booklet(
         # A run of show over two pages is read on a spread: it starts on a left-hand page,
         # after a notes page.
         marker = '<section class="major" id="run-of-show">'
-        html = html.replace(marker, _notes_pages(1, str(escape(plan.curriculum.handout.notes_intro))) + marker, 1)
+        html = html.replace(marker, _notes_pages(1, plan) + marker, 1)
         rendered = renderer.render(html.replace("</body>", notes + "</body>", 1), base, sheets=sheets)
     content = rendered.pages - 3
     starts = sorted({page for ident, page in rendered.anchors.items() if ident in sections})
@@ -173,6 +171,7 @@ def render_booklet(
         .get_template("booklet-ends.html.j2")
         .render(**document_context(plan, audience, created, "booklet"), volumes=len(volumes))
     )
+    ends_html = finish(ends_html, plan)
     ends = renderer.render(ends_html, base, sheets=sheets)
     if ends.pages != 2 * len(volumes) - 1:
         raise RuntimeError(f"the booklet's covers and back covers take {ends.pages} pages, not one each")
@@ -184,9 +183,12 @@ def render_booklet(
         pages += [(0, content + k) for k in range(-(len(pages) + 1) % 4)]
         pages.append((1, len(volumes) - 1 + number))
         order.append(pages)
-    title = f"{DOCUMENT_TITLES[audience]} (booklet for printing): {plan.title} — {plan.org.name}"
+    words = plan.curriculum.interface
+    title = fill_text(
+        words.booklet_title, document=document_title(plan, audience), title=plan.title, organization=plan.org.name
+    )
     if len(volumes) > 1:
-        title += f", in {len(volumes)} volumes"
+        title = fill_text(words.booklet_volumes, title=title, volumes=len(volumes))
     imposed, sides = impose([rendered.pdf, ends.pdf], order, title)
     return Rendered(imposed, sides, rendered.cover_pages)
 

@@ -24,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..load.model import Nation, Organization
-from ..planning.plan import Plan, PlannedModule, RunOfShowRow, duration_text
+from ..load.model import Interface, Nation, Organization
+from ..planning.plan import Plan, PlannedModule, RunOfShowRow
+from ..planning.words import date_text, fill_text
 
 # What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
 # measured on the bundled font: characters on a line.
@@ -303,20 +304,23 @@ def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
 SYLLABICS_SCALE = 1.12  # templates/css/slides.css .syllabics: syllabics look smaller than Andika at one size
 
 
-def nation_line(nation: Nation) -> NationLine:
-    """A Nation's name in words kept whole, and the lines that say how to say it."""
+def nation_line(nation: Nation, words: Interface | None = None) -> NationLine:
+    """A Nation's name in words kept whole, and the lines that say how to say it (in the
+    edition's `words`; the English ones without)."""
+    say = words.say_name_after if words else "say “{pronunciation}”"
+    say_english = words.name_english if words else "{english} · say “{pronunciation}”"
     words = tuple(NameWord(w, len(_SYLLABICS.findall(w)) * 2 > len(w)) for w in nation.name.split())
     own = nation.name_pronunciation  # the own name's pronunciation, when the file gives it
     english = nation.english_name if nation.english_name and nation.english_name != nation.name else None
     details: list[str] = []
     if own:
-        details.append(f"say “{own}”")
+        details.append(fill_text(say, pronunciation=own))
     if english and nation.pronunciation:
-        details.append(f"{english} · say “{nation.pronunciation}”")
+        details.append(fill_text(say_english, english=english, pronunciation=nation.pronunciation))
     elif english:
         details.append(english)
     elif nation.pronunciation:
-        details.append(f"say “{nation.pronunciation}”")
+        details.append(fill_text(say, pronunciation=nation.pronunciation))
     # A little room to spare: kerning and marks are not measured.
     return NationLine(nation.name, words, name_width_pt(nation.name) <= 0.95 * TEXT_WIDTH_PT, tuple(details))
 
@@ -343,7 +347,7 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
     deck = plan.curriculum.deck
     title = deck.acknowledgement_title
     slides: list[Slide] = []
-    nations = [nation_line(n) for n in ack.nations]
+    nations = [nation_line(n, plan.words) for n in ack.nations]
     territory = territory_sentence(plan)
     statement = plan.statement
     paragraphs = [*statement.paragraphs, *([statement.closing] if statement.closing else [])]
@@ -409,10 +413,12 @@ def supports(plan: Plan) -> list[tuple[str, str, Source]]:
     """
     local = {r.name: i for i, r in reversed(list(enumerate(plan.org.local_resources)))}
     found: list[tuple[str, str, Source]] = []
+    words = plan.words
     for s in plan.supports.lines:
         contact = s.contact or ""
         if s.chat:
-            contact = f"{contact}, or online chat at {s.chat}" if contact else f"online chat at {s.chat}"
+            phrasing = words.or_online_chat if contact else words.online_chat_at
+            contact = fill_text(phrasing, contact=contact, chat=s.chat)
         source: Source = ("local_resources", local[s.name]) if s.local and s.name in local else ()
         found.append((s.name, contact, source))
     return found
@@ -454,13 +460,12 @@ def _support_slides(plan: Plan, b: Budget) -> list[Slide]:
 
 
 def _title(plan: Plan) -> Slide:
-    from .html import long_date
-
     org: Organization = plan.org
     workshop = org.workshop
-    when = long_date(workshop.date) if workshop.date else ""
+    words = plan.words
+    when = date_text(workshop.date, plan.language) if workshop.date else ""
     if when and workshop.start:
-        when = f"{when}, {workshop.start}"
+        when = f"{when}, {plan.clock(workshop.start)}"
     details = tuple(d for d in (when, workshop.location or "") if d)
     names = [f.name for f in workshop.facilitators]
     slide = Slide("title", plan.title, kicker=org.name, details=details, source=("workshop",))
@@ -468,13 +473,13 @@ def _title(plan: Plan) -> Slide:
     people: list[str] = []
     for i, name in enumerate(names):
         rest = len(names) - i - 1
-        more = [f"{rest} more"] if rest else []
+        more = [fill_text(words.more_people, n=rest)] if rest else []
         named = tuple([*people, name, *more])
         if (
             slide_words(Slide(**{**slide.__dict__, "people": named})) > MAX_WORDS
             or len(", ".join(named)) > 3 * BODY_LINE_CHARS - 10
         ):
-            people.append(f"{len(names) - i} more")
+            people.append(fill_text(words.more_people, n=len(names) - i))
             break
         people.append(name)
     return Slide(**{**slide.__dict__, "people": tuple(people)})
@@ -500,38 +505,38 @@ def _opening(plan: Plan, b: Budget) -> list[Slide]:
     return slides
 
 
-def _module(pm: PlannedModule, b: Budget) -> list[Slide]:
+def _module(pm: PlannedModule, b: Budget, plan: Plan) -> list[Slide]:
     m = pm.module
-    kicker = f"Module {pm.number}"
+    kicker = fill_text(plan.words.module_number, number=pm.number)
     slides = [Slide("section", m.title, kicker=kicker)]
     slides += _list_slides(m.title, list(m.slide_points), b.lines, kicker=kicker)
     for q in pm.questions:
         scenario = _paragraphs(q.scenario or "")
         if scenario and count_words(" ".join([*scenario, q.question])) > MAX_WORDS:
             # A long scenario is read on its own slide, then the question stands alone.
-            slides += _prose_slides("scenario", "Scenario", scenario, b.lines)
+            slides += _prose_slides("scenario", plan.words.scenario, scenario, b.lines)
             scenario = []
         slides.append(Slide("question", question=q.question, paragraphs=tuple(scenario)))
     return slides
 
 
-def _activity(pm: PlannedModule, activity_id: str, b: Budget) -> list[Slide]:
+def _activity(pm: PlannedModule, activity_id: str, b: Budget, plan: Plan) -> list[Slide]:
     activity = next(a for a in pm.activities if a.id == activity_id)
-    title = f"Activity: {activity.name}"
-    kicker = duration_text(activity.minutes)
+    title = fill_text(plan.words.activity, name=activity.name)
+    kicker = plan.duration(activity.minutes)
     if not activity.slide_steps:
         # Steps written for the facilitator are not projected: the slide names the activity.
         return [Slide("section", title, kicker=kicker)]
     return _list_slides(title, list(activity.slide_steps), b.lines, ordered=True, kicker=kicker, kind="activity")
 
 
-def _break(row: RunOfShowRow) -> Slide:
+def _break(row: RunOfShowRow, plan: Plan) -> Slide:
     until = ""
     if row.clock:
         hours, minutes = (int(x) for x in row.clock.split(":"))
         end = (hours * 60 + minutes + row.minutes) % (24 * 60)
-        until = f"Back at {end // 60:02d}:{end % 60:02d}"
-    return Slide("break", row.title, kicker=duration_text(row.minutes), paragraphs=(until,) if until else ())
+        until = fill_text(plan.words.back_at, clock=plan.clock(f"{end // 60:02d}:{end % 60:02d}"))
+    return Slide("break", row.title, kicker=plan.duration(row.minutes), paragraphs=(until,) if until else ())
 
 
 def _closing(plan: Plan, b: Budget) -> list[Slide]:
@@ -557,11 +562,11 @@ def slides_for(plan: Plan, b: Budget = BUDGETS[0]) -> list[Slide]:
             slides += _opening(plan, b)
         elif row.kind == "module" and row.anchor in modules:
             current = modules[row.anchor]
-            slides += _module(current, b)
+            slides += _module(current, b, plan)
         elif row.kind == "activity" and current is not None and row.anchor:
-            slides += _activity(current, row.anchor, b)
+            slides += _activity(current, row.anchor, b, plan)
         elif row.kind in ("break", "pause"):  # a pause is a short break: the room sees when to be back
-            slides.append(_break(row))
+            slides.append(_break(row, plan))
         elif row.kind == "closing":
             slides += _closing(plan, b)
         elif row.kind.startswith("knowledge-keeper"):
