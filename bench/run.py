@@ -565,7 +565,7 @@ WORKER = textwrap.dedent(
     n = 0
     while n < int(sys.argv[3]):
         for source in sources:
-            for audience, large, kind in documents_of(options):
+            for audience, large, kind, _ in documents_of(options):
                 job = prepare_document(source, project, curriculum, options, audience, large, kind, shared)
                 start = time.perf_counter()
                 result = workers.render_in_worker(renderer, job, False)

@@ -159,6 +159,13 @@ def help_command(ctx: click.Context, command: str | None) -> None:
 )
 @click.option("--fillable", is_flag=True, help="Also write a handout to fill in on screen, for online sessions.")
 @click.option(
+    "--language",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="Build only this edition of organizations that make several (languages: [en, fr]); repeatable.",
+)
+@click.option(
     "--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Worker processes (default: number of CPUs)."
 )
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed.")
@@ -175,6 +182,7 @@ def build(
     slides: bool,
     booklets: tuple[str, ...],
     fillable: bool,
+    languages: tuple[str, ...],
     jobs: int | None,
     force: bool,
     quiet: bool,
@@ -217,6 +225,7 @@ def build(
             *(f"booklet-{'participant' if b == 'handout' else 'facilitator'}" for b in dict.fromkeys(booklets)),
             *(("fillable",) if fillable else ()),
         ),
+        languages=tuple(dict.fromkeys(languages)),
     )
     started = time.monotonic()
     show_bar = not quiet and sys.stderr.isatty() and len(sources) > 1
@@ -271,12 +280,22 @@ KIND_NAMES = {
 }
 
 
-def _kind_shown(audience: str, large_print: bool, kind: str | None) -> str:
-    """A document's kind as the summary names it: "participant handout (large print)", "slides"."""
+def _kind_shown(audience: str, large_print: bool, kind: str | None, language: str = "en") -> str:
+    """A document's kind as the summary names it: "participant handout (large print)", "slides (French)"."""
+    from .languages import LANGUAGE_NAMES
+
     if kind:
-        return KIND_NAMES.get(kind, kind)
-    name = "facilitator guide" if audience == "facilitator" else "participant handout"
-    return name + (" (large print)" if large_print else "")
+        name = KIND_NAMES.get(kind, kind)
+    else:
+        name = ("facilitator guide" if audience == "facilitator" else "participant handout") + (
+            " (large print)" if large_print else ""
+        )
+    return name + ("" if language == "en" else f" ({LANGUAGE_NAMES.get(language, language)})")
+
+
+def _one_text(text: str | dict[str, str]) -> str:
+    """A text given in both languages, as a file name is made from it: its English."""
+    return text if isinstance(text, str) else text.get("en") or next(iter(text.values()))
 
 
 def _count(n: int, noun: str) -> str:
@@ -358,12 +377,21 @@ def list_command() -> None:
 @click.argument("org", metavar="ORG")
 @click.option("--minutes", type=int, help="Try another length (45 to 360) without editing the file.")
 @click.option("--start", help='Try another start time, "HH:MM".')
-def plan(org: str, minutes: int | None, start: str | None) -> None:
-    """Print the run of show of one organization's session, without rendering any PDF."""
+@click.option(
+    "--language",
+    "languages",
+    type=click.Choice(LANGUAGES),
+    multiple=True,
+    help="The edition whose run of show to print, for an organization that makes several (default: each of them).",
+)
+def plan(org: str, minutes: int | None, start: str | None, languages: tuple[str, ...]) -> None:
+    """Print the run of show of one organization's session, in each of its editions' languages, without
+    rendering any PDF."""
     from .load.curriculum import load_curriculum
     from .load.orgfiles import find_sources
     from .planning.organization import load_organization
     from .planning.runofshow import plan_table
+    from .write.batch import file_editions, no_edition_problem
 
     project = _project()
     curriculum = load_curriculum(project)
@@ -371,12 +399,27 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
     loaded = load_organization(source.path, source.slug, project, curriculum, minutes=minutes, start=start)
     if loaded.org is None:
         raise InputError(loaded.problems)
+    # The same editions a build makes, by the same rule; the words of each come from its curriculum.
+    editions = file_editions(loaded.doc) if loaded.doc else ("en",)
+    chosen = [language for language in editions if not languages or language in languages]
+    if not chosen:
+        raise InputError([no_edition_problem(loaded.doc, languages, editions)])
     _print_problems(loaded.warnings)
-    click.echo(plan_table(source.slug, loaded.org.edition(loaded.org.editions[0]), curriculum))
+    tables = []
+    for language in chosen:
+        edition = curriculum if language == curriculum.language else load_curriculum(project, language)
+        tables.append(plan_table(source.slug, loaded.org.edition(language), edition))
+    click.echo("\n\n".join(tables))
 
 
 @main.command(epilog=EXAMPLES["init"])
 @click.argument("slug", required=False)
+@click.option(
+    "--language",
+    "edition",
+    type=click.Choice(["en", "fr", "both"]),
+    help="The documents' language: en, fr, or both (an English and a French edition); asked first.",
+)
 @click.option("--name", help="Organization name as it should print.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), help="Paper size.")
 @click.option("--accent-colour", help='Colour for headings and rules, "#rrggbb".')
@@ -421,6 +464,7 @@ def plan(org: str, minutes: int | None, start: str | None) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing organization file.")
 def init(
     slug: str | None,
+    edition: str | None,
     name: str | None,
     paper: str | None,
     accent_colour: str | None,
@@ -458,11 +502,15 @@ def init(
     from .interview import (
         Interview,
         ask_breaks,
+        ask_edition,
         ask_format,
         ask_knowledge_keeper,
         ask_leads,
+        ask_text,
+        interview_words,
         kept_answers_path,
         lead_choices,
+        nation_parts,
     )
     from .load.curriculum import load_curriculum
     from .output import slug_problem, write_atomic
@@ -471,7 +519,7 @@ def init(
 
     project = _project()
     curriculum = load_curriculum(project)
-    q = Interview(no_input, project.orgs)
+    q = Interview(no_input, project.orgs, interview_words(project))
     la = "land_acknowledgement"
 
     def where_to(chosen: str) -> tuple[Path, Path]:
@@ -508,78 +556,60 @@ def init(
         target, kept = where_to(slug)
     new = NewOrganization(name="")
     try:
-        new.name = name = q.ask(("name",), "Organization name", name, required=True)
+        # The language first: a French organization is asked every other question in French.
+        new.editions = ask_edition(q, edition)
+        asked_in = "fr" if new.editions == ("fr",) else "en"
+        if asked_in != "en":
+            q.words = interview_words(project, asked_in)
+            curriculum = load_curriculum(project, asked_in)  # the module titles a facilitator chooses from
+        words, both = q.words, len(new.editions) > 1
+        new.name = name = ask_text(q, both, ("name",), words.name, name, required=True)
         if not slug:
-            slug = slugify(name, max_length=60, word_boundary=True)
+            slug = slugify(_one_text(name), max_length=60, word_boundary=True)
             target, kept = where_to(slug)
-        new.paper = q.ask(("paper",), "Paper size (letter or a4)", paper, default="letter")
-        new.accent_colour = q.ask(("accent_colour",), 'Accent colour, "#rrggbb" (blank for the default)', accent_colour)
-        new.logo = q.ask(("logo",), "Logo file in content/orgs/ (blank for none)", logo, extra=q.logo_problem)
+        new.paper = q.ask(("paper",), words.paper, paper, default="letter")
+        new.accent_colour = q.ask(("accent_colour",), words.accent_colour, accent_colour)
+        new.logo = q.ask(("logo",), words.logo, logo, extra=q.logo_problem)
         if new.logo:
-            new.logo_alt = q.ask(("logo_alt",), "What the logo shows, read aloud (blank: the name)", logo_alt)
-        new.title = q.ask(("workshop", "title"), "Workshop title (blank for the default)", title)
+            new.logo_alt = ask_text(q, both, ("logo_alt",), words.logo_alt, logo_alt)
+        new.title = ask_text(q, both, ("workshop", "title"), words.title, title)
         new.format = ask_format(q, curriculum.formats, format_id)
-        new.date = q.ask(("workshop", "date"), "Date, YYYY-MM-DD (blank if not known)", date_)
-        new.start = q.ask(("workshop", "start"), 'Start time, "HH:MM" (blank if not known)', start)
+        new.date = q.ask(("workshop", "date"), words.date, date_)
+        new.start = q.ask(("workshop", "start"), words.start, start)
         new.breaks = ask_breaks(q, new.start, breaks)
-        new.location = q.ask(("workshop", "location"), "Location (blank to skip)", location)
+        new.location = ask_text(q, both, ("workshop", "location"), words.location, location)
         new.knowledge_keeper = ask_knowledge_keeper(q, knowledge_keeper, knowledge_keeper_name)
         new.facilitators = q.ask_many(
-            ("workshop", "facilitators"),
-            "Facilitator as Name|Role|Contact",
-            ("name", "role", "contact"),
-            facilitators,
-            "--facilitator",
+            ("workshop", "facilitators"), words.facilitator, ("name", "role", "contact"), facilitators, "--facilitator"
         )
+        choices = lead_choices(curriculum.modules, words)
         unanswered = [i for i in range(len(new.facilitators)) if f"workshop.facilitators.{i}.leads" not in q.kept]
         if unanswered and not no_input:
-            choices = lead_choices(curriculum.modules)
-            click.echo("What each facilitator can lead:")
+            click.echo(words.leads_intro)
             for number, (_, what) in enumerate(choices, start=1):
                 click.echo(f"  {number:>2}. {what}")
         if new.facilitators:
             new.facilitators = [
-                (*person, ask_leads(q, person[0], i, lead_choices(curriculum.modules)))
-                for i, person in enumerate(new.facilitators)
+                (*person, ask_leads(q, person[0], i, choices)) for i, person in enumerate(new.facilitators)
             ]
+        new.name_parts = nation_parts(new.editions)
         new.nations = q.ask_many(
-            (la, "nations"),
-            "Nation as own-language name|English name|how to say the English name|how to say the own name",
-            ("name", "english_name", "pronunciation", "name_pronunciation"),
-            nations,
-            "--nation",
+            (la, "nations"), words.nation_both if both else words.nation, new.name_parts, nations, "--nation"
         )
         new.places = q.ask_many(
-            (la, "places"),
-            "Place name to practise as own-language name|English name|English pronunciation|own-name pronunciation",
-            ("name", "english_name", "pronunciation", "name_pronunciation"),
-            places,
-            "--place",
+            (la, "places"), words.place_both if both else words.place, new.name_parts, places, "--place"
         )
-        new.territory = q.ask((la, "territory"), "Territory or treaty (blank to skip)", territory)
-        new.statement = q.ask(
-            (la, "statement"), "Your acknowledgement, in your words with the Nations' (blank: a draft)", statement
-        )
+        new.territory = ask_text(q, both, (la, "territory"), words.territory, territory)
+        new.statement = ask_text(q, both, (la, "statement"), words.statement, statement)
         new.commitments = [
-            c[0]
-            for c in q.ask_many(
-                (la, "commitments"), "A commitment your organization is acting on", ("",), commitments, "--commitment"
-            )
+            c[0] for c in q.ask_many((la, "commitments"), words.commitment, ("",), commitments, "--commitment")
         ]
-        new.reviewed_by = q.ask(
-            (la, "reviewed_by"),
-            "Who from the community reviewed the acknowledgement (blank if no one yet)",
-            reviewed_by,
-        )
+        new.reviewed_by = ask_text(q, both, (la, "reviewed_by"), words.reviewed_by, reviewed_by)
         if new.reviewed_by or reviewed_on:
-            new.reviewed_on = q.ask((la, "reviewed_on"), "When was it reviewed, YYYY-MM-DD", reviewed_on)
-        new.based_on = q.ask((la, "based_on"), "What is it based on (blank to skip)", based_on)
+            new.reviewed_on = q.ask((la, "reviewed_on"), words.reviewed_on, reviewed_on)
+        new.based_on = ask_text(q, both, (la, "based_on"), words.based_on, based_on)
         new.local_resources = q.ask_many(
-            ("local_resources",),
-            "Local support as Name|Contact|What it offers",
-            ("name", "contact", "note"),
-            supports,
-            "--support",
+            ("local_resources",), words.support, ("name", "contact", "note"), supports, "--support"
         )
     except click.Abort:
         # Stopping half-way (Ctrl-C, end of input) keeps what was typed, in a file of its own:

@@ -7,6 +7,9 @@ one. The rules live in `model.py` only; this module knows questions, not rules.
 
 A value given as a flag is checked the same way: with `--no-input` a bad one stops init
 before anything is written; otherwise it is reported and asked for.
+
+The questions are data (content/interview.yaml, and its French overlay): an organization
+whose documents are French is asked in French.
 """
 
 from __future__ import annotations
@@ -19,17 +22,80 @@ import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
 
 from .errors import InputError, Problem
 from .load.assets import check_logo
-from .load.model import LEAD_SEGMENTS, MAX_SESSION, MIN_SESSION, Organization, session_length
+from .load.model import LEAD_SEGMENTS, MAX_SESSION, MIN_SESSION, Line, Organization, Strict, session_length
 from .load.validation import explain_error, model_at
 
+if TYPE_CHECKING:
+    from .load.curriculum import Project
+
 Loc = tuple[Any, ...]
+INTERVIEW = "interview.yaml"
+
+
+class InterviewWords(Strict):
+    """Every question `packets init` asks, and its few words around them, in one language."""
+
+    edition_question: Line  # asked first, before the language is known: it names both
+    in_french: Line  # "{question}, in French": the French of a text, when the documents are in both
+    name: Line
+    paper: Line
+    accent_colour: Line
+    logo: Line
+    logo_alt: Line
+    title: Line
+    format: Line  # "{choices}", "{lengths}"
+    format_choice: Line  # "{id} ({minutes} min)"
+    format_lengths: Line  # "{shortest}", "{longest}"
+    date: Line
+    start: Line
+    breaks: Line
+    location: Line
+    knowledge_keeper: Line
+    knowledge_keeper_name: Line
+    facilitator: Line
+    leads_intro: Line
+    leads: Line  # "{person}"
+    segment_opening: Line
+    segment_closing: Line
+    segment_break: Line
+    nation: Line
+    nation_both: Line
+    place: Line
+    place_both: Line
+    territory: Line
+    statement: Line
+    commitment: Line
+    reviewed_by: Line
+    reviewed_on: Line
+    based_on: Line
+    support: Line
+    blank_to_finish: Line  # "{question}"
+    try_again: Line  # "{problem}"
+    needed: Line
+
+
+def interview_words(project: Project, language: str = "en") -> InterviewWords:
+    """The interview's words in `language`: content/interview.yaml, with the French overlay laid
+    over it as the curriculum's are (the same rules, the same messages for a missing text)."""
+    from .load.curriculum import _read_overlaid, overlay_folder
+    from .load.validation import read_model
+
+    english = project.content / INTERVIEW
+    problems: list[Problem] = []
+    if language == "en":
+        words, _, problems = read_model(english, InterviewWords, trusted=True)
+    else:
+        words, _ = _read_overlaid(english, overlay_folder(project, language) / INTERVIEW, InterviewWords, problems)
+    if words is None:
+        raise InputError(problems)
+    return words
 
 
 def check_answer(loc: Loc, value: Any) -> tuple[Any, str | None]:
@@ -79,8 +145,9 @@ class Interview:
     before are taken as given, checked again, and not asked again.
     """
 
-    def __init__(self, no_input: bool, orgs_folder: Path, kept: dict[str, Any] | None = None):
+    def __init__(self, no_input: bool, orgs_folder: Path, words: InterviewWords, kept: dict[str, Any] | None = None):
         self.no_input = no_input
+        self.words = words  # the questions' language: set again once the documents' language is known
         self.orgs_folder = orgs_folder
         self.kept = dict(kept or {})
         self.answers: dict[str, Any] = {}
@@ -137,7 +204,7 @@ class Interview:
         """A refused answer is asked again; a refused flag with --no-input stops init before anything is written."""
         if self.no_input:
             raise InputError([Problem("init", 0, f"{flag}: {problem}")])
-        click.echo(f"  {problem}; please try again.", err=True)
+        click.echo("  " + self.words.try_again.format(problem=problem), err=True)
 
     def ask(
         self,
@@ -148,9 +215,12 @@ class Interview:
         required: bool = False,
         extra: Callable[[Any], str | None] | None = None,
         flag: str = "",
+        key: str = "",
     ) -> Any:
-        """One value: a flag's, or asked until the model accepts it; blank keeps the default (or skips)."""
-        key = ".".join(str(p) for p in loc)
+        """One value: a flag's, or asked until the model accepts it; blank keeps the default (or skips).
+
+        `key` names the answer when it is not the field's own (the French of a text, `name.fr`)."""
+        key = key or ".".join(str(p) for p in loc)
         if given is None and key in self.kept:
             kept_value = self.kept.pop(key)
             if kept_value is None:
@@ -168,7 +238,7 @@ class Interview:
                 value = unquoted(click.prompt(label, default=shown, show_default=bool(shown)))
                 if not value:
                     if required:
-                        click.echo("  This one is needed.", err=True)
+                        click.echo("  " + self.words.needed, err=True)
                         value = None
                         continue
                     self._remember(key, None)
@@ -208,7 +278,8 @@ class Interview:
                 remember(True)
                 return entries
             else:
-                raw = click.prompt(f"{label} (blank to finish)", default="", show_default=False).strip()
+                question = self.words.blank_to_finish.format(question=label)
+                raw = click.prompt(question, default="", show_default=False).strip()
                 if not raw:
                     remember(True)
                     return entries
@@ -241,16 +312,64 @@ class Interview:
         return found[0].message + (f" ({found[0].hint})" if found[0].hint else "") if found else None
 
 
-def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple[str | None, str | None]]]:
+# The answers the language question takes, in either language, and the editions each one makes.
+EDITION_ANSWERS = {
+    **dict.fromkeys(("en", "english", "anglais"), ("en",)),
+    **dict.fromkeys(("fr", "french", "français", "francais"), ("fr",)),
+    **dict.fromkeys(("both", "les deux", "deux", "en, fr", "en fr", "bilingual", "bilingue"), ("en", "fr")),
+}
+
+
+def ask_edition(interview: Interview, given: str | None) -> tuple[str, ...]:
+    """The documents' language, asked first (in both languages): ("en",), ("fr",) or ("en", "fr")."""
+
+    def read(answer: str) -> tuple[tuple[str, ...] | None, str | None]:
+        chosen = EDITION_ANSWERS.get(" ".join(answer.lower().split()))
+        return (chosen, None) if chosen else (None, f"'{answer}' is not one of: en, fr, both / les deux")
+
+    return interview.question(
+        "language", interview.words.edition_question, read, given, default="en", flag="--language"
+    )
+
+
+def ask_text(
+    interview: Interview, both: bool, loc: Loc, label: str, given: str | None, required: bool = False
+) -> str | dict[str, str] | None:
+    """A text of the organization; when the documents are in both languages, its French too.
+
+    The French is checked by the same rule as the English; left blank (or the same), the one
+    text serves both editions. Given both, the file gets `{en: ..., fr: ...}`.
+    """
+    text = interview.ask(loc, label, given, required=required)
+    if not both or text is None:
+        return text
+    key = ".".join(str(p) for p in loc) + ".fr"
+    french = interview.ask(loc, interview.words.in_french.format(question=label), key=key)
+    return {"en": text, "fr": french} if french and french != text else text
+
+
+def nation_parts(editions: tuple[str, ...]) -> tuple[str, ...]:
+    """What a Nation (or a place) is typed as, "part|part|...": its own name first, then the names
+    and pronunciations the editions print (a French edition, its French name)."""
+    if editions == ("fr",):
+        return ("name", "french_name", "name_pronunciation")
+    if "fr" in editions:
+        return ("name", "english_name", "french_name", "pronunciation", "name_pronunciation")
+    return ("name", "english_name", "pronunciation", "name_pronunciation")
+
+
+def format_question(
+    formats: dict[str, Any], words: InterviewWords
+) -> tuple[str, Callable[[str], tuple[str | None, str | None]]]:
     """The format question shows each format's length; the answer may be its id or its length in minutes.
 
     Returns the question and a function reading an answer into (format id, problem). A
     length that is no preset's comes back as its digits: the file then gets `minutes:` and
     the planner fits the session to it (45 to 360 minutes).
     """
-    choices = ", ".join(f"{f.id} ({f.minutes} min)" for f in formats.values())
-    lengths = f"any length from {MIN_SESSION} to {MAX_SESSION} minutes, e.g. 150 or 2h30"
-    label = f"Workshop format: {choices}; its name, or {lengths}"
+    choices = ", ".join(words.format_choice.format(id=f.id, minutes=f.minutes) for f in formats.values())
+    lengths = words.format_lengths.format(shortest=MIN_SESSION, longest=MAX_SESSION)
+    label = words.format.format(choices=choices, lengths=lengths)
 
     def read(answer: str) -> tuple[str | None, str | None]:
         answer = unquoted(answer).lower()
@@ -278,7 +397,7 @@ def format_question(formats: dict[str, Any]) -> tuple[str, Callable[[str], tuple
 
 
 def ask_format(interview: Interview, formats: dict[str, Any], given: str | None) -> str:
-    label, read = format_question(formats)
+    label, read = format_question(formats, interview.words)
     default = "standard" if "standard" in formats else next(iter(formats))
     return interview.question("workshop.format", label, read, given, default, flag="--format")
 
@@ -291,6 +410,9 @@ def ask_knowledge_keeper(
     def read_role(answer: str) -> tuple[tuple[bool, bool] | None, str | None]:
         roles = {"no": None, "none": None, "": None, "opening": (True, False), "open": (True, False)}
         roles |= {"closing": (False, True), "close": (False, True), "both": (True, True)}
+        # The French answers the French question offers (an answer in either language is understood).
+        roles |= {"non": None, "aucun": None, "ouverture": (True, False), "clôture": (False, True)}
+        roles |= {"cloture": (False, True), "les deux": (True, True), "deux": (True, True)}
         answer = answer.lower()
         if answer in roles:
             return roles[answer], None
@@ -298,8 +420,7 @@ def ask_knowledge_keeper(
 
     role = interview.question(
         "workshop.knowledge_keeper",
-        "Will an Elder or knowledge keeper, invited under local protocol, open or close the session? "
-        "(no, opening, closing or both)",
+        interview.words.knowledge_keeper,
         read_role,
         given,
         default="no",
@@ -309,7 +430,7 @@ def ask_knowledge_keeper(
         return None
     name = interview.ask(
         ("workshop", "knowledge_keeper", "name"),
-        "Their name as they wish it printed (blank until they have agreed to it being printed)",
+        interview.words.knowledge_keeper_name,
         given_name,
         flag="--knowledge-keeper-name",
     )
@@ -320,8 +441,9 @@ def ask_breaks(interview: Interview, start: str | None, given: str | None = None
     """auto, none, or the clock times breaks start at (which need the session's start time)."""
 
     def read(answer: str) -> tuple[str | list[str] | None, str | None]:
-        if answer.lower() in ("auto", "none", ""):
-            return answer.lower() or "auto", None
+        chosen = {"aucune": "none", "aucun": "none"}.get(answer.lower(), answer.lower())  # French answers too
+        if chosen in ("auto", "none", ""):
+            return chosen or "auto", None
         times = [unquoted(t) for t in re.split(r"[,;\s]+", answer) if t.strip()]
         kept, problem = check_answer(("workshop", "breaks"), times)
         if problem is None and not start:
@@ -330,8 +452,7 @@ def ask_breaks(interview: Interview, start: str | None, given: str | None = None
 
     return interview.question(
         "workshop.breaks",
-        f"Breaks: auto (one {15}-minute break in sessions over 150 minutes), none, "
-        'or the times they start, e.g. 10:30 or "10:30, 14:15"',
+        interview.words.breaks,
         read,
         given,
         default="auto",
@@ -339,9 +460,10 @@ def ask_breaks(interview: Interview, start: str | None, given: str | None = None
     )
 
 
-def lead_choices(modules: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a facilitator can lead, numbered as init shows it: each module by its title, then the segments."""
-    segments = {"opening": "Opening", "closing": "Closing", "break": "Break"}
+def lead_choices(modules: dict[str, Any], words: InterviewWords) -> list[tuple[str, str]]:
+    """What a facilitator can lead, numbered as init shows it: each module by its title (in the
+    curriculum's language), then the segments."""
+    segments = {"opening": words.segment_opening, "closing": words.segment_closing, "break": words.segment_break}
     return [(m.id, m.title) for m in modules.values()] + [(s, segments.get(s, s)) for s in LEAD_SEGMENTS]
 
 
@@ -375,7 +497,7 @@ def read_leads(answer: str, choices: list[tuple[str, str]]) -> tuple[list[str] |
 def ask_leads(interview: Interview, person: str, index: int, choices: list[tuple[str, str]]) -> list[str]:
     return interview.question(
         f"workshop.facilitators.{index}.leads",
-        f"What does {person} lead? Numbers or titles from the list, separated by commas (blank: nothing)",
+        interview.words.leads.format(person=person),
         lambda answer: read_leads(answer, choices),
         default="",
         flag="--facilitator",

@@ -47,13 +47,25 @@ def slug_problem(slug: str, shown: str) -> Problem | None:
     return None
 
 
-def pdf_name(slug: str, audience: str, large_print: bool = False, paper: str | None = None) -> str:
-    """One name per document: the edition, and a paper other than the organization's own, are in it.
+def edition_suffix(language: str = "en") -> str:
+    """What a language adds to a file name: nothing for English (today's names stay), `-fr`
+    for French. The one rule for every document, so both editions of a bilingual organization
+    lie side by side and never overwrite each other."""
+    return "" if language == "en" else f"-{language}"
+
+
+def pdf_name(
+    slug: str, audience: str, large_print: bool = False, paper: str | None = None, language: str = "en"
+) -> str:
+    """One name per document: the edition, a paper other than the organization's own, and a
+    language other than English are in it, in that order.
 
     So a build with `--paper a4` or `--large-print` never overwrites another build's file,
-    and the files say what they are (`riverside-participant-handout-a4.pdf`).
+    and the files say what they are (`riverside-participant-handout-a4-fr.pdf`).
     """
-    return f"{slug}-{DOCUMENT_FILES[audience]}{'-large-print' if large_print else ''}{f'-{paper}' if paper else ''}.pdf"
+    large = "-large-print" if large_print else ""
+    other_paper = f"-{paper}" if paper else ""
+    return f"{slug}-{DOCUMENT_FILES[audience]}{large}{other_paper}{edition_suffix(language)}.pdf"
 
 
 class OutputRefused(ValueError):

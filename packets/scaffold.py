@@ -11,37 +11,69 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
+# A text of the organization: one for every edition, or {"en": ..., "fr": ...}.
+Text = str | dict[str, str]
+
 
 @dataclass
 class NewOrganization:
-    name: str
+    name: Text
+    editions: tuple[str, ...] = ("en",)  # the documents' languages
     paper: str = "letter"
     accent_colour: str | None = None
     logo: str | None = None
-    logo_alt: str | None = None
+    logo_alt: Text | None = None
     format: str = "standard"
-    title: str | None = None
+    title: Text | None = None
     date: dt.date | None = None
     start: str | None = None
-    location: str | None = None
+    location: Text | None = None
     breaks: str | list[str] = "auto"
     knowledge_keeper: tuple[bool, bool, str | None] | None = None  # opens, closes, name (once agreed)
     # name, role, contact, and what they lead (module ids, opening, closing, break)
     facilitators: list[tuple] = field(default_factory=list)
+    # Each Nation's and place's parts, in the order of `name_parts` (interview.nation_parts).
+    name_parts: tuple[str, ...] = ("name", "english_name", "pronunciation", "name_pronunciation")
     nations: list[tuple[str | None, ...]] = field(default_factory=list)
     places: list[tuple[str | None, ...]] = field(default_factory=list)
-    territory: str | None = None
-    statement: str | None = None
+    territory: Text | None = None
+    statement: Text | None = None
     commitments: list[str] = field(default_factory=list)
-    reviewed_by: str | None = None
+    reviewed_by: Text | None = None
     reviewed_on: dt.date | None = None
-    based_on: str | None = None
+    based_on: Text | None = None
     local_resources: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
 
 def _q(value: str) -> str:
     """A YAML double-quoted scalar (JSON's string syntax is valid YAML), names kept as typed."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def _text(key: str, value: Text, indent: str) -> list[str]:
+    """`key: "text"`, or the text in each language on a line of its own under the key."""
+    if isinstance(value, str):
+        return [f"{indent}{key}: {_q(value)}"]
+    return [f"{indent}{key}:", *(f"{indent}  {language}: {_q(text)}" for language, text in value.items())]
+
+
+def _prose(key: str, value: Text, indent: str) -> list[str]:
+    """A block of prose (`key: |` and its lines), or one block per language."""
+    if isinstance(value, str):
+        return [f"{indent}{key}: |", *(f"{indent}  {line}" if line.strip() else "" for line in value.splitlines())]
+    out = [f"{indent}{key}:"]
+    for language, text in value.items():
+        out += _prose(language, text, indent + "  ")
+    return out
+
+
+def _editions(editions: tuple[str, ...]) -> str:
+    """The documents' language; English, the default, is said in a comment that shows the others."""
+    if len(editions) > 1:
+        return f"languages: [{', '.join(editions)}]          # an edition in each language, side by side"
+    if editions != ("en",):
+        return f"language: {editions[0]}                      # the documents' language; languages: [en, fr] for both"
+    return "# language: fr                     # the documents' language (en by default); languages: [en, fr] for both"
 
 
 def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> list[str]:
@@ -60,12 +92,14 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
     `reviewed_on` from the future would read as a review that has not happened.
     """
     today = today or dt.date.today()
+    shown = new.name if isinstance(new.name, str) else " / ".join(new.name.values())
     out = [
         "# yaml-language-server: $schema=org.schema.json",
-        f"# Organization file for {new.name}, made with `packets init`.",
+        f"# Organization file for {shown}, made with `packets init`.",
         "# Check it with `packets check <slug>`, build it with `packets build <slug>`.",
         "",
-        f"name: {_q(new.name)}",
+        *_text("name", new.name, ""),
+        _editions(new.editions),
         f"paper: {new.paper}                      # letter | a4",
         f"accent_colour: {_q(new.accent_colour)}"
         if new.accent_colour
@@ -73,19 +107,17 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
         f"logo: {_q(new.logo)}"
         if new.logo
         else "# logo: logos/my-logo.png             # PNG, JPEG or SVG inside content/orgs/",
-        f"logo_alt: {_q(new.logo_alt)}"
-        if new.logo_alt
-        else "# logo_alt: what the logo shows      # read aloud; defaults to the name",
+        *(_text("logo_alt", new.logo_alt, "") if new.logo_alt else []),
+        *([] if new.logo_alt else ["# logo_alt: what the logo shows      # read aloud; defaults to the name"]),
         "workshop:",
-        f"  title: {_q(new.title)}"
-        if new.title
-        else "  # title: Allyship in practice       # a default title is used without it",
+        *(_text("title", new.title, "  ") if new.title else []),
+        *([] if new.title else ["  # title: Allyship in practice       # a default title is used without it"]),
         f"  minutes: {new.format}                # the session's length: the planner fits it exactly"
         if new.format.isdigit()
         else f"  format: {new.format}                # see `packets list` for formats; or give minutes: 120",
         f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14",
         f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times',
-        f"  location: {_q(new.location)}" if new.location else "  # location: Room 2B, 120 River St.",
+        *(_text("location", new.location, "  ") if new.location else ["  # location: Room 2B, 120 River St."]),
         f"  breaks: {_q(new.breaks) if isinstance(new.breaks, list) else new.breaks}"
         + " " * 10
         + '# auto (one break over 150 minutes, two over 270) | none | ["10:30"]',
@@ -114,21 +146,19 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
         "land_acknowledgement:",
     ]
     if new.nations:
-        out += _items("nations", new.nations, ("name", "english_name", "pronunciation", "name_pronunciation"), "  ")
+        out += _items("nations", new.nations, new.name_parts, "  ")
     else:
         out.append("  nations: []                 # add the Nations whose land this is")
     if new.places:
-        out += _items("places", new.places, ("name", "english_name", "pronunciation", "name_pronunciation"), "  ")
+        out += _items("places", new.places, new.name_parts, "  ")
     else:
         out.append("  # places:                     # place names to practise saying, like the Nations")
-    out.append(
-        f"  territory: {_q(new.territory)}"
-        if new.territory
-        else '  # territory: "Treaty 6 territory"   # or "unceded", as the Nations describe it'
-    )
+    if new.territory:
+        out += _text("territory", new.territory, "  ")
+    else:
+        out.append('  # territory: "Treaty 6 territory"   # or "unceded", as the Nations describe it')
     if new.statement:
-        out.append("  statement: |")
-        out += [f"    {line}" if line.strip() else "" for line in new.statement.splitlines()]
+        out += _prose("statement", new.statement, "  ")
     else:
         out.append("  # statement: |               # your own words; without it a present-tense draft is composed")
     if new.commitments:
@@ -136,21 +166,19 @@ def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str
         out += [f"    - {_q(c)}" for c in new.commitments]
     else:
         out.append("  commitments: []              # what your organization is doing: the action behind the words")
-    out.append(
-        f"  reviewed_by: {_q(new.reviewed_by)}"
-        if new.reviewed_by
-        else "  # reviewed_by: who from the community reviewed it (and was paid for their time)"
-    )
+    if new.reviewed_by:
+        out += _text("reviewed_by", new.reviewed_by, "  ")
+    else:
+        out.append("  # reviewed_by: who from the community reviewed it (and was paid for their time)")
     out.append(
         f"  reviewed_on: {new.reviewed_on.isoformat()}"
         if new.reviewed_on
         else f"  # reviewed_on: {today.isoformat()}       # the day it was last reviewed"
     )
-    out.append(
-        f"  based_on: {_q(new.based_on)}"
-        if new.based_on
-        else "  # based_on: a conversation with the Nation's education office"
-    )
+    if new.based_on:
+        out += _text("based_on", new.based_on, "  ")
+    else:
+        out.append("  # based_on: a conversation with the Nation's education office")
     out.append("")
     if new.local_resources:
         out += _items("local_resources", new.local_resources, ("name", "contact", "note"), "")

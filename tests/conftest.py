@@ -36,6 +36,15 @@ def run(*args: str, input: str | None = None):
         return runner.invoke(main, list(args), input=input, catch_exceptions=False)
 
 
+def fixture_editions(path: Path) -> tuple[str, ...]:
+    """The editions (languages) an organization file asks for, as a build reads them: a French
+    fixture's files end in -fr, a bilingual one's come in both."""
+    from packets.load.sources import read_yaml
+    from packets.write.batch import file_editions
+
+    return file_editions(read_yaml(path))
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 

@@ -406,6 +406,7 @@ def _module_titles() -> list[str]:
 # The issue's coordinator, as she would answer: quoted time, a length as 2h30, a date with a
 # zero left out, an Elder opening, a 10:30 break, who leads what by title and by number.
 WOLASTOQEY_START = (
+    "",  # the documents' language: English, the default
     "Fredericton Community Health Centre",  # name
     "letter",  # paper
     "",  # accent colour
@@ -476,7 +477,7 @@ def test_init_stopped_half_way_says_so_without_aborted_and_init_goes_on_from_the
 
 def test_init_again_without_the_slug_asks_the_name_then_goes_on(empty_project):
     assert run("init", input=_lines(*WOLASTOQEY_START)).exit_code == 1
-    again = run("init", input=_lines("Fredericton Community Health Centre", *WOLASTOQEY_REST))
+    again = run("init", input=_lines("", "Fredericton Community Health Centre", *WOLASTOQEY_REST))
     assert again.exit_code == 0, again.output
     assert "Going on from the answers you gave before" in again.output
     assert "--force" not in again.output
@@ -484,6 +485,7 @@ def test_init_again_without_the_slug_asks_the_name_then_goes_on(empty_project):
 
 def test_init_refuses_what_check_refuses_and_asks_again(empty_project):
     answers = (
+        "",  # English
         "Check Clinic",
         "",
         "",

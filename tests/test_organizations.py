@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FIXTURES, ROOT, flat, nfc, pdf_text, pdfium_text, pdfua_findings, pypdf_text, run
+from conftest import FIXTURES, ROOT, fixture_editions, flat, nfc, pdf_text, pdfium_text, pdfua_findings, pypdf_text, run
 from pypdf import PdfReader
 
 from packets.cli import main  # noqa: F401  (import check: the CLI module loads)
@@ -33,7 +34,7 @@ def test_pdfua_finds_nothing_in_any_fixture_pdf(fixture_builds):
     """Guides, handouts and their large-print editions, for every fixture organization: no finding
     (the run of show's header cells carry /Scope, so its headers are tied to its cells)."""
     pdfs = sorted(fixture_builds.rglob("*.pdf"))
-    assert len(pdfs) == 4 * len(ORG_FIXTURES)
+    assert len(pdfs) == 4 * sum(len(fixture_editions(org)) for org in ORG_FIXTURES)
     assert pdfua_findings(pdfs) == []
 
 
@@ -47,8 +48,10 @@ def test_there_are_at_least_four_varied_fixture_orgs():
 
 @pytest.mark.parametrize("org", ORG_FIXTURES, ids=lambda p: p.stem)
 def test_fixture_nation_names_read_back_exactly(fixture_builds, org):
-    for audience, suffix in (("facilitator", "facilitator-guide"), ("participant", "participant-handout")):
-        pdf = fixture_builds / org.stem / f"{org.stem}-{suffix}.pdf"
+    from packets.output import pdf_name
+
+    for audience, language in itertools.product(("facilitator", "participant"), fixture_editions(org)):
+        pdf = fixture_builds / org.stem / pdf_name(org.stem, audience, language=language)
         for reading in (pypdf_text(pdf), pdfium_text(pdf)):
             for name in _names(org):
                 if audience == "participant" and name not in [nfc(n) for n in _nation_names_only(org)]:
@@ -93,11 +96,15 @@ def test_unreviewed_acknowledgement_says_so_plainly(tmp_path):
 
 
 def test_pronunciation_page_lists_every_name(fixture_builds):
-    org = FIXTURES / "orgs/francophone.yaml"
-    text = pdf_text(fixture_builds / "francophone/francophone-facilitator-guide.pdf")
+    org = FIXTURES / "orgs/bilingual-nb.yaml"
+    text = pdf_text(fixture_builds / "bilingual-nb/bilingual-nb-facilitator-guide.pdf")
     assert "Saying the names" in text
     for name in _names(org):
         assert name in text
+    # The French edition's page lists them too, each name as written.
+    french = pdf_text(fixture_builds / "bilingual-nb/bilingual-nb-facilitator-guide-fr.pdf")
+    for name in _names(org):
+        assert name in french
 
 
 def test_local_resources_and_facilitators_appear(fixture_builds):
@@ -308,6 +315,7 @@ def _answers(*lines: str) -> str:
 def test_init_asks_step_by_step(empty_project):
     project = empty_project
     answers = _answers(
+        "",  # the documents' language: English, the default
         "Bayview Clinic",  # name
         "letter",  # paper
         "",  # accent colour
@@ -343,6 +351,7 @@ def test_init_asks_step_by_step(empty_project):
 def test_init_checks_each_answer_as_it_is_given_and_asks_again(empty_project):
     """A bad answer is refused at its own question with the model's message, then asked again."""
     answers = _answers(
+        "",  # English
         "Prairie Roots",
         "legal",  # refused: letter or a4
         "a4",
@@ -412,7 +421,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
         .read_bytes()
     )
     answers = _answers(
-        "Logo Clinic", "letter", "", "logos/missing.png", "logos/mark.png", "A prairie crocus", *[""] * 20
+        "", "Logo Clinic", "letter", "", "logos/missing.png", "logos/mark.png", "A prairie crocus", *[""] * 20
     )
     result = run("init", input=answers)
     assert result.exit_code == 0, result.output
@@ -423,7 +432,7 @@ def test_init_checks_a_logo_as_the_build_will(empty_project):
 
 def test_init_asks_again_for_a_refused_flag(empty_project):
     """Without --no-input, a flag the model refuses is reported and asked for, like an answer."""
-    answers = _answers(*[""] * 10, "Kim Lee|Lead", "", "", *[""] * 8)
+    answers = _answers(*[""] * 11, "Kim Lee|Lead", "", "", *[""] * 8)
     result = run("init", "--name", "Flag Clinic", "--start", "1:00 pm", "--facilitator", "|Lead", input=answers)
     assert result.exit_code == 0, result.output
     assert 'start time "1:00 pm" is not HH:MM' in result.output
@@ -454,7 +463,7 @@ def test_init_keeps_what_was_typed_when_a_problem_is_found_late(empty_project):
 
 def test_init_stopped_half_way_keeps_the_answers_so_far(empty_project):
     """Kept in a file of their own (tests/test_coordinator.py shows init going on from them)."""
-    result = run("init", input=_answers("Half Way Clinic", "a4", "", ""))
+    result = run("init", input=_answers("", "Half Way Clinic", "a4", "", ""))
     assert result.exit_code != 0
     assert "Your answers so far are kept; run `packets init half-way-clinic`" in result.output
     assert not (empty_project / "content/orgs/half-way-clinic.yaml").exists()

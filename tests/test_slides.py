@@ -11,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import FIXTURES, ROOT, built_once, flat, nfc, page_texts, pdftotext, run
+from conftest import FIXTURES, ROOT, built_once, fixture_editions, flat, nfc, page_texts, pdftotext, run
 from pypdf import PdfReader
 
 from packets.load.curriculum import Project, load_curriculum
@@ -99,8 +99,11 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
             args = (*files, "--audience", "participant", "--slides", "--out", str(out / "built"), "--jobs", "2")
             result = run("build", *args)
             assert result.exit_code == 0, result.output
+    from packets.render.kit import kit_name
+
     slugs = [*SESSIONS.values(), "crowded", "example", *FIXTURE_ORGS]
-    return {slug: out / "built" / slug / f"{slug}-slides.pdf" for slug in slugs}
+    fixtures = {slug: fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[0] for slug in FIXTURE_ORGS}
+    return {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in slugs}
 
 
 ALL = [*SESSIONS.values(), "crowded", "example", *FIXTURE_ORGS]

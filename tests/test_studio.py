@@ -768,7 +768,9 @@ land_acknowledgement:
 """
 
 
-@pytest.mark.parametrize("name", ["sessions/two-hours", "orgs/francophone", "orgs/many-nations", "with-errors"])
+@pytest.mark.parametrize(
+    "name", ["sessions/two-hours", "orgs/francophone", "orgs/bilingual-nb", "orgs/many-nations", "with-errors"]
+)
 def test_a_hand_written_file_saved_from_the_browser_is_unchanged(studio, chrome, name, tmp_path):
     """What the page's form collects (defaults, choices, lists) writes back exactly the file it read,
     even values the model refuses (they are reported, not dropped)."""

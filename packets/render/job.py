@@ -35,6 +35,7 @@ class DocumentResult:
     large_print: bool
     status: str  # rendered | invalid | unwritten (its output folder is refused) | failed
     kind: str | None = None  # a delivery-kit kind, or None for a guide or handout
+    language: str = "en"  # the edition: each language of an organization is a document of its own
     files: list[tuple[Path, bytes]] = field(default_factory=list)  # the PDF first, then its --html copy
     pages: int = 0
     warnings: list[Problem] = field(default_factory=list)  # the organization file's, the same for each document
@@ -52,6 +53,7 @@ class RenderJob:
     audience: str
     large_print: bool
     kind: str | None
+    language: str  # the edition this document is of ("en", "fr")
     target: Path  # the PDF's path; nothing is written until every document of the organization is back
     base: Path  # the organization's folder: its logo and relative links resolve there
     roots: tuple[Path, ...]  # the folders the renderer may read: templates, content, the organization's folder
@@ -70,7 +72,9 @@ class RenderJob:
     warnings: list[Problem] = field(default_factory=list)  # the file's own warnings, reported with the document
 
     def result(self, status: str, **fields: Any) -> DocumentResult:
-        return DocumentResult(self.slug, self.audience, self.large_print, status, kind=self.kind, **fields)
+        return DocumentResult(
+            self.slug, self.audience, self.large_print, status, kind=self.kind, language=self.language, **fields
+        )
 
 
 def render_job(job: RenderJob, renderer: Renderer) -> DocumentResult:

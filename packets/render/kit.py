@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..output import edition_suffix
 from ..planning.plan import Plan
 from ..planning.words import fill_text
 from .html import SPARE_LINES, document_context, document_title, environment, finish, render_html
@@ -31,8 +32,9 @@ PRINT_SHEETS = ("page.css", "type.css", "blocks.css")
 NOTES_LINES = 13  # writing lines on a padding notes page: one half page, with room for its heading
 
 
-def kit_name(slug: str, kind: str) -> str:
-    return f"{slug}-{KINDS[kind][1]}.pdf"
+def kit_name(slug: str, kind: str, language: str = "en") -> str:
+    """The file of one kind of the kit; a French edition's ends in `-fr` (`output.edition_suffix`)."""
+    return f"{slug}-{KINDS[kind][1]}{edition_suffix(language)}.pdf"
 
 
 def kit_audience(kind: str) -> str:

@@ -30,13 +30,15 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import InputError, Problem
 from ..files import FileRefused, link_problem
+from ..languages import LANGUAGE_NAMES
 from ..load import assets
 from ..load.curriculum import Curriculum, Project, load_curriculum
 from ..load.orgfiles import OrgFileRefused, OrgSource, built_file, read_org_file
 from ..load.sources import MAX_FILE_BYTES
 from ..output import slug_problem
-from ..planning.organization import load_organization
+from ..planning.organization import LoadedOrg, load_organization
 from ..planning.plan import duration_text
+from ..write.batch import file_editions
 from . import draft as drafts
 from .builds import BUILD_SECONDS, BuildQueue, build_request
 from .documents import built_documents, document_names
@@ -70,6 +72,7 @@ class Studio:
     lock: threading.Lock = field(default_factory=threading.Lock)
     build_timeout: float = BUILD_SECONDS
     builds: BuildQueue = field(init=False)
+    other_curricula: dict[str, Curriculum] = field(default_factory=dict)  # by language, once one is asked for
 
     def __post_init__(self) -> None:
         self.builds = BuildQueue(self.project.root, self.out_dir, self.build_timeout)
@@ -80,6 +83,16 @@ class Studio:
         self.previewer = Previewer(self.project)
         self.spec = form_spec(curriculum_options(self.curriculum))
         self.fields = sorted(all_paths(self.spec))
+
+    def curriculum_in(self, language: str) -> Curriculum:
+        """The curriculum an edition is planned with: the English one, or another language's,
+        read once (a broken overlay raises InputError, which the page reports)."""
+        if language == self.curriculum.language:
+            return self.curriculum
+        with self.lock:
+            if language not in self.other_curricula:
+                self.other_curricula[language] = load_curriculum(self.project, language)
+            return self.other_curricula[language]
 
     def keep_preview(self, pages: list[bytes]) -> str:
         key = uuid.uuid4().hex
@@ -99,6 +112,11 @@ def _status(problems: list[Problem]) -> dict[str, Any]:
     warnings = len(problems) - errors
     word = "errors" if errors else "warnings" if warnings else "ready"
     return {"errors": errors, "warnings": warnings, "word": word}
+
+
+def _editions(loaded: LoadedOrg) -> tuple[str, ...]:
+    """The editions the organization's file asks for, by the build's own rule."""
+    return file_editions(loaded.doc) if loaded.doc else ("en",)
 
 
 def _count(n: int, noun: str) -> str:
@@ -151,7 +169,7 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         built = _built(studio, slug, states=False)
         return {
             "slug": slug,
-            "name": org.name if org else slug,
+            "name": " / ".join(dict.fromkeys(org.edition(lang).name for lang in _editions(loaded))) if org else slug,
             "status": _status(loaded.problems),
             "length": length,
             "paper": org.paper if org else "",
@@ -216,15 +234,23 @@ def create_app(studio: Studio, host: str, port: int) -> Starlette:
         org = reviewed.loaded.org
         if org is None:
             return {"pages": [], "reason": "The preview waits until the errors are fixed."}
-        try:
-            preview = studio.previewer.render(slug, org, studio.curriculum, studio.project.orgs)
+        try:  # each edition's cover and acknowledgement, in its own language
+            pages, labels = [], []
+            editions = _editions(reviewed.loaded)
+            for language in editions:
+                edition = studio.curriculum_in(language)
+                shown = studio.previewer.render(slug, org.edition(language), edition, studio.project.orgs).pages
+                which = f", {LANGUAGE_NAMES[language]} edition" if len(editions) > 1 else ""
+                labels += [("the cover" if i == 0 else "the land acknowledgement") + which for i in range(len(shown))]
+                pages += shown
         except InputError as exc:
             return {"pages": [], "reason": "; ".join(p.message for p in exc.problems)}
         except Exception as exc:  # the preview says why instead of breaking the page
             return {"pages": [], "reason": f"The preview could not be made: {type(exc).__name__}: {exc}"[:300]}
-        key = studio.keep_preview(preview.pages)
+        key = studio.keep_preview(pages)
         return {
-            "pages": [f"/preview/{key}/{i}.png" for i in range(len(preview.pages))],
+            "pages": [f"/preview/{key}/{i}.png" for i in range(len(pages))],
+            "labels": labels,
             "ms": round((time.monotonic() - started) * 1000),
         }
 
@@ -495,7 +521,11 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
             dates[key] = dt.date.fromisoformat(value) if value else None
         except ValueError:
             return JSONResponse({"error": "please write the date as YYYY-MM-DD, e.g. 2027-03-14", "field": key}, 400)
-    new = NewOrganization(name=name, paper=paper, format=fmt, **text, **dates)
+    # The documents' language, as init's first question: English, French, or both side by side.
+    editions = {"en": ("en",), "fr": ("fr",), "both": ("en", "fr")}.get(str(body.get("language") or "en"))
+    if editions is None:
+        return JSONResponse({"error": "choose English, French or both for the documents", "field": "language"}, 400)
+    new = NewOrganization(name=name, editions=editions, paper=paper, format=fmt, **text, **dates)
     content = organization_yaml(new)
     loaded = drafts.check_text(studio.project, studio.curriculum, slug, content)  # checked before it is placed
     if loaded.errors:

@@ -8,37 +8,40 @@ build recorded (an older version's, or one copied in) cannot be shown current.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 from typing import Any
 
 from ..files import FileRefused
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from ..load.curriculum import Project
 from ..load.orgfiles import OrgSource, built_file
 from ..output import DOCUMENT_FILES, pdf_name
 from ..render.kit import KINDS, kit_name
-from ..write.batch import Manifest, document_id, document_states, org_inputs_digest, shared_inputs_digest
+from ..write.batch import Manifest, document_id, document_states, edition_keys, shared_inputs_digest
 from ..write.pipeline import BuildOptions
 
 PAPERS = (None, "letter", "a4")  # the organization's own paper, or one given for the build
 
 
 def document_names(slug: str) -> dict[str, str]:
-    """Every file name a build can write for this organization, with what it is, in the words of the page."""
+    """Every file name a build can write for this organization, in every edition, with what it is,
+    in the words of the page ("participant handout, A4, French")."""
     names = {}
     what = {"facilitator": "facilitator guide", "participant": "participant handout"}
-    for audience in DOCUMENT_FILES:
-        for large in (False, True):
-            for paper in PAPERS:
-                label = what[audience] + (", large print" if large else "") + (f", {paper.upper()}" if paper else "")
-                names[pdf_name(slug, audience, large, paper)] = label
     kinds = {
         "slides": "slides",
         "booklet-participant": "handout booklet",
         "booklet-facilitator": "guide booklet",
         "fillable": "fillable handout",
     }
-    for kind in KINDS:
-        names[kit_name(slug, kind)] = kinds.get(kind, kind)
+    for language in LANGUAGES:
+        edition = "" if language == "en" else f", {LANGUAGE_NAMES[language]}"
+        for audience, large, paper in itertools.product(DOCUMENT_FILES, (False, True), PAPERS):
+            label = what[audience] + (", large print" if large else "") + (f", {paper.upper()}" if paper else "")
+            names[pdf_name(slug, audience, large, paper, language)] = label + edition
+        for kind in KINDS:
+            names[kit_name(slug, kind, language)] = kinds.get(kind, kind) + edition
     return names
 
 
@@ -49,9 +52,9 @@ def current_files(project: Project, out_dir: Path, source: OrgSource) -> set[str
     current = set()
     for paper in PAPERS:
         options = BuildOptions(paper=paper, out_dir=out_dir, large_print=True, kit=tuple(KINDS))
-        key = org_inputs_digest(source, shared, options, project)
-        for (audience, large, kind), pages in document_states(source, options, manifest, key):
-            name = manifest.recorded_pdf(source.slug, document_id(audience, large, paper, kind))
+        keys = edition_keys(source, shared, options, project)
+        for (audience, large, kind, language), pages in document_states(source, options, manifest, keys):
+            name = manifest.recorded_pdf(source.slug, document_id(audience, large, paper, kind, language))
             if pages is not None and name:
                 current.add(name)
     return current

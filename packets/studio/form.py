@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from ..load.curriculum import Curriculum
 from ..load.model import LEAD_SEGMENTS, Organization
 from ..planning.plan import duration_text
@@ -40,6 +41,7 @@ FALLBACK_GROUP = "organization"
 LABELS = {
     "name": "Name",
     "english_name": "English name",
+    "french_name": "French name",
     "pronunciation": "How to say the English name",
     "name_pronunciation": "How to say the Nation's own name",
     "reviewed_by": "Reviewed by",
@@ -227,7 +229,7 @@ def form_spec(options: dict[str, list[tuple[str, str]]] | None = None) -> list[d
     """
     schema = Organization.model_json_schema()
     defs = schema.get("$defs", {})
-    fields = _flatten(_fields(schema, defs, ""))
+    fields = _languages_on_the_page(_flatten(_fields(schema, defs, "")))
     for field in _walk(fields):
         if field["path"] in (options or {}):
             _offer(field, options[field["path"]])
@@ -238,6 +240,72 @@ def form_spec(options: dict[str, list[tuple[str, str]]] | None = None) -> list[d
     for field in fields:
         by_id[_group_of(field["path"])]["fields"].append(field)
     return [g for g in groups if g["fields"]]
+
+
+# The documents' language: one choice on the page for the file's two keys (`language: fr`, or
+# `languages: [en, fr]` for both editions side by side).
+EDITION_KEYS = ("language", "languages")
+EDITION_CHOICES = [("en", "English"), ("fr", "French"), ("both", "English and French, side by side")]
+TEXT_KINDS = ("text", "sentence", "prose")
+
+
+def _edition_field(index: int, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    language = fields[index]
+    return {
+        "key": "language",
+        "path": "language",
+        "paths": list(EDITION_KEYS),
+        "kind": "edition",
+        "label": "Language of the documents",
+        "hint": "Every document of the organization in this language, or an English and a French edition "
+        "side by side (each text can then be given in both).",
+        "required": False,
+        "optional": True,
+        "default": language.get("default", "en"),
+        "choices": [list(c) for c in EDITION_CHOICES],
+    }
+
+
+def _per_language(field: dict[str, Any]) -> bool:
+    """A text that may be one text for every edition or `{en: ..., fr: ...}` (the model's per-language text)."""
+    if field["kind"] != "choice":
+        return False
+    kinds = [o["kind"] for o in field["options"]]
+    objects = [o for o in field["options"] if o["kind"] == "object"]
+    return any(k in TEXT_KINDS for k in kinds) and any(
+        o["fields"] and {f["key"] for f in o["fields"]} <= set(LANGUAGES) for o in objects
+    )
+
+
+def _side_by_side(field: dict[str, Any]) -> None:
+    """A per-language text becomes one control: the text, and its French beside its English
+    when the organization makes both editions (or the file already gives both)."""
+    text = next(o for o in field["options"] if o["kind"] in TEXT_KINDS)
+    kind = "sentence" if field["path"] in SENTENCES and text["kind"] == "text" else text["kind"]
+    changed = {k: v for k, v in field.items() if k != "options"}
+    field.clear()
+    field.update(
+        changed,
+        kind="languages",
+        text_kind=kind,
+        max_length=text.get("max_length"),
+        languages=list(LANGUAGES),
+        language_labels=dict(LANGUAGE_NAMES),
+    )
+
+
+def _languages_on_the_page(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The edition keys as one choice, and every per-language text as one side-by-side control."""
+    for field in list(_walk(fields)):
+        if _per_language(field):
+            _side_by_side(field)
+    keys = [i for i, f in enumerate(fields) if f["path"] in EDITION_KEYS]
+    if not keys:
+        return fields
+    edition = _edition_field(keys[0], fields)
+    kept = [f for f in fields if f["path"] not in EDITION_KEYS]
+    kept.insert(keys[0], edition)
+    return kept
 
 
 def _walk(fields: list[dict[str, Any]]):
@@ -251,7 +319,7 @@ def _walk(fields: list[dict[str, Any]]):
 
 def all_paths(spec: list[dict[str, Any]]) -> set[str]:
     """Every path the form can show, list items written with `[]`."""
-    return {f["path"] for g in spec for f in _walk(g["fields"])}
+    return {path for g in spec for f in _walk(g["fields"]) for path in f.get("paths", [f["path"]])}
 
 
 def model_tree() -> list[dict[str, Any]]:

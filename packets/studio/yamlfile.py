@@ -175,9 +175,15 @@ def _shaped(field: dict[str, Any], value: Any) -> bool:
 
 
 def _option_for(field: dict[str, Any], value: Any) -> dict[str, Any]:
-    """The alternative of a `choice` field that the value has the shape of."""
+    """The alternative of a `choice` field that the value has the shape of: a list, a mapping
+    (a text given per language, `{en: ..., fr: ...}`), or a single value."""
+
+    def shape(kind: str) -> str:
+        return kind if kind in ("list", "object") else "value"
+
+    wanted = "list" if isinstance(value, list) else "object" if isinstance(value, dict) else "value"
     for option in field["options"]:
-        if (option["kind"] == "list") == isinstance(value, list):
+        if shape(option["kind"]) == wanted:
             return option
     return field["options"][0]
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from .. import __version__
 from ..cache import digest_files
-from ..errors import InputError
+from ..errors import InputError, Problem
 from ..files import FileRefused, read_limited
+from ..languages import LANGUAGE_NAMES, LANGUAGES
 from ..load.assets import MAX_LOGO_BYTES, resolve_inside
 from ..load.curriculum import Project
 from ..load.sources import YamlDocument
@@ -42,7 +43,17 @@ from ..output import (
 from ..planning.organization import LoadedOrg, load_organization
 from ..render.job import DocumentResult, RenderJob
 from ..render.kit import KINDS, kit_audience, kit_name
-from .pipeline import BuildOptions, Document, OrgResult, OrgSource, documents_of, prepare_document, write_documents
+from .pipeline import (
+    BuildOptions,
+    Document,
+    OrgResult,
+    OrgSource,
+    asked_languages,
+    documents_of,
+    edition_curricula,
+    prepare_document,
+    write_documents,
+)
 from .workers import Workers, failure, release_memory
 
 MANIFEST = ".packets-manifest.json"
@@ -91,13 +102,17 @@ def org_inputs_digest(
     options: BuildOptions,
     project: Project | None = None,
     doc: YamlDocument | None = None,
+    language: str = "en",
 ) -> str:
-    """What every document of one organization is built from, read from the parsed file, not its text.
+    """What every document of one edition (`language`) of an organization is built from, read
+    from the parsed file, not its text.
 
     Which documents is the manifest's to say. Quoting, comments, anchors, tags and key order
     do not change the key; a change of value does, and so does any change to the logo the
-    file names, however the file spells the `logo` key. A file that cannot be read or parsed
-    has no key: it is always rebuilt (and so reported).
+    file names, however the file spells the `logo` key. Text given per language (`{en: ...,
+    fr: ...}`) counts in the language the edition prints: changing only the French of a
+    bilingual organization leaves its English documents as they are. A file that cannot be
+    read or parsed has no key: it is always rebuilt (and so reported).
     """
     from ..files import link_problem
     from ..load.sources import read_yaml
@@ -109,8 +124,10 @@ def org_inputs_digest(
         return ""
     h = hashlib.sha256(shared.encode())
     h.update(repr(options.paper).encode())
+    h.update(f"language={language}".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    h.update(json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=repr).encode())
+    data = in_language(doc.data, language)
+    h.update(json.dumps(data, sort_keys=True, ensure_ascii=False, default=repr).encode())
     logo = doc.data.get("logo") if isinstance(doc.data, dict) else None
     if isinstance(logo, str):
         # The same confinement and limits as the build itself: a logo that fails them fails
@@ -122,10 +139,61 @@ def org_inputs_digest(
     return h.hexdigest()
 
 
-def document_id(audience: str, large_print: bool, paper: str | None, kind: str | None = None) -> str:
-    """A document as the manifest knows it: what was asked for, whatever its file came to be named."""
+def in_language(data: Any, language: str) -> Any:
+    """The organization's data as one edition reads it: each `{en: ..., fr: ...}` text taken in
+    `language` (or in the other language when only that one is given, as the edition falls back).
+
+    Only for the key of an edition's documents: the model (`Organization.edition`) decides what
+    prints; this decides only what a change of text reaches.
+    """
+    if isinstance(data, dict):
+        if data and set(data) <= set(LANGUAGES):
+            chosen = data.get(language, next(iter(data.values())))
+            return in_language(chosen, language)
+        return {k: in_language(v, language) for k, v in data.items()}
+    if isinstance(data, list):
+        return [in_language(v, language) for v in data]
+    return data
+
+
+def file_editions(doc: YamlDocument) -> tuple[str, ...]:
+    """The languages the organization's file asks for (`language: fr`, `languages: [en, fr]`),
+    read from the parsed file before it is validated; English when it says nothing readable.
+
+    Validation reports a wrong value; this only decides which documents a build looks at.
+    """
+    data = doc.data if isinstance(doc.data, dict) else {}
+    many, one = data.get("languages"), data.get("language")
+    asked = many if isinstance(many, list) else [one]
+    editions = tuple(language for language in LANGUAGES if language in asked)
+    return editions or ("en",)
+
+
+def edition_keys(
+    source: OrgSource,
+    shared: str,
+    options: BuildOptions,
+    project: Project | None = None,
+    doc: YamlDocument | None = None,
+) -> dict[str, str]:
+    """The key (`org_inputs_digest`) of each edition a build of the organization makes, by language."""
+    from ..load.sources import read_yaml
+
+    doc = doc or read_yaml(source.path)
+    languages = asked_languages(options, file_editions(doc))
+    return {language: org_inputs_digest(source, shared, options, project, doc, language) for language in languages}
+
+
+def document_id(
+    audience: str, large_print: bool, paper: str | None, kind: str | None = None, language: str = "en"
+) -> str:
+    """A document as the manifest knows it: what was asked for, whatever its file came to be named.
+
+    An English document keeps the id it always had; another edition's has its language before the paper.
+    """
     what = kind or f"{audience}|{'large-print' if large_print else 'regular'}"
-    return f"{what}|{paper or 'own-paper'}"
+    edition = "" if language == "en" else f"|{language}"
+    return f"{what}{edition}|{paper or 'own-paper'}"
 
 
 @dataclass
@@ -268,21 +336,23 @@ class Summary:
 
 
 def document_states(
-    source: OrgSource, options: BuildOptions, manifest: Manifest, key: str
+    source: OrgSource, options: BuildOptions, manifest: Manifest, keys: dict[str, str]
 ) -> list[tuple[Document, int | None]]:
-    """Each document `options` asks for, with its page count if its files are what a build would
-    make now from `key` (`org_inputs_digest`), or None if it needs building.
+    """Each document `options` asks for in each edition of `keys`, with its page count if its
+    files are what a build would make now from its edition's key (`edition_keys`), or None if
+    it needs building.
 
     The one rule for "up to date": the build uses it to skip, the studio to mark each file
     current or out of date and to count the documents a build will make.
     """
     folder = org_folder(options.out_dir, source.slug)
     states: list[tuple[Document, int | None]] = []
-    for audience, large, kind in documents_of(options):
-        document = document_id(audience, large, options.paper, kind)
+    for audience, large, kind, language in documents_of(options, tuple(keys)):
+        document = document_id(audience, large, options.paper, kind, language)
         html = options.html and kind is None
+        key = keys[language]
         pages = None if options.force else manifest.fresh_pages(source.slug, key, document, folder, html)
-        states.append(((audience, large, kind), pages))
+        states.append(((audience, large, kind, language), pages))
     return states
 
 
@@ -295,19 +365,22 @@ def parse_document_id(document: str) -> tuple[Document, str | None] | None:
     paper = None if parts[-1] == "own-paper" else parts[-1]
     if paper not in (None, *PAPERS):
         return None
+    language = "en"
+    if len(parts) > 2 and parts[-2] in LANGUAGES and parts[-2] != "en":
+        language, parts = parts[-2], parts[:-2] + parts[-1:]
     if len(parts) == 2 and parts[0] in KINDS:
-        return (kit_audience(parts[0]), False, parts[0]), paper
+        return (kit_audience(parts[0]), False, parts[0], language), paper
     if len(parts) == 3 and parts[0] in DOCUMENT_FILES and parts[1] in ("regular", "large-print"):
-        return (parts[0], parts[1] == "large-print", None), paper
+        return (parts[0], parts[1] == "large-print", None, language), paper
     return None
 
 
 def file_name(slug: str, document: Document, paper: str | None, own_paper: str) -> str:
     """The file a document is written to, as `prepare_document` names it."""
-    audience, large, kind = document
+    audience, large, kind, language = document
     if kind is not None:
-        return kit_name(slug, kind)
-    return pdf_name(slug, audience, large, paper if paper and paper != own_paper else None)
+        return kit_name(slug, kind, language)
+    return pdf_name(slug, audience, large, paper if paper and paper != own_paper else None, language)
 
 
 def own_paper(doc: YamlDocument) -> str:
@@ -335,13 +408,14 @@ def existing_documents(slug: str, folder: Path, manifest: Manifest) -> list[Exis
         pdf = recorded.get("pdf") if isinstance(recorded, dict) else None
         if parsed and isinstance(pdf, str) and pdf not in found and (folder / pdf).is_file():
             found[pdf] = Existing(pdf, parsed[0], parsed[1], document)
-    names: list[tuple[str, Document, str | None]] = [
-        (kit_name(slug, kind), (kit_audience(kind), False, kind), None) for kind in KINDS
-    ]
-    for audience in DOCUMENT_FILES:
-        for large in (False, True):
-            for paper in (None, *PAPERS):
-                names.append((pdf_name(slug, audience, large, paper), (audience, large, None), paper))
+    names: list[tuple[str, Document, str | None]] = []
+    for language in LANGUAGES:
+        names += [(kit_name(slug, k, language), (kit_audience(k), False, k, language), None) for k in KINDS]
+        for audience in DOCUMENT_FILES:
+            for large in (False, True):
+                for paper in (None, *PAPERS):
+                    name = pdf_name(slug, audience, large, paper, language)
+                    names.append((name, (audience, large, None, language), paper))
     for name, document, paper in names:
         if name not in found and (folder / name).is_file():
             found[name] = Existing(name, document, paper, None)
@@ -353,9 +427,11 @@ class OrgWork:
     """What one build does for one organization: documents to render, on which paper, and files to remove."""
 
     source: OrgSource
-    rounds: dict[str | None, tuple[str, list[Document]]] = field(default_factory=dict)  # paper: (key, documents)
+    # paper: (the key of each edition, by language; documents)
+    rounds: dict[str | None, tuple[dict[str, str], list[Document]]] = field(default_factory=dict)
     asked: set[tuple[Document, str | None]] = field(default_factory=set)
     remove: list[Path] = field(default_factory=list)
+    no_edition: Problem | None = None  # `--language` asked for an edition the organization does not make
 
 
 def plan_work(
@@ -365,7 +441,8 @@ def plan_work(
     that is not either: a build never leaves an out-of-date document beside fresh ones.
 
     A document already there is rebuilt on the paper it was built on; one whose name is no
-    longer the one a build gives it (its paper became the organization's own) is removed.
+    longer the one a build gives it (its paper became the organization's own), or of an
+    edition the organization no longer asks for (`language:` changed), is removed.
     """
     from ..files import link_problem
     from ..load.sources import read_yaml
@@ -374,12 +451,16 @@ def plan_work(
     slug = source.slug
     # Read once for the key of each paper and the paper of its own; never a file the build refuses.
     doc = YamlDocument(source.path, None) if link_problem(source.path, project.root) else read_yaml(source.path)
-    key = org_inputs_digest(source, shared, options, project, doc)
+    keys = edition_keys(source, shared, options, project, doc)
+    editions = file_editions(doc)
+    if not keys and isinstance(doc.data, dict):
+        work.no_edition = no_edition_problem(doc, options.languages, editions)
+        return work
     folder = org_folder(options.out_dir, slug)
     own = own_paper(doc)
     missing: list[Document] = []
     asked_names = set()
-    for document, pages in document_states(source, options, manifest, key):
+    for document, pages in document_states(source, options, manifest, keys):
         asked_names.add(file_name(slug, document, options.paper, own))
         work.asked.add((document, options.paper))
         if pages is None:
@@ -387,26 +468,28 @@ def plan_work(
         else:
             summary.pages += pages
     if missing:
-        work.rounds[options.paper] = (key, missing)
+        work.rounds[options.paper] = (keys, missing)
     for existing in existing_documents(slug, folder, manifest):
         if existing.name in asked_names:
             continue
-        paper = existing.paper
-        if file_name(slug, existing.document, paper, own) != existing.name:
+        paper, language = existing.paper, existing.document[3]
+        readable = isinstance(doc.data, dict)  # a file that cannot be read says nothing of its editions
+        if file_name(slug, existing.document, paper, own) != existing.name or (readable and language not in editions):
             work.remove.append(folder / existing.name)
             continue
         if (paper or own) == (options.paper or own):
             paper = options.paper  # the same file as on the paper asked for: built with the others
         paper_key = (
-            key
-            if paper == options.paper
-            else org_inputs_digest(source, shared, replace(options, paper=paper), project, doc)
+            keys[language]
+            if paper == options.paper and language in keys
+            else org_inputs_digest(source, shared, replace(options, paper=paper), project, doc, language)
         )
         fresh = manifest.fresh_pages(slug, paper_key, existing.recorded, folder, False) if existing.recorded else None
         # --force is for what was asked: the rest is rebuilt only when out of date, so a
         # caller that forces one document at a time (the studio) renders each of them once.
         if fresh is None:
-            _, documents = work.rounds.setdefault(paper, (paper_key, []))
+            round_keys, documents = work.rounds.setdefault(paper, ({}, []))
+            round_keys.setdefault(language, paper_key)
             if existing.document not in documents:
                 documents.append(existing.document)
     for _, documents in work.rounds.values():
@@ -414,7 +497,20 @@ def plan_work(
     return work
 
 
-EVERY_DOCUMENT = documents_of(BuildOptions(large_print=True, kit=tuple(KINDS)))
+def no_edition_problem(doc: YamlDocument, asked: tuple[str, ...], editions: tuple[str, ...]) -> Problem:
+    """`--language fr` for an organization that makes only English documents (or the other way round)."""
+    wanted = " or ".join(LANGUAGE_NAMES[language] for language in asked)
+    made = " and ".join(LANGUAGE_NAMES[language] for language in editions)
+    where = next((k for k in ("languages", "language") if isinstance(doc.data, dict) and k in doc.data), None)
+    return Problem(
+        doc.shown_path,
+        doc.line_of((where,)) if where else 1,
+        f"this organization has no {wanted} edition: its file asks for {made} only",
+        "add the language to the file (e.g. languages: [en, fr]), or build it without --language",
+    )
+
+
+EVERY_DOCUMENT = documents_of(BuildOptions(large_print=True, kit=tuple(KINDS)), LANGUAGES)
 
 
 def _merge(first: OrgResult, then: OrgResult) -> OrgResult:
@@ -456,11 +552,15 @@ def build_many(
         try:
             org_folder(options.out_dir, source.slug)
         except OutputRefused:  # reported when its documents are made ready
-            work[source.slug] = OrgWork(
-                source, {options.paper: (org_inputs_digest(source, shared, options, project), documents_of(options))}
-            )
+            keys = edition_keys(source, shared, options, project)
+            work[source.slug] = OrgWork(source, {options.paper: (keys, documents_of(options, tuple(keys)))})
             continue
         planned = plan_work(source, options, manifest, shared, project, summary)
+        if planned.no_edition:
+            refused = OrgResult(source.slug, "invalid", problems=[planned.no_edition])
+            summary.invalid.append(refused)
+            on_result(refused)
+            continue
         if planned.rounds:
             work[source.slug] = planned
             continue
@@ -475,16 +575,16 @@ def build_many(
     left = {slug: len(w.rounds) for slug, w in work.items()}
     merged: dict[str, OrgResult] = {}
 
-    def finish(result: OrgResult, source: OrgSource, key: str, paper: str | None) -> None:
+    def finish(result: OrgResult, source: OrgSource, keys: dict[str, str], paper: str | None) -> None:
         nonlocal saved
         planned = work[source.slug]
         if result.status == "built":
             html = options.html and paper == options.paper
             for w in result.written:
                 files = [w.path] + ([w.path.with_suffix(".html")] if html and w.kind is None else [])
-                document = document_id(w.audience, w.large_print, paper, w.kind)
-                manifest.record(source.slug, key, document, files, w.pages)
-                if ((w.audience, w.large_print, w.kind), paper) not in planned.asked:
+                document = document_id(w.audience, w.large_print, paper, w.kind, w.language)
+                manifest.record(source.slug, keys[w.language], document, files, w.pages)
+                if ((w.audience, w.large_print, w.kind, w.language), paper) not in planned.asked:
                     result.refreshed.append(w.path)
                 copy = w.path.with_suffix(".html")
                 if w.kind is None and not html and copy.is_file():
@@ -502,7 +602,7 @@ def build_many(
             final.removed = _remove(planned.remove)
             summary.built += 1
             summary.pages += sum(w.pages for w in final.written)
-            summary.kinds.update(dict.fromkeys((w.audience, w.large_print, w.kind) for w in final.written))
+            summary.kinds.update(dict.fromkeys((w.audience, w.large_print, w.kind, w.language) for w in final.written))
         else:
             lists = {"invalid": summary.invalid, "unwritten": summary.unwritten}
             lists.get(final.status, summary.failed).append(final)
@@ -553,19 +653,20 @@ def _save(manifest: Manifest) -> None:
 
 
 def _render_round(
-    todo: list[tuple[OrgSource, str, list[Document]]],
+    todo: list[tuple[OrgSource, dict[str, str], list[Document]]],
     project: Project,
     options: BuildOptions,
     shared: str,
-    finish: Callable[[OrgResult, OrgSource, str, str | None], None],
+    finish: Callable[[OrgResult, OrgSource, dict[str, str], str | None], None],
     debug: bool,
     workers: Workers,
 ) -> None:
     """Render and write the documents of `todo` on one paper (`options.paper`), in parallel."""
-    from ..load.curriculum import load_curriculum
-
-    curriculum = load_curriculum(project)  # a broken curriculum is reported once, before any document
-    index = {(s.slug, a, lg, k): i for s, _, documents in todo for i, (a, lg, k) in enumerate(documents)}
+    # A broken curriculum (or a broken French overlay) is reported once, before any document;
+    # organization files are validated against the English one (the ids are the same).
+    curricula = edition_curricula(project, ("en", *(doc[3] for _, _, documents in todo for doc in documents)))
+    curriculum = curricula["en"]
+    index = {(s.slug, *document): i for s, _, documents in todo for i, document in enumerate(documents)}
     by_slug = {s.slug: s for s, _, _ in todo}
     rendered: dict[str, list[DocumentResult | None]] = {s.slug: [None] * len(d) for s, _, d in todo}
     done: dict[str, OrgResult] = {}
@@ -574,7 +675,7 @@ def _render_round(
     def on_document(result: DocumentResult) -> None:
         nonlocal reported
         documents = rendered[result.slug]
-        documents[index[(result.slug, result.audience, result.large_print, result.kind)]] = result
+        documents[index[(result.slug, result.audience, result.large_print, result.kind, result.language)]] = result
         if all(d is not None for d in documents):
             done[result.slug] = write_documents(by_slug[result.slug], options, [d for d in documents if d is not None])
             del rendered[result.slug], documents  # the PDFs' bytes are on disk now
@@ -588,22 +689,33 @@ def _render_round(
     # Each document is made ready here, in order, while the workers lay out the ones before:
     # the file read once for all its documents, validated as `check` validates it (a file with
     # mistakes is answered at once, without a worker), planned, and its HTML written.
-    pending = deque((s, a, lg, k, i == len(d) - 1) for s, _, d in todo for i, (a, lg, k) in enumerate(d))
+    pending = deque((s, document, i == len(d) - 1) for s, _, d in todo for i, document in enumerate(d))
     loaded: dict[str, LoadedOrg] = {}
 
     def next_job() -> RenderJob | None:
         while pending:
-            source, audience, large, kind, last = pending.popleft()
+            source, (audience, large, kind, language), last = pending.popleft()
+            what = {"kind": kind, "language": language}
             try:
                 if source.slug not in loaded:
                     loaded[source.slug] = load_organization(source.path, source.slug, project, curriculum)
                 job = prepare_document(
-                    source, project, curriculum, options, audience, large, kind, shared, loaded[source.slug]
+                    source,
+                    project,
+                    curriculum,
+                    options,
+                    audience,
+                    large,
+                    kind,
+                    shared,
+                    loaded[source.slug],
+                    language=language,
+                    edition_curriculum=curricula[language],
                 )
             except InputError as exc:
-                job = DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=exc.problems)
+                job = DocumentResult(source.slug, audience, large, "invalid", **what, problems=exc.problems)
             except Exception as exc:  # one organization's failure is its own, the batch goes on
-                job = DocumentResult(source.slug, audience, large, "failed", kind=kind, error=failure(exc, debug))
+                job = DocumentResult(source.slug, audience, large, "failed", **what, error=failure(exc, debug))
             if last:
                 loaded.pop(source.slug, None)
             if isinstance(job, RenderJob):

@@ -46,6 +46,8 @@ class BuildOptions:
     large_print: bool = False
     force: bool = False
     kit: tuple[str, ...] = ()  # the delivery kit's kinds (packets/render/kit.py KINDS): slides, booklets, fillable
+    # The editions to build, among those each organization asks for (`--language`); empty: all of them.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -55,16 +57,28 @@ class Written:
     audience: str = "facilitator"
     large_print: bool = False
     kind: str | None = None  # a delivery-kit kind (packets/render/kit.py), or None for a guide or handout
+    language: str = "en"
 
 
-Document = tuple[str, bool, str | None]  # audience, large print, delivery-kit kind
+Document = tuple[str, bool, str | None, str]  # audience, large print, delivery-kit kind, language
 
 
-def documents_of(options: BuildOptions) -> list[Document]:
-    """The documents a build asks for: guides and handouts (and large print), then the kit's."""
-    editions = (False, True) if options.large_print else (False,)
-    documents: list[Document] = [(audience, large, None) for audience in options.audiences for large in editions]
-    return documents + [(kit_audience(kind), False, kind) for kind in options.kit]
+def asked_languages(options: BuildOptions, editions: tuple[str, ...]) -> tuple[str, ...]:
+    """The editions of an organization a build makes: those it asks for, narrowed by `--language`."""
+    return tuple(e for e in editions if not options.languages or e in options.languages)
+
+
+def documents_of(options: BuildOptions, languages: tuple[str, ...] = ("en",)) -> list[Document]:
+    """The documents a build asks for, edition by edition: guides and handouts (and large print), then the kit's.
+
+    Each language is a document of its own: its own file, its own manifest entry, its own key.
+    """
+    sizes = (False, True) if options.large_print else (False,)
+    documents: list[Document] = []
+    for language in languages:
+        documents += [(audience, large, None, language) for audience in options.audiences for large in sizes]
+        documents += [(kit_audience(kind), False, kind, language) for kind in options.kit]
+    return documents
 
 
 @dataclass
@@ -78,6 +92,14 @@ class OrgResult:
     # and out-of-date files removed (an older build's --html copy, a name no build gives now).
     refreshed: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
+
+
+def edition_curricula(project: Project, languages: tuple[str, ...]) -> dict[str, Curriculum]:
+    """The curriculum of each language asked for, read once for a whole round of documents:
+    English, and the French overlays laid over it (a broken overlay is reported once, here)."""
+    from ..load.curriculum import load_curriculum
+
+    return {language: load_curriculum(project, language=language) for language in dict.fromkeys(languages)}
 
 
 def creation_time(curriculum: Curriculum) -> dt.datetime:
@@ -98,31 +120,44 @@ def prepare_document(
     kind: str | None = None,
     shared: str = "",
     loaded: LoadedOrg | None = None,
+    language: str = "en",
+    edition_curriculum: Curriculum | None = None,
 ) -> RenderJob | DocumentResult:
     """Validate the organization, plan the workshop and write one document's HTML: the job a
     worker lays out (`render/job.py`), or why there is none. Writes nothing.
 
     `loaded` is the organization file already read for another of its documents; `shared`
-    is the digest under which the renderer keeps its page-flow decisions.
+    is the digest under which the renderer keeps its page-flow decisions. `language` is the
+    edition: the organization is resolved to that language's text (`Organization.edition`)
+    and planned with `edition_curriculum`, the curriculum in that language (`curriculum`,
+    the one the file was validated against, when not given).
     """
     if loaded is None:
         loaded = load_organization(source.path, source.slug, project, curriculum)
+    failed = {"kind": kind, "language": language}
     if loaded.org is None:
-        return DocumentResult(source.slug, audience, large, "invalid", kind=kind, problems=loaded.problems)
+        return DocumentResult(source.slug, audience, large, "invalid", **failed, problems=loaded.problems)
+    org = loaded.org.edition(language)  # plain text in that language: planning never sees a mapping
+    edition_curriculum = edition_curriculum or curriculum
     created = creation_time(curriculum)
-    logo = resolve_inside(source.path.parent, loaded.org.logo) if loaded.org.logo else None
+    logo = resolve_inside(source.path.parent, org.logo) if org.logo else None
     try:
         folder = org_folder(options.out_dir, source.slug)
     except OutputRefused as exc:
-        return DocumentResult(source.slug, audience, large, "unwritten", kind=kind, problems=[exc.problem])
+        return DocumentResult(source.slug, audience, large, "unwritten", **failed, problems=[exc.problem])
     # A paper other than the organization's own goes into the file names.
-    other_paper = options.paper if options.paper and options.paper != loaded.org.paper else None
-    name = pdf_name(source.slug, audience, large, other_paper) if kind is None else kit_name(source.slug, kind)
+    other_paper = options.paper if options.paper and options.paper != org.paper else None
+    name = (
+        pdf_name(source.slug, audience, large, other_paper, language)
+        if kind is None
+        else kit_name(source.slug, kind, language)
+    )
     job = RenderJob(
         source.slug,
         audience,
         large,
         kind,
+        language,
         target=folder / name,
         base=source.path.parent,
         roots=(project.templates, project.content, source.path.parent),
@@ -136,9 +171,7 @@ def prepare_document(
     )
     try:
         with render_budget(name):
-            # One edition: the organization's first language until the editions are built side by side.
-            edition = loaded.org.edition(loaded.org.editions[0])
-            plan = make_plan(source.slug, edition, curriculum, paper=options.paper, large_print=large, logo=logo)
+            plan = make_plan(source.slug, org, edition_curriculum, paper=options.paper, large_print=large, logo=logo)
             if kind is None:
                 job.html = render_html(plan, audience, project.templates, created)
                 if options.html:
@@ -146,7 +179,7 @@ def prepare_document(
             else:
                 job.kit = (plan, project.templates, created)
                 if kind == "slides":
-                    job.source_lines = {loc: loaded.line_of(loc) for loc in slide_sources(edition)}
+                    job.source_lines = {loc: loaded.line_of(loc) for loc in slide_sources(org)}
     except BudgetExceeded as exc:
         problem = Problem(
             job.org_path, 1, f"{exc}; nothing was written", "shorten the file's lists and texts, or use a simpler logo"
@@ -164,9 +197,13 @@ def render_document(
     audience: str,
     large: bool,
     kind: str | None = None,
+    language: str = "en",
 ) -> DocumentResult:
     """Validate the organization and render one of its documents in this process; writes nothing."""
-    job = prepare_document(source, project, curriculum, options, audience, large, kind)
+    edition = edition_curricula(project, (language,))[language] if language != curriculum.language else curriculum
+    job = prepare_document(
+        source, project, curriculum, options, audience, large, kind, language=language, edition_curriculum=edition
+    )
     if isinstance(job, DocumentResult):
         return job
     return render_job(job, renderer)
@@ -195,7 +232,9 @@ def write_documents(source: OrgSource, options: BuildOptions, documents: list[Do
             write_together(folder, [file for doc in documents for file in doc.files])
     except OSError as exc:
         return OrgResult(source.slug, "unwritten", problems=[cannot_write(folder, exc)])
-    written = [Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind) for doc in documents]
+    written = [
+        Written(doc.files[0][0], doc.pages, doc.audience, doc.large_print, doc.kind, doc.language) for doc in documents
+    ]
     warnings = documents[0].warnings if documents else []
     return OrgResult(
         source.slug, "built", written=written, problems=[*warnings, *(n for d in documents for n in d.notes)]
@@ -210,10 +249,11 @@ def build_org(
     renderer: Renderer,
     documents: list[Document] | None = None,
 ) -> OrgResult:
-    """Render the organization's `documents` (all those `options` ask for by default) in turn, and write them."""
+    """Render the organization's `documents` (all those `options` ask for in English by default) in
+    turn, and write them."""
     rendered = []
-    for audience, large, kind in documents if documents is not None else documents_of(options):
-        doc = render_document(source, project, curriculum, options, renderer, audience, large, kind)
+    for audience, large, kind, language in documents if documents is not None else documents_of(options):
+        doc = render_document(source, project, curriculum, options, renderer, audience, large, kind, language)
         if doc.status != "rendered":
             return write_documents(source, options, [doc])
         rendered.append(doc)

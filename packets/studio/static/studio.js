@@ -47,6 +47,9 @@
   }
 
   const count = (n, noun) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  // A name given in each language ({en: ..., fr: ...}) is shown as both, English first.
+  const shownName = (name) =>
+    name && typeof name === "object" && !Array.isArray(name) ? Object.values(name).filter(Boolean).join(" / ") : name;
 
   function problemItem(problem) {
     const label = problem.severity === "error" ? "Error: " : "Warning: ";
@@ -112,6 +115,14 @@
         return Array.isArray(value) && value.every((v) => typeof v === "string");
       case "integer":
         return typeof value === "number" || typeof value === "string";
+      case "edition":
+        return true; // its own control reads the two keys it stands for
+      case "languages":
+        return (
+          typeof value === "string" ||
+          (typeof value === "object" && !Array.isArray(value) &&
+            Object.entries(value).every(([k, v]) => field.languages.includes(k) && typeof v === "string"))
+        );
       default:
         return typeof value === "string";
     }
@@ -155,9 +166,110 @@
         return booleanControl(field, value, path);
       case "checkboxes":
         return checkboxesControl(field, Array.isArray(value) ? value : [], path);
+      case "edition":
+        return editionControl(field, value || {}, path, onChange);
+      case "languages":
+        return languagesControl(field, value, path, onChange);
       default:
         return inputControl(field, value, path);
     }
+  }
+
+  // ---- the documents' language, and each text in each language
+
+  // Which editions the form's language choice makes now ("en", "fr" or "both"): the side-by-side
+  // texts show their French beside their English only for "both".
+  let editionNow = "en";
+  const editionListeners = [];
+
+  const editionOf = (value) => {
+    const many = Array.isArray(value.languages) ? value.languages : null;
+    if (many && many.includes("en") && many.includes("fr")) return "both";
+    if (many && many.length === 1) return many[0];
+    return value.language || "en";
+  };
+
+  // One select for the file's `language:` and `languages:` keys. Saving writes what was chosen;
+  // unchanged, it writes back exactly what the file had.
+  function editionControl(field, value, path, onChange) {
+    const id = nextId();
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const input = el("select", { id, "data-path": path });
+    for (const [choice, label] of field.choices) input.append(el("option", { value: choice, text: label }));
+    const original = editionOf(value);
+    input.value = original;
+    editionNow = original;
+    input.addEventListener("change", () => {
+      editionNow = input.value;
+      for (const listener of editionListeners) listener();
+      onChange();
+    });
+    described(input, hint, problems);
+    const node = el("div", { class: "field kind-edition" }, el("label", { for: id, text: field.label }), hint, input, problems);
+    return {
+      node,
+      spread: true,
+      get: () => {
+        if (input.value === original) {
+          const kept = {};
+          if (value.language !== undefined && value.language !== null) kept.language = value.language;
+          if (value.languages !== undefined && value.languages !== null) kept.languages = value.languages;
+          return kept;
+        }
+        if (input.value === "both") return { languages: ["en", "fr"] };
+        return input.value === "en" ? {} : { language: input.value };
+      },
+    };
+  }
+
+  // A text of the organization: one box for every edition, or, when the documents are in both
+  // languages (or the file already gives both), its English and its French side by side.
+  function languagesControl(field, value, path, onChange) {
+    const given = typeof value === "object" && value !== null ? value : null;
+    const hint = field.hint ? el("p", { class: "hint", id: nextId(), text: field.hint }) : null;
+    const problems = problemsBox(path);
+    const boxes = {};
+    const cells = field.languages.map((language) => {
+      const id = nextId();
+      const text = given ? given[language] : language === field.languages[0] ? value : undefined;
+      const box = inputControl({ kind: field.text_kind, label: "", required: false }, text ?? null, path);
+      const input = box.input;
+      input.id = id;
+      input.setAttribute("lang", language);
+      // The first language's box answers to the field's own path; the other's to `path.fr`.
+      if (language !== field.languages[0]) input.setAttribute("data-path", `${path}.${language}`);
+      if (field.required && language === field.languages[0]) input.setAttribute("aria-required", "true");
+      described(input, hint, problems);
+      const label = el("label", { for: id });
+      boxes[language] = { input, label, get: box.get };
+      return el("div", { class: "language-cell", "data-language": language }, label, input);
+    });
+    const row = el("div", { class: "side-by-side" }, ...cells);
+    const title = el("p", { class: "field-title" }, el("strong", { text: field.label + (field.required ? " (required)" : "") }));
+    const node = el("div", { class: "field kind-languages" }, title, hint, row, problems);
+    const [first, second] = field.languages;
+    function layout() {
+      // A French already in the file stays in view whatever the choice, so nothing is hidden and lost.
+      const both = editionNow === "both" || (given !== null && Object.keys(given).some((k) => k !== first));
+      cells[1].hidden = !both;
+      row.classList.toggle("two", both);
+      boxes[first].label.textContent = both ? `${field.label}: ${field.language_labels[first]}` : field.label;
+      boxes[second].label.textContent = `${field.label}: ${field.language_labels[second]}`;
+      title.hidden = !both;
+    }
+    editionListeners.push(layout);
+    layout();
+    return {
+      node,
+      get: () => {
+        const one = boxes[first].get();
+        const other = cells[1].hidden ? null : boxes[second].get();
+        if (given && one === (given[first] ?? null) && other === (given[second] ?? null)) return given;
+        if (other && other !== one) return one ? { [first]: one, [second]: other } : { [second]: other };
+        return one;
+      },
+    };
   }
 
   function described(input, hint, problems) {
@@ -463,6 +575,7 @@
       for (const c of controls) {
         const value = c.get();
         if (value === KEEP) keep.push(c.path);
+        else if (c.spread) Object.assign(data, value); // the language choice: the keys it stands for
         else setPath(data, c.path, value);
       }
       return { data: prune(data), keep };
@@ -534,7 +647,7 @@
         return;
       }
       const images = data.pages.map((url, i) =>
-        el("img", { src: at(url), alt: `Preview, page ${i + 1} of ${data.pages.length}: ${i === 0 ? "the cover" : "the land acknowledgement"}`, class: "page" })
+        el("img", { src: at(url), alt: `Preview, page ${i + 1} of ${data.pages.length}: ${(data.labels || [])[i] || (i === 0 ? "the cover" : "the land acknowledgement")}`, class: "page" })
       );
       await Promise.all(images.map((img) => new Promise((done) => { img.onload = done; img.onerror = done; })));
       if (seq !== previewSeq) return;
@@ -555,18 +668,24 @@
     function draw(state) {
       controls = [];
       groupsBox.replaceChildren();
+      editionListeners.length = 0;
+      editionNow = editionOf({ language: getPath(state.data, "language"), languages: getPath(state.data, "languages") });
       for (const group of state.spec) {
         const headingId = nextId();
         const section = el("section", { class: "group", id: `group-${group.id}`, "aria-labelledby": headingId }, el("h2", { id: headingId, text: group.title }));
         for (const field of group.fields) {
-          const c = control(field, getPath(state.data, field.path), field.path, changed);
-          controls.push({ path: field.path, get: c.get });
+          const value =
+            field.kind === "edition"
+              ? Object.fromEntries(field.paths.map((p) => [p, getPath(state.data, p)]))
+              : getPath(state.data, field.path);
+          const c = control(field, value, field.path, changed);
+          controls.push({ path: field.path, get: c.get, spread: Boolean(c.spread) });
           section.append(c.node);
           if (field.path === "logo") section.append(logoUpload(c));
         }
         groupsBox.append(section);
       }
-      document.getElementById("org-name").textContent = state.data.name || slug;
+      document.getElementById("org-name").textContent = shownName(state.data.name) || slug;
     }
 
     function logoUpload(logoControl) {
@@ -645,7 +764,7 @@
       // "7:38 p.m." already ends with a period: the sentence does not get a second one.
       const when = new Date().toLocaleTimeString("en-CA", { hour: "numeric", minute: "2-digit" });
       saveStatus.textContent = `Saved to content/orgs/${slug}.yaml at ${when}${when.endsWith(".") ? "" : "."}`;
-      document.getElementById("org-name").textContent = collect().data.name || slug;
+      document.getElementById("org-name").textContent = shownName(collect().data.name) || slug;
       return true;
     }
 
