@@ -10,7 +10,7 @@ from conftest import FIXTURES, ROOT, run
 
 from packets.errors import InputError
 from packets.load.curriculum import Project, english_files, load_curriculum, overlay_files
-from packets.load.overlay import OPTIONAL_KEYS, STRUCTURE_KEYS, Overlay, has_text
+from packets.load.overlay import OPTIONAL_KEYS, Overlay, has_text, is_structure
 from packets.load.sources import read_yaml
 
 OVERLAY = FIXTURES / "overlay"
@@ -77,7 +77,7 @@ def _pseudo_french(value, listed_by_id: bool = False):
         return {
             k: v if k == "id" and listed_by_id else _pseudo_french(v)
             for k, v in value.items()
-            if (k == "id" and listed_by_id) or (k not in STRUCTURE_KEYS | OPTIONAL_KEYS and has_text(v))
+            if (k == "id" and listed_by_id) or (not is_structure(k, v) and k not in OPTIONAL_KEYS and has_text(v))
         }
     return value
 

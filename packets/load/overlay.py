@@ -29,13 +29,23 @@ STRUCTURE_KEYS = frozenset(
         "version",
         "published",
         "contact",
-        "chat",
         "language",
         "groups",
     }
 )
-# Keys an overlay may give or leave out: a French page's address, when one exists.
-OPTIONAL_KEYS = frozenset({"url"})
+# Structure only where the English value is a list of ids: `wording.emphasis` is a sentence
+# ("These modules have more time: {titles}.") while a format's `emphasis` lists module ids.
+LIST_STRUCTURE_KEYS = frozenset({"emphasis"})
+# Keys an overlay may give or leave out: a French page's address, or the French chat service's
+# address (Hope for Wellness answers in French at its own address), when one exists.
+OPTIONAL_KEYS = frozenset({"url", "chat"})
+
+
+def is_structure(key: Any, value: Any) -> bool:
+    """Whether the English value at `key` is structure (comes from the English file only)."""
+    if key in LIST_STRUCTURE_KEYS:
+        return not isinstance(value, str)
+    return key in STRUCTURE_KEYS
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 
@@ -49,7 +59,7 @@ def has_text(value: Any) -> bool:
     if isinstance(value, list):
         return any(has_text(v) for v in value)
     if isinstance(value, dict):
-        return any(has_text(v) for k, v in value.items() if k not in STRUCTURE_KEYS | OPTIONAL_KEYS)
+        return any(has_text(v) for k, v in value.items() if not is_structure(k, v) and k not in OPTIONAL_KEYS)
     return False
 
 
@@ -142,7 +152,7 @@ class Overlay:
                     self._add((*floc, key), f"'{self._where(here)}' should be text, not {_kind(given)}")
                     given = value
                 out[key] = given
-            elif key in STRUCTURE_KEYS or not has_text(value):
+            elif is_structure(key, value) or not has_text(value):
                 if key in fr and not (key == "id" and id_given):
                     self._structure(key, (*floc, key), (*eloc, key), here)
                 out[key] = value
@@ -159,7 +169,7 @@ class Overlay:
             if key in en or key in OPTIONAL_KEYS:
                 continue
             here = self._where((*shown, key))
-            if key in STRUCTURE_KEYS:
+            if key in STRUCTURE_KEYS | LIST_STRUCTURE_KEYS:
                 self._add(
                     (*floc, key),
                     f"'{here}' is structure, not text: it comes from the English file",
