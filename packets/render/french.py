@@ -31,6 +31,9 @@ _SPACES = "[ \t\r\n\u00a0\u202f\u2009]"
 # a space or the end (not one inside "a:b"; "13:15" is _PROTECTED).
 _COLON = re.compile(rf"{_SPACES}+:|:(?=[ \t\r\n]|$|[«\"“)\]])")
 _HIGH = re.compile(rf"{_SPACES}*([;?!]+)")
+# A number and its unit, and the parts of a French time or length ("13 h 15", "1 h 30",
+# "45 min"), held together: a line never ends on a bare number.
+_UNIT = re.compile(r"(?<=\d) (?=(?:h|min|%)(?!\w))|(?<=\d h) (?=\d)")
 _OPEN = re.compile(rf"«{_SPACES}*")
 _CLOSE = re.compile(rf"{_SPACES}*»")
 
@@ -45,6 +48,7 @@ def _prose(text: str, at_start: bool) -> str:
     def high(m: re.Match[str]) -> str:
         return NNBSP + m[1] if m.start() > 0 or at_start else m[1]
 
+    text = _UNIT.sub(NBSP, text)
     text = _OPEN.sub("«" + NBSP, text)
     text = _CLOSE.sub(lambda m: NBSP + "»" if m.start() > 0 or at_start else "»", text)
     text = _COLON.sub(colon, text)
@@ -67,11 +71,14 @@ def french_spacing(text: str, after_word: bool = False) -> str:
 
 
 _TAG = re.compile(r"(<[^>]*>)")
+# Attributes whose text prints (the running heads, through CSS string-set): spaced like the text.
+_PRINTED_ATTRIBUTE = re.compile(r'(\sdata-(?:head|running)=")([^"]*)(")')
 _VERBATIM = ("style", "script", "textarea", "title", "code")
 
 
 def french_typography(html: str) -> str:
-    """The document with French spacing in the text of its body; markup and attributes untouched."""
+    """The document with French spacing in the text of its body (and the running heads'
+    attributes, which print); other markup and attributes untouched."""
     start = html.find("<body")
     if start < 0:
         return html
@@ -82,6 +89,7 @@ def french_typography(html: str) -> str:
         if index % 2:
             tag = re.match(r"</?(\w+)", part)
             name = tag[1].lower() if tag else ""
+            parts[index] = _PRINTED_ATTRIBUTE.sub(lambda m: m[1] + french_spacing(m[2]) + m[3], part)
             if name in _VERBATIM:
                 skip += -1 if part.startswith("</") else 1
             elif name in ("p", "li", "div", "section", "td", "th", "dt", "dd", "br", "h1", "h2", "h3", "ul", "ol"):
