@@ -12,11 +12,15 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from pypdf import PdfReader
 
 import packets.render.pdf  # noqa: F401  (see below)
 from packets.cli import main
+from packets.load.curriculum import Project, english_files
+from packets.load.overlay import OPTIONAL_KEYS, has_text, is_structure
+from packets.load.sources import read_yaml
 
 # The builds the tests run fork their workers from this process: with WeasyPrint imported
 # here once, no worker imports it again (over a second each, for a few hundred builds).
@@ -321,3 +325,81 @@ def empty_project(tmp_path, monkeypatch) -> Path:
     (project / "templates").symlink_to(ROOT / "templates")
     monkeypatch.setenv("PACKETS_ROOT", str(project))
     return project
+
+
+def _pseudo_french(value, listed_by_id: bool = False):
+    """A stand-in French overlay made from the English: the same text with a French word
+    in front, so a test can see which language printed and the loader sees a full overlay."""
+    if isinstance(value, str):
+        return "Texte : " + value
+    if isinstance(value, list):
+        by_id = bool(value) and all(isinstance(v, dict) and "id" in v for v in value)
+        return [_pseudo_french(v, by_id) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: v if k == "id" and listed_by_id else _pseudo_french(v)
+            for k, v in value.items()
+            if (k == "id" and listed_by_id) or (not is_structure(k, v) and k not in OPTIONAL_KEYS and has_text(v))
+        }
+    return value
+
+
+def _write_yaml(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+
+
+@pytest.fixture
+def french_project(empty_project: Path) -> Path:
+    """The real English curriculum with a complete stand-in French overlay in content/fr/
+    (each text the English with "Texte : " in front), and the example organization copied:
+    a project that builds French editions before the real French text exists."""
+    (empty_project / "content" / "fr").unlink(missing_ok=True)
+    example = empty_project / "content/orgs/example.yaml"
+    example.unlink()
+    example.write_bytes((ROOT / "content/orgs/example.yaml").read_bytes())
+    project = Project(empty_project)
+    for path in english_files(project):
+        if path.name in ("nation-names.yaml", "source-map.yaml"):
+            continue
+        relative = path.relative_to(project.content)
+        _write_yaml(project.content / "fr" / relative, _pseudo_french(read_yaml(path, trusted=True).data))
+    return empty_project
+
+
+def comparable(text: str) -> str:
+    """Text as words only, for finding a passage in a PDF's reading whatever the typesetting
+    did: Markdown marks, line breaks, hyphens (a word hyphenated at a line end, as French
+    hyphenation does, reads "compé- tence"), no-break spaces (French puts them before : ; ? !
+    and inside « »), the apostrophe's form and the punctuation those spaces sit beside."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u2019", "'").replace("\u02bc", "'")
+    text = re.sub(r"[*_`«»“”\"]", " ", text)
+    text = re.sub(r"-\s+", "", text).replace("-", "")
+    text = re.sub(r"\s*([:;?!.,])", r"\1", text)
+    return " ".join(text.casefold().split())
+
+
+def idea_carriers(curriculum) -> dict[tuple[int, ...], list[str]]:
+    """For each idea of the source map (by its source lines), the printed texts that teach it
+    in every session: the explanations of its module principles (printed in guide and handout
+    whatever the length, as reading when the module does not run) and its essentials (said
+    aloud in every session), in the curriculum's own language."""
+    principles = {p.id: p.explanation for m in curriculum.modules.values() for p in m.principles}
+    essentials = {e.id: e.text for e in curriculum.facilitation.essentials}
+    return {
+        tuple(idea.lines): [
+            principles.get(i) or essentials[i] for i in idea.taught_by if i in principles or i in essentials
+        ]
+        for idea in curriculum.source_map.ideas
+    }
+
+
+def ideas_missing(curriculum, pdf_reading: str, words: int = 12) -> list[tuple[int, ...]]:
+    """The source lines of every idea none of whose carriers (`idea_carriers`) reads back in
+    `pdf_reading` by its opening words: an empty list when the document teaches them all."""
+    text = comparable(pdf_reading)
+    return [
+        lines
+        for lines, carriers in idea_carriers(curriculum).items()
+        if not any(" ".join(comparable(c).split()[:words]) in text for c in carriers)
+    ]

@@ -9,8 +9,8 @@ import yaml
 from conftest import FIXTURES, ROOT, run
 
 from packets.errors import InputError
-from packets.load.curriculum import Project, english_files, load_curriculum, overlay_files
-from packets.load.overlay import OPTIONAL_KEYS, Overlay, has_text, is_structure
+from packets.load.curriculum import Project, load_curriculum, overlay_files
+from packets.load.overlay import Overlay
 from packets.load.sources import read_yaml
 
 OVERLAY = FIXTURES / "overlay"
@@ -65,42 +65,9 @@ def test_overlay_keeps_slots_and_counts_of_unnamed_items():
     assert len(problems) == 2, text
 
 
-def _pseudo_french(value, listed_by_id: bool = False):
-    """A stand-in French overlay made from the English: the same text with a French word
-    in front, so a test can see which language printed and the loader sees a full overlay."""
-    if isinstance(value, str):
-        return "Texte : " + value
-    if isinstance(value, list):
-        by_id = bool(value) and all(isinstance(v, dict) and "id" in v for v in value)
-        return [_pseudo_french(v, by_id) for v in value]
-    if isinstance(value, dict):
-        return {
-            k: v if k == "id" and listed_by_id else _pseudo_french(v)
-            for k, v in value.items()
-            if (k == "id" and listed_by_id) or (not is_structure(k, v) and k not in OPTIONAL_KEYS and has_text(v))
-        }
-    return value
-
-
 def _write(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
-
-
-@pytest.fixture
-def french_project(empty_project: Path) -> Path:
-    """The real English curriculum with a complete stand-in French overlay in content/fr/."""
-    (empty_project / "content" / "fr").unlink(missing_ok=True)
-    example = empty_project / "content/orgs/example.yaml"
-    example.unlink()
-    example.write_bytes((ROOT / "content/orgs/example.yaml").read_bytes())
-    project = Project(empty_project)
-    for path in english_files(project):
-        if path.name in ("nation-names.yaml", "source-map.yaml"):
-            continue
-        relative = path.relative_to(project.content)
-        _write(project.content / "fr" / relative, _pseudo_french(read_yaml(path, trusted=True).data))
-    return empty_project
 
 
 def _problems(project_root: Path) -> list[str]:

@@ -115,7 +115,8 @@ def test_every_hint_about_a_place_describes_a_place_not_a_nation():
         if line.startswith("| `land_acknowledgement.places")
     ]
     texts = [*hints.values(), *studio.values(), *reference]
-    assert len(studio) == 5 and len(reference) == 5  # name, English name, the two pronunciations, the list
+    # name, English name, French name, the two pronunciations, the list
+    assert len(studio) == 6 and len(reference) == 6
     for text in texts:
         assert "Nation's name" not in text and "Musqueam" not in text and "MUS-kwee-um" not in text, text
     assert all("place" in text.lower() for text in [*hints.values(), *reference]), texts
