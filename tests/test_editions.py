@@ -264,3 +264,19 @@ def test_init_for_both_languages_asks_the_french_of_each_text_and_writes_both(em
         "french_name": "Wolastoqiyik (Malécites)",
     }
     assert second == {"name": "Miʼkmaq"}
+
+
+def test_every_question_of_init_has_its_french():
+    """content/interview.yaml and its French overlay: every question in both, the same {slots}."""
+    from conftest import ROOT
+
+    from packets.interview import InterviewWords, interview_words
+    from packets.load.curriculum import Project
+
+    project = Project(ROOT)
+    english, french = interview_words(project), interview_words(project, "fr")
+    for key in InterviewWords.model_fields:
+        said, dit = getattr(english, key), getattr(french, key)
+        assert re.findall(r"\{\w+\}", said) == re.findall(r"\{\w+\}", dit), key
+        if key not in ("format_choice",):  # "{id} ({minutes} min)" reads the same in both
+            assert said != dit, f"{key} is not in French"

@@ -303,9 +303,8 @@ def _languages_on_the_page(fields: list[dict[str, Any]]) -> list[dict[str, Any]]
     if not keys:
         return fields
     edition = _edition_field(keys[0], fields)
-    kept = [f for f in fields if f["path"] not in EDITION_KEYS]
-    kept.insert(keys[0], edition)
-    return kept
+    # First of all: the choice decides how every text below it is shown (one box, or two side by side).
+    return [edition, *(f for f in fields if f["path"] not in EDITION_KEYS)]
 
 
 def _walk(fields: list[dict[str, Any]]):
@@ -319,7 +318,12 @@ def _walk(fields: list[dict[str, Any]]):
 
 def all_paths(spec: list[dict[str, Any]]) -> set[str]:
     """Every path the form can show, list items written with `[]`."""
-    return {path for g in spec for f in _walk(g["fields"]) for path in f.get("paths", [f["path"]])}
+    paths = set()
+    for field in (f for g in spec for f in _walk(g["fields"])):
+        paths.update(field.get("paths", [field["path"]]))
+        if field["kind"] == "languages":  # its text in each language, `name.en` and `name.fr`
+            paths.update(f"{field['path']}.{language}" for language in field["languages"])
+    return paths
 
 
 def model_tree() -> list[dict[str, Any]]:

@@ -246,7 +246,7 @@
       return el("div", { class: "language-cell", "data-language": language }, label, input);
     });
     const row = el("div", { class: "side-by-side" }, ...cells);
-    const title = el("p", { class: "field-title" }, el("strong", { text: field.label + (field.required ? " (required)" : "") }));
+    const title = el("p", { class: "field-title", "aria-hidden": "true" }, el("strong", { text: field.label + (field.required ? " (required)" : "") }));
     const node = el("div", { class: "field kind-languages" }, title, hint, row, problems);
     const [first, second] = field.languages;
     function layout() {
@@ -254,9 +254,11 @@
       const both = editionNow === "both" || (given !== null && Object.keys(given).some((k) => k !== first));
       cells[1].hidden = !both;
       row.classList.toggle("two", both);
+      // One box: the field's title stands above its hint as any field's label does, and the box's
+      // own label (the same words) is there for screen readers only.
       boxes[first].label.textContent = both ? `${field.label}: ${field.language_labels[first]}` : field.label;
+      boxes[first].label.classList.toggle("visually-hidden", !both);
       boxes[second].label.textContent = `${field.label}: ${field.language_labels[second]}`;
-      title.hidden = !both;
     }
     editionListeners.push(layout);
     layout();
