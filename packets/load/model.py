@@ -334,6 +334,7 @@ class Interface(Strict):
     opening_acknowledgement: Line  # the opening's pointer to the acknowledgement pages
     territory_label: Line
     english_name_label: Line
+    french_name_label: Line
     cards_heading: Line
     cards_intro: Line
     cards_for: Line  # "{activity}, module {number}"

@@ -33,19 +33,22 @@ STRUCTURE_KEYS = frozenset(
         "groups",
     }
 )
-# Structure only where the English value is a list of ids: `wording.emphasis` is a sentence
-# ("These modules have more time: {titles}.") while a format's `emphasis` lists module ids.
-LIST_STRUCTURE_KEYS = frozenset({"emphasis"})
-# Keys an overlay may give or leave out: a French page's address, or the French chat service's
-# address (Hope for Wellness answers in French at its own address), when one exists.
-OPTIONAL_KEYS = frozenset({"url", "chat"})
+# Of those, the keys that list ids: structure only as a list. The same key may name a sentence
+# elsewhere (formats.yaml's `wording.emphasis` is printed text, a format's `emphasis` its ids).
+ID_LIST_KEYS = frozenset({"taught_by", "modules", "emphasis", "priority"})
+LIST_STRUCTURE_KEYS = ID_LIST_KEYS
 
 
 def is_structure(key: Any, value: Any) -> bool:
-    """Whether the English value at `key` is structure (comes from the English file only)."""
-    if key in LIST_STRUCTURE_KEYS:
-        return not isinstance(value, str)
+    """Whether `key: value` of an English file is structure (from the English only), not text."""
+    if key in ID_LIST_KEYS:
+        return isinstance(value, list)
     return key in STRUCTURE_KEYS
+
+
+# Keys an overlay may give or leave out: a French page's address, or the French chat service's
+# address (Hope for Wellness answers in French at its own address), when one exists.
+OPTIONAL_KEYS = frozenset({"url", "chat"})
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 

@@ -20,6 +20,7 @@ from ..load.model import (
     Module,
     Nation,
     Organization,
+    Place,
     WorkshopFormat,
     activity_minutes,
 )
@@ -123,6 +124,15 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class OtherName:
+    """A Nation's or place's name in the edition's language, beside its own: "In English: Musqueam"."""
+
+    label: str
+    name: str
+    say: str | None  # how to say it, when the organization's file gives it
+
+
+@dataclass(frozen=True)
 class Plan:
     slug: str
     org: Organization
@@ -167,6 +177,17 @@ class Plan:
     def words(self) -> Interface:
         """The edition's printed words around the curriculum (content/interface.yaml, or its overlay)."""
         return self.curriculum.interface
+
+    def other_name(self, n: Nation | Place) -> OtherName | None:
+        """The name printed beside a Nation's or place's own name in this edition: the French
+        name in a French edition that has one, else the English name; None when there is none
+        (or it is the own name). Its pronunciation only when it is the English name's."""
+        name = n.common_name(self.language)
+        if not name or name == n.name:
+            return None
+        french = self.language == "fr" and name == n.french_name
+        label = self.words.french_name_label if french else self.words.english_name_label
+        return OtherName(label, name, None if french else n.pronunciation)
 
     def clock(self, clock: str | None) -> str:
         """A clock time of the plan ("13:15") as this edition prints it ("13 h 15" in French)."""
@@ -531,9 +552,13 @@ def farewell(end_clock: str | None, curriculum: Curriculum) -> str:
     return farewells.afternoon if hour < 17 else farewells.evening
 
 
-def nation_list(nations: list[Nation], words: Interface | None = None) -> str:
-    """The Nations as the composed statement names them: each own name, its other name in brackets."""
-    names = [f"{n.name} ({n.english_name})" if n.english_name else n.name for n in nations]
+def nation_list(nations: list[Nation], words: Interface | None = None, language: str = "en") -> str:
+    """The Nations as the composed statement names them: each own name, its other name in brackets
+    (the French one in a French edition that has it)."""
+    names = []
+    for n in nations:
+        other = n.common_name(language)
+        names.append(f"{n.name} ({other})" if other and other != n.name else n.name)
     return join_words(names, words)
 
 
@@ -547,7 +572,7 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
     draft = curriculum.acknowledgement.draft_statement
     values = {
         "organization": org.name,
-        "nations": nation_list(ack.nations, curriculum.interface),
+        "nations": nation_list(ack.nations, curriculum.interface, language_of(curriculum)),
         "territory": ack.territory or "",
     }
     commitments_intro = _fill(draft.commitments_intro, values) if ack.commitments else None

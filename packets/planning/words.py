@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
 if TYPE_CHECKING:
@@ -67,9 +67,11 @@ def clock_text(clock: str | None, words: Interface) -> str:
     if not clock:
         return ""
     hours, minutes = (int(part) for part in clock.split(":"))
-    pattern = words.clock_on_hour if minutes == 0 else words.clock
-    # A Babel pattern (HH:mm; H 'h' mm): the interface data, not the code, says how a time reads.
-    return format_time(dt.time(hours % 24, minutes), format=pattern, locale="en_CA")
+    phrasing = words.clock_on_hour if minutes == 0 else words.clock
+    # The data says how a time reads; the one convention here: a 24-hour time written with a
+    # colon has a two-digit hour ("09:30"), one written with a word ("9 h 30") does not.
+    hour = f"{hours:02d}" if "{hour}:" in phrasing else str(hours)
+    return fill_text(phrasing, hour=hour, minutes=f"{minutes:02d}")
 
 
 def date_text(value: dt.date | None, language: str = "en") -> str:

@@ -182,4 +182,4 @@ def spare_lines(html: str) -> str:
 def place_names(plan: Plan) -> list[str]:
     """The Nations' and places' names of the acknowledgement, as printed, to keep whole on a line."""
     ack = plan.org.land_acknowledgement
-    return [name for n in (*ack.nations, *ack.places) for name in (n.name, n.english_name) if name]
+    return [name for n in (*ack.nations, *ack.places) for name in (n.name, n.english_name, n.french_name) if name]

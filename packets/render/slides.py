@@ -304,7 +304,7 @@ def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
 SYLLABICS_SCALE = 1.12  # templates/css/slides.css .syllabics: syllabics look smaller than Andika at one size
 
 
-def nation_line(nation: Nation, words: Interface | None = None) -> NationLine:
+def nation_line(nation: Nation, words: Interface | None = None, language: str = "en") -> NationLine:
     """A Nation's name in words kept whole, and the lines that say how to say it (in the
     edition's `words`; the English ones without)."""
     say = words.say_name_after if words else "say “{pronunciation}”"
@@ -312,13 +312,17 @@ def nation_line(nation: Nation, words: Interface | None = None) -> NationLine:
     words = tuple(NameWord(w, len(_SYLLABICS.findall(w)) * 2 > len(w)) for w in nation.name.split())
     own = nation.name_pronunciation  # the own name's pronunciation, when the file gives it
     english = nation.english_name if nation.english_name and nation.english_name != nation.name else None
+    # The name beside the own one: the French one in a French edition that has it (said as written).
+    other = nation.common_name(language)
+    other = other if other and other != nation.name else None
+    french = other is not None and other != english
     details: list[str] = []
     if own:
         details.append(fill_text(say, pronunciation=own))
-    if english and nation.pronunciation:
-        details.append(fill_text(say_english, english=english, pronunciation=nation.pronunciation))
-    elif english:
-        details.append(english)
+    if other and nation.pronunciation and not french:
+        details.append(fill_text(say_english, english=other, pronunciation=nation.pronunciation))
+    elif other:
+        details.append(other)
     elif nation.pronunciation:
         details.append(fill_text(say, pronunciation=nation.pronunciation))
     # A little room to spare: kerning and marks are not measured.
@@ -347,7 +351,7 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
     deck = plan.curriculum.deck
     title = deck.acknowledgement_title
     slides: list[Slide] = []
-    nations = [nation_line(n, plan.words) for n in ack.nations]
+    nations = [nation_line(n, plan.words, plan.language) for n in ack.nations]
     territory = territory_sentence(plan)
     statement = plan.statement
     paragraphs = [*statement.paragraphs, *([statement.closing] if statement.closing else [])]
