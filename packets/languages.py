@@ -11,5 +11,3 @@ LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 # What a person reads in a message about a language.
 LANGUAGE_NAMES = {"en": "English", "fr": "French"}
-# The language tag of a printed document (<html lang>, the PDF's /Lang): Canadian usage.
-DOCUMENT_LANG = {"en": "en-CA", "fr": "fr-CA"}

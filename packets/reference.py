@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .load.model import Organization, _ByLanguage
+from .load.model import ByLanguage, Organization
 
 
 def _per_language(annotation: Any) -> bool:
     """A text that may be given per language (`{en: ..., fr: ...}`): shown as one kind, not a mapping."""
-    return isinstance(annotation, type) and issubclass(annotation, _ByLanguage)
+    return isinstance(annotation, type) and issubclass(annotation, ByLanguage)
 
 
 def _type_name(annotation: Any) -> str:

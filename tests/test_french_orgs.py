@@ -142,3 +142,17 @@ def test_the_schema_and_reference_show_per_language_text(tmp_path):
     reference = run("reference").output
     assert "| `land_acknowledgement.statement` | text, or text per language `{en: …, fr: …}` |" in reference
     assert "| `languages` |" in reference and "`land_acknowledgement.nations[].french_name`" in reference
+
+
+def test_planning_sees_one_edition_in_plain_text():
+    from packets.load.curriculum import Project, load_curriculum
+    from packets.planning.plan import make_plan
+
+    curriculum = load_curriculum(Project(ROOT))
+    org = _read(EDITIONS / "bilingual.yaml")
+    first = make_plan("horizon", org, curriculum)
+    assert (first.org.language, first.org.name) == ("en", "Horizon Health Network")
+    french = make_plan("horizon", org.edition("fr"), curriculum)
+    assert (french.org.language, french.org.name) == ("fr", "Réseau de santé Horizon")
+    assert french.org.land_acknowledgement.statement.startswith("Nous nous réunissons")
+    assert make_plan("peninsule", _read(EDITIONS / "french.yaml"), curriculum).org.language == "fr"

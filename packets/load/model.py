@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
-from ..languages import LANGUAGE_NAMES, LANGUAGES
+from ..languages import DEFAULT_LANGUAGE, LANGUAGES
 from .colour import PANEL, darker_passing, weakest_contrast
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -555,11 +555,11 @@ OrgProse = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Language = Literal[LANGUAGES]  # "en" | "fr", from the one list in languages.py
 
 
-class _ByLanguage(Strict):
+class ByLanguage(Strict):
     """One text written in each language the organization's packets are printed in."""
 
     @model_validator(mode="after")
-    def _one_at_least(self) -> _ByLanguage:
+    def _one_at_least(self) -> ByLanguage:
         if all(getattr(self, code) is None for code in LANGUAGES):
             raise ValueError("give the text in at least one language, e.g. en: ... and fr: ...")
         return self
@@ -575,12 +575,12 @@ class _ByLanguage(Strict):
         return getattr(self, language, None) is None
 
 
-class TextByLanguage(_ByLanguage):
+class TextByLanguage(ByLanguage):
     en: OrgText | None = Field(None, description="The text in English.")
     fr: OrgText | None = Field(None, description="The text in French.")
 
 
-class ProseByLanguage(_ByLanguage):
+class ProseByLanguage(ByLanguage):
     en: OrgProse | None = Field(None, description="The text in English.")
     fr: OrgProse | None = Field(None, description="The text in French.")
 
@@ -895,7 +895,7 @@ class Organization(Strict):
         """The languages this organization's packets are printed in, each its own set of documents."""
         if self.languages:
             return tuple(self.languages)
-        return (self.language or "en",)
+        return (self.language or DEFAULT_LANGUAGE,)
 
     def edition(self, language: str) -> Organization:
         """This organization as one edition prints it: every text a plain string in `language`
@@ -909,7 +909,7 @@ class Organization(Strict):
 
 def _resolved(value: object, language: str) -> object:
     """`value` with every per-language text replaced by its text in `language`."""
-    if isinstance(value, _ByLanguage):
+    if isinstance(value, ByLanguage):
         return value.text(language)
     if isinstance(value, list):
         return [_resolved(v, language) for v in value]
@@ -929,7 +929,7 @@ def untranslated(org: Organization, language: str) -> list[tuple[tuple, str]]:
     found: list[tuple[tuple, str]] = []
 
     def walk(value: object, loc: tuple) -> None:
-        if isinstance(value, _ByLanguage):
+        if isinstance(value, ByLanguage):
             if value.lacks(language):
                 found.append((loc, next(code for code in LANGUAGES if not value.lacks(code))))
         elif isinstance(value, list):
@@ -941,7 +941,3 @@ def untranslated(org: Organization, language: str) -> list[tuple[tuple, str]]:
 
     walk(org, ())
     return found
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)

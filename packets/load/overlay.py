@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import Problem
 from .sources import LineDict, LineList, YamlDocument
 from .spelling import close_match
+from .validation import _describe  # a value in the words of every other message about a file
 
 # Keys whose values are structure, not printed text: they come from the English file only.
 STRUCTURE_KEYS = frozenset(
@@ -66,20 +67,6 @@ def has_text(value: Any) -> bool:
     return False
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true or false"
-    return f"the number {value}"
-
-
 @dataclass
 class Overlay:
     """Laying one overlay document on its English document, collecting every problem found."""
@@ -118,7 +105,9 @@ class Overlay:
         if isinstance(en, str):
             if not isinstance(fr, str):
                 self._add(
-                    floc, f"'{where}' should be text, not {_kind(fr)}", f"the English is at {self._english_at(eloc)}"
+                    floc,
+                    f"'{where}' should be text, not {_describe(fr)}",
+                    f"the English is at {self._english_at(eloc)}",
                 )
                 return en
             self._check_slots(en, fr, eloc, floc, where)
@@ -126,7 +115,9 @@ class Overlay:
         if isinstance(en, list):
             if not isinstance(fr, list):
                 self._add(
-                    floc, f"'{where}' should be a list, not {_kind(fr)}", f"the English is at {self._english_at(eloc)}"
+                    floc,
+                    f"'{where}' should be a list, not {_describe(fr)}",
+                    f"the English is at {self._english_at(eloc)}",
                 )
                 return en
             return self._merge_list(en, fr, eloc, floc, shown)
@@ -134,7 +125,7 @@ class Overlay:
             if not isinstance(fr, dict):
                 self._add(
                     floc,
-                    f"'{where}' should be a mapping of 'key: text' lines, not {_kind(fr)}",
+                    f"'{where}' should be a mapping of 'key: text' lines, not {_describe(fr)}",
                     f"the English is at {self._english_at(eloc)}",
                 )
                 return en
@@ -152,7 +143,7 @@ class Overlay:
             if key in OPTIONAL_KEYS and has_text(value) or key in OPTIONAL_KEYS and key in fr:
                 given = fr.get(key, value)
                 if not isinstance(given, str):
-                    self._add((*floc, key), f"'{self._where(here)}' should be text, not {_kind(given)}")
+                    self._add((*floc, key), f"'{self._where(here)}' should be text, not {_describe(given)}")
                     given = value
                 out[key] = given
             elif is_structure(key, value) or not has_text(value):
@@ -169,13 +160,18 @@ class Overlay:
                 )
                 out[key] = value
         for key in fr:
-            if key in en or key in OPTIONAL_KEYS:
+            if key in en:
+                continue
+            if key in OPTIONAL_KEYS:  # a French page where the English has none
+                out[key] = fr[key]
+                out.key_lines[key] = fr.key_lines.get(key, out.line) if isinstance(fr, LineDict) else out.line
                 continue
             here = self._where((*shown, key))
-            if key in STRUCTURE_KEYS | LIST_STRUCTURE_KEYS:
+            if key in STRUCTURE_KEYS or not has_text(fr[key]):
                 self._add(
                     (*floc, key),
-                    f"'{here}' is structure, not text: it comes from the English file",
+                    f"'{here}' is {'structure, not text' if key in STRUCTURE_KEYS else 'not text'}: "
+                    "it comes from the English file",
                     f"remove it; change it in {self.english.shown_path} if it must change",
                 )
                 continue
@@ -205,7 +201,7 @@ class Overlay:
             # A list of texts is replaced whole: French may say it in more or fewer lines.
             for i, item in enumerate(fr):
                 if not isinstance(item, str):
-                    self._add((*floc, i), f"item {i + 1} of '{where}' should be text, not {_kind(item)}")
+                    self._add((*floc, i), f"item {i + 1} of '{where}' should be text, not {_describe(item)}")
                     continue
                 out.append(item)
                 out.item_lines.append(fr_lines[i])

@@ -17,7 +17,7 @@ from pydantic.fields import FieldInfo
 
 from ..errors import Problem
 from . import glyphs, kept
-from .model import Organization
+from .model import ByLanguage, Organization
 from .sources import LineDict, LineList, YamlDocument, parse_yaml_bytes, read_yaml
 from .spelling import close_match
 
@@ -153,6 +153,9 @@ def example_value(annotation: Any, value: Any) -> Any:
     if lists and not isinstance(value, list):
         (item,) = typing.get_args(lists[0]) or (str,)
         inner = _members(item)[0]
+        if typing.get_origin(inner) is typing.Literal:  # languages: fr -> ["fr"]; welcome -> ["en"]
+            choices = typing.get_args(inner)
+            return [value if value in choices else choices[0]]
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             return [value if isinstance(value, dict) else _model_example(inner, value)]
         items = [p.strip() for p in _as_text(value).split(",") if p.strip()] if isinstance(value, str) else []
@@ -384,7 +387,7 @@ def problems_from_validation(exc: ValidationError, doc: YamlDocument, model: typ
             allowed = list(owner.model_fields) if owner else []
             close = close_match(key, allowed)
             hint = f"did you mean '{close}'?" if close else f"allowed keys: {', '.join(allowed)}"
-            if owner is not None and "ByLanguage" in owner.__name__:
+            if owner is not None and issubclass(owner, ByLanguage):
                 problems.append(
                     Problem(
                         doc.shown_path,

@@ -378,6 +378,9 @@ def make_plan(
     large_print: bool = False,
     logo: Path | None = None,
 ) -> Plan:
+    # Planning sees one edition's plain text: an organization not yet resolved (its text
+    # may be per language) is planned as its first edition.
+    org = org.edition(org.language or org.editions[0])
     request = session_request(org, curriculum)
     schedule = plan_session(request)
     _, fmt = chosen_modules(org, curriculum)
