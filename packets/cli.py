@@ -624,7 +624,7 @@ def init(
             )
         raise click.exceptions.Exit(1) from None
     assert target is not None and kept is not None and slug
-    write_atomic(target, organization_yaml(new).encode("utf-8"))
+    write_atomic(target, organization_yaml(new, q.words).encode("utf-8"))  # its comments in the questions' language
     kept.unlink(missing_ok=True)
     click.echo(f"Wrote {_shown(target)}")
     loaded = load_organization(target, slug, project, curriculum)

@@ -59,6 +59,7 @@ class InterviewWords(Strict):
     location: Line
     knowledge_keeper: Line
     knowledge_keeper_name: Line
+    knowledge_keeper_none: Line  # the answer shown as the question's default: "no"
     facilitator: Line
     leads_intro: Line
     leads: Line  # "{person}"
@@ -79,6 +80,38 @@ class InterviewWords(Strict):
     blank_to_finish: Line  # "{question}"
     try_again: Line  # "{problem}"
     needed: Line
+    # The comments of the file init writes (scaffold.py), in the language of the questions.
+    file_header: Line  # "{organization}"
+    file_next: Line
+    file_language: Line
+    file_languages: Line
+    file_accent_colour: Line
+    file_logo: Line
+    file_logo_alt_example: Line
+    file_logo_alt: Line
+    file_title_example: Line
+    file_title: Line
+    file_minutes: Line
+    file_format: Line
+    file_start: Line
+    file_location_example: Line
+    file_breaks: Line
+    file_knowledge_keeper: Line
+    file_knowledge_keeper_name: Line
+    file_facilitator_example: Line
+    file_acknowledgement: Line
+    file_nation_names: Line
+    file_nations: Line
+    file_places: Line
+    file_territory_example: Line
+    file_territory: Line
+    file_statement: Line
+    file_commitments: Line
+    file_reviewed_by: Line
+    file_reviewed_on: Line
+    file_based_on_example: Line
+    file_local_resources: Line
+    file_local_resources_example: Line
 
 
 def interview_words(project: Project, language: str = "en") -> InterviewWords:
@@ -423,7 +456,7 @@ def ask_knowledge_keeper(
         interview.words.knowledge_keeper,
         read_role,
         given,
-        default="no",
+        default=interview.words.knowledge_keeper_none,
         flag="--knowledge-keeper",
     )
     if role is None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .interview import InterviewWords as FileNotes
 
 # A text of the organization: one for every edition, or {"en": ..., "fr": ...}.
 Text = str | dict[str, str]
@@ -67,15 +71,6 @@ def _prose(key: str, value: Text, indent: str) -> list[str]:
     return out
 
 
-def _editions(editions: tuple[str, ...]) -> str:
-    """The documents' language; English, the default, is said in a comment that shows the others."""
-    if len(editions) > 1:
-        return f"languages: [{', '.join(editions)}]          # an edition in each language, side by side"
-    if editions != ("en",):
-        return f"language: {editions[0]}                      # the documents' language; languages: [en, fr] for both"
-    return "# language: fr                     # the documents' language (en by default); languages: [en, fr] for both"
-
-
 def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> list[str]:
     out = [f"{indent}{key}:"]
     for row in rows:
@@ -85,107 +80,106 @@ def _items(key: str, rows: list[tuple], keys: tuple[str, ...], indent: str) -> l
     return out
 
 
-def organization_yaml(new: NewOrganization, today: dt.date | None = None) -> str:
+COMMENT_COLUMN = 36  # where a key's comment starts, so the file reads as a table
+
+
+def _noted(code: str, note: str) -> str:
+    """A line of the file with its comment aligned after it (`paper: a4   # letter | a4`)."""
+    return f"{code.ljust(COMMENT_COLUMN - 1)} # {note}"
+
+
+def organization_yaml(new: NewOrganization, notes: FileNotes, today: dt.date | None = None) -> str:
     """The file's text: every answer given, and a commented example for each one that was not.
 
+    `notes` are the comments' words (content/interview.yaml, `file_*`), in the language the
+    questions were asked in: a French organization's file explains itself in French.
     Examples of dates that have passed are today's date, never one in the future: a
     `reviewed_on` from the future would read as a review that has not happened.
     """
+    n = notes
     today = today or dt.date.today()
     shown = new.name if isinstance(new.name, str) else " / ".join(new.name.values())
+    if len(new.editions) > 1:
+        edition = _noted(f"languages: [{', '.join(new.editions)}]", n.file_languages)
+    elif new.editions != ("en",):
+        edition = _noted(f"language: {new.editions[0]}", n.file_language)
+    else:
+        edition = _noted("# language: fr", n.file_language)
     out = [
         "# yaml-language-server: $schema=org.schema.json",
-        f"# Organization file for {shown}, made with `packets init`.",
-        "# Check it with `packets check <slug>`, build it with `packets build <slug>`.",
+        "# " + n.file_header.format(organization=shown),
+        "# " + n.file_next,
         "",
         *_text("name", new.name, ""),
-        _editions(new.editions),
-        f"paper: {new.paper}                      # letter | a4",
+        edition,
+        _noted(f"paper: {new.paper}", "letter | a4"),
         f"accent_colour: {_q(new.accent_colour)}"
         if new.accent_colour
-        else '# accent_colour: "#1f5f8b"          # headings and rules; needs 4.5:1 contrast',
-        f"logo: {_q(new.logo)}"
-        if new.logo
-        else "# logo: logos/my-logo.png             # PNG, JPEG or SVG inside content/orgs/",
+        else _noted('# accent_colour: "#1f5f8b"', n.file_accent_colour),
+        f"logo: {_q(new.logo)}" if new.logo else _noted("# logo: logos/my-logo.png", n.file_logo),
         *(_text("logo_alt", new.logo_alt, "") if new.logo_alt else []),
-        *([] if new.logo_alt else ["# logo_alt: what the logo shows      # read aloud; defaults to the name"]),
+        *([] if new.logo_alt else [_noted(f"# logo_alt: {n.file_logo_alt_example}", n.file_logo_alt)]),
         "workshop:",
         *(_text("title", new.title, "  ") if new.title else []),
-        *([] if new.title else ["  # title: Allyship in practice       # a default title is used without it"]),
-        f"  minutes: {new.format}                # the session's length: the planner fits it exactly"
+        *([] if new.title else [_noted(f"  # title: {n.file_title_example}", n.file_title)]),
+        _noted(f"  minutes: {new.format}", n.file_minutes)
         if new.format.isdigit()
-        else f"  format: {new.format}                # see `packets list` for formats; or give minutes: 120",
+        else _noted(f"  format: {new.format}", n.file_format),
         f"  date: {new.date.isoformat()}" if new.date else "  # date: 2027-03-14",
-        f"  start: {_q(new.start)}" if new.start else '  # start: "09:30"                  # enables clock times',
-        *(_text("location", new.location, "  ") if new.location else ["  # location: Room 2B, 120 River St."]),
-        f"  breaks: {_q(new.breaks) if isinstance(new.breaks, list) else new.breaks}"
-        + " " * 10
-        + '# auto (one break over 150 minutes, two over 270) | none | ["10:30"]',
+        f"  start: {_q(new.start)}" if new.start else _noted('  # start: "09:30"', n.file_start),
+        *(_text("location", new.location, "  ") if new.location else [f"  # location: {n.file_location_example}"]),
+        _noted(f"  breaks: {_q(new.breaks) if isinstance(new.breaks, list) else new.breaks}", n.file_breaks),
     ]
     if new.knowledge_keeper:
         opening, closing, keeper = new.knowledge_keeper
-        out.append("  knowledge_keeper:             # an Elder or knowledge keeper, invited under local protocol")
-        out.append(
-            f"    name: {_q(keeper)}"
-            if keeper
-            else "    # name: leave it out until they have agreed to it being printed"
-        )
+        out.append(_noted("  knowledge_keeper:", n.file_knowledge_keeper))
+        out.append(f"    name: {_q(keeper)}" if keeper else f"    # name: {n.file_knowledge_keeper_name}")
         out += [f"    opening: {'true' if opening else 'false'}", f"    closing: {'true' if closing else 'false'}"]
     else:
-        out.append(
-            "  # knowledge_keeper: {opening: true}   # an Elder or knowledge keeper, invited under local protocol"
-        )
+        out.append(_noted("  # knowledge_keeper: {opening: true}", n.file_knowledge_keeper))
     if new.facilitators:
         out += _items("facilitators", new.facilitators, ("name", "role", "contact", "leads"), "  ")
     else:
-        out.append("  # facilitators:\n  #   - {name: Jordan Lee, role: Health equity lead, leads: [opening]}")
-    out += [
-        "",
-        "# The land acknowledgement: write it WITH the local Nations, not about them.",
-        "# Give each Nation's name as the Nation writes it, in its own language.",
-        "land_acknowledgement:",
-    ]
+        out += ["  # facilitators:", f"  #   - {n.file_facilitator_example}"]
+    out += ["", "# " + n.file_acknowledgement, "# " + n.file_nation_names, "land_acknowledgement:"]
     if new.nations:
         out += _items("nations", new.nations, new.name_parts, "  ")
     else:
-        out.append("  nations: []                 # add the Nations whose land this is")
+        out.append(_noted("  nations: []", n.file_nations))
     if new.places:
         out += _items("places", new.places, new.name_parts, "  ")
     else:
-        out.append("  # places:                     # place names to practise saying, like the Nations")
+        out.append(_noted("  # places:", n.file_places))
     if new.territory:
         out += _text("territory", new.territory, "  ")
     else:
-        out.append('  # territory: "Treaty 6 territory"   # or "unceded", as the Nations describe it')
+        out.append(_noted(f'  # territory: "{n.file_territory_example}"', n.file_territory))
     if new.statement:
         out += _prose("statement", new.statement, "  ")
     else:
-        out.append("  # statement: |               # your own words; without it a present-tense draft is composed")
+        out.append(_noted("  # statement: |", n.file_statement))
     if new.commitments:
-        out.append("  commitments:                 # what your organization is doing: the action behind the words")
+        out.append(_noted("  commitments:", n.file_commitments))
         out += [f"    - {_q(c)}" for c in new.commitments]
     else:
-        out.append("  commitments: []              # what your organization is doing: the action behind the words")
+        out.append(_noted("  commitments: []", n.file_commitments))
     if new.reviewed_by:
         out += _text("reviewed_by", new.reviewed_by, "  ")
     else:
-        out.append("  # reviewed_by: who from the community reviewed it (and was paid for their time)")
+        out.append(_noted("  # reviewed_by:", n.file_reviewed_by))
     out.append(
         f"  reviewed_on: {new.reviewed_on.isoformat()}"
         if new.reviewed_on
-        else f"  # reviewed_on: {today.isoformat()}       # the day it was last reviewed"
+        else _noted(f"  # reviewed_on: {today.isoformat()}", n.file_reviewed_on)
     )
     if new.based_on:
         out += _text("based_on", new.based_on, "  ")
     else:
-        out.append("  # based_on: a conversation with the Nation's education office")
+        out.append(f"  # based_on: {n.file_based_on_example}")
     out.append("")
     if new.local_resources:
         out += _items("local_resources", new.local_resources, ("name", "contact", "note"), "")
     else:
-        out += [
-            "# local_resources:                # supports participants can reach after the session",
-            '#   - {name: Hope for Wellness Help Line, contact: "1-855-242-3310", note: open 24 hours}',
-        ]
+        out += [_noted("# local_resources:", n.file_local_resources), f"#   - {n.file_local_resources_example}"]
     out.append("")
     return "\n".join(out)

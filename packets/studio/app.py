@@ -496,6 +496,7 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
 
+    from ..interview import interview_words
     from ..scaffold import NewOrganization, organization_yaml
 
     name = str(body.get("name") or "").strip()
@@ -526,7 +527,8 @@ def _create(studio: Studio, body: dict[str, Any]) -> JSONResponse:
     if editions is None:
         return JSONResponse({"error": "choose English, French or both for the documents", "field": "language"}, 400)
     new = NewOrganization(name=name, editions=editions, paper=paper, format=fmt, **text, **dates)
-    content = organization_yaml(new)
+    # Its comments in French for a French organization, as init writes them.
+    content = organization_yaml(new, interview_words(studio.project, "fr" if editions == ("fr",) else "en"))
     loaded = drafts.check_text(studio.project, studio.curriculum, slug, content)  # checked before it is placed
     if loaded.errors:
         return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)
