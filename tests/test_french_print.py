@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from packets.load.curriculum import Curriculum, Project, load_curriculum
-from packets.load.overlay import STRUCTURE_KEYS
+from packets.load.overlay import is_structure
 from packets.planning.organization import load_organization
 from packets.planning.plan import make_plan
 from packets.planning.runofshow import plan_table
@@ -113,7 +113,7 @@ _TEXT = re.compile(r"\{\w+\}|[^\W\d_]+")
 def _zz(value, key: str | None = None):
     """Every word of every text turned into "zz", {slots} and identifiers kept."""
     listed = isinstance(value, list) and not any(isinstance(v, dict) for v in value)
-    if key in KEPT or (key in STRUCTURE_KEYS and listed):
+    if key in KEPT or (is_structure(key, value) and listed):
         return value  # a list of ids (emphasis) or of line numbers, not support lines
     if isinstance(value, dict):
         return {k: _zz(v, k if isinstance(k, str) else None) for k, v in value.items()}

@@ -30,7 +30,6 @@ STRUCTURE_KEYS = frozenset(
         "version",
         "published",
         "contact",
-        "chat",
         "language",
         "groups",
     }
@@ -38,6 +37,7 @@ STRUCTURE_KEYS = frozenset(
 # Of those, the keys that list ids: structure only as a list. The same key may name a sentence
 # elsewhere (formats.yaml's `wording.emphasis` is printed text, a format's `emphasis` its ids).
 ID_LIST_KEYS = frozenset({"taught_by", "modules", "emphasis", "priority"})
+LIST_STRUCTURE_KEYS = ID_LIST_KEYS
 
 
 def is_structure(key: Any, value: Any) -> bool:
@@ -47,8 +47,9 @@ def is_structure(key: Any, value: Any) -> bool:
     return key in STRUCTURE_KEYS
 
 
-# Keys an overlay may give or leave out: a French page's address, when one exists.
-OPTIONAL_KEYS = frozenset({"url"})
+# Keys an overlay may give or leave out: a French page's address, or the French chat service's
+# address (Hope for Wellness answers in French at its own address), when one exists.
+OPTIONAL_KEYS = frozenset({"url", "chat"})
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
 
