@@ -254,10 +254,15 @@
       const both = editionNow === "both" || (given !== null && Object.keys(given).some((k) => k !== first));
       cells[1].hidden = !both;
       row.classList.toggle("two", both);
-      // One box: the field's title stands above its hint as any field's label does, and the box's
-      // own label (the same words) is there for screen readers only.
+      // One box: its own label carries the field's name, above the box as any field's label is, and the
+      // title (for two boxes) steps aside; a label only screen readers get counts as hidden to axe.
+      title.hidden = !both;
+      if (hint) {
+        if (both) node.insertBefore(hint, row);
+        else cells[0].insertBefore(hint, boxes[first].input); // label, hint, box: as every other field
+      }
       boxes[first].label.textContent = both ? `${field.label}: ${field.language_labels[first]}` : field.label;
-      boxes[first].label.classList.toggle("visually-hidden", !both);
+      if (!both && field.required) boxes[first].label.textContent += " (required)";
       boxes[second].label.textContent = `${field.label}: ${field.language_labels[second]}`;
     }
     editionListeners.push(layout);
