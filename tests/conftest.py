@@ -370,10 +370,11 @@ def french_project(empty_project: Path) -> Path:
 def comparable(text: str) -> str:
     """Text as words only, for finding a passage in a PDF's reading whatever the typesetting
     did: Markdown marks, line breaks, hyphens (a word hyphenated at a line end, as French
-    hyphenation does, reads "compé- tence", or with U+2010 where the CSS's hyphenate-character is), no-break spaces (French puts them before : ; ? !
+    hyphenation does, reads "compé‐ tence" with U+2010), no-break spaces (French puts them before : ; ? !
     and inside « »), the apostrophe's form and the punctuation those spaces sit beside."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u2019", "'").replace("\u02bc", "'")
     text = re.sub(r"[*_`«»“”\"]", " ", text)
+    # WeasyPrint's automatic hyphenation inserts U+2010 HYPHEN ("tra‐ vailler"), not "-".
     text = re.sub(r"[-\u2010]\s+", "", text).replace("-", "").replace("\u2010", "")
     text = re.sub(r"\s*([:;?!.,])", r"\1", text)
     return " ".join(text.casefold().split())
