@@ -28,6 +28,10 @@ from ..render.kit import kit_audience
 BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
 AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
 STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
+# Finished builds are kept so their pages can still read the result, but not for ever: a
+# server running for months would otherwise keep every build ever asked for.
+KEEP_FINISHED = 100  # at most this many finished builds are remembered
+KEEP_FINISHED_SECONDS = 3600.0  # and none longer than an hour after it finished
 
 
 KIT_KINDS = ("slides", "booklet-participant", "booklet-facilitator", "fillable")  # packets/render/kit.py
@@ -65,6 +69,7 @@ class Job:
     written: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     timed_out: bool = False
+    finished_at: float | None = None  # time.monotonic() when it finished
 
     @property
     def finished(self) -> bool:
@@ -95,6 +100,7 @@ class BuildQueue:
             for job in [*self.running.values(), *self.waiting]:
                 if job.slug == slug and job.request == request:
                     return job  # a second click follows the build it asked for again
+            self._forget_finished()
             job = Job(uuid.uuid4().hex, slug, request)
             self.jobs[job.key] = job
             self.waiting.append(job)
@@ -104,6 +110,17 @@ class BuildQueue:
                 runner.start()
             self.changed.notify_all()
             return job
+
+    def _forget_finished(self) -> None:
+        """Drop finished builds past KEEP_FINISHED_SECONDS, and the oldest past KEEP_FINISHED (under `changed`)."""
+        now = time.monotonic()
+        finished = sorted(
+            (job for job in self.jobs.values() if job.finished and job.finished_at is not None),
+            key=lambda job: job.finished_at or 0.0,
+        )
+        for n, job in enumerate(finished):
+            if now - (job.finished_at or now) > KEEP_FINISHED_SECONDS or len(finished) - n > KEEP_FINISHED:
+                del self.jobs[job.key]
 
     def place(self, job: Job) -> int:
         """1 for the next to start, 2 behind it, ...; 0 once started."""
@@ -131,6 +148,7 @@ class BuildQueue:
                 job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
             finally:
                 with self.changed:
+                    job.finished_at = time.monotonic()
                     self.running.pop(job.slug, None)
                     self.changed.notify_all()
 
@@ -203,6 +221,7 @@ class BuildQueue:
             running = list(self.running.values())
             for job in self.waiting:
                 job.status, job.error = "failed", "the studio was stopped before this build started"
+                job.finished_at = time.monotonic()
             self.waiting.clear()
             self.changed.notify_all()
         for job in running:
