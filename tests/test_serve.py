@@ -141,6 +141,19 @@ def test_two_people_saving_one_file_never_lose_a_save(server):
     assert "second@example.org" not in _rows(_history(server, "alpha", first))[0][1]
 
 
+def test_a_taken_short_name_is_not_confirmed_to_someone_who_may_not_see_it(server):
+    """beta's file exists but is not the maker's: the answer is the one a reserved name gets."""
+    maker = server.people["maker@example.org"]
+    answers = {}
+    for slug in ("beta", "nul"):
+        status, answer = server.json("POST", "/api/orgs", maker, {"name": "Some Clinic", "slug": slug})
+        answers[slug] = (status, answer["error"].replace(f"'{slug}'", "'…'"), answer["field"])
+    assert answers["beta"] == answers["nul"]
+    assert answers["beta"][0] == 409 and "choose another short name" in answers["beta"][1]
+    assert "exists" not in answers["beta"][1] and "beta.yaml" not in answers["beta"][1]
+    assert "Beta" in (server.root / "content/orgs/beta.yaml").read_text(encoding="utf-8")
+
+
 def test_one_build_at_a_time_per_person_and_progress_only_for_the_organization(server):
     maker = server.people["maker@example.org"]
     status, created = server.json("POST", "/api/orgs", maker, {"name": "Maker Clinic", "slug": "maker"})

@@ -26,9 +26,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from ..errors import Problem
 from ..load.curriculum import Project
 from ..load.orgfiles import read_org_file
-from ..output import slug_problem
+from ..output import RESERVED, slug_problem
 from ..studio import needs
 from ..studio.app import Face, Pages, Studio, exception_handlers, page_environment, studio_routes
 from ..studio.builds import Job
@@ -79,6 +80,16 @@ class ServeFace(Face):
     def owner(self, request: Request) -> str | None:
         person = self.person(request)
         return str(person.id) if person is not None else None
+
+    def name_refused(self, slug: str, problem: Problem | None) -> tuple[dict[str, str], int]:
+        """A name taken by a file, or reserved, gets one answer: whether a file the person may not
+        see exists is never confirmed (a name with characters files cannot have still says why)."""
+        if problem is None or slug.lower() in RESERVED:
+            return {
+                "error": f"the short name '{slug}' cannot be used; choose another short name",
+                "field": "slug",
+            }, 409
+        return super().name_refused(slug, problem)
 
     def seen(self, slug: str, raw: bytes) -> None:
         self.history.catch_up(slug, raw.decode("utf-8", "replace"))

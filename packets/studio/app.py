@@ -109,6 +109,14 @@ class Face:
     def created(self, request: Request, slug: str, text: str) -> None:
         """A new organization file was written."""
 
+    def name_refused(self, slug: str, problem: Problem | None) -> tuple[dict[str, str], int]:
+        """The answer to a new organization whose short name cannot be used: `problem` is the
+        slug rule's (bad characters, a reserved name), None when a file has the name already."""
+        if problem is None:
+            exists = f"content/orgs/{slug}.yaml already exists; choose another short name"
+            return {"error": exists, "field": "slug"}, 409
+        return {"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400
+
     def seen(self, slug: str, raw: bytes) -> None:
         """The file as the page is about to show it (a server records a change made outside it)."""
 
@@ -401,7 +409,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return await run_in_threadpool(_create, studio, body, lambda slug, text: face.created(request, slug, text))
+        return await run_in_threadpool(
+            _create, studio, body, lambda slug, text: face.created(request, slug, text), face.name_refused
+        )
 
     async def upload_logo(request: Request) -> Response:
         slug, _path = org_file(request)
@@ -558,7 +568,12 @@ def _too_big(size: int) -> dict[str, str]:
 _INIT_TEXT = ("title", "date", "start", "location", "territory", "reviewed_by", "reviewed_on")
 
 
-def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], None]) -> JSONResponse:
+def _create(
+    studio: Studio,
+    body: dict[str, Any],
+    created: Callable[[str, str], None],
+    name_refused: Callable[[str, Problem | None], tuple[dict[str, str], int]],
+) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
 
@@ -570,11 +585,10 @@ def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], 
     slug = str(body.get("slug") or "").strip() or slugify(name, max_length=60, word_boundary=True)
     problem = slug_problem(slug, "slug")
     if problem:
-        return JSONResponse({"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400)
+        return JSONResponse(*name_refused(slug, problem))
     target = studio.project.orgs / f"{slug}.yaml"
-    exists = {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}
     if target.exists() or target.is_symlink():
-        return JSONResponse(exists, 409)
+        return JSONResponse(*name_refused(slug, None))
     fmt = str(body.get("format") or "standard")
     if fmt not in studio.curriculum.formats:
         return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
@@ -594,7 +608,7 @@ def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], 
         return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)
     with writing(studio.project.orgs, "content/orgs"):
         if not write_new(target, content.encode("utf-8")):  # another create took the name meanwhile
-            return JSONResponse(exists, 409)
+            return JSONResponse(*name_refused(slug, None))
     created(slug, content)
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 
