@@ -133,6 +133,21 @@ class History:
         created: bool = False,
     ) -> int:
         """A new version of `slug` (nothing when the text did not change); its id, or 0."""
+        with self.db.session() as session:
+            return self.add(session, slug, author, before, after, restored_from, created)
+
+    def add(
+        self,
+        session: Any,
+        slug: str,
+        author: str,
+        before: str,
+        after: str,
+        restored_from: int | None = None,
+        created: bool = False,
+    ) -> int:
+        """The version written in `session` (flushed: the row is in the database, not yet committed),
+        so a caller commits it together with the file's write; its id, or 0 when the text did not change."""
         if before == after and not created:
             return 0
         version = Version(
@@ -146,10 +161,9 @@ class History:
             restored_from=restored_from,
             created=created,
         )
-        with self.db.session() as session:
-            session.add(version)
-            session.flush()
-            return version.id
+        session.add(version)
+        session.flush()
+        return version.id
 
     def last_text(self, slug: str) -> str | None:
         """The file as the last version left it; None when it has no version yet."""
