@@ -4,7 +4,8 @@ Each build runs in a process of its own (`buildjob.py`, the CLI's pipeline and w
 the leader of a new process group. A build takes about 400 MB with its workers, so 16
 clicks at once used to make 16 builds and 5 GB; queued, the whole studio stays under 1 GB
 (bench/studio.py). A build past its time is stopped with its workers (one signal to the
-group) and reported as failed; the next click starts a new one.
+group) and reported as failed; the next click starts a new one. Its time counts from when
+its workers are up, so a slow start on a busy machine does not use up a short limit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ from ..render.kit import kit_audience
 BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
 AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
 STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
+# A build's time limit counts from when its workers are up (the build says `started`): on a
+# busy machine, starting Python and WeasyPrint can take seconds that are not the build's
+# own. Getting there has a limit of its own, so a build stuck before it is stopped too.
+START_SECONDS = 120.0
 # Finished builds are kept so their pages can still read the result, but not for ever: a
 # server running for months would otherwise keep every build ever asked for.
 KEEP_FINISHED = 100  # at most this many finished builds are remembered
@@ -69,6 +74,7 @@ class Job:
     written: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     timed_out: bool = False
+    started: bool = False  # its workers are up: its time limit runs
     finished_at: float | None = None  # time.monotonic() when it finished
 
     @property
@@ -169,9 +175,7 @@ class BuildQueue:
         if self.nice:
             with contextlib.suppress(OSError):  # set before the build starts its workers, which inherit it
                 os.setpriority(os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
-        timer = threading.Timer(self.timeout, self._time_out, args=(job,))
-        timer.daemon = True
-        timer.start()
+        timer = self._timer(job, START_SECONDS)
         errors: list[str] = []
         reader = threading.Thread(target=_last_lines, args=(process.stderr, errors), daemon=True)
         reader.start()
@@ -183,7 +187,12 @@ class BuildQueue:
                     said = json.loads(line)
                 except ValueError:
                     continue
-                if "total" in said:
+                if "started" in said:
+                    timer.cancel()
+                    job.started = True
+                    if not job.timed_out:
+                        timer = self._timer(job, self.timeout)
+                elif "total" in said:
                     job.total = said["total"]
                 elif "done" in said:
                     job.done = said["done"]
@@ -197,8 +206,13 @@ class BuildQueue:
                 process.stdin.close()
         if job.timed_out:
             job.status = "failed"
+            took = (
+                f"took longer than {_seconds(self.timeout)}"
+                if job.started
+                else f"did not get started within {_seconds(START_SECONDS)}"
+            )
             job.error = (
-                f"The build took longer than {_seconds(self.timeout)} and was stopped, with its worker processes; "
+                f"The build {took} and was stopped, with its worker processes; "
                 "nothing was written. Try again, or build it with `packets build` to see where it stops."
             )
             return
@@ -208,6 +222,12 @@ class BuildQueue:
         job.status = final.get("status", "failed")
         if not final:
             job.error = (errors[-1] if errors else "") or f"the build stopped (exit status {process.returncode})"
+
+    def _timer(self, job: Job, seconds: float) -> threading.Timer:
+        timer = threading.Timer(seconds, self._time_out, args=(job,))
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def _time_out(self, job: Job) -> None:
         job.timed_out = True
