@@ -125,6 +125,7 @@ class ServeFace(Face):
                     except DBAPIError:
                         _put_back(studio, path, raw, new)
                         raise
+                    self.history.remember(slug, text)
             except DBAPIError:
                 raise NotWritable(
                     "The server could not record this save in its history (its database refused it), so the "

@@ -36,7 +36,6 @@ from ..load.curriculum import Curriculum, Project, load_curriculum
 from ..load.orgfiles import OrgFileRefused, OrgSource, built_file, read_org_file
 from ..load.sources import MAX_FILE_BYTES
 from ..output import slug_problem
-from ..planning.organization import load_organization
 from ..planning.plan import duration_text
 from . import draft as drafts
 from . import needs
@@ -45,6 +44,7 @@ from .documents import built_documents, document_names
 from .door import NotWritable, RequestRefused, parse_request, write_new, writing
 from .form import all_paths, curriculum_options, form_spec
 from .guard import Guard, allowed_hosts, csrf_token, studio_root
+from .loaded import LoadedOrgs
 from .needs import declare
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
@@ -145,6 +145,7 @@ class Studio:
                 stale.unlink(missing_ok=True)  # left by an older studio killed mid-review
         self.curriculum = load_curriculum(self.project)
         self.previewer = Previewer(self.project)
+        self.orgs = LoadedOrgs(self.project, self.curriculum)  # results kept by the file's digest
         self.spec = form_spec(curriculum_options(self.curriculum))
         self.fields = sorted(all_paths(self.spec))
 
@@ -230,7 +231,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         return read_org_file(studio.project, path)
 
     def summary(slug: str, path: Path) -> dict[str, Any]:
-        loaded = load_organization(path, slug, studio.project, studio.curriculum)
+        loaded = studio.orgs.load(slug, path)
         org = loaded.org
         workshop = org.workshop if org else None
         fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
@@ -273,7 +274,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         slug, path = org_file(request)
         raw = await run_in_threadpool(read, path)
         await run_in_threadpool(face.seen, slug, raw)
-        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(studio.orgs.load, slug, path, raw)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
             {
@@ -348,7 +349,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
             return None
         key = (slug, digest(raw))
         if key not in studio.thumbnails:
-            loaded = load_organization(path, slug, studio.project, studio.curriculum)
+            loaded = studio.orgs.load(slug, path, raw)
             if loaded.org is None:
                 return None
             try:
@@ -393,12 +394,13 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
                     },
                     409,
                 )
-            loaded = load_organization(path, slug, studio.project, studio.curriculum)
+            # The file now holds the text the review checked: its result stands, nothing is parsed again.
+            studio.orgs.keep(slug, version, path, reviewed.loaded)
             return JSONResponse(
                 {
                     "version": version,
-                    "status": _status(loaded.problems),
-                    "problems": drafts.place(loaded.problems, loaded.doc.data if loaded.doc else None, studio.fields),
+                    "status": _status(reviewed.loaded.problems),
+                    "problems": reviewed.problems,
                     "lost_comments": reviewed.draft.lost_comments,
                 }
             )
@@ -432,7 +434,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
     async def start_build(request: Request) -> Response:
         slug, path = org_file(request)
         body = await _json(request) or {}
-        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(studio.orgs.load, slug, path)
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
