@@ -335,12 +335,17 @@ def main() -> None:
         people = add_people(db, args.people)
         process, port, said = start_server(root, db, base / "output")
         peak = [0, 0]
+        loads: list[float] = []  # the machine's 1-minute load average, every second of the run
         done = threading.Event()
 
         def sample() -> None:
+            ticks = 0
             while not done.is_set():
                 rss, pss = tree_memory(process.pid)
                 peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+                if ticks % 4 == 0:
+                    loads.append(os.getloadavg()[0])
+                ticks += 1
                 time.sleep(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -377,7 +382,13 @@ def main() -> None:
             HEADING,
             "",
             f"Measured {now} on {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
-            f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after.",
+            f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+            + (
+                f"; during the run {min(loads):.1f} to {max(loads):.1f} (mean {statistics.mean(loads):.1f}), "
+                f"with {os.cpu_count()} cores: the server shared the machine with other work."
+                if loads
+                else "."
+            ),
             "",
             f"{args.people} people (threads), each a coordinator of their own organization, for {worked:.0f} s on "
             "loopback: sign in, open the list, the edit page and the organization's state, change the location "

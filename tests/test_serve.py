@@ -141,6 +141,82 @@ def test_two_people_saving_one_file_never_lose_a_save(server):
     assert "second@example.org" not in _rows(_history(server, "alpha", first))[0][1]
 
 
+def test_a_taken_short_name_is_not_confirmed_to_someone_who_may_not_see_it(server):
+    """beta's file exists but is not the maker's: the answer is the one a reserved name gets."""
+    maker = server.people["maker@example.org"]
+    answers = {}
+    for slug in ("beta", "nul"):
+        status, answer = server.json("POST", "/api/orgs", maker, {"name": "Some Clinic", "slug": slug})
+        answers[slug] = (status, answer["error"].replace(f"'{slug}'", "'…'"), answer["field"])
+    assert answers["beta"] == answers["nul"]
+    assert answers["beta"][0] == 409 and "choose another short name" in answers["beta"][1]
+    assert "exists" not in answers["beta"][1] and "beta.yaml" not in answers["beta"][1]
+    assert "Beta" in (server.root / "content/orgs/beta.yaml").read_text(encoding="utf-8")
+
+
+def test_a_save_the_history_cannot_record_leaves_the_file_as_it_was(server):
+    """The database refuses the version (a full disk, say): the file is not changed either, so the
+    change is never recorded later as made "outside the server", without the person's name."""
+    import sqlite3
+
+    alpha = server.people["alpha@example.org"]
+    path = server.root / "content/orgs/alpha.yaml"
+    before = path.read_bytes()
+    with contextlib.closing(sqlite3.connect(server.db)) as db, db:
+        db.execute(
+            "CREATE TRIGGER refuse_versions BEFORE INSERT ON versions BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+        )
+    try:
+        status, answer = server.save("alpha", alpha, lambda d: d["workshop"].update(location="Room never saved"))
+    finally:
+        with contextlib.closing(sqlite3.connect(server.db)) as db, db:
+            db.execute("DROP TRIGGER refuse_versions")
+    assert status == 503 and "could not record this save in its history" in answer["error"], answer
+    assert "left as it was" in answer["error"]
+    assert path.read_bytes() == before
+    status, _ = server.save("alpha", alpha, lambda d: d["workshop"].update(location="Room saved after all"))
+    assert status == 200
+    rows = _rows(_history(server, "alpha", alpha))
+    assert "alpha@example.org" in rows[0][1]
+    assert not any("outside the server" in text for _, text in rows[:2]), rows[:2]
+
+
+def test_a_version_that_cannot_be_committed_puts_the_file_back(tmp_path, monkeypatch):
+    """The row went in but the commit failed: the file written a moment before is put back."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+    from test_studio import _project_copy
+
+    from packets.load.curriculum import Project
+    from packets.serve.app import ServeFace
+    from packets.serve.db import open_database
+    from packets.serve.history import History
+    from packets.studio.app import Studio
+    from packets.studio.door import NotWritable
+
+    root = _project_copy(tmp_path)
+    path = root / "content/orgs/example.yaml"
+    before = path.read_bytes()
+    db = open_database(tmp_path / "packets.db")
+    try:
+        face = ServeFace(History(db))
+        studio = Studio(Project(root), tmp_path / "output")
+
+        def fail(self):
+            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+        monkeypatch.setattr(Session, "commit", fail)
+        changed = before.decode().replace("Room 2B", "Room never saved")
+        with pytest.raises(NotWritable) as refused:
+            face.write(studio, "ann@example.org", "example", path, changed, digest(before))
+        assert refused.value.status == 503
+        assert path.read_bytes() == before
+        monkeypatch.undo()
+        assert face.history.entries("example") == []
+    finally:
+        db.close()
+
+
 def test_one_build_at_a_time_per_person_and_progress_only_for_the_organization(server):
     maker = server.people["maker@example.org"]
     status, created = server.json("POST", "/api/orgs", maker, {"name": "Maker Clinic", "slug": "maker"})

@@ -30,7 +30,15 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from test_studio import chrome  # noqa: F401 (the browser, as the studio's tests start it)
 
-from packets.serve.accounts import HASHER, INVITATION_DAYS, LOCK_MINUTES, SESSION_MINUTES, Accounts, SignInRefused
+from packets.serve.accounts import (
+    HASHER,
+    INVITATION_DAYS,
+    LOCK_MINUTES,
+    LOG_DAYS,
+    SESSION_MINUTES,
+    Accounts,
+    SignInRefused,
+)
 from packets.serve.db import open_database, utcnow
 from packets.serve.signin import AccountLayer, account_routes
 
@@ -338,6 +346,90 @@ def test_a_right_password_ends_the_run_of_wrong_ones(accounts, server):
     for n in range(5):
         assert Browser(server).sign_in("ann@example.org", f"wrong password {n:04}")[0] == 401
     assert Browser(server).sign_in("ann@example.org")[0] == 429
+
+
+def _slow_checks(monkeypatch) -> None:
+    """Each password check takes a while, as on a busy server: attempts sent at once overlap for sure."""
+    import packets.serve.accounts as module
+
+    verify = module._verify
+
+    def slow(stored: str, password: str) -> bool:
+        time.sleep(0.2)
+        return verify(stored, password)
+
+    monkeypatch.setattr(module, "_verify", slow)
+
+
+def _all_at_once(browsers: list[Browser], attempts: list[tuple[str, str]]) -> list[int]:
+    """Each browser sends its sign-in (email, password) at the same moment; the statuses answered."""
+    for browser in browsers:
+        browser.get("/sign-in")
+    answers: list[int] = []
+    start = threading.Barrier(len(browsers))
+
+    def send(browser: Browser, email: str, password: str) -> None:
+        start.wait()
+        answers.append(browser.post("/sign-in", {"email": email, "password": password})[0])
+
+    threads = [threading.Thread(target=send, args=(b, *a)) for b, a in zip(browsers, attempts, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return answers
+
+
+def test_twenty_people_of_one_office_signing_in_at_once_all_get_in(accounts, server, monkeypatch):
+    """One address (an office behind one NAT): right passwords still being checked are no failures."""
+    for n in range(20):
+        accounts.add_user(f"staff{n}@example.org", "coordinator", ["riverside"])
+        accounts.accept(accounts.invite(f"staff{n}@example.org"), PASSWORD, PASSWORD, "127.0.0.1")
+    _slow_checks(monkeypatch)
+    office = [Browser(server, "127.0.2.1") for _ in range(20)]
+    answers = _all_at_once(office, [(f"staff{n}@example.org", PASSWORD) for n in range(20)])
+    assert answers == [303] * 20
+    assert [r.outcome for r in accounts.sign_in_log(limit=20)] == ["signed in"] * 20
+
+
+def test_guesses_from_one_address_sent_at_once_get_five_tries_at_most(accounts, server, monkeypatch):
+    member(accounts, server, "ann@example.org")
+    _slow_checks(monkeypatch)
+    guesser = [Browser(server, "127.0.2.2") for _ in range(12)]
+    answers = _all_at_once(guesser, [(f"person{n}@example.org", "a guessed password") for n in range(12)])
+    assert sorted(answers) == [401] * 5 + [429] * 7
+    assert Browser(server, "127.0.2.2").sign_in("ann@example.org")[0] == 429
+
+
+def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_others(accounts, server):
+    member(accounts, server, "mal@example.org")
+    guesser = "127.0.2.3"
+    for n in range(3):
+        assert Browser(server, guesser).sign_in(f"person{n}@example.org", "a guessed password")[0] == 401
+    assert Browser(server, guesser).sign_in("mal@example.org")[0] == 303
+    for n in range(3, 5):
+        assert Browser(server, guesser).sign_in(f"person{n}@example.org", "a guessed password")[0] == 401
+    assert Browser(server, guesser).sign_in("mal@example.org")[0] == 429
+    assert Browser(server, guesser).sign_in("person9@example.org", "a guessed password")[0] == 429
+    # A mistyped password of one's own is forgiven once one signs in: an office is not paused for it.
+    member(accounts, server, "bo@example.org")
+    office = "127.0.2.4"
+    for who in ("mal@example.org", "bo@example.org"):
+        for n in range(4):
+            assert Browser(server, office).sign_in(who, f"a typing slip {n:04}")[0] == 401
+        assert Browser(server, office).sign_in(who)[0] == 303
+
+
+def test_the_sign_in_log_keeps_180_days(accounts, server, clock):
+    member(accounts, server, "ann@example.org")
+    Browser(server, "127.0.2.5").sign_in("ann@example.org", "a wrong password here")
+    assert [r.outcome for r in accounts.sign_in_log()] == ["wrong password", "password set"]
+    clock.forward(days=LOG_DAYS, minutes=-1)
+    Browser(server, "127.0.2.6").sign_in("ann@example.org")
+    assert len(accounts.sign_in_log()) == 3
+    clock.forward(minutes=2)
+    Browser(server, "127.0.2.6").sign_in("ann@example.org")
+    assert [r.outcome for r in accounts.sign_in_log()] == ["signed in", "signed in"]
 
 
 def test_signing_in_leads_back_to_the_page_asked_for_and_never_to_another_site(accounts, server):

@@ -473,3 +473,30 @@ def test_a_full_disk_refuses_saves_creates_and_logos_in_words(full_disk_studio):
     assert studio.json("GET", "/api/orgs/no-room")[0] == 404
     listed = studio.request("GET", "/")[2].decode()
     assert "No Room Clinic" not in listed and ".partial-" not in listed
+
+
+def test_an_organization_is_loaded_again_when_its_file_or_its_logo_changes(tmp_path):
+    """The studio keeps `load_organization`'s result by the file's digest: a file or a logo changed
+    on disk (an editor, a copy) is seen at once, an unchanged one is not parsed again."""
+    from test_studio import PNG, _project_copy
+
+    from packets.load.curriculum import Project, load_curriculum
+    from packets.studio.loaded import LoadedOrgs
+
+    root = _project_copy(tmp_path)
+    project = Project(root)
+    orgs = LoadedOrgs(project, load_curriculum(project))
+    path = root / "content/orgs/example.yaml"
+    first = orgs.load("example", path)
+    assert first.org is not None and orgs.load("example", path) is first
+    text = path.read_text(encoding="utf-8").replace("Room 2B, 120 River Street", "Room 9, the new wing")
+    path.write_text("logo: logos/mark.png\n" + text, encoding="utf-8")
+    missing = orgs.load("example", path)
+    assert missing.org is None and any("mark.png" in p.message for p in missing.errors)
+    assert missing.doc.data["workshop"]["location"] == "Room 9, the new wing"
+    (root / "content/orgs/logos").mkdir(exist_ok=True)
+    (root / "content/orgs/logos/mark.png").write_bytes(PNG)
+    found = orgs.load("example", path)
+    assert found.org is not None and found.org.logo == "logos/mark.png"
+    (root / "content/orgs/logos/mark.png").write_bytes(b"no picture here at all")
+    assert orgs.load("example", path).org is None

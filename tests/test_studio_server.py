@@ -448,10 +448,13 @@ def test_slides_are_built_and_downloaded_from_the_page(studio, chrome, tmp_path)
 
 
 def test_a_build_past_its_time_is_stopped_with_its_workers_and_a_new_click_starts_afresh(tmp_path):
-    # Nothing kept: a handout whose page-flow decisions an earlier test kept could be done in time.
+    # Nothing kept: documents whose page-flow decisions an earlier test kept could be done in time.
+    # The 2 s count from when the build's first worker is up (however long a busy machine takes
+    # to start it), and the guide with the handout take longer than that to make.
     studio = start(tmp_path, "--no-browser", "--build-timeout", "2", env={"PACKETS_CACHE": "off"})
+    both = {"audiences": ["facilitator", "participant"]}
     try:
-        _, started = studio.json("POST", "/api/orgs/example/build", {"audiences": ["participant"]})
+        _, started = studio.json("POST", "/api/orgs/example/build", both)
         groups: set[int] = set()
         members: set[int] = set()
         deadline = time.monotonic() + 120
@@ -471,12 +474,41 @@ def test_a_build_past_its_time_is_stopped_with_its_workers_and_a_new_click_start
         for group in groups:
             assert _group_members(group) == []
         assert [pid for pid in members if _alive(pid)] == []
-        _, again = studio.json("POST", "/api/orgs/example/build", {"audiences": ["participant"]})
+        _, again = studio.json("POST", "/api/orgs/example/build", both)
         assert again["job"] != started["job"]
         _, state = studio.json("GET", again["job"])
         assert state["status"] in ("queued", "running")
     finally:
         stop(studio)
+
+
+def test_the_build_queue_forgets_finished_builds_past_a_bound(tmp_path, monkeypatch):
+    """A server running for months keeps a bounded list of finished builds, never every build asked for."""
+    from packets.studio import builds
+    from packets.studio.builds import BuildQueue
+
+    root = _project_copy(tmp_path)
+    queue = BuildQueue(root, tmp_path / "output")
+
+    def finished(slug: str):
+        job = queue.submit(slug, {"audiences": ["participant"]})
+        deadline = time.monotonic() + 120
+        while not job.finished and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job.status == "invalid"  # no such file: the build says so and ends
+        return job
+
+    try:
+        monkeypatch.setattr(builds, "KEEP_FINISHED", 2)
+        first, second, third = finished("no-such-1"), finished("no-such-2"), finished("no-such-3")
+        assert set(queue.jobs) == {first.key, second.key, third.key}
+        fourth = finished("no-such-4")  # asked while three finished ones were kept: the oldest goes
+        assert set(queue.jobs) == {second.key, third.key, fourth.key}
+        monkeypatch.setattr(builds, "KEEP_FINISHED_SECONDS", 0.0)
+        fifth = queue.submit("no-such-5", {"audiences": ["participant"]})
+        assert set(queue.jobs) == {fifth.key}  # finished ones past their time are gone; waiting ones stay
+    finally:
+        queue.stop_all()
 
 
 # ---------------------------------------------------------------------------- 22: listening before printing

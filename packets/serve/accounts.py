@@ -20,15 +20,17 @@ import ipaddress
 import re
 import secrets
 import threading
+import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, delete, exists, func, select, update
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..output import slug_problem
 from .db import Base, Database, utcnow
@@ -42,6 +44,8 @@ LOCK_MINUTES = 15  # how long a run of wrong passwords counts
 SESSION_MINUTES = 120  # a session ends after this long without a request
 TOUCH_SECONDS = 60  # a session's last request is written at most once a minute
 LOG_TEXT = 254
+LOG_DAYS = 180  # the sign-in log keeps this long (who signed in when, and the runs of wrong passwords)
+WAIT_SECONDS = 30  # the longest an attempt waits for a place while others' passwords are checked
 # OWASP's argon2id setting (19 MiB, 2 passes, 1 lane): a sign-in costs tens of milliseconds and
 # 19 MiB, so twenty people signing in at once stay within a small server's memory.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -197,7 +201,9 @@ class Accounts:
         self.session_minutes = session_minutes
         self.clock = clock
         self._unknown_hash = HASHER.hash(secrets.token_urlsafe(16))  # verified for an unknown email
-        self._gate = threading.Lock()
+        # Held while the log is counted and while an answer is written; waited on for a place.
+        self._gate = threading.Condition()
+        self._held: Counter[tuple[str, str]] = Counter()  # attempts whose password is being checked
 
     # ------------------------------------------------------------------ people
 
@@ -372,37 +378,46 @@ class Accounts:
         LOCK_MINUTES, the next attempt is refused with 429 before the password is even tried.
         An unknown email costs the same time as a known one (a hash is verified either way)
         and is answered with the same words, so the page never tells who has an account.
+
+        Only a known failure counts. An attempt whose password is being checked holds a place
+        (a reservation, per account and per network) until its answer is known: when the
+        failures and the places held would reach the limit, the next attempt waits for an
+        answer instead of being refused, so twenty people of one office signing in at once all
+        get in, while guesses sent at once still never get more than WRONG_IN_A_ROW tries.
+        The places live in this process (`packets serve` is one process).
         """
         address = stored_address(address)
         try:
             email = normal_email(email)
         except AccountProblem:
             email = unicodedata.normalize("NFC", email.strip()).lower()[:LOG_TEXT]
-        now = self.clock()
-        # The attempt is written, as a failure, in the same step that counts the earlier ones:
-        # twenty guesses sent at once are counted one after another, never all let through.
-        with self._gate, self.db.session() as s:
-            wait = max(
-                self._locked(s, SignInRecord.email == email, now),
-                self._locked(s, _same_network(address), now),
-            )
-            user = s.scalar(select(User).where(User.email == email))
-            stored = user.password_hash if user else None
-            outcome = (
-                "too many attempts"
-                if wait
-                else "no such account"
-                if user is None
-                else "no password yet"
-                if stored is None
-                else "wrong password"
-            )
-            record = SignInRecord(
-                at=now, email=email, user_id=user.id if user else None, address=address, success=False, outcome=outcome
-            )
-            s.add(record)
-            s.flush()
-            record_id = record.id
+        places = (("account", email), ("network", _network(address)))
+        deadline = time.monotonic() + WAIT_SECONDS
+        with self._gate:
+            while True:
+                now = self.clock()
+                with self.db.session() as s:
+                    account = self._failures(s, SignInRecord.email == email, now)
+                    network = self._failures(s, _same_network(address), now, address)
+                    wait = max(_lock_left(account, now), _lock_left(network, now))
+                    if not wait and all(
+                        len(found) + self._held[place] < WRONG_IN_A_ROW
+                        for found, place in zip((account, network), places, strict=True)
+                    ):
+                        user = s.scalar(select(User).where(User.email == email))
+                        stored = user.password_hash if user else None
+                        user_id = user.id if user else None
+                        break
+                    if not wait and time.monotonic() >= deadline:  # answers that never came: slow down
+                        wait = WAIT_SECONDS
+                    if wait:
+                        known = s.scalar(select(User.id).where(User.email == email))
+                        self._log(s, now, email, known, address, False, "too many attempts")
+                        break
+                self._gate.wait(max(0.05, deadline - time.monotonic()))
+            if not wait:
+                for place in places:
+                    self._held[place] += 1
         if wait:
             minutes = -(-wait // 60)
             raise SignInRefused(
@@ -412,34 +427,67 @@ class Accounts:
                 429,
                 wait,
             )
-        good = _verify(stored or self._unknown_hash, password[: MAX_PASSWORD + 1]) and stored is not None
-        if not good:
+        good = False
+        outcome = "no such account" if stored is None and user_id is None else "no password yet"
+        try:
+            good = _verify(stored or self._unknown_hash, password[: MAX_PASSWORD + 1]) and stored is not None
+            if stored is not None:
+                outcome = "signed in" if good else "wrong password"
+        finally:
+            # The answer is written before the places are given back, in one step under the gate:
+            # an attempt waiting for a place counts this one's failure when it looks again.
+            with self._gate:
+                try:
+                    with self.db.session() as s:
+                        now = self.clock()
+                        self._log(s, now, email, user_id, address, good, outcome)
+                finally:
+                    for place in places:
+                        self._held[place] -= 1
+                        if not self._held[place]:
+                            del self._held[place]
+                    self._gate.notify_all()
+        if not good or user_id is None or stored is None:
             raise SignInRefused("The email or the password is not right.", 401)
-        with self.db.session() as s:
-            s.execute(
-                update(SignInRecord).where(SignInRecord.id == record_id).values(success=True, outcome="signed in")
-            )
-            if HASHER.check_needs_rehash(stored):
-                renewed = HASHER.hash(unicodedata.normalize("NFC", password))
-                s.execute(update(User).where(User.id == user.id).values(password_hash=renewed))
-        return self.start_session(user.id, address)
+        if HASHER.check_needs_rehash(stored):  # made with older parameters: renewed now it is known
+            renewed = HASHER.hash(unicodedata.normalize("NFC", password))
+            with self.db.session() as s:
+                s.execute(update(User).where(User.id == user_id).values(password_hash=renewed))
+        return self.start_session(user_id, address)
 
-    def _locked(self, s: Any, who: Any, now: dt.datetime) -> int:
-        """Seconds until this account or address may try again (0: now): counted from the log."""
+    def _log(
+        self, s: Any, now: dt.datetime, email: str, user_id: int | None, address: str, success: bool, outcome: str
+    ) -> None:
+        """One line of the sign-in log; lines older than LOG_DAYS go at the same time (the log stays bounded)."""
+        s.add(SignInRecord(at=now, email=email, user_id=user_id, address=address, success=success, outcome=outcome))
+        s.execute(delete(SignInRecord).where(SignInRecord.at < now - dt.timedelta(days=LOG_DAYS)))
+
+    def _failures(self, s: Any, who: Any, now: dt.datetime, network: str | None = None) -> list[dt.datetime]:
+        """When the latest counted failures of this account or network were (newest first, at most the limit).
+
+        A run ends at a right password: for an account, its own; for a network, only the failures
+        against the account that then signed in from there (`network`: the address), so someone with an account
+        of their own cannot clear their guesses at other accounts by signing in between them.
+        """
         since = now - dt.timedelta(minutes=LOCK_MINUTES)
-        last_good = s.scalar(select(func.max(SignInRecord.at)).where(who, SignInRecord.success.is_(True)))
-        if last_good is not None and last_good > since:
-            since = last_good
-        failures = s.scalars(
-            select(SignInRecord.at)
-            .where(who, SignInRecord.success.is_(False), SignInRecord.outcome.in_(COUNTED), SignInRecord.at > since)
-            .order_by(SignInRecord.at.desc())
-            .limit(WRONG_IN_A_ROW)
-        ).all()
-        if len(failures) < WRONG_IN_A_ROW:
-            return 0
-        lifts = failures[-1] + dt.timedelta(minutes=LOCK_MINUTES)
-        return max(1, int((lifts - now).total_seconds() + 0.999))
+        failed = [who, SignInRecord.success.is_(False), SignInRecord.outcome.in_(COUNTED), SignInRecord.at > since]
+        if network is not None:
+            later = aliased(SignInRecord)
+            failed.append(
+                ~exists().where(
+                    later.email == SignInRecord.email,
+                    later.success.is_(True),
+                    later.id > SignInRecord.id,
+                    _same_network(network, later),
+                )
+            )
+        else:
+            last_good = s.scalar(select(func.max(SignInRecord.id)).where(who, SignInRecord.success.is_(True)))
+            if last_good is not None:
+                failed.append(SignInRecord.id > last_good)
+        return list(
+            s.scalars(select(SignInRecord.at).where(*failed).order_by(SignInRecord.id.desc()).limit(WRONG_IN_A_ROW))
+        )
 
     def sign_in_log(self, limit: int = 200, offset: int = 0) -> list[SignInRecord]:
         """The latest sign-ins first: who, when, from where, and how it went."""
@@ -519,12 +567,28 @@ def stored_address(address: str) -> str:
     return parsed.exploded if isinstance(parsed, ipaddress.IPv6Address) else str(parsed)
 
 
-def _same_network(address: str) -> Any:
-    """The log's rows from the same place: the same IPv4 address, or the same IPv6 /64 (one home or
-    office network is given a whole /64, so a guesser could take a new address for every guess)."""
+def _network(address: str) -> str:
+    """Where wrong passwords count together: the IPv4 address, or the IPv6 /64 (one home or office
+    network is given a whole /64, so a guesser could take a new address for every guess)."""
     if address.count(":") == 7 and len(address) == 39:  # an IPv6 address as stored_address writes it
-        return SignInRecord.address.startswith(address[:20], autoescape=True)
-    return SignInRecord.address == address
+        return address[:20]
+    return address
+
+
+def _same_network(address: str, table: Any = SignInRecord) -> Any:
+    """The log's rows from the same place as `address` (its IPv4 address, or its IPv6 /64)."""
+    network = _network(address)
+    if network != address:
+        return table.address.startswith(network, autoescape=True)
+    return table.address == address
+
+
+def _lock_left(failures: list[dt.datetime], now: dt.datetime) -> int:
+    """Seconds until a run of failures (newest first) lets the next attempt in; 0 when it does now."""
+    if len(failures) < WRONG_IN_A_ROW:
+        return 0
+    lifts = failures[-1] + dt.timedelta(minutes=LOCK_MINUTES)
+    return max(1, int((lifts - now).total_seconds() + 0.999))
 
 
 def _person(user: User) -> Person:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,13 +27,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from ..errors import Problem
 from ..load.curriculum import Project
 from ..load.orgfiles import read_org_file
-from ..output import slug_problem
+from ..output import RESERVED, folder_lock, slug_problem, write_atomic
 from ..studio import needs
 from ..studio.app import Face, Pages, Studio, exception_handlers, page_environment, studio_routes
 from ..studio.builds import Job
-from ..studio.door import writing
+from ..studio.door import NotWritable, writing
 from ..studio.needs import declare, need_of
 from ..studio.yamlfile import ChangedOnDisk, digest, save
 from .access import Access, permits
@@ -80,6 +82,16 @@ class ServeFace(Face):
         person = self.person(request)
         return str(person.id) if person is not None else None
 
+    def name_refused(self, slug: str, problem: Problem | None) -> tuple[dict[str, str], int]:
+        """A name taken by a file, or reserved, gets one answer: whether a file the person may not
+        see exists is never confirmed (a name with characters files cannot have still says why)."""
+        if problem is None or slug.lower() in RESERVED:
+            return {
+                "error": f"the short name '{slug}' cannot be used; choose another short name",
+                "field": "slug",
+            }, 409
+        return super().name_refused(slug, problem)
+
     def seen(self, slug: str, raw: bytes) -> None:
         self.history.catch_up(slug, raw.decode("utf-8", "replace"))
 
@@ -94,14 +106,33 @@ class ServeFace(Face):
         """The studio's save (compare and swap: ChangedOnDisk, never a silent loss), recorded as a version.
 
         Under the history's lock: a change found on disk first is recorded as made outside the
-        server, then the save, then its own version, with no other save of this server between.
+        server, then the save, with no other save of this server between. The version's row is
+        written first and committed once the file is: a database that refuses the row leaves the
+        file as it was, and one that fails at the commit gets the file put back, so a save is
+        never on disk without its author in the history (NotWritable, 503, says so).
         """
         with self.history.lock:
-            disk = read_org_file(studio.project, path).decode("utf-8", "replace")
+            raw = read_org_file(studio.project, path)
+            disk = raw.decode("utf-8", "replace")
             self.history.catch_up(slug, disk)
-            with writing(path.parent, "content/orgs"):
-                new = save(studio.project, path, text, version)
-            self.history.record(slug, author, disk, text, restored_from=restored)
+            try:
+                with self.history.db.sessions() as session:
+                    self.history.add(session, slug, author, disk, text, restored_from=restored)
+                    with writing(path.parent, "content/orgs"):
+                        new = save(studio.project, path, text, version)
+                    try:
+                        session.commit()
+                    except DBAPIError:
+                        _put_back(studio, path, raw, new)
+                        raise
+                    self.history.remember(slug, text)
+            except DBAPIError:
+                raise NotWritable(
+                    "The server could not record this save in its history (its database refused it), so the "
+                    "file was left as it was. Try again in a moment; if it keeps happening, tell the server's "
+                    "administrator.",
+                    503,
+                ) from None
         return new
 
     def created(self, request: Request, slug: str, text: str) -> None:
@@ -133,6 +164,13 @@ class ServeFace(Face):
             job = studio.builds.submit(slug, asked)
             self.job_owners.setdefault(job.key, person.id)
             return job
+
+
+def _put_back(studio: Studio, path: Path, raw: bytes, written: str) -> None:
+    """The file as it was before a save whose version could not be recorded (unless changed since)."""
+    with writing(path.parent, "content/orgs"), folder_lock(path.parent):
+        if digest(read_org_file(studio.project, path)) == written:
+            write_atomic(path, raw)
 
 
 def _finished(studio: Studio, key: str) -> bool:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
+import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +79,12 @@ def unified_diff(slug: str, before: str, after: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
+@functools.lru_cache(maxsize=64)
 def _review(text: str) -> dict[str, str]:
-    """The acknowledgement's review fields as the file gives them (text; empty when absent or unreadable)."""
+    """The acknowledgement's review fields as the file gives them (text; empty when absent or unreadable).
+
+    Kept for the last texts seen: a save's "before" is the text the previous save left, so each
+    save parses only its own new text. Callers only read the result."""
     if not text.strip():
         return {}
     doc = parse_yaml_text(text, Path("history.yaml"))
@@ -105,6 +111,10 @@ def review_change(before: str, after: str) -> str:
     return "; ".join(changes)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _counts(diff: str) -> tuple[int, int]:
     lines = diff.splitlines()
     added = sum(1 for line in lines if line.startswith("+") and not line.startswith("+++"))
@@ -122,6 +132,14 @@ class History:
     def __init__(self, db: Database):
         self.db = db
         self.lock = threading.RLock()
+        # slug: the digest of the text its last version left (or of the file found with none yet),
+        # so reading an unchanged file asks the database nothing. Only this server writes versions.
+        self.recorded: dict[str, str] = {}
+
+    def remember(self, slug: str, text: str) -> None:
+        """The file's text `text` is on record (its version was committed)."""
+        with self.lock:
+            self.recorded[slug] = _digest(text)
 
     def record(
         self,
@@ -133,6 +151,24 @@ class History:
         created: bool = False,
     ) -> int:
         """A new version of `slug` (nothing when the text did not change); its id, or 0."""
+        with self.lock:
+            with self.db.session() as session:
+                number = self.add(session, slug, author, before, after, restored_from, created)
+            self.remember(slug, after)
+            return number
+
+    def add(
+        self,
+        session: Any,
+        slug: str,
+        author: str,
+        before: str,
+        after: str,
+        restored_from: int | None = None,
+        created: bool = False,
+    ) -> int:
+        """The version written in `session` (flushed: the row is in the database, not yet committed),
+        so a caller commits it together with the file's write; its id, or 0 when the text did not change."""
         if before == after and not created:
             return 0
         version = Version(
@@ -146,10 +182,9 @@ class History:
             restored_from=restored_from,
             created=created,
         )
-        with self.db.session() as session:
-            session.add(version)
-            session.flush()
-            return version.id
+        session.add(version)
+        session.flush()
+        return version.id
 
     def last_text(self, slug: str) -> str | None:
         """The file as the last version left it; None when it has no version yet."""
@@ -159,8 +194,11 @@ class History:
     def catch_up(self, slug: str, disk: str) -> int:
         """Record a change made outside the server, if the file on disk is not what the last version left."""
         with self.lock:
+            if self.recorded.get(slug) == _digest(disk):
+                return 0
             last = self.last_text(slug)
             if last is None or last == disk:
+                self.remember(slug, disk)
                 return 0
             return self.record(slug, OUTSIDE, last, disk)
 

@@ -37,7 +37,7 @@ from ..load.curriculum import Curriculum, Project, load_curriculum
 from ..load.orgfiles import OrgFileRefused, OrgSource, built_file, read_org_file
 from ..load.sources import MAX_FILE_BYTES
 from ..output import slug_problem
-from ..planning.organization import LoadedOrg, load_organization
+from ..planning.organization import LoadedOrg
 from ..planning.plan import duration_text
 from ..write.batch import file_editions
 from . import draft as drafts
@@ -47,6 +47,7 @@ from .documents import built_documents, document_names
 from .door import NotWritable, RequestRefused, parse_request, write_new, writing
 from .form import all_paths, curriculum_options, form_spec
 from .guard import Guard, allowed_hosts, csrf_token, studio_root
+from .loaded import LoadedOrgs
 from .needs import declare
 from .preview import Previewer
 from .yamlfile import CannotWrite, ChangedOnDisk, digest, save
@@ -111,6 +112,14 @@ class Face:
     def created(self, request: Request, slug: str, text: str) -> None:
         """A new organization file was written."""
 
+    def name_refused(self, slug: str, problem: Problem | None) -> tuple[dict[str, str], int]:
+        """The answer to a new organization whose short name cannot be used: `problem` is the
+        slug rule's (bad characters, a reserved name), None when a file has the name already."""
+        if problem is None:
+            exists = f"content/orgs/{slug}.yaml already exists; choose another short name"
+            return {"error": exists, "field": "slug"}, 409
+        return {"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400
+
     def seen(self, slug: str, raw: bytes) -> None:
         """The file as the page is about to show it (a server records a change made outside it)."""
 
@@ -140,6 +149,7 @@ class Studio:
                 stale.unlink(missing_ok=True)  # left by an older studio killed mid-review
         self.curriculum = load_curriculum(self.project)
         self.previewer = Previewer(self.project)
+        self.orgs = LoadedOrgs(self.project, self.curriculum)  # results kept by the file's digest
         self.spec = form_spec(curriculum_options(self.curriculum))
         self.fields = sorted(all_paths(self.spec))
 
@@ -240,7 +250,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         return read_org_file(studio.project, path)
 
     def summary(slug: str, path: Path) -> dict[str, Any]:
-        loaded = load_organization(path, slug, studio.project, studio.curriculum)
+        loaded = studio.orgs.load(slug, path)
         org = loaded.org
         workshop = org.workshop if org else None
         fmt = studio.curriculum.formats.get((workshop.format if workshop else None) or "standard")
@@ -283,7 +293,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         slug, path = org_file(request)
         raw = await run_in_threadpool(read, path)
         await run_in_threadpool(face.seen, slug, raw)
-        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(studio.orgs.load, slug, path, raw)
         data = loaded.doc.data if loaded.doc else None
         return JSONResponse(
             {
@@ -366,7 +376,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
             return None
         key = (slug, digest(raw))
         if key not in studio.thumbnails:
-            loaded = load_organization(path, slug, studio.project, studio.curriculum)
+            loaded = studio.orgs.load(slug, path, raw)
             if loaded.org is None:
                 return None
             try:  # the cover of the first edition the file asks for, in its own language
@@ -417,12 +427,13 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
                     },
                     409,
                 )
-            loaded = load_organization(path, slug, studio.project, studio.curriculum)
+            # The file now holds the text the review checked: its result stands, nothing is parsed again.
+            studio.orgs.keep(slug, version, path, reviewed.loaded)
             return JSONResponse(
                 {
                     "version": version,
-                    "status": _status(loaded.problems),
-                    "problems": drafts.place(loaded.problems, loaded.doc.data if loaded.doc else None, studio.fields),
+                    "status": _status(reviewed.loaded.problems),
+                    "problems": reviewed.problems,
                     "lost_comments": reviewed.draft.lost_comments,
                 }
             )
@@ -433,7 +444,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return await run_in_threadpool(_create, studio, body, lambda slug, text: face.created(request, slug, text))
+        return await run_in_threadpool(
+            _create, studio, body, lambda slug, text: face.created(request, slug, text), face.name_refused
+        )
 
     async def upload_logo(request: Request) -> Response:
         slug, _path = org_file(request)
@@ -454,7 +467,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
     async def start_build(request: Request) -> Response:
         slug, path = org_file(request)
         body = await _json(request) or {}
-        loaded = await run_in_threadpool(load_organization, path, slug, studio.project, studio.curriculum)
+        loaded = await run_in_threadpool(studio.orgs.load, slug, path)
         if loaded.org is None:
             errors = [_problem_json(p) for p in loaded.errors]
             return JSONResponse({"error": "This file has errors, so it cannot be built yet.", "problems": errors}, 409)
@@ -590,7 +603,12 @@ def _too_big(size: int) -> dict[str, str]:
 _INIT_TEXT = ("title", "date", "start", "location", "territory", "reviewed_by", "reviewed_on")
 
 
-def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], None]) -> JSONResponse:
+def _create(
+    studio: Studio,
+    body: dict[str, Any],
+    created: Callable[[str, str], None],
+    name_refused: Callable[[str, Problem | None], tuple[dict[str, str], int]],
+) -> JSONResponse:
     """The same checks and the same file as `packets init`."""
     from slugify import slugify
 
@@ -603,11 +621,10 @@ def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], 
     slug = str(body.get("slug") or "").strip() or slugify(name, max_length=60, word_boundary=True)
     problem = slug_problem(slug, "slug")
     if problem:
-        return JSONResponse({"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400)
+        return JSONResponse(*name_refused(slug, problem))
     target = studio.project.orgs / f"{slug}.yaml"
-    exists = {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}
     if target.exists() or target.is_symlink():
-        return JSONResponse(exists, 409)
+        return JSONResponse(*name_refused(slug, None))
     fmt = str(body.get("format") or "standard")
     if fmt not in studio.curriculum.formats:
         return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
@@ -632,7 +649,7 @@ def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], 
         return JSONResponse({"error": "; ".join(p.message for p in loaded.errors)}, 400)
     with writing(studio.project.orgs, "content/orgs"):
         if not write_new(target, content.encode("utf-8")):  # another create took the name meanwhile
-            return JSONResponse(exists, 409)
+            return JSONResponse(*name_refused(slug, None))
     created(slug, content)
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 

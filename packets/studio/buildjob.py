@@ -4,7 +4,8 @@ The same pipeline as `packets build` (`build_many` with the same options and the
 workers), so the files are the CLI's, byte for byte. The studio starts it as the leader of
 a new process group, so stopping it (a build past its time, the studio closing) stops its
 workers too, with one signal to the group. It reports on standard output, one JSON object
-a line: how many documents it will make, each one made, and the result. It watches its
+a line: how many documents it will make, that its workers are up (`started`: the studio's
+time limit counts from then), each document made, and the result. It watches its
 standard input: when the studio is gone (the pipe closes), the whole group stops.
 """
 
@@ -105,6 +106,9 @@ def main(argv: list[str]) -> int:
         results = []
         jobs = max(1, min(os.cpu_count() or 1, len(todo)))
         with ReportingWorkers(project.root, jobs, done) as workers:
+            if todo:
+                workers.warm()  # the first worker, started now: the build's time counts from here
+            say(started=True)
             build_many([source], project, options, jobs, results.append, workers=workers)
     except InputError as exc:
         say(status="invalid", problems=[problem_json(p) for p in exc.problems])

@@ -4,7 +4,8 @@ Each build runs in a process of its own (`buildjob.py`, the CLI's pipeline and w
 the leader of a new process group. A build takes about 400 MB with its workers, so 16
 clicks at once used to make 16 builds and 5 GB; queued, the whole studio stays under 1 GB
 (bench/studio.py). A build past its time is stopped with its workers (one signal to the
-group) and reported as failed; the next click starts a new one.
+group) and reported as failed; the next click starts a new one. Its time counts from when
+its workers are up, so a slow start on a busy machine does not use up a short limit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from ..render.kit import kit_audience
 BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
 AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
 STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
+# A build's time limit counts from when its workers are up (the build says `started`): on a
+# busy machine, starting Python and WeasyPrint can take seconds that are not the build's
+# own. Getting there has a limit of its own, so a build stuck before it is stopped too.
+START_SECONDS = 120.0
+# Finished builds are kept so their pages can still read the result, but not for ever: a
+# server running for months would otherwise keep every build ever asked for.
+KEEP_FINISHED = 100  # at most this many finished builds are remembered
+KEEP_FINISHED_SECONDS = 3600.0  # and none longer than an hour after it finished
 
 
 KIT_KINDS = ("slides", "booklet-participant", "booklet-facilitator", "fillable")  # packets/render/kit.py
@@ -65,6 +74,8 @@ class Job:
     written: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     timed_out: bool = False
+    started: bool = False  # its workers are up: its time limit runs
+    finished_at: float | None = None  # time.monotonic() when it finished
 
     @property
     def finished(self) -> bool:
@@ -95,6 +106,7 @@ class BuildQueue:
             for job in [*self.running.values(), *self.waiting]:
                 if job.slug == slug and job.request == request:
                     return job  # a second click follows the build it asked for again
+            self._forget_finished()
             job = Job(uuid.uuid4().hex, slug, request)
             self.jobs[job.key] = job
             self.waiting.append(job)
@@ -104,6 +116,17 @@ class BuildQueue:
                 runner.start()
             self.changed.notify_all()
             return job
+
+    def _forget_finished(self) -> None:
+        """Drop finished builds past KEEP_FINISHED_SECONDS, and the oldest past KEEP_FINISHED (under `changed`)."""
+        now = time.monotonic()
+        finished = sorted(
+            (job for job in self.jobs.values() if job.finished and job.finished_at is not None),
+            key=lambda job: job.finished_at or 0.0,
+        )
+        for n, job in enumerate(finished):
+            if now - (job.finished_at or now) > KEEP_FINISHED_SECONDS or len(finished) - n > KEEP_FINISHED:
+                del self.jobs[job.key]
 
     def place(self, job: Job) -> int:
         """1 for the next to start, 2 behind it, ...; 0 once started."""
@@ -131,6 +154,7 @@ class BuildQueue:
                 job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"[:300]
             finally:
                 with self.changed:
+                    job.finished_at = time.monotonic()
                     self.running.pop(job.slug, None)
                     self.changed.notify_all()
 
@@ -151,9 +175,7 @@ class BuildQueue:
         if self.nice:
             with contextlib.suppress(OSError):  # set before the build starts its workers, which inherit it
                 os.setpriority(os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
-        timer = threading.Timer(self.timeout, self._time_out, args=(job,))
-        timer.daemon = True
-        timer.start()
+        timer = self._timer(job, START_SECONDS)
         errors: list[str] = []
         reader = threading.Thread(target=_last_lines, args=(process.stderr, errors), daemon=True)
         reader.start()
@@ -165,7 +187,12 @@ class BuildQueue:
                     said = json.loads(line)
                 except ValueError:
                     continue
-                if "total" in said:
+                if "started" in said:
+                    timer.cancel()
+                    job.started = True
+                    if not job.timed_out:
+                        timer = self._timer(job, self.timeout)
+                elif "total" in said:
                     job.total = said["total"]
                 elif "done" in said:
                     job.done = said["done"]
@@ -179,8 +206,13 @@ class BuildQueue:
                 process.stdin.close()
         if job.timed_out:
             job.status = "failed"
+            took = (
+                f"took longer than {_seconds(self.timeout)}"
+                if job.started
+                else f"did not get started within {_seconds(START_SECONDS)}"
+            )
             job.error = (
-                f"The build took longer than {_seconds(self.timeout)} and was stopped, with its worker processes; "
+                f"The build {took} and was stopped, with its worker processes; "
                 "nothing was written. Try again, or build it with `packets build` to see where it stops."
             )
             return
@@ -190,6 +222,12 @@ class BuildQueue:
         job.status = final.get("status", "failed")
         if not final:
             job.error = (errors[-1] if errors else "") or f"the build stopped (exit status {process.returncode})"
+
+    def _timer(self, job: Job, seconds: float) -> threading.Timer:
+        timer = threading.Timer(seconds, self._time_out, args=(job,))
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def _time_out(self, job: Job) -> None:
         job.timed_out = True
@@ -203,6 +241,7 @@ class BuildQueue:
             running = list(self.running.values())
             for job in self.waiting:
                 job.status, job.error = "failed", "the studio was stopped before this build started"
+                job.finished_at = time.monotonic()
             self.waiting.clear()
             self.changed.notify_all()
         for job in running:
