@@ -1,0 +1,53 @@
+"""Attacks on `packets serve` that once got through, each kept as a test over real HTTP.
+
+A tester tried to break the promises of issue 33 and of the developers' guide (every route
+checked in one layer; nothing in a request can hang the server or exhaust it). What held is
+covered by tests/test_serve*.py; what broke is here, with the fix it led to.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from serving import running_server
+
+from packets.studio.limits import MAX_CONNECTIONS
+
+pytestmark = pytest.mark.xdist_group("serve")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("serve-probe")) as started:
+        started.add("alpha@example.org", "coordinator", ("alpha",))
+        started.add("reader@example.org", "facilitator", ("alpha",))
+        yield started
+
+
+def test_slow_bodies_from_someone_signed_out_do_not_shut_everyone_else_out(server):
+    """Each connection sends a sign-in form's head, then its body one byte at a time (a byte well
+    within each pause allowed): with the connections' cap taken by them, a person opening the
+    sign-in page must still be answered, not have their connection closed."""
+    head = (
+        f"POST /sign-in HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 16000\r\n"
+        "Expect: 100-continue\r\n\r\n"
+    ).encode()
+    held: list[socket.socket] = []
+    try:
+        for _ in range(MAX_CONNECTIONS):
+            sock = socket.create_connection((server.host, server.port), timeout=60)
+            sock.sendall(head)
+            held.append(sock)
+        for sock in held:
+            # "100 Continue": the server has read the head and waits for the body.
+            assert sock.recv(100).startswith(b"HTTP/1.1 100")
+            sock.sendall(b"email=a")  # still sending: never idle, never finished
+        status, _, page = server.request("GET", "/sign-in")
+        assert status == 200
+        assert b'name="password"' in page
+    finally:
+        for sock in held:
+            sock.close()
+    assert "Traceback" not in "".join(server.output)
