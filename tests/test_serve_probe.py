@@ -8,6 +8,7 @@ covered by tests/test_serve*.py; what broke is here, with the fix it led to.
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from serving import running_server
@@ -51,3 +52,34 @@ def test_slow_bodies_from_someone_signed_out_do_not_shut_everyone_else_out(serve
         for sock in held:
             sock.close()
     assert "Traceback" not in "".join(server.output)
+
+
+def test_a_flood_of_previews_from_one_person_never_stalls_anyone_elses_pages(server):
+    """Previews are drawn one at a time. Fifty-six asked at once by a facilitator (who may preview) once
+    held every thread the server has while they waited their turn, so another person's page waited
+    behind most of them. Now that page is answered while nearly all of them still wait."""
+    reader, coordinator = server.people["reader@example.org"], server.people["alpha@example.org"]
+    status, state = server.json("GET", "/api/orgs/alpha", reader)
+    assert status == 200
+    answered: list[int] = []
+    first = threading.Event()
+
+    def ask(number: int) -> None:
+        data = {**state["data"], "name": f"Preview number {number}"}
+        status, _, _ = server.request("POST", "/api/orgs/alpha/preview", reader, {"data": data})
+        answered.append(status)
+        first.set()
+
+    flood = [threading.Thread(target=ask, args=(n,)) for n in range(56)]
+    for thread in flood:
+        thread.start()
+    try:
+        assert first.wait(300)  # the server is drawing them, all of them asked
+        status, _, page = server.request("GET", "/api/orgs/alpha", coordinator)
+        answered_before = len(answered)
+    finally:
+        for thread in flood:
+            thread.join()
+    assert status == 200 and b'"slug":"alpha"' in page
+    assert answered_before < 10, answered_before
+    assert answered == [200] * 56  # every preview is still made, in turn

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -54,6 +55,10 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 PREVIEWS_KEPT = 24
+# Pictures of pages (previews, covers) are drawn one at a time (the previewer's lock); at most
+# this many wait for it in a thread. The rest wait without holding one of the threads every
+# other request needs, so a flood of previews never stalls anyone's pages.
+RENDERS_IN_THREADS = 2
 MAX_REQUEST_BYTES = 2 * MAX_FILE_BYTES  # the form's values as JSON: never more than a file could hold
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 
@@ -129,6 +134,7 @@ class Studio:
     lock: threading.Lock = field(default_factory=threading.Lock)
     build_timeout: float = BUILD_SECONDS
     builds: BuildQueue = field(init=False)
+    renders: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(RENDERS_IN_THREADS))
 
     def __post_init__(self) -> None:
         self.builds = BuildQueue(self.project.root, self.out_dir, self.build_timeout)
@@ -324,7 +330,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return JSONResponse(await run_in_threadpool(render_preview, slug, path, body, face.owner(request)))
+        owner = face.owner(request)
+        made = await anyio.to_thread.run_sync(render_preview, slug, path, body, owner, limiter=studio.renders)
+        return JSONResponse(made)
 
     async def preview_image(request: Request) -> Response:
         kept = studio.previews.get(request.path_params["key"])
@@ -356,7 +364,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
 
     async def thumbnail(request: Request) -> Response:
         slug, path = org_file(request)
-        png = await run_in_threadpool(thumbnail_png, slug, path)
+        png = await anyio.to_thread.run_sync(thumbnail_png, slug, path, limiter=studio.renders)
         return Response(png, media_type="image/png") if png else Response("no cover yet", 404)
 
     async def save_org(request: Request) -> Response:
