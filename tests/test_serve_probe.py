@@ -11,7 +11,7 @@ import socket
 import threading
 
 import pytest
-from serving import running_server
+from serving import BETA_MARK, beta_text, running_server
 
 from packets.studio.limits import MAX_CONNECTIONS
 
@@ -83,3 +83,28 @@ def test_a_flood_of_previews_from_one_person_never_stalls_anyone_elses_pages(ser
     assert status == 200 and b'"slug":"alpha"' in page
     assert answered_before < 10, answered_before
     assert answered == [200] * 56  # every preview is still made, in turn
+
+
+def test_a_new_organization_cannot_take_the_short_name_of_one_that_left(server):
+    """An organization whose file is gone (moved away, deleted) keeps its history and its people.
+    A coordinator allowed to create organizations once made a new one under the same short name
+    and so read the old one's whole history, while its people got the new one."""
+    gone, maker = "leaving", server.add("maker@example.org", "coordinator", (), may_create=True)
+    orgs = server.root / "content" / "orgs"
+    (orgs / f"{gone}.yaml").write_text(beta_text().replace(BETA_MARK, "Room of the leaving group"), encoding="utf-8")
+    keeper = server.add("keeper@example.org", "coordinator", (gone,))
+    status, saved = server.save(gone, keeper, lambda d: d["workshop"].update(title="The leaving group's own plan"))
+    assert status == 200, saved
+    (orgs / f"{gone}.yaml").unlink()
+
+    status, answer = server.json("POST", "/api/orgs", maker, {"name": "A new group", "slug": gone})
+    assert status == 409 and answer["field"] == "slug"
+    assert "choose another short name" in answer["error"] and "leaving group" not in answer["error"]
+    assert not (orgs / f"{gone}.yaml").exists()
+    for address in (f"/orgs/{gone}/history", f"/orgs/{gone}/history/1", f"/api/orgs/{gone}"):
+        status, _, page = server.request("GET", address, maker)
+        assert status == 404 and b"leaving group" not in page, (address, status)
+    # A name nobody had is still the maker's to take, and theirs alone.
+    status, answer = server.json("POST", "/api/orgs", maker, {"name": "A new group", "slug": "new-group"})
+    assert status == 201, answer
+    assert server.request("GET", "/api/orgs/new-group", keeper)[0] == 404

@@ -80,6 +80,20 @@ class ServeFace(Face):
         person = self.person(request)
         return str(person.id) if person is not None else None
 
+    def name_used(self, slug: str) -> bool:
+        """A short name with versions or people on record belongs to the organization that had it:
+        one created under it later would show its whole past to its maker, and give the new
+        organization to that one's people. The answer never says which (another's name is not confirmed)."""
+        from sqlalchemy import select
+
+        from .accounts import Membership
+        from .history import Version
+
+        with self.history.db.session() as session:
+            versions = session.scalar(select(Version.id).where(Version.org == slug).limit(1))
+            members = session.scalar(select(Membership.user_id).where(Membership.org == slug).limit(1))
+        return versions is not None or members is not None
+
     def seen(self, slug: str, raw: bytes) -> None:
         self.history.catch_up(slug, raw.decode("utf-8", "replace"))
 

@@ -114,6 +114,11 @@ class Face:
     def created(self, request: Request, slug: str, text: str) -> None:
         """A new organization file was written."""
 
+    def name_used(self, slug: str) -> bool:
+        """Whether a new organization may not take this short name though no file has it
+        (on a server: an organization that had it left a history and people behind)."""
+        return False
+
     def seen(self, slug: str, raw: bytes) -> None:
         """The file as the page is about to show it (a server records a change made outside it)."""
 
@@ -409,7 +414,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return await run_in_threadpool(_create, studio, body, lambda slug, text: face.created(request, slug, text))
+        return await run_in_threadpool(
+            _create, studio, body, lambda slug, text: face.created(request, slug, text), face.name_used
+        )
 
     async def upload_logo(request: Request) -> Response:
         slug, _path = org_file(request)
@@ -566,8 +573,14 @@ def _too_big(size: int) -> dict[str, str]:
 _INIT_TEXT = ("title", "date", "start", "location", "territory", "reviewed_by", "reviewed_on")
 
 
-def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], None]) -> JSONResponse:
-    """The same checks and the same file as `packets init`."""
+def _create(
+    studio: Studio,
+    body: dict[str, Any],
+    created: Callable[[str, str], None],
+    used: Callable[[str], bool] = lambda slug: False,
+) -> JSONResponse:
+    """The same checks and the same file as `packets init`; `used` says whether a name no file has
+    is still taken (a server's history and memberships of an organization that had it)."""
     from slugify import slugify
 
     from ..scaffold import NewOrganization, organization_yaml
@@ -583,6 +596,9 @@ def _create(studio: Studio, body: dict[str, Any], created: Callable[[str, str], 
     exists = {"error": f"content/orgs/{slug}.yaml already exists; choose another short name", "field": "slug"}
     if target.exists() or target.is_symlink():
         return JSONResponse(exists, 409)
+    if used(slug):
+        taken = f"the short name '{slug}' cannot be used; choose another short name"
+        return JSONResponse({"error": taken, "field": "slug"}, 409)
     fmt = str(body.get("format") or "standard")
     if fmt not in studio.curriculum.formats:
         return JSONResponse({"error": f"unknown format '{fmt[:40]}'", "field": "format"}, 400)
