@@ -7,11 +7,12 @@ covered by tests/test_serve*.py; what broke is here, with the fix it led to.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 
 import pytest
-from serving import BETA_MARK, beta_text, running_server
+from serving import BETA_MARK, BETA_NAME, beta_text, running_server
 
 from packets.studio.limits import MAX_CONNECTIONS
 
@@ -108,3 +109,32 @@ def test_a_new_organization_cannot_take_the_short_name_of_one_that_left(server):
     status, answer = server.json("POST", "/api/orgs", maker, {"name": "A new group", "slug": "new-group"})
     assert status == 201, answer
     assert server.request("GET", "/api/orgs/new-group", keeper)[0] == 404
+
+
+def test_an_organization_file_that_is_another_ones_under_a_second_name_is_never_opened(server):
+    """The access rule goes by the organization's short name; a file that is a link to another
+    organization's file (or a hard link to it) gave that one's text to the first one's people,
+    who could save over it too. Such a file is refused on every address, and not listed."""
+    orgs = server.root / "content" / "orgs"
+    os.symlink("beta.yaml", orgs / "linked.yaml")
+    os.link(orgs / "beta.yaml", orgs / "twin.yaml")
+    person = server.add("two-names@example.org", "coordinator", ("linked", "twin", "alpha"))
+    for slug in ("linked", "twin"):
+        for method, address, body in (
+            ("GET", f"/api/orgs/{slug}", None),
+            ("GET", f"/orgs/{slug}", None),
+            ("GET", f"/orgs/{slug}/history", None),
+            ("GET", f"/orgs/{slug}/cover.png", None),
+            ("POST", f"/api/orgs/{slug}/preview", {"data": {}}),
+            ("POST", f"/api/orgs/{slug}/save", {"data": {"name": "Taken over"}, "version": "x"}),
+        ):
+            status, _, page = server.request(method, address, person, body)
+            assert status == 403, (method, address, status)
+            assert BETA_MARK.encode() not in page and BETA_NAME.encode() not in page, (method, address)
+        assert b"link" in server.request("GET", f"/api/orgs/{slug}", person)[2]
+    status, _, page = server.request("GET", "/", person)
+    assert status == 200 and b'data-slug="alpha"' in page
+    assert b'data-slug="linked"' not in page and b'data-slug="twin"' not in page and BETA_NAME.encode() not in page
+    assert "Taken over" not in (orgs / "beta.yaml").read_text(encoding="utf-8")
+    (orgs / "linked.yaml").unlink()
+    (orgs / "twin.yaml").unlink()

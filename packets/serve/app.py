@@ -35,7 +35,7 @@ from ..studio.builds import Job
 from ..studio.door import writing
 from ..studio.needs import declare, need_of
 from ..studio.yamlfile import ChangedOnDisk, digest, save
-from .access import Access, permits
+from .access import Access, permits, shared_file
 from .config import ServeConfig
 from .db import Database, open_database
 from .history import OUTSIDE, History
@@ -57,8 +57,9 @@ ACCOUNT_NEEDS = {
 class ServeFace(Face):
     """The studio's routes as many people use them: each answer depends on who is signed in."""
 
-    def __init__(self, history: History):
+    def __init__(self, history: History, orgs: Path | None = None):
         self.root = ""
+        self.orgs = orgs
         self.history = history
         self.lock = threading.Lock()
         self.job_owners: dict[str, int] = {}
@@ -74,6 +75,8 @@ class ServeFace(Face):
         return {"user": person, "may_create": permits(person, "create"), "history": person is not None}
 
     def may(self, request: Request, action: str, slug: str | None = None) -> bool:
+        if slug is not None and self.orgs is not None and shared_file(self.orgs, slug):
+            return False  # refused by the access layer too: not listed, not offered
         return permits(self.person(request), action, slug)
 
     def owner(self, request: Request) -> str | None:
@@ -364,7 +367,7 @@ def create_app(config: ServeConfig) -> Served:
     studio = Studio(Project(config.root), config.out_dir.resolve(), build_timeout=config.build_timeout)
     studio.builds.at_once = max(1, config.builds_at_once)
     studio.builds.nice = config.build_nice
-    face = ServeFace(History(db))
+    face = ServeFace(History(db), studio.project.orgs)
     page = Pages(page_environment("", HERE / "views"), face)
     accounts = Accounts(db, session_minutes=config.session_minutes)
     theirs = account_routes(accounts, config.base_url, studio.project.orgs)
@@ -378,7 +381,7 @@ def create_app(config: ServeConfig) -> Served:
     def refused(request: Request, status: int, reason: str) -> HTMLResponse:
         return page(request, "refused_here.html", status, reason=reason, status_code=status)
 
-    app: Any = Access(starlette, starlette.routes, Keys(studio), refused)
+    app: Any = Access(starlette, starlette.routes, Keys(studio), refused, studio.project.orgs)
     app = AccountLayer(app, accounts, secure=config.secure)
     app = HostCheck(app, config.hosts(), config.secure)
     if config.proxies:
