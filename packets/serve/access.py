@@ -13,7 +13,10 @@ later without one fails closed (and tests/test_serve_routes.py fails).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -59,6 +62,24 @@ def permits(person: Person | None, action: str, slug: str | None = None) -> bool
     return False  # an action this layer does not know is never allowed
 
 
+def shared_file(orgs: Path, slug: str) -> str | None:
+    """Why an organization's file is not its own, or None: a link, or one of several names of one
+    file (a hard link). Through it, the people of one organization would read and change another's,
+    whose people the access rule checks by name; so on a server such a file is never opened."""
+    path = orgs / f"{slug}.yaml"
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError:
+        return None  # the route's own reading says what is wrong with it
+    if stat.S_ISLNK(info.st_mode):
+        return f"content/orgs/{slug}.yaml is a link to another file"
+    if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+        return f"content/orgs/{slug}.yaml is the same file as another name (a hard link)"
+    return None
+
+
 def sees(person: Person | None, slug: str | None) -> bool:
     """Whether the organization is one of the person's (else it is answered as if it did not exist)."""
     return permits(person, "read", slug)
@@ -75,11 +96,19 @@ class Keys(Protocol):
 class Access:
     """ASGI middleware over the application's routes (inside the accounts' layer, which knows the person)."""
 
-    def __init__(self, app: Callable, routes: list[BaseRoute], keys: Keys, refuse_page: Callable[..., Response]):
+    def __init__(
+        self,
+        app: Callable,
+        routes: list[BaseRoute],
+        keys: Keys,
+        refuse_page: Callable[..., Response],
+        orgs: Path | None = None,
+    ):
         self.app = app
         self.routes = routes
         self.keys = keys
         self.refuse_page = refuse_page
+        self.orgs = orgs  # content/orgs: an organization's file must be its own (`shared_file`)
 
     def route_for(self, scope: Scope) -> tuple[BaseRoute | None, dict[str, Any]]:
         """The route this request reaches (fully, or by its path with another method), and its parameters."""
@@ -123,6 +152,12 @@ class Access:
             slug = self.subject(need, params, person)
             if not sees(person, slug):
                 return 404, "There is no such organization among yours."
+            shared = shared_file(self.orgs, slug) if self.orgs is not None and slug is not None else None
+            if shared:
+                return 403, (
+                    f"{shared}, so the team server does not open it: each organization's file must be "
+                    "its own. An administrator can replace the link with a copy of the file."
+                )
             if not permits(person, need.action, slug):
                 return 403, f"Your role ({person.role}) may see this organization's pages and packets, not change them."
             return 0, ""

@@ -37,7 +37,7 @@ from ..studio.builds import Job
 from ..studio.door import NotWritable, writing
 from ..studio.needs import declare, need_of
 from ..studio.yamlfile import ChangedOnDisk, digest, save
-from .access import Access, permits
+from .access import Access, permits, shared_file
 from .config import ServeConfig
 from .db import Database, open_database
 from .history import OUTSIDE, History
@@ -59,8 +59,9 @@ ACCOUNT_NEEDS = {
 class ServeFace(Face):
     """The studio's routes as many people use them: each answer depends on who is signed in."""
 
-    def __init__(self, history: History):
+    def __init__(self, history: History, orgs: Path | None = None):
         self.root = ""
+        self.orgs = orgs
         self.history = history
         self.lock = threading.Lock()
         self.job_owners: dict[str, int] = {}
@@ -76,6 +77,8 @@ class ServeFace(Face):
         return {"user": person, "may_create": permits(person, "create"), "history": person is not None}
 
     def may(self, request: Request, action: str, slug: str | None = None) -> bool:
+        if slug is not None and self.orgs is not None and shared_file(self.orgs, slug):
+            return False  # refused by the access layer too: not listed, not offered
         return permits(self.person(request), action, slug)
 
     def owner(self, request: Request) -> str | None:
@@ -91,6 +94,20 @@ class ServeFace(Face):
                 "field": "slug",
             }, 409
         return super().name_refused(slug, problem)
+
+    def name_used(self, slug: str) -> bool:
+        """A short name with versions or people on record belongs to the organization that had it:
+        one created under it later would show its whole past to its maker, and give the new
+        organization to that one's people. The answer never says which (another's name is not confirmed)."""
+        from sqlalchemy import select
+
+        from .accounts import Membership
+        from .history import Version
+
+        with self.history.db.session() as session:
+            versions = session.scalar(select(Version.id).where(Version.org == slug).limit(1))
+            members = session.scalar(select(Membership.user_id).where(Membership.org == slug).limit(1))
+        return versions is not None or members is not None
 
     def seen(self, slug: str, raw: bytes) -> None:
         self.history.catch_up(slug, raw.decode("utf-8", "replace"))
@@ -388,7 +405,7 @@ def create_app(config: ServeConfig) -> Served:
     studio = Studio(Project(config.root), config.out_dir.resolve(), build_timeout=config.build_timeout)
     studio.builds.at_once = max(1, config.builds_at_once)
     studio.builds.nice = config.build_nice
-    face = ServeFace(History(db))
+    face = ServeFace(History(db), studio.project.orgs)
     page = Pages(page_environment("", HERE / "views"), face)
     accounts = Accounts(db, session_minutes=config.session_minutes)
     theirs = account_routes(accounts, config.base_url, studio.project.orgs)
@@ -402,7 +419,7 @@ def create_app(config: ServeConfig) -> Served:
     def refused(request: Request, status: int, reason: str) -> HTMLResponse:
         return page(request, "refused_here.html", status, reason=reason, status_code=status)
 
-    app: Any = Access(starlette, starlette.routes, Keys(studio), refused)
+    app: Any = Access(starlette, starlette.routes, Keys(studio), refused, studio.project.orgs)
     app = AccountLayer(app, accounts, secure=config.secure)
     app = HostCheck(app, config.hosts(), config.secure)
     if config.proxies:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -57,6 +58,10 @@ if TYPE_CHECKING:
 
 HERE = Path(__file__).resolve().parent
 PREVIEWS_KEPT = 24
+# Pictures of pages (previews, covers) are drawn one at a time (the previewer's lock); at most
+# this many wait for it in a thread. The rest wait without holding one of the threads every
+# other request needs, so a flood of previews never stalls anyone's pages.
+RENDERS_IN_THREADS = 2
 MAX_REQUEST_BYTES = 2 * MAX_FILE_BYTES  # the form's values as JSON: never more than a file could hold
 UPLOAD_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg")
 
@@ -120,6 +125,11 @@ class Face:
             return {"error": exists, "field": "slug"}, 409
         return {"error": f"{problem.message} ({problem.hint})", "field": "slug"}, 400
 
+    def name_used(self, slug: str) -> bool:
+        """Whether a new organization may not take this short name though no file has it
+        (on a server: an organization that had it left a history and people behind)."""
+        return False
+
     def seen(self, slug: str, raw: bytes) -> None:
         """The file as the page is about to show it (a server records a change made outside it)."""
 
@@ -141,6 +151,7 @@ class Studio:
     build_timeout: float = BUILD_SECONDS
     builds: BuildQueue = field(init=False)
     other_curricula: dict[str, Curriculum] = field(default_factory=dict)  # by language, once one is asked for
+    renders: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(RENDERS_IN_THREADS))
 
     def __post_init__(self) -> None:
         self.builds = BuildQueue(self.project.root, self.out_dir, self.build_timeout)
@@ -360,7 +371,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         body = await _json(request)
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
-        return JSONResponse(await run_in_threadpool(render_preview, slug, path, body, face.owner(request)))
+        owner = face.owner(request)
+        made = await anyio.to_thread.run_sync(render_preview, slug, path, body, owner, limiter=studio.renders)
+        return JSONResponse(made)
 
     async def preview_image(request: Request) -> Response:
         kept = studio.previews.get(request.path_params["key"])
@@ -398,7 +411,7 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
 
     async def thumbnail(request: Request) -> Response:
         slug, path = org_file(request)
-        png = await run_in_threadpool(thumbnail_png, slug, path)
+        png = await anyio.to_thread.run_sync(thumbnail_png, slug, path, limiter=studio.renders)
         return Response(png, media_type="image/png") if png else Response("no cover yet", 404)
 
     async def save_org(request: Request) -> Response:
@@ -445,7 +458,12 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
         if body is None:
             return JSONResponse({"error": "the request was not JSON"}, 400)
         return await run_in_threadpool(
-            _create, studio, body, lambda slug, text: face.created(request, slug, text), face.name_refused
+            _create,
+            studio,
+            body,
+            lambda slug, text: face.created(request, slug, text),
+            face.name_refused,
+            face.name_used,
         )
 
     async def upload_logo(request: Request) -> Response:
@@ -608,8 +626,10 @@ def _create(
     body: dict[str, Any],
     created: Callable[[str, str], None],
     name_refused: Callable[[str, Problem | None], tuple[dict[str, str], int]],
+    used: Callable[[str], bool] = lambda slug: False,
 ) -> JSONResponse:
-    """The same checks and the same file as `packets init`."""
+    """The same checks and the same file as `packets init`; `used` says whether a name no file has
+    is still taken (a server's history and memberships of an organization that had it)."""
     from slugify import slugify
 
     from ..interview import interview_words
@@ -623,7 +643,7 @@ def _create(
     if problem:
         return JSONResponse(*name_refused(slug, problem))
     target = studio.project.orgs / f"{slug}.yaml"
-    if target.exists() or target.is_symlink():
+    if target.exists() or target.is_symlink() or used(slug):
         return JSONResponse(*name_refused(slug, None))
     fmt = str(body.get("format") or "standard")
     if fmt not in studio.curriculum.formats:

@@ -6,8 +6,8 @@ default) the studio could accept nothing more and logged a traceback for every r
 accept. Here a request's head must arrive within HEAD_SECONDS, a body may pause at most
 BODY_PAUSE_SECONDS, and the studio keeps at most MAX_CONNECTIONS open: a new one takes the
 place of the oldest that is not being answered (one still sending its head, or idle between
-requests), so a real request always gets in. Logging is rate-limited, so no fault can fill
-the terminal or the disk.
+requests; else one still sending its body), so a real request always gets in. Logging is
+rate-limited, so no fault can fill the terminal or the disk.
 """
 
 from __future__ import annotations
@@ -79,11 +79,18 @@ class BoundedProtocol(H11Protocol):
             self.transport.close()
 
     def _make_room(self) -> None:
-        """Over the cap, the oldest connection that is not being answered goes; if every one is, this one."""
+        """Over the cap, the oldest connection that is not being answered goes (one still sending its
+        head, or idle); else the oldest still sending its body; if every one is being answered, this one.
+
+        A body still arriving is not yet being answered: without the second choice, a few dozen
+        connections each sending a form a byte at a time (never pausing long enough to be closed)
+        would hold every place and shut everyone else out, signed in or not.
+        """
         if len(self.connections) <= MAX_CONNECTIONS:
             return
-        idle = [
-            c for c in self.connections if c is not self and isinstance(c, BoundedProtocol) and c._waiting_for_head()
+        others = [c for c in self.connections if c is not self and isinstance(c, BoundedProtocol)]
+        idle = [c for c in others if c._waiting_for_head()] or [
+            c for c in others if c.conn.their_state is h11.SEND_BODY
         ]
         victim = min(idle, key=lambda c: c.opened) if idle else self
         victim.transport.close()
