@@ -116,6 +116,10 @@ def test_restore_makes_a_new_version_and_needs_the_file_as_the_page_saw_it(serve
 def test_a_change_made_outside_the_server_is_recorded_when_next_seen(server):
     admin = server.people["admin@example.org"]
     path = server.root / "content/orgs/alpha.yaml"
+    # A version on record to compare with (alone, this test runs before any other save).
+    alpha = server.people["alpha@example.org"]
+    status, _ = server.save("alpha", alpha, lambda d: d["workshop"].update(location="Hall C"))
+    assert status == 200
     path.write_text(path.read_text(encoding="utf-8").replace("paper: letter", "paper: a4"), encoding="utf-8")
     rows = _rows(_history(server, "alpha", admin))
     assert "outside the server" in rows[0][1]
