@@ -114,7 +114,8 @@ def test_the_readme_states_no_figure_that_goes_stale():
     assert not re.search(r"(suite|make test)[^\n.]{0,80}\b\d+ (minutes|min|seconds|s)\b", text)
 
 
-def test_the_readme_says_packets_are_english_only_and_french_is_coming():
+def test_the_readme_says_how_to_ask_for_french_and_links_the_pages():
     text = " ".join(README.read_text(encoding="utf-8").split())
-    assert "English only" in text
-    assert "French edition is coming" in text and "issue 32" in text
+    assert "language: fr" in text and "languages: [en, fr]" in text and "-fr" in text
+    assert "(docs/editions.md)" in text and "(docs/hosting.md)" in text
+    assert "English only" not in text and "issue 32" not in text
