@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from weasyprint.document import Document
-from weasyprint.formatting_structure.boxes import Box
+from weasyprint.formatting_structure.boxes import BlockBox, Box
 
 MIN_FILL = 1 / 3
 # Breaking before these keeps a unit whole and never strands a heading above it.
@@ -425,6 +425,19 @@ def _paints(box: Box) -> bool:
     return any(style[f"border_{side}_width"] > 0 for side in ("left", "right", "top", "bottom"))
 
 
+def _content_end(box: Box) -> float:
+    """Where what a box holds ends: its children's ends, looking through the children that
+    show nothing themselves (a split statement inside a split script is stretched to the
+    page's foot as well, yet paints nothing there)."""
+    ends = []
+    for child in box.children:
+        if isinstance(child, BlockBox) and child.children and not _paints(child):
+            ends.append(_content_end(child))
+        else:
+            ends.append(child.position_y + child.margin_height())
+    return max(ends, default=box.content_box_y())
+
+
 def end_split_boxes_at_content(document: Document) -> int:
     """Ruled and tinted boxes broken over a page end at their last line, not at the page's foot.
 
@@ -453,7 +466,7 @@ def end_split_boxes_at_content(document: Document) -> int:
             if box.style["background_image"] and any(kind != "none" for kind, _ in box.style["background_image"]):
                 continue
             bottom = box.position_y + box.margin_height()
-            content = max(c.position_y + c.margin_height() for c in children)
+            content = _content_end(box)
             if foot - bottom > 1 or bottom - content < 2:
                 continue  # not stretched to the foot, or nothing to trim
             box.height = max(0, content - box.content_box_y())
