@@ -419,6 +419,22 @@ def test_large_print_follows_clear_print(whole_kit, fixture_org_builds):
         assert all("Large print" in flat(text) for text in pages[1:]), path.name
 
 
+def test_the_large_print_guide_gives_the_facilitators_contacts_on_the_page_after_the_cover(fixture_org_builds):
+    """The large-print cover has no room for them (it would run to two pages): they head the
+    next page, in large print, as the regular guide's cover gives them."""
+    regular = flat(page_texts(_fixture(fixture_org_builds, "pacific-coast", "facilitator-guide"))[0])
+    assert "priya.raman@example.org" in regular
+    path = _fixture(fixture_org_builds, "pacific-coast", "facilitator-guide-large-print")
+    pages = [flat(text) for text in page_texts(path)]
+    assert "priya.raman@example.org" not in pages[0] and re.search(r"Page 2 of \d+", pages[1])
+    assert "Facilitators Priya Raman, Clinical educator priya.raman@example.org" in pages[1], pages[1][:300]
+    text = pdfium.PdfDocument(str(path))[1].get_textpage()
+    found = text.search("priya.raman@example.org", match_case=True).get_next()
+    assert found is not None
+    sizes = {round(pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75) for i in range(found[0], found[0] + found[1])}
+    assert min(sizes) >= 16, sizes
+
+
 def test_large_print_running_head_has_the_full_name_when_it_fits(whole_kit):
     pages = page_texts(whole_kit["letter:participant-handout-large-print"])
     assert "Riverside Community Health Centre (example)" in pages[1], pages[1][:200]
@@ -460,9 +476,11 @@ def test_no_booklet_volume_is_over_16_sheets_and_each_ends_with_a_designed_back_
         assert "Notes" not in back and not re.search(r"Page \d", back)
         assert "Hope for Wellness" in back
         if len(volumes) > 1:
+            # Both covers say which volume it is: the back and the front, the first's too.
             assert f"volume {number} of {len(volumes)}" in flat(back)
-        if number > 1:
-            assert f"Volume {number} of {len(volumes)}" in flat(sides[0][1])
+            front = flat(sides[0][1])
+            assert f"Volume {number} of {len(volumes)}" in front, front[:200]
+            assert (number == 1) == ("Date" in front)  # the first is the document's own cover, with its details
     if kind == "facilitator-guide-booklet":
         assert len(volumes) == 2, "the example's guide is split into two volumes"
 
