@@ -20,10 +20,6 @@ from weasyprint.document import Document
 from weasyprint.formatting_structure.boxes import BlockBox, Box
 
 MIN_FILL = 1 / 3
-# A pulled-back tail this full is fair enough (no page but the cover and the last ends in its
-# top 30%): among such breaks the one that moves least wins, so the page before stays full
-# (a list of names goes on overleaf rather than leaving 40% of its page empty).
-FAIR_FILL = 0.3
 # Breaking before these keeps a unit whole and never strands a heading above it.
 UNITS = {"h2", "h3", "li", "div", "p", "dl", "ul", "ol", "tr"}
 HEADINGS = {"h1", "h2", "h3"}
@@ -232,15 +228,19 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dic
         body = _flow(previous)
         if body is None:
             continue
-        # The best break leaves the smaller of the two pages as full as it can be, up to
-        # `FAIR_FILL`; among those, it moves least. One that does no better than now is no use.
+        # The best break leaves the smaller of the two pages as full as it can be; ideally
+        # both hold a third of a page or more, and among those it moves least, so the page
+        # before stays full (a list of names goes on overleaf rather than leaving 40% of its
+        # page empty). One that does no better than now is no use.
         best: tuple[float, float, str] | None = None
         for box, kept in _boxes(body):
             element = getattr(box, "element", None)
             if kept or element is None or element not in within or not _good_break(box, parents):
                 continue
             moved = bottom - box.position_y
-            keeps, gets = box.position_y - top, tail_height + moved
+            # What moves takes its own space below it along (a list item's margin): the tail
+            # page gets that much more than its ink.
+            keeps, gets = box.position_y - top, tail_height + moved + box.margin_bottom
             if gets > height or moved <= 0:
                 continue
             worst = min(keeps, gets) / height
@@ -248,7 +248,7 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dic
                 continue
             selector = _selector(element, parents)
             # Among breaks that leave both pages fair, move as little as possible.
-            score = (min(worst, FAIR_FILL), -moved)
+            score = (min(worst, MIN_FILL), -moved)
             if selector and (best is None or score > best[:2]):
                 best = (*score, selector)
         if best:
