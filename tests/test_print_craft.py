@@ -21,6 +21,7 @@ from conftest import (
     flat,
     page_fill,
     page_texts,
+    pdf_text,
     pdftotext,
     run,
     text_area_ink,
@@ -245,6 +246,101 @@ def test_a_split_box_ends_at_its_content_not_at_the_page_foot(tmp_path):
     assert len(pdfium.PdfDocument(renderer.render(html, templates).pdf)) == 2
 
 
+# A statement longer than what is left of the acknowledgement's page under seven Nations in
+# two columns, with commitments that give web addresses whose host is over 24 characters.
+LONG_STATEMENT = """\
+  statement: |
+    We gather today on the lands of the Anishinaabeg, the Haudenosaunee, the Wendat, the
+    Kanien’kehá:ka, the Wolastoqiyik, the Innu and the Inuit, who have cared for these lands and
+    waters since long before any of our sites were built, and who care for them still.
+
+    Our network reaches across several treaties and across territories that were never ceded. We
+    name this because the history of our services is part of the history of colonization:
+    clinics that turned people away, records that separated families, and programs designed
+    without the people they were meant to serve.
+
+    We are not here to say that this history is finished. It continues in the gaps in health and
+    in the trust we have not yet earned. Naming it is a beginning and not an end, and we hold
+    ourselves to what we do next rather than to what we say today.
+
+    We commit to listening first, to paying the Elders and knowledge keepers who guide us for
+    their time, to sharing decisions about programs with the communities they serve, and to
+    reporting what we have done each year so that others can hold us to it.
+
+    We thank the Nations whose lands we live and work on, and we ask everyone here to learn
+    whose land they are on at home and what their own part in this relationship is.
+"""
+ADDRESS = "https://www.riverside-health-centre.example.org/reports/partnership-circle/annual-report-2027.html"
+HEAD = "https://www.riverside-health-centre"  # the scheme and the host's first part, never broken
+
+
+@pytest.fixture(scope="module")
+def long_acknowledgement(tmp_path_factory) -> dict[str, Path]:
+    """many-nations with a long statement and addresses in its commitments: the guide, the
+    handout and their large print."""
+    text = (FIXTURES / "orgs/many-nations.yaml").read_text(encoding="utf-8")
+    lead = ["Our yearly report is at", "Read what each site did this year at", "Read it at", "Each report is at"]
+    commitments = "".join(f"    - {words} {ADDRESS} and on paper.\n" for words in lead)
+    text = text.replace("  commitments:\n", LONG_STATEMENT + "  commitments:\n" + commitments)
+    out = tmp_path_factory.mktemp("long-ack")
+    org = out / "long-ack.yaml"
+    org.write_text(text, encoding="utf-8")
+    result = run("build", str(org), "--large-print", "--out", str(out), "-j1")
+    assert result.exit_code == 0, result.output
+    return {p.stem.removeprefix("long-ack-"): p for p in (out / "long-ack").glob("*.pdf")}
+
+
+def test_a_long_statement_starts_under_the_nations_and_goes_on_overleaf(long_acknowledgement):
+    """The statement is read with the names: it starts on their page and, too long for what
+    is left of it, goes on overleaf between lines, three at least on each side, with where
+    it comes from after its last words."""
+    for kind in ("facilitator-guide", "facilitator-guide-large-print"):
+        path = long_acknowledgement[kind]
+        pages = [flat(text) for text in page_texts(path)]
+        [first] = [n for n, text in enumerate(pages) if re.match(r"Land acknowledgement Anishinaabeg", text)]
+        assert "Anishinaabeg" in pages[first] and "We gather today on the lands" in pages[first], (kind, pages[first])
+        assert "to what their own part in this relationship is" not in pages[first]
+        rest = " ".join(pages[first + 1 : first + 4])
+        assert "own part in this relationship is" in rest and "Where this acknowledgement comes from" in rest, kind
+        # Three lines at least on the names' page (orphans) and overleaf (widows).
+        lines = [line.strip() for line in pdftotext(path).split("\f")[first].splitlines() if line.strip()]
+        start = next(n for n, line in enumerate(lines) if line.startswith("We gather today"))
+        assert len(lines) - start >= 3, (kind, lines[start:])
+        assert page_fill(path)[first][0] > 0.7, (kind, "the names' page is left half empty")
+
+
+def _address_breaks(text: str) -> list[tuple[int, str]]:
+    """Where each printed copy of ADDRESS ends a line: its index in the address and the
+    line's end. PDFium reads a hyphen that ends a line as U+FFFE."""
+    lines = [line.strip().replace("\ufffe", "-") for line in text.replace("\r", "").splitlines()]
+    found = []
+    for n, line in enumerate(lines):
+        at = line.find("https://")
+        if at < 0:
+            continue
+        address, more = line[at:], n + 1
+        if not (ADDRESS.startswith(address) or address.startswith(ADDRESS)):
+            continue  # another address
+        while not address.startswith(ADDRESS) and more < len(lines) and ADDRESS.startswith(address):
+            found.append((len(address), address[-12:]))
+            address += lines[more].split(" ")[0]
+            more += 1
+        assert address.startswith(ADDRESS), (address, lines[n : n + 4])
+    return found
+
+
+def test_a_web_address_breaks_only_after_its_host_at_a_slash_a_dot_or_a_hyphen(long_acknowledgement):
+    """Never inside "https://" or the host's first part; after it, only after a slash or a
+    hyphen of the address, or before a dot; no hyphen added."""
+    breaks = []
+    for path in long_acknowledgement.values():
+        for at, end in _address_breaks(pdf_text(path)):
+            assert at >= len(HEAD), f"{path.name}: the address breaks inside its start: {end!r}"
+            assert ADDRESS[at - 1] in "/-" or ADDRESS[at] == ".", f"{path.name}: broken at {end!r}|{ADDRESS[at:][:8]}"
+            breaks.append(at)
+    assert len(breaks) >= 4, breaks  # enough copies end a line for the rule to be seen
+
+
 # ---------------------------------------------------------------- names
 
 
@@ -339,6 +435,22 @@ def test_large_print_follows_clear_print(whole_kit, fixture_org_builds):
         assert all("Large print" in flat(text) for text in pages[1:]), path.name
 
 
+def test_the_large_print_guide_gives_the_facilitators_contacts_on_the_page_after_the_cover(fixture_org_builds):
+    """The large-print cover has no room for them (it would run to two pages): they head the
+    next page, in large print, as the regular guide's cover gives them."""
+    regular = flat(page_texts(_fixture(fixture_org_builds, "pacific-coast", "facilitator-guide"))[0])
+    assert "priya.raman@example.org" in regular
+    path = _fixture(fixture_org_builds, "pacific-coast", "facilitator-guide-large-print")
+    pages = [flat(text) for text in page_texts(path)]
+    assert "priya.raman@example.org" not in pages[0] and re.search(r"Page 2 of \d+", pages[1])
+    assert "Facilitators Priya Raman, Clinical educator priya.raman@example.org" in pages[1], pages[1][:300]
+    text = pdfium.PdfDocument(str(path))[1].get_textpage()
+    found = text.search("priya.raman@example.org", match_case=True).get_next()
+    assert found is not None
+    sizes = {round(pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75) for i in range(found[0], found[0] + found[1])}
+    assert min(sizes) >= 16, sizes
+
+
 def test_large_print_running_head_has_the_full_name_when_it_fits(whole_kit):
     pages = page_texts(whole_kit["letter:participant-handout-large-print"])
     assert "Riverside Community Health Centre (example)" in pages[1], pages[1][:200]
@@ -380,9 +492,11 @@ def test_no_booklet_volume_is_over_16_sheets_and_each_ends_with_a_designed_back_
         assert "Notes" not in back and not re.search(r"Page \d", back)
         assert "Hope for Wellness" in back
         if len(volumes) > 1:
+            # Both covers say which volume it is: the back and the front, the first's too.
             assert f"volume {number} of {len(volumes)}" in flat(back)
-        if number > 1:
-            assert f"Volume {number} of {len(volumes)}" in flat(sides[0][1])
+            front = flat(sides[0][1])
+            assert f"Volume {number} of {len(volumes)}" in front, front[:200]
+            assert (number == 1) == ("Date" in front)  # the first is the document's own cover, with its details
     if kind == "facilitator-guide-booklet":
         assert len(volumes) == 2, "the example's guide is split into two volumes"
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, built_once, flat, page_texts, pdf_text, pdfua_findings, run
+from conftest import FIXTURES, ROOT, built_once, flat, page_fill, page_texts, pdf_text, pdfua_findings, run
 from pypdf import PdfReader
 
 ORG = FIXTURES / "handout" / "wolastoq-valley.yaml"
@@ -146,3 +146,21 @@ def test_the_covers_name_who_closes_and_leave_out_who_does_not_open(tmp_path):
     plan = make_plan("closing", loaded.org, curriculum)
     assert (plan.opened_by, plan.closed_by) == (None, "Elder Margaret Francis")
     assert plan.breaks_phrase == "a break from 10:30 to 10:45" and plan.end_clock == "11:30"
+
+
+def test_the_names_to_practise_fill_their_page_and_go_on_overleaf_whole(facts_builds):
+    """Issue 29: the list of names to practise fills the page it starts on and goes on overleaf
+    (it once broke after its first Nation, 40% of the page left empty), each name with its
+    pronunciation lines on its page, and the page overleaf not left near empty either."""
+    path = facts_builds["guide"]
+    pages = [flat(text) for text in page_texts(path)]
+    [first] = [n for n, text in enumerate(pages) if "Saying the names" in text]
+    said = "No pronunciation given yet"
+    where = {
+        name: [n for n in (first, first + 1) if f"{name} {said}" in pages[n]]
+        for name in ("Wolastoqiyik", "Miʼkmaq", "Peskotomuhkati", "Wolastoq")
+    }
+    assert all(len(pages) == 1 for pages in where.values()), where
+    assert sum(1 for pages in where.values() if pages == [first]) >= 2, where
+    fills = page_fill(path)
+    assert fills[first][0] > 0.65 and fills[first + 1][0] >= 0.3, (fills[first], fills[first + 1])

@@ -360,6 +360,26 @@ def test_nation_names_stay_whole_on_one_line(decks, slug):
         assert not any(line.rstrip().endswith("-") for line in lines if nation.name.split("-")[0] in line)
 
 
+def test_the_nations_slides_share_the_names_evenly(decks):
+    """Seven Nations over three slides are 3, 2 and 2 (issue 29: 3, 3 and 1 left the seventh
+    alone on a slide), in the file's order; the territory under the last."""
+    from packets.load.model import Organization
+    from packets.load.sources import read_yaml
+
+    org = Organization.model_validate(read_yaml(FIXTURES / "orgs/many-nations.yaml").data)
+    names = [nfc(nation.name) for nation in org.land_acknowledgement.nations]
+    shown = []
+    for page in pdftotext(decks["many-nations"]).split("\f"):
+        lines = [nfc(line.strip()) for line in page.splitlines()]
+        here = [name for name in names if name in lines]
+        if here:
+            shown.append((here, "We are on the lands of many Nations" in flat(page)))
+    assert [name for here, _ in shown for name in here] == names, shown
+    sizes = [len(here) for here, _ in shown]
+    assert max(sizes) - min(sizes) <= 1, sizes
+    assert [territory for _, territory in shown] == [False] * (len(shown) - 1) + [True], shown
+
+
 def test_the_territory_is_a_sentence_not_a_bare_word(decks):
     text = flat(pdftotext(decks["example"]))
     assert "This land is unceded." in text

@@ -174,16 +174,23 @@ def render_booklet(
         .render(**document_context(plan, audience, created, "booklet"), volumes=len(volumes))
     )
     ends_html = finish(ends_html, plan)
+    # Split, the first volume's cover is the document's own, saying "Volume 1 of 2": one
+    # cover a volume, then one back cover a volume.
+    covers = len(volumes) if len(volumes) > 1 else 0
     ends = renderer.render(ends_html, base, sheets=sheets)
-    if ends.pages != 2 * len(volumes) - 1:
+    if ends.pages != covers + len(volumes) and covers:
+        # A cover too full for its page is laid out tighter, as the document's own (pdf.py).
+        ends = renderer.render(ends_html, base, sheets=(*sheets, "cover-compact.css"))
+    if ends.pages != covers + len(volumes):
         raise RuntimeError(f"the booklet's covers and back covers take {ends.pages} pages, not one each")
     # Each volume: (document, page index) of its pages in reading order.
     order: list[list[tuple[int, int]]] = []
     for number, (first, last) in enumerate(volumes):
-        pages = [(1, number - 1)] if number else []
-        pages += [(0, index) for index in range(first - 1, last)]
+        pages = [(1, number)] if covers else []
+        own_cover = 1 if covers else 0  # the document's cover page, left out when the volume has its own
+        pages += [(0, index) for index in range(max(first - 1, own_cover), last)]
         pages += [(0, content + k) for k in range(-(len(pages) + 1) % 4)]
-        pages.append((1, len(volumes) - 1 + number))
+        pages.append((1, covers + number))
         order.append(pages)
     words = plan.curriculum.interface
     title = fill_text(

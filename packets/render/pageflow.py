@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from weasyprint.document import Document
-from weasyprint.formatting_structure.boxes import Box
+from weasyprint.formatting_structure.boxes import BlockBox, Box
 
 MIN_FILL = 1 / 3
 # Breaking before these keeps a unit whole and never strands a heading above it.
@@ -229,14 +229,18 @@ def pull_back_rules(document: Document, tails: list[Tail], root: Element) -> dic
         if body is None:
             continue
         # The best break leaves the smaller of the two pages as full as it can be; ideally
-        # both hold a third of a page or more. One that does no better than now is no use.
+        # both hold a third of a page or more, and among those it moves least, so the page
+        # before stays full (a list of names goes on overleaf rather than leaving 40% of its
+        # page empty). One that does no better than now is no use.
         best: tuple[float, float, str] | None = None
         for box, kept in _boxes(body):
             element = getattr(box, "element", None)
             if kept or element is None or element not in within or not _good_break(box, parents):
                 continue
             moved = bottom - box.position_y
-            keeps, gets = box.position_y - top, tail_height + moved
+            # What moves takes its own space below it along (a list item's margin): the tail
+            # page gets that much more than its ink.
+            keeps, gets = box.position_y - top, tail_height + moved + box.margin_bottom
             if gets > height or moved <= 0:
                 continue
             worst = min(keeps, gets) / height
@@ -425,6 +429,19 @@ def _paints(box: Box) -> bool:
     return any(style[f"border_{side}_width"] > 0 for side in ("left", "right", "top", "bottom"))
 
 
+def _content_end(box: Box) -> float:
+    """Where what a box holds ends: its children's ends, looking through the children that
+    show nothing themselves (a split statement inside a split script is stretched to the
+    page's foot as well, yet paints nothing there)."""
+    ends = []
+    for child in box.children:
+        if isinstance(child, BlockBox) and child.children and not _paints(child):
+            ends.append(_content_end(child))
+        else:
+            ends.append(child.position_y + child.margin_height())
+    return max(ends, default=box.content_box_y())
+
+
 def end_split_boxes_at_content(document: Document) -> int:
     """Ruled and tinted boxes broken over a page end at their last line, not at the page's foot.
 
@@ -453,7 +470,7 @@ def end_split_boxes_at_content(document: Document) -> int:
             if box.style["background_image"] and any(kind != "none" for kind, _ in box.style["background_image"]):
                 continue
             bottom = box.position_y + box.margin_height()
-            content = max(c.position_y + c.margin_height() for c in children)
+            content = _content_end(box)
             if foot - bottom > 1 or bottom - content < 2:
                 continue  # not stretched to the foot, or nothing to trim
             box.height = max(0, content - box.content_box_y())

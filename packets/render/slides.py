@@ -365,16 +365,25 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
         slides.append(Slide(**{**together.__dict__, "source": where}))
     else:
         # At most b.nations a slide, and never more than a slide's words.
+        def holds(shown: list[NationLine]) -> bool:
+            words = slide_words(Slide("nations", title, nations=tuple(shown)))
+            lines = sum(_nation_lines(n) for n in shown)
+            return len(shown) <= b.nations and words <= MAX_WORDS and lines <= _room(b.lines, title)
+
         groups: list[list[int]] = []
         for i in range(len(nations)):
             group = groups[-1] if groups else []
-            shown = [nations[j] for j in [*group, i]]
-            words = slide_words(Slide("nations", title, nations=tuple(shown)))
-            lines = sum(_nation_lines(n) for n in shown)
-            if not groups or len(group) >= b.nations or words > MAX_WORDS or lines > _room(b.lines, title):
+            if not groups or not holds([nations[j] for j in [*group, i]]):
                 groups.append([i])
             else:
                 group.append(i)
+        # As many slides, as evenly filled as they can be (3, 2 and 2 Nations rather than 3,
+        # 3 and 1): no Nation stands alone on a last slide when the others could make room.
+        even = [len(nations) // len(groups) + (k < len(nations) % len(groups)) for k in range(len(groups))]
+        starts = [sum(even[:k]) for k in range(len(groups))]
+        balanced = [list(range(start, start + size)) for start, size in zip(starts, even, strict=True)]
+        if all(holds([nations[j] for j in group]) for group in balanced):
+            groups = balanced
         for group in groups:
             slides.append(
                 Slide(

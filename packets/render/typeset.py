@@ -2,7 +2,7 @@
 
 Some breaks are wrong in print whatever the text: a Nation's name broken at its hyphen
 ("Tsleil-/Waututh"), a name's words on two lines, a range of years broken at its dash
-("(1725–/1779)"), a web address broken right after "https://", an acronym in brackets
+("(1725–/1779)"), a web address broken right after "https://" or inside its host, an acronym in brackets
 alone on the last line. And syllabics, set in the companion font, are drawn lighter than
 Andika at the same size. These are decisions about the text (which words are names), so
 they are made here, on the HTML's text, for every document; the stylesheets say how a
@@ -21,19 +21,25 @@ from markupsafe import escape
 
 # A name longer than this may wrap at its spaces (it would not fit a line anyway at name size).
 MAX_KEPT_NAME = 32
+# The start of a web address kept on one line: 40 characters fit a line of every edition
+# (a slide's at 30 pt, a booklet's, large print's, the cover's details).
+MAX_KEPT_URL = 40
 _SYLLABICS = re.compile(r"[\u1400-\u167f\u18b0-\u18ff]+")
 # Words joined by hyphens, one of them capitalised (a name: Tsleil-Waututh, Huron-Wendat);
-# a range of years or dates; "https://" with a short host name after it (a long one may need
-# to break anywhere, which WeasyPrint does not do after a kept run); an acronym in
-# brackets with the word before it and its punctuation.
+# a range of years or dates; an acronym in brackets with the word before it and its
+# punctuation.
 _LETTER = r"[^\W\d_]"
 _WORD = r"[\w\u0300-\u036f’'ʼ]+"
 _GENERIC = re.compile(
     rf"(?<![\w-])(?=[\w’'ʼ-]*[A-ZÀ-Þ])(?:{_WORD}(?:[-‐]{_WORD})+)(?![\w-])"
     r"|\(?\b\d{3,4}\s?[–-]\s?\d{2,4}\b\)?[.,;:]?"
-    r"|https?://[^\s<>/]{1,24}(?=[/<\s]|$)"
     rf"|{_LETTER}[\w’'ʼ-]*\s\([A-Z]{{2,}}\)[.,;:]?"
 )
+# A web address in running text (escaped HTML: no < or >), less the punctuation after it.
+_URL = re.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)’”'\]]")
+# Where an address may break: before a dot (the line then ends on a letter and the next
+# starts with the dot, as style guides ask); a slash or a hyphen is a break of its own.
+_URL_BREAK = "<wbr>"
 _TAG = re.compile(r"(<[^>]*>)")
 
 
@@ -64,7 +70,42 @@ def _syllabics(text: str) -> str:
     return _SYLLABICS.sub(lambda m: f'<span class="syllabics">{m[0]}</span>', text)
 
 
+def _url(address: str) -> str:
+    """A web address that breaks only where a reader expects it to: never inside its scheme
+    ("https://" alone at a line's end reads as a broken link) nor its host's first part
+    (the name that says whose site it is), and after that only at a slash, a dot or a
+    hyphen, with no hyphen added.
+
+    The scheme and the host whole, or the host's first part (with a "www."), are one kept
+    run when it fits a line at any of our sizes; a break is offered before each later dot
+    (`<wbr>`, drawn as nothing, copied as nothing: type.css); slashes and hyphens already
+    are breaks. A first part longer than a line breaks inside it anyway, as it must, but
+    never right after the scheme.
+    """
+    scheme, _, rest = address.partition("://")
+    host = re.match(r"[\w.-]*", rest)[0]
+    # The whole host when it fits, else its first part (with a "www." before it).
+    head = host if len(scheme) + 3 + len(host) <= MAX_KEPT_URL else re.match(r"(?:www\.)?[^.]*", host)[0]
+    head = f"{scheme}://{head}"
+    cut = len(head) > MAX_KEPT_URL  # a first part longer than a line: it breaks after the kept run
+    head = head[:MAX_KEPT_URL]
+    parts = re.split(r"(?=\.)", address[len(head) :])
+    return f'<span class="keep">{head}</span>' + (_URL_BREAK if cut else "") + _URL_BREAK.join(parts)
+
+
 def _typeset_text(text: str, names: re.Pattern[str] | None) -> str:
+    """`text` with its web addresses broken only where they may be, and its names, ranges
+    and syllabics marked (`_runs`)."""
+    out, at = [], 0
+    for m in _URL.finditer(text):
+        out.append(_runs(text[at : m.start()], names))
+        out.append(_url(m[0]))
+        at = m.end()
+    out.append(_runs(text[at:], names))
+    return "".join(out)
+
+
+def _runs(text: str, names: re.Pattern[str] | None) -> str:
     out, at = [], 0
     for start, end in _spans(text, names):
         out.append(_syllabics(text[at:start]))
