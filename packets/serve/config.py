@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..studio.builds import AT_ONCE, BUILD_SECONDS
+from ..studio.server import is_loopback
 
 DEFAULT_PORT = 8765
 SESSION_MINUTES = 120.0
@@ -21,15 +22,6 @@ SESSION_MINUTES = 120.0
 
 class ConfigProblem(Exception):
     """The server cannot start as asked; the message says what to do instead."""
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
