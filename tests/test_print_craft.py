@@ -383,6 +383,52 @@ def test_a_range_of_years_and_a_hyphenated_name_stay_whole_in_a_long_territory(t
             assert _broken_lines(reading) == [], (path.name, _broken_lines(reading))
 
 
+def _address_lines(text: str, address: str) -> list[str]:
+    """The lines `address` is printed on: one when it is whole, else its parts in order."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if address in line:
+            return [address]
+        for k in range(len(line)):
+            if address.startswith(line[k:]) and len(line) - k >= 3:
+                parts, joined = [line[k:]], line[k:]
+                for following in lines[i + 1 : i + 4]:
+                    piece = following[: len(address) - len(joined)]
+                    if not address.startswith(joined + piece):
+                        break
+                    parts.append(piece)
+                    joined += piece
+                    if joined == address:
+                        return parts
+                break
+    return []
+
+
+def test_an_email_address_breaks_only_after_its_at_or_before_a_dot(fixture_org_builds, tmp_path):
+    """A contact broken at its hyphen ("elise.cote-/gagnon@…") reads as two addresses with a
+    hyphen added: an address stays whole, or breaks after its "@" or before a dot."""
+    cover = pdftotext(_fixture(fixture_org_builds, "francophone", "facilitator-guide")).split("\f")[0]
+    assert "elise.cote-gagnon@exemple.qc.ca" in [line.strip() for line in cover.splitlines()], cover
+    # Long hyphenated addresses in the narrowest columns: the cover's details, a booklet's supports.
+    long = "community-wellness.program-leads@riverside-community-health-centre.example"
+    text = (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "{name: Jordan Lee, role: Health equity lead}",
+        f"{{name: Jordan Lee, role: Health equity lead, contact: {long}}}",
+    )
+    text = text.replace('contact: "wellness@riverside.example"', f'contact: "{long}"')
+    org = tmp_path / "mail.yaml"
+    org.write_text(text, encoding="utf-8")
+    result = run("build", str(org), "--audience", "facilitator", "--booklet", "guide", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    for path in (tmp_path / "mail").glob("*.pdf"):
+        reading = pdftotext(path)
+        parts = _address_lines(reading, long)
+        assert parts, path.name
+        for before, after in zip(parts, parts[1:], strict=False):
+            assert before.endswith("@") or after.startswith("."), (path.name, parts)
+
+
 def test_the_cover_credit_never_leaves_its_acronym_alone(whole_kit, fixture_org_builds):
     for path in _documents(whole_kit, fixture_org_builds, ["facilitator-guide", "participant-handout"]):
         cover = pdftotext(path).split("\f")[0]
