@@ -13,6 +13,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+import yaml
 from conftest import (
     FIXTURES,
     ROOT,
@@ -183,6 +184,25 @@ def test_the_run_of_show_is_on_one_page_when_it_fits_one(whole_kit, fixture_org_
             # Split only when its parts, less the repeated header, could not share one page.
             assert sum(_agenda_height(pdf[i]) for i in agenda) - 20 * (len(agenda) - 1) > 0.85 * area, path.name
     assert sum(1 for path in guides if len([t for t in page_texts(path) if "Minutes" in t]) == 1) >= len(guides) - 1
+
+
+def test_a_short_run_of_show_in_large_print_is_on_one_page(whole_kit):
+    """The example's 90-minute agenda fits a large-print page once its materials column has
+    room at 16 pt (in 22% of the width a materials list stood five lines tall and pushed the
+    last three rows overleaf, two thirds of that page left empty)."""
+    for paper in PAPERS:
+        pages = page_texts(whole_kit[f"{paper}:facilitator-guide-large-print"])
+        agenda = [i for i, text in enumerate(pages) if re.search(r"Minutes\s+Segment", text)]
+        assert len(agenda) == 1 and re.search(r"Total\s*:", pages[agenda[0]]), (paper, agenda)
+
+
+def test_the_large_print_contents_of_a_seven_module_guide_fit_one_page(whole_kit):
+    """With 2.5 mm between entries at 16 pt the last eight entries ran onto a page of their
+    own, two thirds empty; the entries keep their leading but not that extra space."""
+    for paper in PAPERS:
+        pages = page_texts(whole_kit[f"{paper}:facilitator-guide-large-print"])
+        contents = [i for i, text in enumerate(pages) if re.search(r"\.{5,}\s*\d+", text)]
+        assert len(contents) == 1 and re.search(r"Attribution\s*\.{5,}", pages[contents[0]]), (paper, contents)
 
 
 def test_no_page_but_the_cover_and_the_last_ends_in_its_top_30_percent(whole_kit, fixture_org_builds):
@@ -476,9 +496,12 @@ def test_large_print_follows_clear_print(whole_kit, fixture_org_builds):
                         italic[str(font.BaseFont)] += 1
         assert not small, (path.name, small)
         assert not italic, (path.name, italic)
+        # The edition's own word for it: "Gros caractères" in a French edition.
+        folder = "content/fr" if path.stem.endswith("-fr") else "content"
+        word = yaml.safe_load((ROOT / folder / "interface.yaml").read_text(encoding="utf-8"))["large_print"]
         pages = page_texts(path)
-        assert "Large print" in flat(pages[0]), path.name
-        assert all("Large print" in flat(text) for text in pages[1:]), path.name
+        assert word in flat(pages[0]), path.name
+        assert all(word in flat(text) for text in pages[1:]), path.name
 
 
 def test_the_large_print_guide_gives_the_facilitators_contacts_on_the_page_after_the_cover(fixture_org_builds):
