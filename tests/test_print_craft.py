@@ -205,6 +205,17 @@ def test_the_large_print_contents_of_a_seven_module_guide_fit_one_page(whole_kit
         assert len(contents) == 1 and re.search(r"Attribution\s*\.{5,}", pages[contents[0]]), (paper, contents)
 
 
+def test_the_ground_rules_are_printed_whole_on_one_page(whole_kit):
+    """The large-print guide left its first rule alone at a page's foot, the rest overleaf."""
+    rules = yaml.safe_load((ROOT / "content/facilitation.yaml").read_text(encoding="utf-8"))["ground_rules"]
+    first, last = (" ".join(str(rule).split()[:4]) for rule in (rules[0], rules[-1]))
+    for paper in PAPERS:
+        for kind in ("facilitator-guide", "facilitator-guide-large-print"):
+            pages = [flat(text) for text in page_texts(whole_kit[f"{paper}:{kind}"])]
+            found = [i for i, text in enumerate(pages) if first in text]
+            assert found and last in pages[found[0]], (paper, kind, found)
+
+
 def test_no_page_but_the_cover_and_the_last_ends_in_its_top_30_percent(whole_kit, fixture_org_builds):
     kinds = [
         "facilitator-guide",
