@@ -13,6 +13,7 @@ import pikepdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+import yaml
 from conftest import (
     FIXTURES,
     ROOT,
@@ -186,6 +187,36 @@ def test_the_run_of_show_is_on_one_page_when_it_fits_one(whole_kit, fixture_org_
             # Split only when its parts, less the repeated header, could not share one page.
             assert sum(_agenda_height(pdf[i]) for i in agenda) - 20 * (len(agenda) - 1) > 0.85 * area, path.name
     assert sum(1 for path in guides if len([t for t in page_texts(path) if "Minutes" in t]) == 1) >= len(guides) - 1
+
+
+def test_a_short_run_of_show_in_large_print_is_on_one_page(whole_kit):
+    """The example's 90-minute agenda fits a large-print page once its materials column has
+    room at 16 pt (in 22% of the width a materials list stood five lines tall and pushed the
+    last three rows overleaf, two thirds of that page left empty)."""
+    for paper in PAPERS:
+        pages = page_texts(whole_kit[f"{paper}:facilitator-guide-large-print"])
+        agenda = [i for i, text in enumerate(pages) if re.search(r"Minutes\s+Segment", text)]
+        assert len(agenda) == 1 and re.search(r"Total\s*:", pages[agenda[0]]), (paper, agenda)
+
+
+def test_the_large_print_contents_of_a_seven_module_guide_fit_one_page(whole_kit):
+    """With 2.5 mm between entries at 16 pt the last eight entries ran onto a page of their
+    own, two thirds empty; the entries keep their leading but not that extra space."""
+    for paper in PAPERS:
+        pages = page_texts(whole_kit[f"{paper}:facilitator-guide-large-print"])
+        contents = [i for i, text in enumerate(pages) if re.search(r"\.{5,}\s*\d+", text)]
+        assert len(contents) == 1 and re.search(r"Attribution\s*\.{5,}", pages[contents[0]]), (paper, contents)
+
+
+def test_the_ground_rules_are_printed_whole_on_one_page(whole_kit):
+    """The large-print guide left its first rule alone at a page's foot, the rest overleaf."""
+    rules = yaml.safe_load((ROOT / "content/facilitation.yaml").read_text(encoding="utf-8"))["ground_rules"]
+    first, last = (" ".join(str(rule).split()[:4]) for rule in (rules[0], rules[-1]))
+    for paper in PAPERS:
+        for kind in ("facilitator-guide", "facilitator-guide-large-print"):
+            pages = [flat(text) for text in page_texts(whole_kit[f"{paper}:{kind}"])]
+            found = [i for i, text in enumerate(pages) if first in text]
+            assert found and last in pages[found[0]], (paper, kind, found)
 
 
 def test_no_page_but_the_cover_and_the_last_ends_in_its_top_30_percent(whole_kit, fixture_org_builds):
@@ -384,6 +415,52 @@ def test_a_range_of_years_and_a_hyphenated_name_stay_whole_in_a_long_territory(t
             reading = pdftotext(path)
             assert "(1725–1779)" in reading and "Tsleil-Waututh" in reading and "Huron-Wendat" in reading
             assert _broken_lines(reading) == [], (path.name, _broken_lines(reading))
+
+
+def _address_lines(text: str, address: str) -> list[str]:
+    """The lines `address` is printed on: one when it is whole, else its parts in order."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if address in line:
+            return [address]
+        for k in range(len(line)):
+            if address.startswith(line[k:]) and len(line) - k >= 3:
+                parts, joined = [line[k:]], line[k:]
+                for following in lines[i + 1 : i + 4]:
+                    piece = following[: len(address) - len(joined)]
+                    if not address.startswith(joined + piece):
+                        break
+                    parts.append(piece)
+                    joined += piece
+                    if joined == address:
+                        return parts
+                break
+    return []
+
+
+def test_an_email_address_breaks_only_after_its_at_or_before_a_dot(fixture_org_builds, tmp_path):
+    """A contact broken at its hyphen ("elise.cote-/gagnon@…") reads as two addresses with a
+    hyphen added: an address stays whole, or breaks after its "@" or before a dot."""
+    cover = pdftotext(_fixture(fixture_org_builds, "francophone", "facilitator-guide")).split("\f")[0]
+    assert "elise.cote-gagnon@exemple.qc.ca" in [line.strip() for line in cover.splitlines()], cover
+    # Long hyphenated addresses in the narrowest columns: the cover's details, a booklet's supports.
+    long = "community-wellness.program-leads@riverside-community-health-centre.example"
+    text = (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "{name: Jordan Lee, role: Health equity lead}",
+        f"{{name: Jordan Lee, role: Health equity lead, contact: {long}}}",
+    )
+    text = text.replace('contact: "wellness@riverside.example"', f'contact: "{long}"')
+    org = tmp_path / "mail.yaml"
+    org.write_text(text, encoding="utf-8")
+    result = run("build", str(org), "--audience", "facilitator", "--booklet", "guide", "--out", str(tmp_path), "-j1")
+    assert result.exit_code == 0, result.output
+    for path in (tmp_path / "mail").glob("*.pdf"):
+        reading = pdftotext(path)
+        parts = _address_lines(reading, long)
+        assert parts, path.name
+        for before, after in zip(parts, parts[1:], strict=False):
+            assert before.endswith("@") or after.startswith("."), (path.name, parts)
 
 
 def test_the_cover_credit_never_leaves_its_acronym_alone(whole_kit, fixture_org_builds):

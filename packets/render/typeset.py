@@ -37,6 +37,9 @@ _GENERIC = re.compile(
 )
 # A web address in running text (escaped HTML: no < or >), less the punctuation after it.
 _URL = re.compile(r"https?://[^\s<>\"]*[^\s<>\".,;:!?)’”'\]]")
+# An e-mail address (a facilitator's contact): its part before the "@" may hold hyphens and dots.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
+_ADDRESS = re.compile(f"{_URL.pattern}|{_EMAIL.pattern}")
 # Where an address may break: before a dot (the line then ends on a letter and the next
 # starts with the dot, as style guides ask); a slash or a hyphen is a break of its own.
 _URL_BREAK = "<wbr>"
@@ -93,13 +96,26 @@ def _url(address: str) -> str:
     return f'<span class="keep">{head}</span>' + (_URL_BREAK if cut else "") + _URL_BREAK.join(parts)
 
 
+def _email(address: str) -> str:
+    """An e-mail address that never breaks at a hyphen or a dot of its name ("elise.cote-/
+    gagnon@…" reads as two addresses, and a hyphen at a line's end is taken for an added
+    one): the part up to the "@" is one kept run when it fits a line, and the address may
+    break only after the "@" and before a dot of its domain, each domain label kept whole.
+    """
+    local, _, domain = address.rpartition("@")
+    head = f"{local}@"
+    kept = f'<span class="keep">{head}</span>' if len(head) <= MAX_KEPT_URL else head
+    labels = [f'<span class="keep">{part}</span>' if "-" in part else part for part in re.split(r"(?=\.)", domain)]
+    return kept + _URL_BREAK + _URL_BREAK.join(labels)
+
+
 def _typeset_text(text: str, names: re.Pattern[str] | None) -> str:
-    """`text` with its web addresses broken only where they may be, and its names, ranges
-    and syllabics marked (`_runs`)."""
+    """`text` with its web and e-mail addresses broken only where they may be, and its
+    names, ranges and syllabics marked (`_runs`)."""
     out, at = [], 0
-    for m in _URL.finditer(text):
+    for m in _ADDRESS.finditer(text):
         out.append(_runs(text[at : m.start()], names))
-        out.append(_url(m[0]))
+        out.append(_url(m[0]) if "://" in m[0] else _email(m[0]))
         at = m.end()
     out.append(_runs(text[at:], names))
     return "".join(out)
