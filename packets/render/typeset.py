@@ -100,11 +100,14 @@ def _email(address: str) -> str:
     """An e-mail address that never breaks at a hyphen or a dot of its name ("elise.cote-/
     gagnon@…" reads as two addresses, and a hyphen at a line's end is taken for an added
     one): the part up to the "@" is one kept run when it fits a line, and the address may
-    break only after the "@" and before a dot of its domain, each domain label kept whole.
+    break only after the "@"; a domain too long for a line also before its dots, each label
+    kept whole.
     """
     local, _, domain = address.rpartition("@")
     head = f"{local}@"
     kept = f'<span class="keep">{head}</span>' if len(head) <= MAX_KEPT_URL else head
+    if len(domain) <= MAX_KEPT_URL:  # a domain that fits a line moves down whole, as a web host does
+        return kept + _URL_BREAK + f'<span class="keep">{domain}</span>'
     labels = [f'<span class="keep">{part}</span>' if "-" in part else part for part in re.split(r"(?=\.)", domain)]
     return kept + _URL_BREAK + _URL_BREAK.join(labels)
 
