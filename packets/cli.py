@@ -16,12 +16,16 @@ import threading
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .errors import InputError, Problem
 from .languages import LANGUAGES
+
+if TYPE_CHECKING:  # the loader is imported lazily: `packets --help` starts without it
+    from .load.curriculum import Project
 
 EXAMPLES = {
     "help": "Example: packets help build",
@@ -113,6 +117,25 @@ def _out_option(help_text: str):
     )
 
 
+def _build_timeout_option(help_text: str):
+    """`--build-timeout`, the same for `studio` and `serve` (one build queue); only the help differs."""
+    return click.option(
+        "--build-timeout", type=click.FloatRange(1, 86400), default=600, show_default=True, help=help_text
+    )
+
+
+def _refuse_out_dir(project: Project, out_dir: Path) -> None:
+    """Every face that builds refuses an output folder inside the project's own content, templates,
+    code or tests (a build there would overwrite them), with the same message."""
+    from .output import check_out_dir
+
+    problem = check_out_dir(
+        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
+    )
+    if problem:
+        raise InputError([problem])
+
+
 @main.command(name="help", epilog=EXAMPLES["help"])
 @click.argument("command", required=False)
 @click.pass_context
@@ -202,16 +225,11 @@ def build(
     workers = ctx.with_resource(Workers(find_project_root(), jobs, debug=debug))
     workers.warm()
     from .load.orgfiles import find_sources
-    from .output import check_out_dir
     from .write.batch import build_many
     from .write.pipeline import BuildOptions
 
     project = _project()
-    problem = check_out_dir(
-        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
-    )
-    if problem:
-        raise InputError([problem])
+    _refuse_out_dir(project, out_dir)
     sources = find_sources(project, orgs)
     options = BuildOptions(
         audiences=("facilitator", "participant") if audience == "both" else (audience,),
@@ -865,24 +883,15 @@ def backup(to_dir: Path | None, db_path: Path | None) -> None:
 )
 @click.option("--no-browser", is_flag=True, help="Print the address without opening a browser.")
 @_out_option("Folder that builds from the studio write into.")
-@click.option(
-    "--build-timeout",
-    type=click.FloatRange(1, 86400),
-    default=600,
-    show_default=True,
-    help="Seconds a build from the studio may take before it is stopped, with its workers, and reported as failed.",
+@_build_timeout_option(
+    "Seconds a build from the studio may take before it is stopped, with its workers, and reported as failed."
 )
 def studio(port: int, host: str, no_browser: bool, out_dir: Path, build_timeout: float) -> None:
     """Open a local web page to prepare organization files, review them and build their packets."""
-    from .output import check_out_dir
     from .studio.server import CannotStart, serve
 
     project = _project()
-    problem = check_out_dir(
-        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
-    )
-    if problem:
-        raise InputError([problem])
+    _refuse_out_dir(project, out_dir)
     try:
         serve(
             project.root,
@@ -918,13 +927,7 @@ def studio(port: int, host: str, no_browser: bool, out_dir: Path, build_timeout:
     help="Address of the reverse proxy whose X-Forwarded-For/-Proto are believed (with --public-url: 127.0.0.1).",
 )
 @_out_option("Folder that builds from the server write into.")
-@click.option(
-    "--build-timeout",
-    type=click.FloatRange(1, 86400),
-    default=600,
-    show_default=True,
-    help="Seconds a build may take before it is stopped, with its workers, and reported as failed.",
-)
+@_build_timeout_option("Seconds a build may take before it is stopped, with its workers, and reported as failed.")
 def serve(
     host: str,
     port: int,
@@ -935,16 +938,11 @@ def serve(
     build_timeout: float,
 ) -> None:
     """Run the studio for a team: accounts, each person's own organizations, the history of every save."""
-    from .output import check_out_dir
     from .serve.config import ConfigProblem, ServeConfig
     from .studio.server import CannotStart
 
     project = _project()
-    problem = check_out_dir(
-        out_dir, (project.content, project.templates, project.root / "packets", project.root / "tests")
-    )
-    if problem:
-        raise InputError([problem])
+    _refuse_out_dir(project, out_dir)
     config = ServeConfig(
         root=project.root,
         out_dir=out_dir,

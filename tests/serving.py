@@ -9,7 +9,6 @@ session cookie and CSRF token a browser would hold.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import os
 import re
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from test_studio import _project_copy
+from test_studio import _project_copy, exchange
 
 PASSWORD = "correct horse battery staple"
 BETA_NAME = "Beta Northshore Clinic"
@@ -95,13 +94,7 @@ class Server:
             sent["Content-Type"] = "application/x-www-form-urlencoded"
             sent.pop("X-CSRF-Token", None)  # a plain form carries its token in a field
         sent.update(headers or {})
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        finally:
-            connection.close()
+        return exchange(self.host, self.port, method, path, body, sent, timeout=120)
 
     def json(self, method: str, path: str, person: Person, body: dict | None = None) -> tuple[int, dict]:
         status, _, data = self.request(method, path, person, body)

@@ -96,17 +96,24 @@ class Studio:
             body = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
         sent.update(headers or {})
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        finally:
-            connection.close()
+        return exchange(self.host, self.port, method, path, body, sent, timeout=60)
 
     def json(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         status, _, data = self.request(method, path, body)
         return status, json.loads(data)
+
+
+def exchange(
+    host: str, port: int, method: str, path: str, body: bytes | None, headers: dict, timeout: float
+) -> tuple[int, dict[str, str], bytes]:
+    """One real HTTP request on its own connection: status, headers (lower-case names), body."""
+    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
 
 
 def _project_copy(base: Path) -> Path:

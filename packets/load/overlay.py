@@ -102,34 +102,21 @@ class Overlay:
         """`eloc` and `floc` locate the value in each file (list positions may differ), `shown`
         names it for people: keys, ids of listed items, positions counted from 1."""
         where = self._where(shown)
-        if isinstance(en, str):
-            if not isinstance(fr, str):
+        for kind, named in ((str, "text"), (list, "a list"), (dict, "a mapping of 'key: text' lines")):
+            if not isinstance(en, kind):
+                continue
+            if not isinstance(fr, kind):
                 self._add(
                     floc,
-                    f"'{where}' should be text, not {_describe(fr)}",
+                    f"'{where}' should be {named}, not {_describe(fr)}",
                     f"the English is at {self._english_at(eloc)}",
                 )
                 return en
-            self._check_slots(en, fr, eloc, floc, where)
-            return fr
-        if isinstance(en, list):
-            if not isinstance(fr, list):
-                self._add(
-                    floc,
-                    f"'{where}' should be a list, not {_describe(fr)}",
-                    f"the English is at {self._english_at(eloc)}",
-                )
-                return en
-            return self._merge_list(en, fr, eloc, floc, shown)
-        if isinstance(en, dict):
-            if not isinstance(fr, dict):
-                self._add(
-                    floc,
-                    f"'{where}' should be a mapping of 'key: text' lines, not {_describe(fr)}",
-                    f"the English is at {self._english_at(eloc)}",
-                )
-                return en
-            return self._merge_mapping(en, fr, eloc, floc, shown)
+            if kind is str:
+                self._check_slots(en, fr, eloc, floc, where)
+                return fr
+            merge = self._merge_list if kind is list else self._merge_mapping
+            return merge(en, fr, eloc, floc, shown)
         return en
 
     def _merge_mapping(self, en: dict, fr: dict, eloc: Loc, floc: Loc, shown: Loc, id_given: bool = False) -> LineDict:

@@ -188,19 +188,23 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
         response.headers.append("set-cookie", request.state.cookies.clear(request.state.cookies.session))
         return response
 
+    def refused_invitation(request: Request, exc: InvitationRefused) -> Response:
+        """An expired, used or unknown link: the same page whether it was refused on opening or on use."""
+        return page(
+            request,
+            "refused.html",
+            410,
+            title="This invitation cannot be used",
+            reason=str(exc),
+            advice="Ask your administrator for a new invitation link.",
+        )
+
     async def invitation(request: Request) -> Response:
         token = request.path_params["token"]
         try:
             person = await run_in_threadpool(accounts.invitation, token)
         except InvitationRefused as exc:
-            return page(
-                request,
-                "refused.html",
-                410,
-                title="This invitation cannot be used",
-                reason=str(exc),
-                advice="Ask your administrator for a new invitation link.",
-            )
+            return refused_invitation(request, exc)
         if request.method == "GET":
             return page(request, "invitation.html", person=person, error="")
         fields = await _form(request)
@@ -209,14 +213,7 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
                 accounts.accept, token, fields.get("password", ""), fields.get("confirm", ""), _address(request)
             )
         except InvitationRefused as exc:
-            return page(
-                request,
-                "refused.html",
-                410,
-                title="This invitation cannot be used",
-                reason=str(exc),
-                advice="Ask your administrator for a new invitation link.",
-            )
+            return refused_invitation(request, exc)
         except AccountProblem as exc:
             return page(request, "invitation.html", 400, person=person, error=str(exc))
         return _signed_in(request, session, "/")
