@@ -516,16 +516,21 @@ def test_large_print_follows_clear_print(whole_kit, fixture_org_builds):
         assert all(mark in flat(text) for text in pages[1:]), path.name
 
 
-def test_the_large_print_guide_gives_the_facilitators_contacts_on_the_page_after_the_cover(fixture_org_builds):
-    """The large-print cover has no room for them (it would run to two pages): they head the
-    next page, in large print, as the regular guide's cover gives them."""
+def test_the_large_print_guide_gives_the_facilitators_contacts_before_the_preparation(fixture_org_builds):
+    """The large-print cover has no room for them (it would run to two pages): they close the
+    "how to use" pages, in large print, before the preparation starts; the contents stay whole."""
     regular = flat(page_texts(_fixture(fixture_org_builds, "pacific-coast", "facilitator-guide"))[0])
     assert "priya.raman@example.org" in regular
     path = _fixture(fixture_org_builds, "pacific-coast", "facilitator-guide-large-print")
     pages = [flat(text) for text in page_texts(path)]
     assert "priya.raman@example.org" not in pages[0] and re.search(r"Page 2 of \d+", pages[1])
-    # After the contents, on its page or the next when both do not fit (never a page of their own).
-    at = next(i for i in (1, 2) if "Facilitators Priya Raman, Clinical educator priya.raman@example.org" in pages[i])
+    assert "Contents" in pages[1] and "Attribution" in pages[1]  # the contents whole on their page
+    preparation = next(i for i, page in enumerate(pages) if i > 1 and "Checklist" in page)
+    at = next(
+        i
+        for i in range(2, preparation)
+        if "Facilitators Priya Raman, Clinical educator priya.raman@example.org" in pages[i]
+    )
     text = pdfium.PdfDocument(str(path))[at].get_textpage()
     found = text.search("priya.raman@example.org", match_case=True).get_next()
     assert found is not None
