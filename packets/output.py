@@ -117,37 +117,44 @@ def write_together(folder: Path, files: list[tuple[Path, bytes]]) -> None:
 
     A full or read-only disk fails while the temporary folder is written: the old files stay
     as they were. A move that fails puts back the files moved before it. OSError says why.
+    Ctrl-C (or SIGTERM) waits for the whole write, a fraction of a second: one arriving just
+    after the temporary folder was made, or while it is being removed, left it behind.
     Call it holding `folder_lock(folder)`.
     """
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp"))
+    with interrupts_held():
+        staging = Path(tempfile.mkdtemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=".tmp"))
+        try:
+            for target, data in files:
+                with open(staging / target.name, "xb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(staging / target.name, 0o644)
+            _move_together(staging, files)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_together(staging: Path, files: list[tuple[Path, bytes]]) -> None:
+    """Move the staged files into place, or, when one move fails, put back those moved before it."""
+    moved: list[tuple[Path, bool, Path | None]] = []  # target, whether it existed, its old file
     try:
-        for target, data in files:
-            with open(staging / target.name, "xb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(staging / target.name, 0o644)
-        with interrupts_held():  # the moves are done together, or undone together
-            moved: list[tuple[Path, bool, Path | None]] = []  # target, whether it existed, its old file
+        for target, _ in files:
+            existed, backup = target.exists(), staging / f"previous-{target.name}"
             try:
-                for target, _ in files:
-                    existed, backup = target.exists(), staging / f"previous-{target.name}"
-                    try:
-                        os.link(target, backup)  # no copy: the old file under a second name
-                    except OSError:
-                        backup = None  # none before, or a disk without links: nothing to put back
-                    os.replace(staging / target.name, target)
-                    moved.append((target, existed, backup))
+                os.link(target, backup)  # no copy: the old file under a second name
             except OSError:
-                for target, existed, backup in reversed(moved):
-                    with contextlib.suppress(OSError):
-                        if backup is not None:
-                            os.replace(backup, target)
-                        elif not existed:
-                            target.unlink()
-                raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                backup = None  # none before, or a disk without links: nothing to put back
+            os.replace(staging / target.name, target)
+            moved.append((target, existed, backup))
+    except OSError:
+        for target, existed, backup in reversed(moved):
+            with contextlib.suppress(OSError):
+                if backup is not None:
+                    os.replace(backup, target)
+                elif not existed:
+                    target.unlink()
+        raise
 
 
 def check_out_dir(out_dir: Path, protected: tuple[Path, ...]) -> Problem | None:

@@ -460,7 +460,10 @@ def test_a_build_past_its_time_is_stopped_with_its_workers_and_a_new_click_start
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             for pid, group, cmdline in _descendants(studio.process.pid):
-                if "python" in cmdline:
+                # The build and its workers (forked from it) run `packets.studio.buildjob`. A child
+                # caught between its fork and its exec still shows the studio's command line, and
+                # the studio's process group (the test's, shared with other tests' processes).
+                if "packets.studio.buildjob" in cmdline:
                     groups.add(group)
                     members.add(pid)
             _, state = studio.json("GET", started["job"])
