@@ -770,7 +770,7 @@ def _print_invitation(email: str, base: str, token: str) -> None:
 
 @main.group(epilog="Example: packets users add ann@example.org --role coordinator --org riverside")
 def users() -> None:
-    """Accounts of the team server (`packets serve`): add, list, remove, invite."""
+    """Accounts of the team server (`packets serve`): add, list, orgs, remove, invite."""
 
 
 @users.command(name="add", epilog="Example: packets users add ann@example.org --role coordinator --org riverside")
@@ -837,11 +837,39 @@ def users_list(db_path: Path | None) -> None:
         click.echo(f"{person.email}  {role}  {orgs}  {state}  last signed in: {last}")
 
 
+@users.command(name="orgs", epilog="Example: packets users orgs ann@example.org --add lakeside --remove riverside")
+@click.argument("email")
+@click.option("--add", "add", multiple=True, metavar="SLUG", help="An organization to give them; repeatable.")
+@click.option("--remove", "remove", multiple=True, metavar="SLUG", help="An organization to take away; repeatable.")
+@_db_option
+def users_orgs(email: str, add: tuple[str, ...], remove: tuple[str, ...], db_path: Path | None) -> None:
+    """Give someone organizations or take some away; taking one away signs them out at once and stops
+    their builds of it."""
+    if not add and not remove:
+        click.echo("error: name an organization with --add SLUG or --remove SLUG", err=True)
+        raise click.exceptions.Exit(2)
+    root = find_project_root()
+    for org in add:
+        if not (root / "content" / "orgs" / f"{org}.yaml").is_file():
+            click.echo(
+                f"error: there is no organization file content/orgs/{org}.yaml; "
+                "check the name (`packets list` shows them)",
+                err=True,
+            )
+            raise click.exceptions.Exit(2)
+    with _accounts(db_path) as accounts:
+        person = accounts.change_orgs(email, add, remove)
+    now = ", ".join(sorted(person.orgs)) or "no organization"
+    click.echo(f"{person.email} now has: {now}.")
+    if remove:
+        click.echo("They were signed out; a build of theirs of an organization taken away is stopped.")
+
+
 @users.command(name="remove", epilog="Example: packets users remove ann@example.org")
 @click.argument("email")
 @_db_option
 def users_remove(email: str, db_path: Path | None) -> None:
-    """Remove someone's account: they are signed out at once and their links stop working."""
+    """Remove someone's account: they are signed out at once, their links stop working and their builds stop."""
     with _accounts(db_path) as accounts:
         accounts.remove_user(email)
     click.echo(f"Removed {email.strip().lower()}; the sign-in log keeps their past sign-ins.")

@@ -487,6 +487,34 @@ def test_removing_someone_signs_them_out_at_once(accounts, server):
     assert browser.get("/")[2] == "signed out"
 
 
+def test_signing_in_again_keeps_ones_other_sessions_and_a_new_password_ends_them_all(accounts, server):
+    laptop = member(accounts, server, "ann@example.org")
+    phone = Browser(server)
+    assert phone.sign_in("ann@example.org")[0] == 303
+    assert laptop.get("/")[2] == phone.get("/")[2] == "signed in as ann@example.org"
+    # A new link (a forgotten password, or a suspected stolen one) changes nothing until it is used ...
+    link = "/invite/" + accounts.invite("ann@example.org")
+    assert laptop.get("/")[2] == "signed in as ann@example.org"
+    # ... then the password it sets ends every earlier session, on every computer.
+    fresh = Browser(server)
+    fresh.get(link)
+    new = "a new password for a new start"
+    assert fresh.post(link, {"password": new, "confirm": new})[0] == 303
+    assert laptop.get("/")[2] == phone.get("/")[2] == "signed out"
+    assert fresh.get("/")[2] == "signed in as ann@example.org"
+    assert Browser(server).sign_in("ann@example.org")[0] == 401  # the old password no longer opens it
+
+
+def test_an_organization_taken_away_ends_the_persons_sessions(accounts, server):
+    browser = member(accounts, server, "ann@example.org")
+    accounts.change_orgs("ann@example.org", add=["lakeside"])  # given one more: still signed in
+    assert browser.get("/")[2] == "signed in as ann@example.org"
+    assert accounts.person("ann@example.org").orgs == {"riverside", "lakeside"}
+    accounts.change_orgs("ann@example.org", remove=["riverside"])
+    assert browser.get("/")[2] == "signed out"
+    assert accounts.person("ann@example.org").orgs == {"lakeside"}
+
+
 # ---------------------------------------------------------------------------- CSRF
 
 
@@ -720,6 +748,9 @@ def test_packets_users_add_prints_a_link_that_sets_the_password(tmp_path, clock)
         ),
         (["invite", "nobody@example.org"], "there is no account for nobody@example.org"),
         (["remove", "nobody@example.org"], "there is no account for nobody@example.org"),
+        (["orgs", "nobody@example.org", "--remove", "example"], "there is no account for nobody@example.org"),
+        (["orgs", "a@example.org"], "name an organization with --add SLUG or --remove SLUG"),
+        (["orgs", "a@example.org", "--add", "nowhere"], "no organization file content/orgs/nowhere.yaml"),
     ],
 )
 def test_packets_users_says_what_is_wrong_and_exits_2(tmp_path, args, said):
@@ -734,6 +765,14 @@ def test_packets_users_keeps_the_last_admin_and_refuses_a_file_that_is_not_its_d
     assert _packets(tmp_path, "users", "add", "boss@example.org", "--role", "admin", "--db", str(db)).returncode == 0
     kept = _packets(tmp_path, "users", "remove", "boss@example.org", "--db", str(db))
     assert kept.returncode == 2 and "the only admin" in kept.stderr
+    admin = _packets(tmp_path, "users", "orgs", "boss@example.org", "--add", "example", "--db", str(db))
+    assert admin.returncode == 2 and "is an admin, who works with every organization" in admin.stderr
+    added = _packets(tmp_path, "users", "add", "fa@example.org", "--role", "facilitator", "--db", str(db))
+    assert added.returncode == 0
+    given = _packets(tmp_path, "users", "orgs", "fa@example.org", "--add", "example", "--db", str(db))
+    assert given.returncode == 0 and given.stdout == "fa@example.org now has: example.\n"
+    absent = _packets(tmp_path, "users", "orgs", "fa@example.org", "--remove", "riverside", "--db", str(db))
+    assert absent.returncode == 2 and "fa@example.org does not have riverside" in absent.stderr
     twice = _packets(tmp_path, "users", "add", "Boss@example.org", "--role", "admin", "--db", str(db))
     assert twice.returncode == 2 and "already has an account" in twice.stderr
     other = tmp_path / "notes.txt"

@@ -243,6 +243,49 @@ class Accounts:
                 raise AccountProblem(f"{email} is the only admin; add another admin first, then remove this one")
             s.delete(user)
 
+    def change_orgs(self, email: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Person:
+        """Give a coordinator or facilitator more organizations, or take some away.
+
+        Taking one away ends every session of theirs at once: a page left open would otherwise
+        keep showing the organization it had loaded, and the next request they make is signed
+        out (they sign in again to the organizations they still have). Their builds of it are
+        stopped by the server (`packets.serve.app.Revocations`), which reads the change here.
+        """
+        email = normal_email(email)
+        add, remove = set(add), set(remove)
+        if add & remove:
+            both = ", ".join(sorted(add & remove))
+            raise AccountProblem(f"{both} is both given and taken away; name each organization once")
+        for org in sorted(add | remove):
+            problem = slug_problem(org, "organization")
+            if problem:
+                raise AccountProblem(f"{problem.message} ({problem.hint})" if problem.hint else problem.message)
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.email == email))
+            if user is None:
+                raise AccountProblem(f"there is no account for {email}")
+            if user.role == "admin":
+                raise AccountProblem(f"{email} is an admin, who works with every organization; there is none to change")
+            had = {m.org for m in user.memberships}
+            missing = sorted(remove - had)
+            if missing:
+                raise AccountProblem(f"{email} does not have {', '.join(missing)}; `packets users list` shows theirs")
+            user.memberships = [m for m in user.memberships if m.org not in remove] + [
+                Membership(org=org) for org in sorted(add - had)
+            ]
+            if remove:
+                s.execute(delete(StoredSession).where(StoredSession.user_id == user.id))
+            s.flush()
+            return _person(user)
+
+    def people_by_id(self, ids: Iterable[int]) -> dict[int, Person]:
+        """The accounts that still exist among `ids`, as they are now (a removed one is not there)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self.db.session() as s:
+            return {user.id: _person(user) for user in s.scalars(select(User).where(User.id.in_(wanted)))}
+
     def person(self, email: str) -> Person | None:
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.email == normal_email(email)))

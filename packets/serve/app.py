@@ -64,7 +64,8 @@ class ServeFace(Face):
         self.orgs = orgs
         self.history = history
         self.lock = threading.Lock()
-        self.job_owners: dict[str, int] = {}
+        self.job_owners: dict[str, int] = {}  # a build waiting or under way: who started it
+        self.job_people: dict[str, set[int]] = {}  # and everyone who asked for it (it goes on while one may)
 
     def csrf(self, request: Request) -> str:
         return str(getattr(request.state, "csrf", "") or "")
@@ -167,8 +168,9 @@ class ServeFace(Face):
         """At most one build at a time per person; the same build asked again follows the one under way."""
         person = self.person(request)
         with self.lock:
-            for key in [k for k in self.job_owners if _finished(studio, k)]:
-                del self.job_owners[key]  # only builds waiting or under way are counted
+            for key in [k for k in self.job_people if _finished(studio, k)]:
+                self.job_owners.pop(key, None)  # only builds waiting or under way are counted
+                del self.job_people[key]
             for key, owner in self.job_owners.items():
                 job = studio.builds.jobs.get(key)
                 if owner == person.id and job is not None and not job.finished:
@@ -180,7 +182,59 @@ class ServeFace(Face):
                     )
             job = studio.builds.submit(slug, asked)
             self.job_owners.setdefault(job.key, person.id)
+            self.job_people.setdefault(job.key, set()).add(person.id)
             return job
+
+    def unfinished(self, studio: Studio) -> dict[str, set[int]]:
+        """Each build waiting or under way, and who asked for it."""
+        with self.lock:
+            return {key: set(ids) for key, ids in self.job_people.items() if not _finished(studio, key)}
+
+
+REVOKED = (
+    "This build was stopped: the person who asked for it no longer works with this organization on this "
+    "server (their account was removed, or the organization was taken from them)."
+)
+WATCH_SECONDS = 1.0  # how often the builds' people are looked up again while builds wait or run
+
+
+class Revocations:
+    """Stops a build, with its workers, once nobody who asked for it may still build its organization.
+
+    People are removed and organizations taken away by `packets users` (another process, on the
+    same database) or the People page, so the server looks its builds' people up again every
+    WATCH_SECONDS while builds wait or run (one small query; nothing at all while none do). A
+    build someone else who still may asked for too goes on: it is theirs as well.
+    """
+
+    def __init__(self, face: ServeFace, studio: Studio, people: Any):
+        self.face = face
+        self.studio = studio
+        self.people = people  # Accounts.people_by_id
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="serve-revocations", daemon=True)
+        self.thread.start()
+
+    def check(self) -> None:
+        pending = self.face.unfinished(self.studio)
+        if not pending:
+            return
+        now = self.people(set().union(*pending.values()))
+        for key, ids in pending.items():
+            job = self.studio.builds.jobs.get(key)
+            if job is not None and not any(permits(now.get(i), "build", job.slug) for i in ids):
+                self.studio.builds.stop(job, REVOKED)
+
+    def _watch(self) -> None:
+        while not self.done.wait(WATCH_SECONDS):
+            try:
+                self.check()
+            except DBAPIError:
+                continue  # a busy or full database: looked up again at the next turn
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(timeout=10)
 
 
 def _put_back(studio: Studio, path: Path, raw: bytes, written: str) -> None:
@@ -377,11 +431,12 @@ class HostCheck:
 class Served:
     """The server's parts, kept together so the command (and the tests) can stop them."""
 
-    def __init__(self, app: Any, starlette: Starlette, studio: Studio, db: Database):
+    def __init__(self, app: Any, starlette: Starlette, studio: Studio, db: Database, watch: Revocations):
         self.app = app
         self.starlette = starlette
         self.studio = studio
         self.db = db
+        self.watch = watch
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
@@ -391,6 +446,7 @@ class Served:
         return self.starlette.routes
 
     def close(self) -> None:
+        self.watch.close()
         self.studio.builds.stop_all()
         self.db.close()
 
@@ -424,4 +480,4 @@ def create_app(config: ServeConfig) -> Served:
     app = HostCheck(app, config.hosts(), config.secure)
     if config.proxies:
         app = ProxyHeadersMiddleware(app, trusted_hosts=config.proxies)
-    return Served(app, starlette, studio, db)
+    return Served(app, starlette, studio, db, Revocations(face, studio, accounts.people_by_id))

@@ -74,6 +74,7 @@ class Job:
     written: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     timed_out: bool = False
+    stopped: str = ""  # why it was stopped before its end (on a server: its person lost the organization)
     started: bool = False  # its workers are up: its time limit runs
     finished_at: float | None = None  # time.monotonic() when it finished
 
@@ -172,6 +173,8 @@ class BuildQueue:
             start_new_session=True,  # its own process group: it and its workers stop together
         )
         job.process = process
+        if job.stopped:  # stopped between leaving the queue and starting: `stop` found no process yet
+            stop_group(process)
         if self.nice:
             with contextlib.suppress(OSError):  # set before the build starts its workers, which inherit it
                 os.setpriority(os.PRIO_PROCESS, process.pid, os.getpriority(os.PRIO_PROCESS, 0) + self.nice)
@@ -204,6 +207,9 @@ class BuildQueue:
             reader.join(timeout=5)
             if process.stdin:
                 process.stdin.close()
+        if job.stopped:
+            job.status, job.error = "failed", job.stopped
+            return
         if job.timed_out:
             job.status = "failed"
             took = (
@@ -233,6 +239,22 @@ class BuildQueue:
         job.timed_out = True
         if job.process is not None:
             stop_group(job.process)
+
+    def stop(self, job: Job, reason: str) -> None:
+        """Stop one build, waiting or under way (with its workers), and say why on its progress page."""
+        with self.changed:
+            if job.finished:
+                return
+            if job in self.waiting:
+                self.waiting.remove(job)
+                job.status, job.error = "failed", reason
+                job.finished_at = time.monotonic()
+                self.changed.notify_all()
+                return
+            job.stopped = reason
+            process = job.process
+        if process is not None:
+            stop_group(process)
 
     def stop_all(self) -> None:
         """Stop every build under way with its workers, and forget the waiting ones (the studio is closing)."""
