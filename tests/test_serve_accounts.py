@@ -30,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from test_studio import chrome  # noqa: F401 (the browser, as the studio's tests start it)
 
+from packets.serve import accounts as accounts_module
 from packets.serve.accounts import (
     HASHER,
     INVITATION_DAYS,
@@ -189,13 +190,56 @@ def test_the_database_is_made_by_the_migrations_in_wal_mode_readable_by_its_owne
     path = tmp_path / "instance" / "packets.db"
     open_database(path).close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("select version_num from alembic_version").fetchone()[0] in ("0001_accounts", "0002_history")
+        assert raw.execute("select version_num from alembic_version").fetchone()[0] == _head()
         tables = {r[0] for r in raw.execute("select name from sqlite_master where type='table'")}
         assert {"users", "memberships", "invitations", "sessions", "sign_ins"} <= tables
         assert raw.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert path.stat().st_mode & 0o077 == 0
     assert (tmp_path / "instance").stat().st_mode & 0o077 == 0
     open_database(path).close()  # opened again: already current, nothing to do, nothing lost
+
+
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from packets.serve.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_database_of_the_previous_release_is_brought_up_to_date_keeping_its_log(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from packets.serve.db import MIGRATIONS
+
+    path = tmp_path / "packets.db"
+    engine = create_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002_history")
+        connection.exec_driver_sql(
+            "insert into sign_ins (at, email, address, success, outcome) "
+            "values ('2026-12-01 10:00:00', 'ann@example.org', '127.0.0.1', 0, 'wrong password')"
+        )
+    engine.dispose()
+    db = open_database(path)
+    try:
+        (line,) = Accounts(db).sign_in_log()
+        assert (line.email, line.outcome, line.attempts, line.other_emails) == (
+            "ann@example.org",
+            "wrong password",
+            1,
+            False,
+        )
+    finally:
+        db.close()
 
 
 # ---------------------------------------------------------------------------- invitations and passwords
@@ -336,6 +380,57 @@ def test_guesses_sent_all_at_once_are_counted_one_after_another(accounts, server
     for thread in threads:
         thread.join(120)
     assert sorted(answers) == [401] * 5 + [429] * 7
+
+
+def _log_lines(accounts: Accounts) -> list[tuple]:
+    with sqlite3.connect(accounts.db.path) as db:
+        return db.execute(
+            "select email, address, outcome, attempts, other_emails, other_addresses from sign_ins order by id"
+        ).fetchall()
+
+
+def test_a_flood_of_wrong_passwords_adds_one_line_a_minute_that_counts_them(accounts, server, clock):
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    member(accounts, server, "ann@example.org")
+    guesser = "127.0.0.11"
+    for n in range(5):
+        assert Browser(server, guesser).sign_in("ann@example.org", f"wrong password {n:04}")[0] == 401
+    for n in range(40):  # refused from here on, at one account and then at others
+        email = "ann@example.org" if n < 30 else f"other{n}@example.org"
+        assert Browser(server, guesser).sign_in(email, f"guess number {n:04}")[0] == 429
+    lines = [line for line in _log_lines(accounts) if line[1] == guesser]
+    assert [line[2] for line in lines] == ["wrong password"] * 5 + ["too many attempts"]
+    assert lines[-1] == ("ann@example.org", guesser, "too many attempts", 40, 1, 0)
+    # From other addresses at the paused account: counted in that account's line of this minute.
+    for n in range(3):
+        assert Browser(server, f"127.0.0.{20 + n}").sign_in("ann@example.org", "one more guess")[0] == 429
+    lines = [line for line in _log_lines(accounts) if line[2] == "too many attempts"]
+    assert lines == [("ann@example.org", guesser, "too many attempts", 43, 1, 1)]
+    # The admin sees the flood: how many attempts, and that other emails and addresses were in it.
+    page = admin.get("/admin/sign-ins")[2]
+    said = r"too many attempts: 43 attempts until \d\d:\d\d:\d\d, for other emails too, from other addresses too</td>"
+    assert re.search(said, page)
+    # The next minute has lines of its own: the account's (paused), the guesser's network's (paused too).
+    clock.forward(minutes=1, seconds=1)
+    for n in range(3):
+        assert Browser(server, "127.0.0.21").sign_in("ann@example.org", "a later guess")[0] == 429
+        assert Browser(server, guesser).sign_in(f"x{n}@example.org", "a later guess")[0] == 429
+    lines = [line for line in _log_lines(accounts) if line[2] == "too many attempts"]
+    assert lines[1:] == [
+        ("ann@example.org", "127.0.0.21", "too many attempts", 3, 0, 0),
+        ("x0@example.org", guesser, "too many attempts", 3, 1, 0),
+    ]
+
+
+def test_the_log_keeps_at_most_so_many_refused_lines_and_every_sign_in(accounts, server, monkeypatch):
+    monkeypatch.setattr(accounts_module, "MAX_REFUSED_LINES", 8)
+    member(accounts, server, "admin@example.org", role="admin")
+    for n in range(12):  # a guess from each of many addresses, at many accounts: none paused
+        assert Browser(server, f"127.0.2.{n}").sign_in(f"person{n}@example.org", "a guessed password")[0] == 401
+    lines = _log_lines(accounts)
+    refused = [line for line in lines if line[2] == "no such account"]
+    assert [line[0] for line in refused] == [f"person{n}@example.org" for n in range(4, 12)]
+    assert ("admin@example.org", "127.0.0.1", "password set", 1, 0, 0) in lines
 
 
 def test_a_right_password_ends_the_run_of_wrong_ones(accounts, server):

@@ -45,6 +45,10 @@ SESSION_MINUTES = 120  # a session ends after this long without a request
 TOUCH_SECONDS = 60  # a session's last request is written at most once a minute
 LOG_TEXT = 254
 LOG_DAYS = 180  # the sign-in log keeps this long (who signed in when, and the runs of wrong passwords)
+MERGE_REFUSED = dt.timedelta(minutes=1)  # attempts refused for too many wrong passwords: one line a minute
+# The most refused lines the log keeps (wrong passwords, unknown emails, refused attempts): a flood
+# from thousands of addresses at thousands of emails drops its oldest lines, never the sign-ins.
+MAX_REFUSED_LINES = 50_000
 WAIT_SECONDS = 30  # the longest an attempt waits for a place while others' passwords are checked
 # OWASP's argon2id setting (19 MiB, 2 passes, 1 lane): a sign-in costs tens of milliseconds and
 # 19 MiB, so twenty people signing in at once stay within a small server's memory.
@@ -107,6 +111,11 @@ class SignInRecord(Base):
     address: Mapped[str] = mapped_column(String(64), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
     outcome: Mapped[str] = mapped_column(String(40))
+    # A line of refused attempts counts them all, from `at` to `last_at` (one minute at most).
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    other_emails: Mapped[bool] = mapped_column(Boolean, default=False)
+    other_addresses: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 @dataclass(frozen=True)
@@ -454,8 +463,10 @@ class Accounts:
                     if not wait and time.monotonic() >= deadline:  # answers that never came: slow down
                         wait = WAIT_SECONDS
                     if wait:
-                        known = s.scalar(select(User.id).where(User.email == email))
-                        self._log(s, now, email, known, address, False, "too many attempts")
+                        # Counted in one line a minute per network, or per account when only the
+                        # account is paused: a flood of guesses never grows the log without bound.
+                        by_account = bool(_lock_left(account, now)) and not _lock_left(network, now)
+                        self._refused(s, now, email, address, by_account)
                         break
                 self._gate.wait(max(0.05, deadline - time.monotonic()))
             if not wait:
@@ -504,6 +515,32 @@ class Accounts:
         """One line of the sign-in log; lines older than LOG_DAYS go at the same time (the log stays bounded)."""
         s.add(SignInRecord(at=now, email=email, user_id=user_id, address=address, success=success, outcome=outcome))
         s.execute(delete(SignInRecord).where(SignInRecord.at < now - dt.timedelta(days=LOG_DAYS)))
+        if not success:  # a flood from many addresses at many emails: the oldest refused lines go first
+            s.flush()
+            kept = select(SignInRecord.id).where(SignInRecord.success.is_(False)).order_by(SignInRecord.id.desc())
+            oldest = s.scalar(kept.offset(MAX_REFUSED_LINES).limit(1))
+            if oldest is not None:
+                s.execute(delete(SignInRecord).where(SignInRecord.success.is_(False), SignInRecord.id <= oldest))
+
+    def _refused(self, s: Any, now: dt.datetime, email: str, address: str, by_account: bool) -> None:
+        """An attempt refused for too many wrong passwords, added to this minute's line for its network
+        (or its account, when the account is what is paused), which counts the attempts and says whether
+        other emails (or addresses) were tried in it; a new line when there is none yet."""
+        same = SignInRecord.email == email if by_account else _same_network(address)
+        line = s.scalar(
+            select(SignInRecord)
+            .where(same, SignInRecord.outcome == "too many attempts", SignInRecord.at > now - MERGE_REFUSED)
+            .order_by(SignInRecord.id.desc())
+            .limit(1)
+        )
+        if line is None:
+            known = s.scalar(select(User.id).where(User.email == email))
+            self._log(s, now, email, known, address, False, "too many attempts")
+            return
+        line.attempts += 1
+        line.last_at = now
+        line.other_emails = line.other_emails or line.email != email
+        line.other_addresses = line.other_addresses or line.address != address
 
     def _failures(self, s: Any, who: Any, now: dt.datetime, network: str | None = None) -> list[dt.datetime]:
         """When the latest counted failures of this account or network were (newest first, at most the limit).
