@@ -8,15 +8,18 @@ people fix what they understand.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import Problem
+from ..files import FileRefused, read_limited
 from .curriculum import NATION_NAMES, Project
 from .model import NationNames, Organization
-from .sources import LineDict, YamlDocument, read_yaml
+from .sources import MAX_FILE_BYTES, LineDict, YamlDocument, parse_yaml_bytes
 from .validation import read_model
 
 REVIEW_MAX_AGE_DAYS = 365
@@ -82,18 +85,30 @@ def _plain(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", value).casefold().translate(_APOSTROPHES).split())
 
 
-def _example_values(project: Project) -> set[str]:
-    doc = read_yaml(project.orgs / "example.yaml")
+def _example_values(project: Project) -> frozenset[str]:
+    """The example's statement and commitments, as compared (read for every organization checked,
+    so parsed once for each text the example file has: the studio checks a form at every save)."""
+    path = project.orgs / "example.yaml"
+    try:
+        raw = read_limited(path, MAX_FILE_BYTES)
+    except FileRefused:
+        return frozenset()
+    return _values_in(raw, path)
+
+
+@functools.lru_cache(maxsize=4)
+def _values_in(raw: bytes, path: Path) -> frozenset[str]:
+    doc = parse_yaml_bytes(raw, path)
     ack = doc.data.get("land_acknowledgement") if isinstance(doc.data, LineDict) else None
     if not isinstance(ack, LineDict):
-        return set()
+        return frozenset()
     values = set()
     if isinstance(ack.get("statement"), str):
         values.add(_plain(ack["statement"]))
     for commitment in ack.get("commitments") or []:
         if isinstance(commitment, str):
             values.add(_plain(commitment))
-    return values
+    return frozenset(values)
 
 
 def review_acknowledgement(

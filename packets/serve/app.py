@@ -31,6 +31,7 @@ from ..errors import Problem
 from ..load.curriculum import Project
 from ..load.orgfiles import read_org_file
 from ..output import RESERVED, folder_lock, slug_problem, write_atomic
+from ..planning.organization import LoadedOrg
 from ..studio import needs
 from ..studio.app import Face, Pages, Studio, exception_handlers, page_environment, studio_routes
 from ..studio.builds import Job
@@ -40,7 +41,7 @@ from ..studio.yamlfile import ChangedOnDisk, digest, save
 from .access import Access, permits, shared_file
 from .config import ServeConfig
 from .db import Database, open_database
-from .history import OUTSIDE, History
+from .history import OUTSIDE, History, known_review
 
 HERE = Path(__file__).resolve().parent
 MAX_FORM_BYTES = 4096  # the restore form: its CSRF token and the version the page saw
@@ -114,8 +115,18 @@ class ServeFace(Face):
         self.history.catch_up(slug, raw.decode("utf-8", "replace"))
 
     def save(
-        self, request: Request, studio: Studio, slug: str, path: Path, original: bytes, text: str, version: str
+        self,
+        request: Request,
+        studio: Studio,
+        slug: str,
+        path: Path,
+        original: bytes,
+        text: str,
+        version: str,
+        checked: LoadedOrg | None = None,
     ) -> str:
+        if checked is not None and checked.doc is not None:
+            known_review(text, checked.doc.data)  # the history reads the review from it, not again from the text
         return self.write(studio, self.person(request).email, slug, path, text, version)
 
     def write(

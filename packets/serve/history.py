@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,20 +79,47 @@ def unified_diff(slug: str, before: str, after: str) -> str:
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-@functools.lru_cache(maxsize=64)
+REVIEWS_KEPT = 64
+_reviews: OrderedDict[str, dict[str, str]] = OrderedDict()  # by text: the last texts seen
+_reviews_lock = threading.Lock()
+
+
 def _review(text: str) -> dict[str, str]:
     """The acknowledgement's review fields as the file gives them (text; empty when absent or unreadable).
 
-    Kept for the last texts seen: a save's "before" is the text the previous save left, so each
-    save parses only its own new text. Callers only read the result."""
+    Kept for the last texts seen: a save's "before" is the text the previous save left (and a
+    save's own text was parsed by its review: `known_review`), so a save parses nothing here.
+    Callers only read the result."""
+    with _reviews_lock:
+        if text in _reviews:
+            _reviews.move_to_end(text)
+            return _reviews[text]
     if not text.strip():
-        return {}
+        return _keep_review(text, {})
     doc = parse_yaml_text(text, Path("history.yaml"))
-    data = doc.data if isinstance(doc.data, dict) else {}
-    ack = data.get("land_acknowledgement")
+    return _keep_review(text, review_fields(doc.data))
+
+
+def review_fields(data: Any) -> dict[str, str]:
+    """The review fields of a file's values (as the loader read them)."""
+    ack = data.get("land_acknowledgement") if isinstance(data, dict) else None
     if not isinstance(ack, dict):
         return {}
     return {key: str(ack[key]) for key in REVIEW_FIELDS if ack.get(key) not in (None, "")}
+
+
+def known_review(text: str, data: Any) -> None:
+    """`text` was just parsed into `data` by the loader (a save's review): its review fields are kept."""
+    _keep_review(text, review_fields(data))
+
+
+def _keep_review(text: str, fields: dict[str, str]) -> dict[str, str]:
+    with _reviews_lock:
+        _reviews[text] = fields
+        _reviews.move_to_end(text)
+        while len(_reviews) > REVIEWS_KEPT:
+            _reviews.popitem(last=False)
+    return fields
 
 
 def review_change(before: str, after: str) -> str:

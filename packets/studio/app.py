@@ -108,9 +108,18 @@ class Face:
         return None
 
     def save(
-        self, request: Request, studio: Studio, slug: str, path: Path, original: bytes, text: str, version: str
+        self,
+        request: Request,
+        studio: Studio,
+        slug: str,
+        path: Path,
+        original: bytes,
+        text: str,
+        version: str,
+        checked: LoadedOrg | None = None,
     ) -> str:
-        """Write the file unless it changed since `version` (ChangedOnDisk); the new version."""
+        """Write the file unless it changed since `version` (ChangedOnDisk); the new version.
+        `checked`: the review's result for `text` (what the loader read from it), when there is one."""
         with writing(path.parent, "content/orgs"):
             return save(studio.project, path, text, version)
 
@@ -429,7 +438,9 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
             try:
                 if digest(original) != body["version"]:  # the form's values go onto the version the page saw
                     raise ChangedOnDisk(original.decode("utf-8", "replace"))
-                version = face.save(request, studio, slug, path, original, reviewed.draft.text, body["version"])
+                version = face.save(
+                    request, studio, slug, path, original, reviewed.draft.text, body["version"], reviewed.loaded
+                )
             except ChangedOnDisk as exc:
                 return JSONResponse(
                     {

@@ -8,6 +8,7 @@ fields) is written here. A field the grouping does not name lands in its parent'
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..languages import LANGUAGE_NAMES, LANGUAGES
@@ -326,7 +327,11 @@ def all_paths(spec: list[dict[str, Any]]) -> set[str]:
     return paths
 
 
+@functools.cache
 def model_tree() -> list[dict[str, Any]]:
-    """The model's fields as nested mappings (what the file holds), for writing the file back."""
+    """The model's fields as nested mappings (what the file holds), for writing the file back.
+
+    Made once: the model does not change while the program runs, and making its JSON schema
+    was a third of a save's own work. Callers only read it."""
     schema = Organization.model_json_schema()
     return _fields(schema, schema.get("$defs", {}), "")

@@ -321,10 +321,10 @@ def apply_form(
     y, document = _yaml(4, 2), CommentedMap()
     if original.strip():
         try:
-            _, indent, block_seq_indent = load_yaml_guess_indent(original)
+            # Parsed once, by the writer's own settings (the indentation only matters for writing).
+            document, indent, block_seq_indent = load_yaml_guess_indent(original, yaml=y)
             if block_seq_indent is not None and indent and indent >= block_seq_indent + 2:
-                y = _yaml(indent, block_seq_indent)  # the file's own list indentation
-            document = y.load(original)
+                y.indent(mapping=max(block_seq_indent, 2), sequence=indent, offset=block_seq_indent)
         except Exception as exc:  # ruamel's errors have no common base; the file is not writable as it is
             raise CannotWrite(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
     if not isinstance(document, CommentedMap):
