@@ -4,6 +4,7 @@ once, one build at a time per person, and the checks made before the server list
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -111,6 +112,53 @@ def test_restore_makes_a_new_version_and_needs_the_file_as_the_page_saw_it(serve
     rows = _rows(_history(server, "alpha", alpha))
     assert f"Restored version #{before_hall}" in rows[0][1] and "alpha@example.org" in rows[0][1]
     assert len(rows) >= 3  # the two saves and the restore: nothing of the record was lost
+
+
+def _logo(colour: tuple[int, int, int]) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_new_logo_is_a_version_and_restore_brings_the_old_logo_back(server):
+    alpha = server.people["alpha@example.org"]
+    logo = server.root / "content/orgs/logos/alpha-logo.png"
+    by_hand, first, second = _logo((200, 0, 0)), _logo((0, 120, 0)), _logo((0, 0, 160))
+    logo.parent.mkdir(exist_ok=True)
+    logo.write_bytes(by_hand)  # put there outside the server, before any upload
+    for data in (first, second):
+        status, _, body = server.request("POST", "/api/orgs/alpha/logo", alpha, data, {"X-Filename": "mine.png"})
+        assert status == 200 and json.loads(body) == {"logo": "logos/alpha-logo.png"}
+    assert logo.read_bytes() == second
+    rows = _rows(_history(server, "alpha", alpha))
+    authors = ["alpha@example.org", "alpha@example.org", "outside the server"]
+    for (number, text), data, who in zip(rows[:3], (second, first, by_hand), authors, strict=True):
+        assert f"New logo: logos/alpha-logo.png ({len(data):,} bytes)" in " ".join(text.split()), (number, text)
+        assert who in text, (number, text)
+    first_number, outside_number = rows[1][0], rows[2][0]
+    status, _, page = server.request("GET", f"/orgs/alpha/history/{first_number}", alpha)
+    assert status == 200 and b"Restoring this version brings this logo back" in page
+    # Restoring the first upload's version puts its logo back, as a new version; so does the one by hand.
+    for number, data in ((first_number, first), (outside_number, by_hand)):
+        form = {"csrf": alpha.csrf, "version": digest((server.root / "content/orgs/alpha.yaml").read_bytes())}
+        status, headers, _ = server.request("POST", f"/orgs/alpha/history/{number}/restore", alpha, form=form)
+        assert status == 303, headers
+        assert logo.read_bytes() == data
+        newest = " ".join(_rows(_history(server, "alpha", alpha))[0][1].split())
+        assert (
+            f"Restored version #{number}" in newest
+            and f"New logo: logos/alpha-logo.png ({len(data):,} bytes)" in newest
+        )
+    # Another organization's people see none of it, and a facilitator uploads nothing.
+    beta = server.add("logo-beta@example.org", "coordinator", ("beta",))
+    status, _, page = server.request("GET", f"/orgs/alpha/history/{first_number}", beta)
+    assert status == 404 and b"alpha-logo" not in page
+    status, _, _ = server.request("POST", "/api/orgs/alpha/logo", server.people["reader@example.org"], first)
+    assert status == 403 and logo.read_bytes() == by_hand
 
 
 def test_a_change_made_outside_the_server_is_recorded_when_next_seen(server):

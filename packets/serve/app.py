@@ -14,6 +14,7 @@ at a time per person). In front of the routes, from the outside in:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,8 @@ class ServeFace(Face):
                         _put_back(studio, path, raw, new)
                         raise
                     self.history.remember(slug, text)
+                if restored is not None:
+                    self._restore_logos(studio, author, slug, text, restored)
             except DBAPIError:
                 raise NotWritable(
                     "The server could not record this save in its history (its database refused it), so the "
@@ -163,6 +166,34 @@ class ServeFace(Face):
                     503,
                 ) from None
         return new
+
+    def place_logo(self, request: Request, studio: Studio, slug: str, upload: Path, final: Path, data: bytes) -> None:
+        """The uploaded logo put in place as a version (who, when, which file, its bytes), so a restore
+        of an earlier version brings the logo it had back. The logo the file had before, if the
+        history does not hold it (put there outside the server), is recorded first, as outside."""
+        logo = f"logos/{final.name}"
+        with self.history.lock:
+            disk = read_org_file(studio.project, studio.project.orgs / f"{slug}.yaml").decode("utf-8", "replace")
+            self.history.catch_up(slug, disk)
+            old = _logo_bytes(final)
+            try:
+                with self.history.db.sessions() as session:
+                    if old is not None and old != self.history.last_logo(session, slug, logo):
+                        self.history.add_logo(session, slug, OUTSIDE, disk, logo, old)
+                    self.history.add_logo(session, slug, self.person(request).email, disk, logo, data)
+                    os.replace(upload, final)
+                    try:
+                        session.commit()
+                    except DBAPIError:
+                        _put_logo_back(final, old, data)
+                        raise
+            except DBAPIError:
+                raise NotWritable(
+                    "The server could not record this logo in its history (its database refused it), so the "
+                    "logo was left as it was. Try again in a moment; if it keeps happening, tell the server's "
+                    "administrator.",
+                    503,
+                ) from None
 
     def created(self, request: Request, slug: str, text: str) -> None:
         """The file's first version; a coordinator who creates an organization becomes one of its coordinators
@@ -195,6 +226,21 @@ class ServeFace(Face):
             self.job_owners.setdefault(job.key, person.id)
             self.job_people.setdefault(job.key, set()).add(person.id)
             return job
+
+    def _restore_logos(self, studio: Studio, author: str, slug: str, text: str, number: int) -> None:
+        """Each logo file as version `number` left it, put back as a new version where it differs
+        (a logo uploaded after that version stays: no version before it had another)."""
+        folder = studio.project.orgs / "logos"
+        if folder.is_symlink() or not folder.is_dir():
+            return
+        for logo, data in sorted(self.history.logos_at(slug, number).items()):
+            target = studio.project.orgs / logo
+            if _logo_bytes(target) == data:
+                continue
+            with self.history.db.session() as session:
+                self.history.add_logo(session, slug, author, text, logo, data, restored_from=number)
+                with writing(folder, "content/orgs/logos"):
+                    write_atomic(target, data)
 
     def unfinished(self, studio: Studio) -> dict[str, set[int]]:
         """Each build waiting or under way, and who asked for it."""
@@ -246,6 +292,29 @@ class Revocations:
     def close(self) -> None:
         self.done.set()
         self.thread.join(timeout=10)
+
+
+def _logo_bytes(path: Path) -> bytes | None:
+    """A logo file's bytes (None when there is none); never through a link, never past the logo limit."""
+    from ..files import FileRefused, read_limited
+    from ..load.assets import MAX_LOGO_BYTES
+
+    if path.is_symlink() or not path.is_file():
+        return None
+    try:
+        return read_limited(path, MAX_LOGO_BYTES)
+    except (FileRefused, OSError):
+        return None
+
+
+def _put_logo_back(final: Path, old: bytes | None, placed: bytes) -> None:
+    """The logo as it was before an upload whose version could not be recorded (unless changed since)."""
+    if _logo_bytes(final) != placed:
+        return
+    if old is None:
+        final.unlink(missing_ok=True)
+    else:
+        write_atomic(final, old)
 
 
 def _put_back(studio: Studio, path: Path, raw: bytes, written: str) -> None:
@@ -323,7 +392,8 @@ def history_routes(studio: Studio, face: ServeFace, page: Pages) -> list[BaseRou
             version=version,
             lines=_diff_lines(version["diff"]),
             disk_version=digest(raw),
-            is_current=version["after"] == raw.decode("utf-8", "replace"),
+            is_current=version["after"] == raw.decode("utf-8", "replace")
+            and (not version["logo"] or _logo_bytes(studio.project.orgs / version["logo"]) == version["logo_data"]),
             may_edit=face.may(request, "edit", slug),
             when=_when,
         )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import Boolean, DateTime, Integer, LargeBinary, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..load.sources import parse_yaml_text
@@ -50,6 +50,10 @@ class Version(Base):
     review_change: Mapped[str] = mapped_column(Text, default="")  # "" when the review did not change
     restored_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A logo upload (or a logo brought back by a restore): the file under content/orgs and its
+    # bytes, with the organization's file as it was then (`before` == `after`); "" for a save.
+    logo: Mapped[str] = mapped_column(String(120), default="")
+    logo_data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Entry:
     review_change: str
     restored_from: int | None
     created: bool
+    logo: str = ""  # the logo file this version put in place ("" for a save of the file)
+    logo_size: int = 0
 
 
 def unified_diff(slug: str, before: str, after: str) -> str:
@@ -213,6 +219,47 @@ class History:
         session.flush()
         return version.id
 
+    def add_logo(
+        self, session: Any, slug: str, author: str, text: str, logo: str, data: bytes, restored_from: int | None = None
+    ) -> int:
+        """A version that puts logo file `logo` (relative to content/orgs) in place with these bytes (flushed)."""
+        version = Version(
+            org=slug,
+            at=utcnow(),
+            author=author,
+            before=text,
+            after=text,
+            diff="",
+            review_change="",
+            restored_from=restored_from,
+            created=False,
+            logo=logo,
+            logo_data=data,
+        )
+        session.add(version)
+        session.flush()
+        return version.id
+
+    def last_logo(self, session: Any, slug: str, logo: str) -> bytes | None:
+        """The bytes the last version of this logo file put in place; None when it has none."""
+        return session.scalar(
+            select(Version.logo_data)
+            .where(Version.org == slug, Version.logo == logo)
+            .order_by(Version.id.desc())
+            .limit(1)
+        )
+
+    def logos_at(self, slug: str, number: int) -> dict[str, bytes]:
+        """Each logo file of the organization as it was just after version `number` (the ones on record by then)."""
+        with self.db.session() as session:
+            latest = (
+                select(func.max(Version.id))
+                .where(Version.org == slug, Version.logo != "", Version.id <= number)
+                .group_by(Version.logo)
+            )
+            rows = session.execute(select(Version.logo, Version.logo_data).where(Version.id.in_(latest))).all()
+            return {logo: data for logo, data in rows if data is not None}
+
     def last_text(self, slug: str) -> str | None:
         """The file as the last version left it; None when it has no version yet."""
         with self.db.session() as session:
@@ -235,8 +282,26 @@ class History:
             rows = session.scalars(
                 select(Version).where(Version.org == slug).order_by(Version.id.desc()).limit(limit)
             ).all()
+            sizes = dict(
+                session.execute(
+                    select(Version.id, func.length(Version.logo_data)).where(
+                        Version.id.in_([v.id for v in rows if v.logo])
+                    )
+                ).all()
+            )
             return [
-                Entry(v.id, v.at, v.author, *_counts(v.diff), v.review_change, v.restored_from, v.created) for v in rows
+                Entry(
+                    v.id,
+                    v.at,
+                    v.author,
+                    *_counts(v.diff),
+                    v.review_change,
+                    v.restored_from,
+                    v.created,
+                    v.logo,
+                    sizes.get(v.id) or 0,
+                )
+                for v in rows
             ]
 
     def version(self, slug: str, number: int) -> dict[str, Any] | None:
@@ -255,4 +320,6 @@ class History:
                 "review_change": v.review_change,
                 "restored_from": v.restored_from,
                 "created": v.created,
+                "logo": v.logo,
+                "logo_data": v.logo_data if v.logo else None,
             }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import tempfile
 import threading
@@ -125,6 +126,10 @@ class Face:
 
     def created(self, request: Request, slug: str, text: str) -> None:
         """A new organization file was written."""
+
+    def place_logo(self, request: Request, studio: Studio, slug: str, upload: Path, final: Path, data: bytes) -> None:
+        """Put an uploaded logo, checked, in its place (a server records it in the history first)."""
+        os.replace(upload, final)
 
     def name_refused(self, slug: str, problem: Problem | None) -> tuple[dict[str, str], int]:
         """The answer to a new organization whose short name cannot be used: `problem` is the
@@ -491,7 +496,8 @@ def studio_routes(studio: Studio, face: Face, page: Pages) -> list[BaseRoute]:
             data += chunk
             if len(data) > assets.MAX_LOGO_BYTES:
                 return JSONResponse(_too_big(len(data)), 413)
-        return await run_in_threadpool(_store_logo, studio, slug, suffix, bytes(data))
+        place = functools.partial(face.place_logo, request, studio, slug)
+        return await run_in_threadpool(_store_logo, studio, slug, suffix, bytes(data), place)
 
     async def start_build(request: Request) -> Response:
         slug, path = org_file(request)
@@ -685,8 +691,10 @@ def _create(
     return JSONResponse({"slug": slug, "url": f"/orgs/{slug}"}, 201)
 
 
-def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResponse:
-    """Checked by the CLI's own logo check, in place, before it takes the logo's name."""
+def _store_logo(
+    studio: Studio, slug: str, suffix: str, data: bytes, place: Callable[[Path, Path, bytes], None]
+) -> JSONResponse:
+    """Checked by the CLI's own logo check, in place, before it takes the logo's name (`place` moves it there)."""
     folder = studio.project.orgs / "logos"
     linked = link_problem(folder, studio.project.root) if folder.exists() or folder.is_symlink() else None
     if linked:  # the logo would be written wherever the link leads
@@ -711,5 +719,9 @@ def _store_logo(studio: Studio, slug: str, suffix: str, data: bytes) -> JSONResp
     final = folder / f"{slug}-logo{suffix}"
     with writing(folder, "content/orgs/logos"):
         os.chmod(name, 0o644)
-        os.replace(name, final)
+        try:
+            place(Path(name), final, data)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)  # not placed (the history refused it): no upload left behind
     return JSONResponse({"logo": f"logos/{final.name}"})
