@@ -14,6 +14,7 @@ at a time per person). In front of the routes, from the outside in:
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import threading
 from pathlib import Path
@@ -286,8 +287,8 @@ class Revocations:
         while not self.done.wait(WATCH_SECONDS):
             try:
                 self.check()
-            except DBAPIError:
-                continue  # a busy or full database: looked up again at the next turn
+            except Exception:  # a busy database, a build that would not stop: tried again at the next turn
+                logging.getLogger("packets.serve").exception("looking up the builds' people failed")
 
     def close(self) -> None:
         self.done.set()
