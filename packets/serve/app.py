@@ -284,11 +284,15 @@ class Revocations:
                 self.studio.builds.stop(job, REVOKED)
 
     def _watch(self) -> None:
+        failing = False
         while not self.done.wait(WATCH_SECONDS):
             try:
                 self.check()
+                failing = False
             except Exception:  # a busy database, a build that would not stop: tried again at the next turn
-                logging.getLogger("packets.serve").exception("looking up the builds' people failed")
+                if not failing:  # said once while it goes on failing, not every second
+                    logging.getLogger("packets.serve").exception("looking up the builds' people failed")
+                failing = True
 
     def close(self) -> None:
         self.done.set()
