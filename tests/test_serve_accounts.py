@@ -690,6 +690,22 @@ def test_an_admin_adds_someone_and_hands_over_the_link_the_page_shows(accounts, 
     assert bea.get("/")[2] == "signed out"
 
 
+def test_an_admin_gives_and_takes_away_organizations_on_the_people_page(accounts, server):
+    admin = member(accounts, server, "admin@example.org", role="admin")
+    bea = member(accounts, server, "bea@example.org")  # riverside
+    admin.get("/admin/users")
+    change = {"action": "orgs", "email": "bea@example.org"}
+    status, _, page = admin.post("/admin/users", {**change, "orgs": "riverside, lakeside"})
+    assert status == 200 and "bea@example.org now has: lakeside, riverside." in page
+    assert bea.get("/")[2] == "signed in as bea@example.org"  # given one more: still signed in
+    status, _, page = admin.post("/admin/users", {**change, "orgs": "lakeside"})
+    assert status == 200 and "bea@example.org now has: lakeside. They were signed out" in page
+    assert bea.get("/")[2] == "signed out"
+    assert accounts.person("bea@example.org").orgs == {"lakeside"}
+    status, _, page = admin.post("/admin/users", {**change, "email": "admin@example.org", "orgs": "lakeside"})
+    assert status == 400 and "is an admin, who works with every organization" in page
+
+
 def test_an_admin_cannot_give_someone_an_organization_that_has_no_file(accounts, tmp_path):
     orgs = tmp_path / "orgs"
     orgs.mkdir()

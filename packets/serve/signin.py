@@ -228,18 +228,23 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
             action = _one(fields, "action")
             email = _one(fields, "email")
             try:
-                if action == "add":
-                    given = [org.strip() for text in fields.get("orgs", []) for org in text.split(",") if org.strip()]
+                given = [org.strip() for text in fields.get("orgs", []) for org in text.split(",") if org.strip()]
+                if action in ("add", "orgs"):
                     for org in given:
                         if orgs is not None and slug_problem(org, "") is None and not (orgs / f"{org}.yaml").is_file():
                             raise AccountProblem(
                                 f"there is no organization file content/orgs/{org}.yaml; check the name "
                                 "(the Organizations page lists them)"
                             )
+                if action == "orgs":
+                    notice = await run_in_threadpool(_change_orgs, accounts, email, given)
+                elif action == "add":
                     await run_in_threadpool(
                         accounts.add_user, email, _one(fields, "role"), given, _one(fields, "may_create") == "yes"
                     )
-                if action in ("add", "invite"):
+                if action == "orgs":
+                    pass
+                elif action in ("add", "invite"):
                     link = f"{base_url}/invite/{await run_in_threadpool(accounts.invite, email)}"
                 elif action == "remove":
                     if email.strip().lower() == request.state.user.email:
@@ -285,6 +290,21 @@ def account_routes(accounts: Accounts, public_url: str, orgs: Path | None = None
         Route("/admin/users", people, methods=["GET", "POST"], name="people"),
         Route("/admin/sign-ins", sign_in_log, name="sign_in_log"),
     ]
+
+
+def _change_orgs(accounts: Accounts, email: str, wanted: list[str]) -> str:
+    """Give or take away organizations so the person has `wanted`; what the page then says."""
+    person = accounts.person(email)
+    if person is None:
+        raise AccountProblem(f"there is no account for {email.strip().lower()[:254]}")
+    add, remove = set(wanted) - person.orgs, person.orgs - set(wanted)
+    if not add and not remove:
+        return f"{person.email} keeps the same organizations."
+    now = accounts.change_orgs(email, add, remove)
+    said = f"{now.email} now has: {', '.join(sorted(now.orgs)) or 'no organization'}."
+    if remove:
+        said += " They were signed out, and a build of theirs of an organization taken away is stopped."
+    return said
 
 
 def page(
