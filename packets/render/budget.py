@@ -8,7 +8,10 @@ stopped and reported as that organization's error, and the batch goes on with th
 
 Time is counted as processor time, so a machine shared by many jobs does not stop a
 document that is merely waiting its turn; a document stuck without using the processor
-(waiting on something that never comes) is stopped after STUCK_FACTOR times as long.
+(waiting on something that never comes) is stopped after STUCK_FACTOR times as long. That
+second clock leaves out the time the rendering thread waited for a processor (Linux counts
+it, /proc/self/task/N/schedstat): on a busy machine a document computing at a tenth of a
+processor was stopped as "stuck" before its processor time was up.
 
 A watchdog thread samples the clocks and the process's resident memory (/proc/self/statm)
 and, when the budget is spent, interrupts the main thread with a signal whose handler
@@ -27,7 +30,7 @@ import time
 from collections.abc import Iterator
 
 RENDER_SECONDS = 120.0  # of processor time; the largest packet the limits allow takes about 10 s
-STUCK_FACTOR = 4  # wall-clock time allowed, as a multiple of RENDER_SECONDS
+STUCK_FACTOR = 4  # clock time allowed (less the waits for a processor), as a multiple of RENDER_SECONDS
 RENDER_MEGABYTES = 1000  # growth over the worker's size when the document started (a large packet: ~150 MB)
 _TICK = 0.05
 _SIGNAL = getattr(signal, "SIGUSR1", None)
@@ -47,6 +50,16 @@ def _limit(name: str, default: float) -> float:
     except ValueError:
         return default
     return value if value > 0 else default
+
+
+def _waited_for_processor(thread: int) -> float:
+    """Seconds the thread `thread` (its native id) has spent ready to run, waiting for a
+    processor; 0.0 where the system does not say (then the stuck clock is the wall clock)."""
+    try:
+        with open(f"/proc/self/task/{thread}/schedstat", "rb") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _resident_megabytes() -> float:
@@ -72,7 +85,8 @@ def render_budget(what: str) -> Iterator[None]:
     reason: list[str] = []
     done = threading.Event()
     start_memory = _resident_megabytes()
-    start, start_cpu = time.monotonic(), time.process_time()
+    thread = threading.get_native_id()  # this thread renders; the watchdog reads its waits
+    start, start_cpu, start_waits = time.monotonic(), time.process_time(), _waited_for_processor(thread)
 
     def on_signal(signum: int, frame: object) -> None:
         if reason and not done.is_set():
@@ -86,7 +100,7 @@ def render_budget(what: str) -> Iterator[None]:
                     reason.append(
                         f"rendering {what} took over {seconds:g} s of processor time (the limit per document)"
                     )
-                elif time.monotonic() - start > seconds * STUCK_FACTOR:
+                elif time.monotonic() - start - (_waited_for_processor(thread) - start_waits) > seconds * STUCK_FACTOR:
                     reason.append(f"rendering {what} was stuck for over {seconds * STUCK_FACTOR:g} s")
                 elif start_memory and grown > megabytes:
                     reason.append(f"rendering {what} needed over {megabytes:g} MB (the limit per document)")
