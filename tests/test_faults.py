@@ -200,6 +200,58 @@ def test_stop_build_kills_a_build_that_does_not_stop_and_its_workers_die_with_it
     assert _wait_for(lambda: _gone(workers)), f"workers outlived their build: {workers}"
 
 
+# The studio's build process, its writes made slow: fsync sleeps, so a stop lands while the
+# temporary folder of an organization's files is there, whatever the machine's speed.
+_SLOW_WRITE_BUILD = """
+import os, sys, time
+synced = os.fsync
+def slow(fd):
+    synced(fd)
+    time.sleep(1.0)
+os.fsync = slow
+from packets.studio.buildjob import main
+sys.exit(main(["buildjob", sys.argv[1]]))
+"""
+
+
+def test_a_studio_build_stopped_while_it_writes_finishes_the_write_and_leaves_no_temporary(project):
+    """The studio stops a build with SIGTERM to its process group (`stop_group`: its time was up,
+    or the studio is closing). Stopped while writing, the build finishes the write first, then
+    ends with its workers: the handout is whole, nothing temporary stays, nothing of the group runs."""
+    import json
+
+    from packets.studio.builds import stop_group
+
+    out = project / "output"
+    request = {"slug": "clinic-0", "root": str(project), "out_dir": str(out), "audiences": ["participant"]}
+    build = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITE_BUILD, json.dumps(request)],
+        cwd=project,
+        env={**os.environ, "PACKETS_ROOT": str(project)},
+        stdin=subprocess.PIPE,  # held open, as the studio holds it: its closing would stop the build too
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        writing = _wait_for(lambda: _leftovers(out) or build.poll() is not None, limit=170)
+        assert writing is not True and writing, "the build never wrote"
+        seen = {build.pid, *_children(build.pid)}
+        stop_group(build)
+        said, err = build.communicate(timeout=60)
+    finally:
+        build.kill()
+        build.wait()
+    assert build.returncode == 143, err.decode()  # it stopped itself, not killed by the signal's default
+    assert "Traceback" not in err.decode(), err.decode()
+    assert json.loads(said.decode().splitlines()[-1]) == {"status": "failed", "error": "the build was stopped"}
+    assert _leftovers(out) == []
+    (handout,) = _pdfs(out)
+    data = handout.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert _gone(list(seen)), "a process of the build outlived its stop"
+
+
 # ------------------------------------------------------------------ the output folder (cases 10 and 21)
 
 
