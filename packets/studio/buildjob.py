@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import InputError, Problem, display_path
 from ..load.curriculum import Project
 from ..load.orgfiles import find_sources
+from ..output import start_without_stops
 from ..write.batch import Manifest, Summary, build_many, plan_work, shared_inputs_digest
 from ..write.pipeline import BuildOptions
 from ..write.workers import Workers
@@ -99,11 +100,7 @@ def watch_the_studio() -> None:
         with contextlib.suppress(OSError):
             os.killpg(os.getpgrp(), signal.SIGTERM)
 
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        threading.Thread(target=watch, daemon=True).start()  # it starts with the stops blocked
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    start_without_stops(threading.Thread(target=watch, daemon=True))
 
 
 def main(argv: list[str]) -> int:
