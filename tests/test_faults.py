@@ -234,7 +234,7 @@ def test_a_studio_build_stopped_while_it_writes_finishes_the_write_and_leaves_no
         start_new_session=True,
     )
     try:
-        writing = _wait_for(lambda: _leftovers(out) or build.poll() is not None, limit=170)
+        writing = _wait_for(lambda: _leftovers(out) or build.poll() is not None)
         assert writing is not True and writing, "the build never wrote"
         seen = {build.pid, *_children(build.pid)}
         stop_group(build)
