@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt
 DOCUMENT_FILES = {"facilitator": "facilitator-guide", "participant": "participant-handout"}
 TEMP_PREFIX = ".partial-"
 STALE_SECONDS = 3600  # writing one file takes milliseconds; a temporary this old is nobody's
+STOPS = {signal.SIGINT, signal.SIGTERM}  # Ctrl-C, and a service's (or the studio's) stop
 
 
 def slug_problem(slug: str, shown: str) -> Problem | None:
@@ -182,13 +184,30 @@ def interrupts_held() -> Iterator[None]:
 
     A KeyboardInterrupt raised between creating the temporary file and the `try` that
     removes it would leave the file behind; writing one PDF takes milliseconds.
+
+    The signals are blocked in this thread only: a process's other threads must never take
+    them (`start_without_stops`), or the kernel hands the signal to one of them and Python
+    runs its handler in the main thread all the same, inside the block.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
     try:
         yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def start_without_stops(thread: threading.Thread) -> None:
+    """Start a helper thread with Ctrl-C and SIGTERM blocked in it for its whole life, so that
+    they always reach the main thread, which holds them while it writes (`interrupts_held`)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        thread.start()
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)  # a new thread starts with its creator's mask
+    try:
+        thread.start()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 

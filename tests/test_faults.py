@@ -161,13 +161,21 @@ def test_sigterm_stops_the_build_and_its_workers_with_a_short_message(project):
     assert _leftovers(project / "output") == []
 
 
-@pytest.mark.parametrize("moment", [0.0, 0.3, 1.5, 4.0])
+@pytest.mark.parametrize("moment", [0.0, 0.3, 1.5, "written"])
 def test_ctrl_c_stops_the_build_without_a_traceback_at_any_moment(project, moment):
-    """Ctrl-C at a terminal reaches the whole process group: the build and its workers."""
+    """Ctrl-C at a terminal reaches the whole process group: the build and its workers.
+
+    Seconds after the workers start, or (late in the build) once the first organization's
+    PDFs are being written: two organizations are still to come then, however fast the
+    machine. (A fixed 4 s, as this was, is close to the whole build on an idle machine: about
+    12 s of processor time over two cores; on a faster one the build could end first, exit 0.)"""
     build = _start_build(project, "--force", "-j2", "--out", str(project / "output"), new_session=True)
     try:
         workers = _with_workers(build)
-        time.sleep(moment)
+        if moment == "written":
+            assert _wait_for(lambda: _pdfs(project / "output")), "the build wrote nothing"
+        else:
+            time.sleep(moment)
         os.killpg(build.pid, signal.SIGINT)
         _, err = build.communicate(timeout=120)
     finally:
@@ -198,6 +206,63 @@ def test_stop_build_kills_a_build_that_does_not_stop_and_its_workers_die_with_it
     os.kill(build.pid, signal.SIGSTOP)  # a build that cannot answer
     assert stop_build(build, grace=0.5) == -signal.SIGKILL
     assert _wait_for(lambda: _gone(workers)), f"workers outlived their build: {workers}"
+
+
+# The studio's build process, its writes made slow: fsync sleeps, so a stop lands while the
+# temporary folder of an organization's files is there, whatever the machine's speed.
+_SLOW_WRITE_BUILD = """
+import os, sys, time
+synced = os.fsync
+def slow(fd):
+    synced(fd)
+    time.sleep(1.0)
+os.fsync = slow
+from packets.studio.buildjob import main
+sys.exit(main(["buildjob", sys.argv[1]]))
+"""
+
+
+def test_a_studio_build_stopped_while_it_writes_finishes_the_write_and_leaves_no_temporary(project, monkeypatch):
+    """The studio stops a build with SIGTERM to its process group (`stop_group`: its time was up,
+    or the studio is closing). Stopped while writing, the build finishes the write first, then
+    ends with its workers: the handout is whole, nothing temporary stays, nothing of the group runs."""
+    import json
+
+    from packets.studio import builds
+    from packets.studio.builds import stop_group
+
+    # The grace before SIGKILL only guards against a build that never ends: the slowed writes
+    # (this one's rest, then the manifest's) on a busy machine must not run into it.
+    monkeypatch.setattr(builds, "STOP_GRACE", 120.0)
+
+    out = project / "output"
+    request = {"slug": "clinic-0", "root": str(project), "out_dir": str(out), "audiences": ["participant"]}
+    build = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_WRITE_BUILD, json.dumps(request)],
+        cwd=project,
+        env={**os.environ, "PACKETS_ROOT": str(project)},
+        stdin=subprocess.PIPE,  # held open, as the studio holds it: its closing would stop the build too
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        writing = _wait_for(lambda: _leftovers(out) or build.poll() is not None)
+        assert writing is not True and writing, "the build never wrote"
+        seen = {build.pid, *_children(build.pid)}
+        stop_group(build)
+        said, err = build.communicate(timeout=60)
+    finally:
+        build.kill()
+        build.wait()
+    assert build.returncode == 143, err.decode()  # it stopped itself, not killed by the signal's default
+    assert "Traceback" not in err.decode(), err.decode()
+    assert json.loads(said.decode().splitlines()[-1]) == {"status": "failed", "error": "the build was stopped"}
+    assert _leftovers(out) == []
+    (handout,) = _pdfs(out)
+    data = handout.read_bytes()
+    assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
+    assert _gone(list(seen)), "a process of the build outlived its stop"
 
 
 # ------------------------------------------------------------------ the output folder (cases 10 and 21)

@@ -88,7 +88,7 @@ def _edit_and_build(chrome, server, slug: str, title: str) -> None:
     _wait(chrome, lambda: "Saved to" in chrome.find_element(By.ID, "save-status").text, "saved")
     chrome.find_element(By.ID, "build-facilitator").click()  # the handout alone: a shorter build
     chrome.find_element(By.ID, "build-start").send_keys(Keys.ENTER)
-    _wait(chrome, lambda: chrome.find_element(By.ID, "build-step").text.startswith("Built:"), "built", timeout=300)
+    _wait(chrome, lambda: chrome.find_element(By.ID, "build-step").text.startswith("Built:"), "built", timeout=600)
 
 
 def test_a_team_works_on_one_server_each_on_their_own(server, chrome):

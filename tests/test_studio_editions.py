@@ -81,7 +81,7 @@ def test_a_bilingual_organization_is_written_built_and_downloaded_in_both_langua
 
         chrome.find_element(By.ID, "build-participant").click()  # the guide alone: quicker
         chrome.find_element(By.ID, "build-start").send_keys(Keys.ENTER)
-        _wait(chrome, lambda: chrome.find_element(By.ID, "build-step").text.startswith("Built:"), "built", timeout=180)
+        _wait(chrome, lambda: chrome.find_element(By.ID, "build-step").text.startswith("Built:"), "built", timeout=600)
         french = f"{slug}-facilitator-guide-fr.pdf"
         listed = chrome.find_element(By.ID, "build-files").text
         assert f"{slug}-facilitator-guide.pdf" in listed and french in listed and "French" in listed

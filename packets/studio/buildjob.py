@@ -7,6 +7,11 @@ workers too, with one signal to the group. It reports on standard output, one JS
 a line: how many documents it will make, that its workers are up (`started`: the studio's
 time limit counts from then), each document made, and the result. It watches its
 standard input: when the studio is gone (the pipe closes), the whole group stops.
+
+A stop (SIGTERM to the group) unwinds it as Ctrl-C unwinds `packets build`: a write under
+way is finished first (`interrupts_held`), and its workers are stopped and waited for, so
+when it has ended, they have too. Killed outright by SIGTERM's default action, it left the
+temporary folder of a write behind, or an organization's files half replaced.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 from ..errors import InputError, Problem, display_path
 from ..load.curriculum import Project
 from ..load.orgfiles import find_sources
+from ..output import start_without_stops
 from ..write.batch import Manifest, Summary, build_many, plan_work, shared_inputs_digest
 from ..write.pipeline import BuildOptions
 from ..write.workers import Workers
@@ -66,8 +72,22 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     return {"severity": problem.severity, "message": problem.message, "hint": problem.hint, "line": problem.line}
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM: the studio stopped this build (its time was up, the studio is closing, the studio is gone)."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
+    raise Stopped
+
+
 def watch_the_studio() -> None:
-    """Stop the whole group (this process and its workers) when the studio's end of stdin closes."""
+    """Stop the whole group (this process and its workers) when the studio's end of stdin closes.
+
+    The watching thread never takes a stop itself: a signal a thread does not block can land
+    on it while the main thread holds stops around a write (`interrupts_held`), and Python runs
+    the handler in the main thread all the same, inside the write.
+    """
 
     # Read from a copy of the descriptor, never through sys.stdin: a worker forked while this
     # thread waits in sys.stdin's reader would wait for its lock forever when it closes stdin.
@@ -80,12 +100,23 @@ def watch_the_studio() -> None:
         with contextlib.suppress(OSError):
             os.killpg(os.getpgrp(), signal.SIGTERM)
 
-    threading.Thread(target=watch, daemon=True).start()
+    start_without_stops(threading.Thread(target=watch, daemon=True))
 
 
 def main(argv: list[str]) -> int:
     request = json.loads(argv[1])
-    watch_the_studio()
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        watch_the_studio()
+        return build(request)
+    except Stopped:  # its workers are stopped and waited for (leaving `ReportingWorkers`)
+        with contextlib.suppress(OSError):  # the studio may be gone, and its end of the pipe with it
+            say(status="failed", error="the build was stopped")
+        return 143
+
+
+def build(request: dict[str, Any]) -> int:
+    """The build the studio asked for, reported as it goes; the exit status of `packets build`."""
     project = Project(Path(request["root"]))
     options = options_from(request, Path(request["out_dir"]))
     try:

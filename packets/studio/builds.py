@@ -29,6 +29,7 @@ from ..render.kit import kit_audience
 BUILD_SECONDS = 600.0  # `packets studio --build-timeout` changes it
 AT_ONCE = 1  # one build uses every core already (its workers); two at once only share them and double the memory
 STOP_GRACE = 5.0  # seconds the workers get to clean up after SIGTERM before SIGKILL
+KILLED_GONE_SECONDS = 60.0  # a bound on waiting for SIGKILLed processes to end (one stuck in the kernel)
 # A build's time limit counts from when its workers are up (the build says `started`): on a
 # busy machine, starting Python and WeasyPrint can take seconds that are not the build's
 # own. Getting there has a limit of its own, so a build stuck before it is stopped too.
@@ -272,24 +273,46 @@ class BuildQueue:
 
 
 def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the build's process group (workers clean up their temporary fonts), then SIGKILL to what is left."""
+    """SIGTERM to the build's process group (the build finishes a write under way, its workers
+    clean up their temporary fonts), then SIGKILL to what is left; returns once the group is gone.
+
+    A signal is sent when `kill` returns, not taken: a worker SIGKILLed after the grace was
+    still ending, and still in the group, when the build was already reported stopped.
+    """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE
     while time.monotonic() < deadline and _group_alive(process.pid):
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=0.1)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    if _group_alive(process.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + KILLED_GONE_SECONDS
+        while time.monotonic() < deadline and _group_alive(process.pid):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.02)
     process.wait()
 
 
 def _group_alive(group: int) -> bool:
+    """Whether a process of the group can still run. Ended ones that wait to be collected
+    (zombies: workers whose build ended first belong to whoever adopted them) do not count."""
     try:
         os.killpg(group, 0)
     except (ProcessLookupError, PermissionError):
         return False
-    return True
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():  # no /proc to tell the ended ones apart
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == group and fields[0] not in ("Z", "X"):
+            return True
+    return False
 
 
 def _last_lines(stream: Any, lines: list[str]) -> None:
