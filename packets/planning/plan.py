@@ -121,6 +121,10 @@ class Statement:
     commitments_intro: str | None
     closing: str | None
     is_draft: bool
+    # The composed draft as the slides show it: the Nations by their own names only, since the
+    # slides just before show each with its other name. Its sentence then fits one slide with many
+    # Nations instead of being cut at a comma. Empty: the slides show `paragraphs`.
+    slide_paragraphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -584,11 +588,13 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
         return Statement(paragraphs, commitments_intro, None, is_draft=False)
     if not ack.nations:
         return Statement((), commitments_intro, None, is_draft=True)
-    paragraphs = [_fill(draft.opening, values)]
     sentence = territory_sentence(org, curriculum)
-    if sentence:
-        paragraphs.append(sentence)
-    return Statement((" ".join(paragraphs),), commitments_intro, _fill(draft.closing, values), is_draft=True)
+    shown = []
+    for nations in (values["nations"], join_words([n.name for n in ack.nations], curriculum.interface)):
+        paragraphs = [_fill(draft.opening, {**values, "nations": nations}), *([sentence] if sentence else [])]
+        shown.append(" ".join(paragraphs))
+    closing = _fill(draft.closing, values)
+    return Statement((shown[0],), commitments_intro, closing, is_draft=True, slide_paragraphs=(shown[1],))
 
 
 # Cards are printed this many to a sheet: a set of fewer cards is repeated to fill it.
