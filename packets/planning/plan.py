@@ -161,16 +161,15 @@ class Plan:
 
     @property
     def running_name(self) -> str:
-        """The organization's name for the running head, shortened at a word so it fits one line.
-
-        Large print sets the running head bigger, so fewer characters fit. The stylesheet
-        still clips with an ellipsis if unusually wide letters make even this too long.
+        """The organization's name for a regular edition's running head, shortened at a word
+        so it fits one line at 9.5 pt. (Large print measures its own: render/html.py
+        running_name.) The stylesheet still clips with an ellipsis if unusually wide letters
+        make even this too long.
         """
         name = self.org.name
-        limit = RUNNING_NAME_CHARS_LARGE if self.large_print else RUNNING_NAME_CHARS
-        if len(name) <= limit:
+        if len(name) <= RUNNING_NAME_CHARS:
             return name
-        return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
+        return name[:RUNNING_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
     def language(self) -> str:
@@ -265,7 +264,6 @@ class Plan:
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
-RUNNING_NAME_CHARS_LARGE = 48  # beside "Large print" at 16 pt
 
 
 def _clock(start: int | None, offset: int) -> str | None:

@@ -26,11 +26,12 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..load.model import Interface, Nation, Organization
 from ..planning.plan import Plan, PlannedModule, RunOfShowRow
 from ..planning.words import date_text, fill_text
+from .measure import SYLLABICS_SCALE
+from .measure import advances as _advances
 
 # What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
 # measured on the bundled font: characters on a line (the title slide's names and the
@@ -41,7 +42,6 @@ NAME_SIZE_PT = 48  # the Nations' names
 BODY_SIZE_PT = 30  # templates/css/slides.css --slide-body
 TEXT_WIDTH_PT = 960 - 2 * 48  # the slide's width inside its safe margins (templates/css/slides.css)
 LIST_WIDTH_PT = TEXT_WIDTH_PT - 12 / 25.4 * 72  # a list's items, inside its 12 mm indent
-FONTS = Path(__file__).resolve().parent.parent.parent / "templates" / "fonts"
 
 Source = tuple[str | int, ...]  # where in the organization file a slide's text comes from ("" for the curriculum)
 
@@ -341,16 +341,6 @@ def _list_slides(
 # ---------------------------------------------------------------- the Nations' names
 
 
-@functools.lru_cache(maxsize=4)
-def _advances(font: str) -> tuple[dict[int, int], int]:
-    """Each character's advance in a bundled font, in font units, and its units per em."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(str(FONTS / font), lazy=True) as ttf:
-        metrics = ttf["hmtx"].metrics
-        return {code: metrics[glyph][0] for code, glyph in ttf.getBestCmap().items()}, ttf["head"].unitsPerEm
-
-
 def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
     """How wide a name is set in bold at `size`, from the fonts' own advances (syllabics from their font)."""
     latin, latin_em = _advances("Andika-Bold.ttf")
@@ -364,9 +354,6 @@ def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
         else:
             width += 0.6
     return width * size
-
-
-SYLLABICS_SCALE = 1.12  # templates/css/slides.css .syllabics: syllabics look smaller than Andika at one size
 
 
 def nation_line(nation: Nation, words: Interface | None = None, language: str = "en") -> NationLine:
