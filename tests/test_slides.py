@@ -115,6 +115,23 @@ land_acknowledgement:
     that our own clinics have been part of the failure. We are here to learn how to do better.
 """
 
+# One sentence of 55 words, many of them long: nine lines, more than a statement slide holds
+# at 30 pt, yet within its words. It is set at 28 pt on one slide, never cut at a comma.
+LONG_SENTENCE = """name: Northwestern Interprofessional Rehabilitation Collaborative
+workshop:
+  format: short
+land_acknowledgement:
+  nations:
+    - {name: Anishinaabeg, english_name: Anishinaabe peoples}
+  statement: >-
+    We acknowledge, with gratitude and responsibility, that our interprofessional rehabilitation
+    collaborative operates on traditional Anishinaabe territories encompassing Fort William, Red Rock,
+    Pays Plat, Biinjitiwaabik Zaaging Anishinaabek, Animbiigoo Zaagiigan Anishinaabek, Kiashke Zaaging
+    Anishinaabek and Opwaaganasiniing communities, understanding that acknowledgement demands
+    continuing accountability, transformative relationships, meaningful reciprocity and sustained
+    institutional commitments.
+"""
+
 SESSIONS = {60: "session-60", 120: "session-120", 180: "session-180"}
 FIXTURE_ORGS = ("many-nations", "pacific-coast", "treaty-six", "francophone", "bilingual-nb")
 
@@ -130,6 +147,7 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
                 (orgs / f"{slug}.yaml").write_text(_session_org(minutes), encoding="utf-8")
             (orgs / "crowded.yaml").write_text(_crowded_org(), encoding="utf-8")
             (orgs / "treaty-statement.yaml").write_text(TREATY_STATEMENT, encoding="utf-8")
+            (orgs / "long-sentence.yaml").write_text(LONG_SENTENCE, encoding="utf-8")
             files = [*sorted(map(str, orgs.glob("*.yaml"))), "example"]
             files += [str(FIXTURES / "orgs" / f"{slug}.yaml") for slug in FIXTURE_ORGS]
             args = (*files, "--audience", "participant", "--slides", "--out", str(out / "built"), "--jobs", "2")
@@ -137,7 +155,7 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
             assert result.exit_code == 0, result.output
     from packets.render.kit import kit_name
 
-    slugs = [*SESSIONS.values(), "crowded", "treaty-statement", "example", *FIXTURE_ORGS]
+    slugs = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS]
     fixtures = {slug: fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[0] for slug in FIXTURE_ORGS}
     found = {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in slugs}
     # Every edition of an organization with more than one (`languages: [en, fr]`): its French deck too.
@@ -147,7 +165,7 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
     return found
 
 
-ALL = [*SESSIONS.values(), "crowded", "treaty-statement", "example", *FIXTURE_ORGS, "bilingual-nb-fr"]
+ALL = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS, "bilingual-nb-fr"]
 FRENCH_DECKS = ["francophone", "bilingual-nb-fr"]
 
 
@@ -605,3 +623,20 @@ def test_names_in_the_statement_are_never_broken_at_their_hyphen(decks):
     statement = [line for line in lines if "Hyphenated" in line and "say" not in line]
     assert len(statement) >= 3, statement
     assert not [line for line in lines if re.search(r"Nation\d+-$", line)]
+
+
+def test_a_sentence_longer_than_a_slide_s_lines_is_set_smaller_not_cut(decks):
+    """Nine lines of one sentence: whole on one slide, at 28 pt (the smallest a room reads)."""
+    from pypdf import PdfReader
+
+    pages = [flat(page) for page in page_texts(decks["long-sentence"])]
+    shown = [n for n, page in enumerate(pages) if "interprofessional rehabilitation" in page]
+    assert len(shown) == 1 and "institutional commitments." in pages[shown[0]], shown
+    sizes = set()
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if re.search(r"[^\W\d_]", text):  # words, not the slide's number
+            sizes.add(round(font_size * tm[3] * cm[3], 1))
+
+    PdfReader(str(decks["long-sentence"])).pages[shown[0]].extract_text(visitor_text=visit)
+    assert min(sizes) >= 28, sizes
