@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from ..load.model import Interface, Nation, Organization
 from ..planning.plan import Plan, PlannedModule, RunOfShowRow
 from ..planning.words import date_text, fill_text
-from .measure import SYLLABICS_SCALE
+from .measure import SYLLABICS_SCALE, text_width_pt
 from .measure import advances as _advances
 
 # What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
@@ -343,17 +343,7 @@ def _list_slides(
 
 def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
     """How wide a name is set in bold at `size`, from the fonts' own advances (syllabics from their font)."""
-    latin, latin_em = _advances("Andika-Bold.ttf")
-    syllabics, syllabics_em = _advances("NotoSansCanadianAboriginal-Bold.ttf")
-    width = 0.0
-    for char in text:
-        if ord(char) in latin:
-            width += latin[ord(char)] / latin_em
-        elif ord(char) in syllabics:
-            width += syllabics[ord(char)] / syllabics_em * SYLLABICS_SCALE
-        else:
-            width += 0.6
-    return width * size
+    return text_width_pt(text, size, bold=True)
 
 
 def nation_line(nation: Nation, words: Interface | None = None, language: str = "en") -> NationLine:
