@@ -356,3 +356,19 @@ def test_french_fixtures_are_french():
     for path in sorted(FRENCH.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert data["language"] == "fr", path.name
+
+
+@pytest.mark.parametrize("slug", ["cisss-matin", "cisss-apres-midi"])
+def test_french_slides_keep_to_60_words_and_the_ground_rules_on_one_slide(french_build, slug):
+    """French runs about a fifth longer than English: its decks keep the same limits."""
+    from conftest import page_texts
+
+    deck = load_curriculum(Project(ROOT), "fr").deck
+    pages = [re.sub(r"\s*\d+ / \d+\s*$", "", page) for page in page_texts(_pdf(french_build, slug, "slides"))]
+    words = [len(re.findall(r"\S*[^\W_]\S*", page)) for page in pages]
+    assert max(words) <= 60, words
+    squeezed = [re.sub(r"\s+", "", page).replace("\ufffe", "-") for page in pages]
+    rules = [page for page in squeezed if page.startswith(re.sub(r"\s+", "", deck.ground_rules.title))]
+    assert len(rules) == 1 and all(re.sub(r"\s+", "", rule) in rules[0] for rule in deck.ground_rules.points)
+    # A lead-in ending on a colon always has its list under it on the same slide.
+    assert not [page for page in pages if page.rstrip().endswith(":")]

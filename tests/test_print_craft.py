@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -255,6 +256,18 @@ def test_writing_lines_that_end_a_page_fill_it(whole_kit, fixture_org_builds):
                 ruled += 1
                 assert reach > 0.8, f"{path.name} page {number}: lines end at {reach:.0%} of the page"
     assert ruled > 10
+
+
+def test_a_writing_page_is_filled_to_its_foot(whole_kit, fixture_org_builds):
+    """A page with writing lines reaches the foot of its text area, also when a short passage
+    follows its last lines: the A4 large-print handout's last commitment had four lines and
+    the closing words, then 55% of the page empty."""
+    paths = _documents(whole_kit, fixture_org_builds, ["participant-handout", "participant-handout-large-print"])
+    short = []
+    for path in paths:
+        fills = page_fill(path)
+        short += [(path.name, n, round(f, 2)) for n, (f, writing) in enumerate(fills, start=1) if writing and f < 0.8]
+    assert short == []
 
 
 def test_a_split_box_ends_at_its_content_not_at_the_page_foot(tmp_path):
@@ -538,11 +551,6 @@ def test_the_large_print_guide_gives_the_facilitators_contacts_before_the_prepar
     assert min(sizes) >= 16, sizes
 
 
-def test_large_print_running_head_has_the_full_name_when_it_fits(whole_kit):
-    pages = page_texts(whole_kit["letter:participant-handout-large-print"])
-    assert "Riverside Community Health Centre (example)" in pages[1], pages[1][:200]
-
-
 # ---------------------------------------------------------------- booklets
 
 
@@ -663,3 +671,125 @@ def test_contents_leaders_end_evenly(whole_kit):
                 numbers.add(len("".join(c for c, _ in chars[index + 1 : index + 6]).split()[0]))
         assert len(ends) > 10 and max(ends) - min(ends) <= 1, (kind, sorted(set(ends)))
         assert numbers >= {1, 2} or kind.endswith("print"), numbers
+
+
+def _heads(path: Path) -> list[tuple[str, str, float, bool]]:
+    """Each page's running head but the cover's: (the name on the left as it reads, the
+    edition's mark on the right, both without spaces; the room between them in points;
+    whether the stylesheet clipped the name: a clipped name draws its ellipsis with the
+    rest of the name as its ActualText, which PDFium reads all in the ellipsis's one box)."""
+    heads = []
+    for page in list(pdfium.PdfDocument(str(path)))[1:]:
+        text = page.get_textpage()
+        width, height = page.get_size()
+        chars = []
+        for i in range(text.count_chars()):
+            box = text.get_charbox(i)
+            char = text.get_text_range(i, 1)
+            if box[1] > height - 20 / 25.4 * 72 and char.strip():
+                chars.append((char, box))
+        # The name and the mark are apart by the widest gap on the line.
+        gaps = [(b[0] - a[2], i) for i, ((_, a), (_, b)) in enumerate(zip(chars, chars[1:], strict=False), start=1)]
+        cut = max(gaps)[1] if gaps else len(chars)
+        left, right = chars[:cut], chars[cut:]
+        clipped = any(b == a for (_, a), (_, b) in zip(left, left[1:], strict=False))
+        room = (min(b[0] for _, b in right) - max(b[2] for _, b in left)) if left and right else 0.0
+        shown = unicodedata.normalize("NFC", "".join(c for c, _ in left))
+        heads.append((shown, "".join(c for c, _ in right), room, clipped))
+    return heads
+
+
+def _check_heads(path: Path, name: str, mark: str) -> None:
+    """The whole name when it fits; else whole words with an ellipsis, and then the next word
+    would not have fitted in the room left before the mark (less the 8 mm kept between)."""
+    words = unicodedata.normalize("NFC", name).split()
+    heads = _heads(path)
+    assert heads, path.name
+    for number, (shown, right, room, clipped) in enumerate(heads, start=2):
+        assert right == "".join(mark.split()), (path.name, number, right)
+        assert not clipped, (path.name, number, "the stylesheet clipped the name", shown)
+        if shown == "".join(words):
+            continue
+        assert shown.endswith("…"), (path.name, number, shown)
+        kept = [k for k in range(1, len(words)) if "".join(words[:k]).rstrip(",;:–—-") == shown[:-1]]
+        assert kept, (path.name, number, shown)  # whole words only
+        following = words[kept[-1]]
+        per_char = 16 * 0.5  # Andika's average advance at 16 pt is about half an em
+        assert room - 8 / 25.4 * 72 < per_char * (len(following) + 1) + 6, (path.name, number, shown, round(room))
+
+
+HOSTILE_HEAD = "Little Pic River Health Clinic and Wellness Circle"  # 50 characters: fits a Letter head, not an A4 one
+
+
+def test_large_print_running_head_has_the_full_name_when_it_fits(whole_kit, fixture_org_builds, tmp_path):
+    """On every page but the cover, module pages too (they cut the name at 40% of the width
+    with the rest of the line empty): "Large print" (the French edition's own word) on the
+    right, the organization's whole name on the left when it fits, else as many whole words
+    as fit with an ellipsis. Letter and A4, English and French, long names and many Nations."""
+    from packets.load.model import Organization
+    from packets.load.sources import read_yaml
+    from packets.output import edition_suffix
+
+    for paper in PAPERS:
+        for kind in ("facilitator-guide-large-print", "participant-handout-large-print"):
+            _check_heads(whole_kit[f"{paper}:{kind}"], "Riverside Community Health Centre (example)", "Large print")
+    pages = page_texts(whole_kit["letter:participant-handout-large-print"])
+    assert "Riverside Community Health Centre (example)" in pages[1], pages[1][:200]
+    for org in (*ORGS, "bilingual-nb"):
+        model = Organization.model_validate(read_yaml(FIXTURES / "orgs" / f"{org}.yaml").data)
+        for language in fixture_editions(FIXTURES / "orgs" / f"{org}.yaml"):
+            mark = FRENCH_WORDS.large_print if language == "fr" else "Large print"
+            for kind in ("facilitator-guide-large-print", "participant-handout-large-print"):
+                path = fixture_org_builds / org / f"{org}-{kind}{edition_suffix(language)}.pdf"
+                _check_heads(path, model.edition(language).name, mark)
+    # A name of 50 characters (over the 48 a count of characters allowed), in English and
+    # French, on both papers: whole where it fits, cut at a word where it does not.
+    text = (ROOT / "content/orgs/example.yaml").read_text(encoding="utf-8")
+    named = f"name: {HOSTILE_HEAD}\nlanguages: [en, fr]"
+    text = text.replace("name: Riverside Community Health Centre (example)", named)
+    org = tmp_path / "long-head.yaml"
+    org.write_text(text, encoding="utf-8")
+    for paper in PAPERS:
+        out = tmp_path / paper
+        args = ("--audience", "participant", "--large-print", "--paper", paper, "--out", str(out), "-j1")
+        result = run("build", str(org), *args)
+        assert result.exit_code == 0, result.output
+        found = sorted((out / "long-head").glob("*large-print*.pdf"))
+        assert len(found) == 2, found
+        for path in found:
+            mark = FRENCH_WORDS.large_print if path.stem.endswith("-fr") else "Large print"
+            _check_heads(path, HOSTILE_HEAD, mark)
+            if paper == "letter" and not path.stem.endswith("-fr"):
+                assert {shown for shown, *_ in _heads(path)} == {"".join(HOSTILE_HEAD.split())}, path.name
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_every_writing_area_of_the_fillable_handout_is_a_drawn_field(tmp_path, paper):
+    """Each block of writing lines of the printed handout (the notes page's too) is a field of
+    the fillable one, with its own appearance and the field font; the notes page's field takes
+    most of its page. English and French, Letter and A4."""
+    orgs = (ROOT / "content/orgs/example.yaml", FIXTURES / "orgs/francophone.yaml")
+    args = ("--audience", "participant", "--fillable", "--html", "--paper", paper, "--out", str(tmp_path), "-j1")
+    result = run("build", *map(str, orgs), *args)
+    assert result.exit_code == 0, result.output
+    for slug in ("example", "francophone"):
+        folder = tmp_path / slug
+        fillable = next(folder.glob(f"{slug}-participant-handout-fillable*.pdf"))
+        printed = next(p for p in folder.glob(f"{slug}-participant-handout*.html") if "fillable" not in p.name)
+        html = printed.read_text(encoding="utf-8")
+        areas = len(re.findall(r'class="write-lines', html)) + len(re.findall(r'class="name-line"', html))
+        notes_word = FRENCH_WORDS.notes if slug == "francophone" else "Notes"
+        with pikepdf.open(fillable) as pdf:
+            fields = list(pdf.Root.AcroForm.Fields)
+            assert len(fields) == areas, (slug, len(fields), areas)
+            for field in fields:
+                assert "/AP" in field and "/N" in field.AP, (slug, str(field.get("/T")))
+                font = re.search(r"(/\S+) [\d.]+ Tf", str(field.DA))
+                assert font and str(pdf.Root.AcroForm.DR.Font[font[1]].BaseFont).endswith("Packet-Fields")
+            last = pdf.pages[len(pdf.pages) - 1]
+            widgets = [a for a in last.get("/Annots", []) if a.get("/Subtype") == "/Widget"]
+            assert [str(w.T) for w in widgets] == ["notes"], (slug, [str(w.T) for w in widgets])
+            height = float(last.MediaBox[3])
+            x1, y1, x2, y2 = (float(v) for v in widgets[0].Rect)
+            assert abs(y2 - y1) > 0.45 * height, (slug, abs(y2 - y1) / height)
+        assert page_texts(fillable)[-1].lstrip().startswith(notes_word), slug

@@ -93,8 +93,47 @@ def _crowded_org() -> str:
     )
 
 
+# A treaty statement the organization wrote: five lines, its first sentence long (many Nations
+# and a treaty named in it), the whole too long for one slide: cut only between its sentences.
+TREATY_STATEMENT = """name: Qu’Appelle Valley and Southern Saskatchewan Regional Primary Health Care Partnership Network
+workshop:
+  format: short
+land_acknowledgement:
+  nations:
+    - {name: Nêhiyawak, english_name: Plains Cree}
+    - {name: Anihšināpēk, english_name: Saulteaux}
+    - {name: Dakota}
+    - {name: Lakota}
+    - {name: Nakoda}
+    - {name: Métis}
+  territory: Treaty 4 territory
+  statement: >-
+    We gather on Treaty 4 territory, the lands of the Nêhiyawak, Anihšināpēk, Dakota, Lakota
+    and Nakoda, and the homeland of the Métis, whose ancestors entered into this treaty with the
+    Crown in 1874 as a sacred promise between peoples, meant to last as long as the sun shines,
+    the grass grows and the rivers flow. We know that the Crown has not kept that promise, and
+    that our own clinics have been part of the failure. We are here to learn how to do better.
+"""
+
+# One sentence of 55 words, many of them long: nine lines, more than a statement slide holds
+# at 30 pt, yet within its words. It is set at 28 pt on one slide, never cut at a comma.
+LONG_SENTENCE = """name: Northwestern Interprofessional Rehabilitation Collaborative
+workshop:
+  format: short
+land_acknowledgement:
+  nations:
+    - {name: Anishinaabeg, english_name: Anishinaabe peoples}
+  statement: >-
+    We acknowledge, with gratitude and responsibility, that our interprofessional rehabilitation
+    collaborative operates on traditional Anishinaabe territories encompassing Fort William, Red Rock,
+    Pays Plat, Biinjitiwaabik Zaaging Anishinaabek, Animbiigoo Zaagiigan Anishinaabek, Kiashke Zaaging
+    Anishinaabek and Opwaaganasiniing communities, understanding that acknowledgement demands
+    continuing accountability, transformative relationships, meaningful reciprocity and sustained
+    institutional commitments.
+"""
+
 SESSIONS = {60: "session-60", 120: "session-120", 180: "session-180"}
-FIXTURE_ORGS = ("many-nations", "pacific-coast", "treaty-six", "francophone")
+FIXTURE_ORGS = ("many-nations", "pacific-coast", "treaty-six", "francophone", "bilingual-nb")
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +146,8 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
             for minutes, slug in SESSIONS.items():
                 (orgs / f"{slug}.yaml").write_text(_session_org(minutes), encoding="utf-8")
             (orgs / "crowded.yaml").write_text(_crowded_org(), encoding="utf-8")
+            (orgs / "treaty-statement.yaml").write_text(TREATY_STATEMENT, encoding="utf-8")
+            (orgs / "long-sentence.yaml").write_text(LONG_SENTENCE, encoding="utf-8")
             files = [*sorted(map(str, orgs.glob("*.yaml"))), "example"]
             files += [str(FIXTURES / "orgs" / f"{slug}.yaml") for slug in FIXTURE_ORGS]
             args = (*files, "--audience", "participant", "--slides", "--out", str(out / "built"), "--jobs", "2")
@@ -114,12 +155,18 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
             assert result.exit_code == 0, result.output
     from packets.render.kit import kit_name
 
-    slugs = [*SESSIONS.values(), "crowded", "example", *FIXTURE_ORGS]
+    slugs = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS]
     fixtures = {slug: fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[0] for slug in FIXTURE_ORGS}
-    return {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in slugs}
+    found = {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in slugs}
+    # Every edition of an organization with more than one (`languages: [en, fr]`): its French deck too.
+    for slug in FIXTURE_ORGS:
+        for language in fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[1:]:
+            found[f"{slug}-{language}"] = out / "built" / slug / kit_name(slug, "slides", language)
+    return found
 
 
-ALL = [*SESSIONS.values(), "crowded", "example", *FIXTURE_ORGS]
+ALL = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS, "bilingual-nb-fr"]
+FRENCH_DECKS = ["francophone", "bilingual-nb-fr"]
 
 
 @dataclass
@@ -223,16 +270,25 @@ def test_no_list_is_split_over_two_slides_when_one_would_hold_it(decks, slug, bo
             continue
         title = first[0]
         words = _slide_words(pages[n]) + _slide_words(pages[n + 1]) - _words(title)
-        heights = []
+        heights, headings = [], []
         for page in (measured[n], measured[n + 1]):
-            # The body: what is below the title (a kicker such as "12 min" sits above it).
-            title_bottom = max((w.bottom for w in page if w.text == title.split()[-1]), default=0.0)
-            body = [w for w in page if w.top >= title_bottom] or page
+            # The body: what is below the title (a kicker such as "Module 4" sits above it).
+            title_bottom = _title_bottom(page)
+            body = [w for w in page if w.top >= title_bottom - 1] or page
             heights.append(max(w.bottom for w in body) - min(w.top for w in body))
-        title_height = 72.0  # the title's line at 40 pt (46 pt) and the 9 mm under it (templates/css/slides.css)
+            headings.append(min(w.top for w in body) - min(w.top for w in page))
+        # The title's line at 40 pt (46 pt) and the 9 mm under it (templates/css/slides.css), or
+        # what the heading takes as printed when it is taller: a kicker, a title on two lines.
+        title_height = max(72.0, headings[0])
         if words <= 60 and sum(heights) + title_height < area * 0.9:
-            split.append((n + 1, title, words, round(sum(heights))))
+            split.append((n + 1, title, words, round(sum(heights)), round(title_height)))
     assert split == []
+
+
+def _title_bottom(page: list[Word]) -> float:
+    """Where a slide's title ends: its words are the ones set at 40 pt (Poppler's word boxes
+    are about 1.61 em tall), on one line or two; nothing else on a slide is set at that size."""
+    return max((w.bottom for w in page if 36 <= (w.bottom - w.top) / 1.612 <= 44), default=0.0)
 
 
 def _lines(page: str) -> list[str]:
@@ -471,3 +527,116 @@ def test_supports_are_the_same_when_they_share_a_number_or_an_address_however_wr
     assert contact_keys("1-855-242-3310 or hopeforwellness.ca") >= contact_keys("hopeforwellness.ca")
     assert contact_keys("peers@lakehead.example") != contact_keys("help@lakehead.example")
     assert not contact_keys("807-555-0142") & contact_keys("807-555-0143")
+
+
+# ---------------------------------------------------------------- English and French decks alike
+
+
+def _deck_plan(decks, slug: str):
+    """The plan a deck was made from, in its own edition's language."""
+    from packets.planning.organization import load_organization
+    from packets.planning.plan import make_plan
+
+    org = slug.removesuffix("-fr")
+    files = {"example": ROOT / "content/orgs/example.yaml"}
+    path = files.get(org, FIXTURES / "orgs" / f"{org}.yaml")
+    if not path.exists():
+        path = decks[slug].parent.parent.parent / "orgs" / f"{org}.yaml"
+    curriculum = _curriculum(decks[slug])
+    loaded = load_organization(path, org, Project(ROOT), curriculum)
+    assert loaded.org is not None, loaded.problems
+    return make_plan(org, loaded.org.edition(_language(decks[slug])), curriculum)
+
+
+def _squeezed(text: str) -> str:
+    """Text without its spaces, for finding a passage whatever the line breaks and the French
+    no-break spaces typesetting put in it (PDFium reads a hyphen a line ends on as U+FFFE)."""
+    return re.sub(r"\s+", "", nfc(text).replace("\ufffe", "-"))
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_the_ground_rules_stay_up_whole_on_one_slide(decks, slug):
+    """The ground rules are left up while the room talks: every rule on the one slide, in
+    French too (its rules were 4 + 3 over two slides, past 60 words together)."""
+    words = _curriculum(decks[slug]).deck.ground_rules
+    pages = [_squeezed(page) for page in page_texts(decks[slug])]
+    shown = [page for page in pages if page.startswith(_squeezed(words.title))]
+    assert len(shown) == 1, len(shown)
+    for rule in words.points:
+        assert _squeezed(rule) in shown[0], rule
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_a_lead_in_never_ends_a_slide_without_its_list(decks, slug):
+    """« Les gestes derrière les mots » ended on its lead-in's colon, the list on the next slide."""
+    ends = []
+    for n, page in enumerate(page_texts(decks[slug]), start=1):
+        lines = [line.strip() for line in page.splitlines() if line.strip() and not SLIDE_NUMBER.match(line)]
+        if lines and lines[-1].endswith(":"):
+            ends.append((n, lines[-1]))
+    assert ends == []
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_the_commitments_slide_opens_with_its_lead_in_and_list_together(decks, slug):
+    plan = _deck_plan(decks, slug)
+    commitments = plan.org.land_acknowledgement.commitments
+    if not commitments:
+        pytest.skip("no commitments")
+    deck = plan.curriculum.deck
+    pages = [_squeezed(page) for page in page_texts(decks[slug])]
+    shown = [page for page in pages if page.startswith(_squeezed(deck.actions_title))]
+    assert shown and _squeezed(deck.actions_intro) in shown[0] and _squeezed(commitments[0]) in shown[0]
+    for commitment in commitments:
+        assert sum(_squeezed(commitment) in page for page in shown) == 1, commitment
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_the_statement_is_cut_only_between_sentences(decks, slug):
+    """Each sentence of the acknowledgement's statement is read whole on one slide: with many
+    Nations the composed one broke at a comma after "(Inuit),"; a long treaty statement goes
+    over two slides only at a sentence end."""
+    from packets.render.slides import sentences
+
+    plan = _deck_plan(decks, slug)
+    statement = plan.statement
+    shown = [*(statement.slide_paragraphs or statement.paragraphs), *([statement.closing] if statement.closing else [])]
+    if not shown:
+        pytest.skip("no statement")
+    pages = [_squeezed(page) for page in page_texts(decks[slug])]
+    title = _squeezed(plan.curriculum.deck.acknowledgement_title)
+    for paragraph in shown:
+        for sentence in sentences(paragraph):
+            assert any(_squeezed(sentence) in page for page in pages if page.startswith(title)), sentence
+
+
+def test_a_long_treaty_statement_goes_over_two_slides_at_a_sentence_end(decks):
+    pages = [flat(page) for page in page_texts(decks["treaty-statement"])]
+    statement = [page for page in pages if "Crown" in page]
+    assert len(statement) == 2, statement
+    assert "rivers flow." in statement[0] and statement[1].startswith("Land acknowledgement We know that the Crown")
+
+
+def test_names_in_the_statement_are_never_broken_at_their_hyphen(decks):
+    """Twelve hyphenated names in the composed statement's prose, each whole on its line."""
+    lines = [line.strip() for line in pdftotext(decks["crowded"]).splitlines()]
+    statement = [line for line in lines if "Hyphenated" in line and "say" not in line]
+    assert len(statement) >= 3, statement
+    assert not [line for line in lines if re.search(r"Nation\d+-$", line)]
+
+
+def test_a_sentence_longer_than_a_slide_s_lines_is_set_smaller_not_cut(decks):
+    """Nine lines of one sentence: whole on one slide, at 28 pt (the smallest a room reads)."""
+    from pypdf import PdfReader
+
+    pages = [flat(page) for page in page_texts(decks["long-sentence"])]
+    shown = [n for n, page in enumerate(pages) if "interprofessional rehabilitation" in page]
+    assert len(shown) == 1 and "institutional commitments." in pages[shown[0]], shown
+    sizes = set()
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if re.search(r"[^\W\d_]", text):  # words, not the slide's number
+            sizes.add(round(font_size * tm[3] * cm[3], 1))
+
+    PdfReader(str(decks["long-sentence"])).pages[shown[0]].extract_text(visitor_text=visit)
+    assert min(sizes) >= 28, sizes

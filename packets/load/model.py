@@ -530,6 +530,9 @@ class Deck(Strict):
     who_for: SlideList
     acknowledgement_title: Line
     actions_title: Line  # above the organization's commitments, after its statement
+    # The commitments' lead-in on their slide. Without the organization's name (the title slide
+    # gives it), it takes a line or two whatever the name, so it always stays with its list.
+    actions_intro: Line
     # Each essential's line on the slide, by the essential's id; one without prints in full.
     essentials: dict[Id, Line]
     essentials_title: Line

@@ -121,6 +121,10 @@ class Statement:
     commitments_intro: str | None
     closing: str | None
     is_draft: bool
+    # The composed draft as the slides show it: the Nations by their own names only, since the
+    # slides just before show each with its other name. Its sentence then fits one slide with many
+    # Nations instead of being cut at a comma. Empty: the slides show `paragraphs`.
+    slide_paragraphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,16 +161,15 @@ class Plan:
 
     @property
     def running_name(self) -> str:
-        """The organization's name for the running head, shortened at a word so it fits one line.
-
-        Large print sets the running head bigger, so fewer characters fit. The stylesheet
-        still clips with an ellipsis if unusually wide letters make even this too long.
+        """The organization's name for a regular edition's running head, shortened at a word
+        so it fits one line at 9.5 pt. (Large print measures its own: render/html.py
+        running_name.) The stylesheet still clips with an ellipsis if unusually wide letters
+        make even this too long.
         """
         name = self.org.name
-        limit = RUNNING_NAME_CHARS_LARGE if self.large_print else RUNNING_NAME_CHARS
-        if len(name) <= limit:
+        if len(name) <= RUNNING_NAME_CHARS:
             return name
-        return name[:limit].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
+        return name[:RUNNING_NAME_CHARS].rsplit(" ", 1)[0].rstrip(",;:–—- ") + "…"
 
     @property
     def language(self) -> str:
@@ -261,7 +264,6 @@ class Plan:
 
 DEFAULT_ACCENT = "#1d5c57"
 RUNNING_NAME_CHARS = 60
-RUNNING_NAME_CHARS_LARGE = 48  # beside "Large print" at 16 pt
 
 
 def _clock(start: int | None, offset: int) -> str | None:
@@ -584,11 +586,13 @@ def compose_statement(org: Organization, curriculum: Curriculum) -> Statement:
         return Statement(paragraphs, commitments_intro, None, is_draft=False)
     if not ack.nations:
         return Statement((), commitments_intro, None, is_draft=True)
-    paragraphs = [_fill(draft.opening, values)]
     sentence = territory_sentence(org, curriculum)
-    if sentence:
-        paragraphs.append(sentence)
-    return Statement((" ".join(paragraphs),), commitments_intro, _fill(draft.closing, values), is_draft=True)
+    shown = []
+    for nations in (values["nations"], join_words([n.name for n in ack.nations], curriculum.interface)):
+        paragraphs = [_fill(draft.opening, {**values, "nations": nations}), *([sentence] if sentence else [])]
+        shown.append(" ".join(paragraphs))
+    closing = _fill(draft.closing, values)
+    return Statement((shown[0],), commitments_intro, closing, is_draft=True, slide_paragraphs=(shown[1],))
 
 
 # Cards are printed this many to a sheet: a set of fewer cards is repeated to fill it.

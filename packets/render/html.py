@@ -33,12 +33,18 @@ from ..planning.words import (
     number_text,
 )
 from .french import french_typography
+from .measure import fitted_name, text_width_pt
 from .typeset import typeset
 
 # The English names, for callers outside an edition; a document prints its edition's (document_title).
 DOCUMENT_TITLES = {"facilitator": "Facilitator guide", "participant": "Participant handout", "slides": "Slides"}
 # The half page a booklet is typeset on, for each paper size: folded from one sheet.
 BOOKLET_PAGES = {"letter": "5.5in 8.5in", "a4": "148.5mm 210mm"}  # A5, exactly half an A4 sheet
+# Large print's running head (templates/css/large-print.css): the text width between 25 mm and
+# 18 mm side margins, the head at 16 pt, the edition's "Large print" in bold at the right and
+# at least 8 mm between the two.
+PAPER_WIDTH_MM = {"letter": 215.9, "a4": 210.0}
+LARGE_PRINT_HEAD_PT = 16.0
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": False}).disable(
     ["heading", "lheading", "code", "fence", "blockquote", "hr", "html_block", "html_inline", "image", "table"],
@@ -164,7 +170,24 @@ def document_context(plan: Plan, audience: str, created: dt.datetime, kit: str |
         "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "page_size": BOOKLET_PAGES[plan.paper] if kit == "booklet" else "A4" if plan.paper == "a4" else "letter",
         "kit": kit,
+        "running_name": running_name(plan, kit),
     }
+
+
+def running_name(plan: Plan, kit: str | None = None) -> str:
+    """The organization's name in the running head.
+
+    In large print it is the whole name whenever it fits beside "Large print" (in the
+    edition's words, measured in bold) at 16 pt on the paper's width, and otherwise its
+    longest run of whole words that fits, with an ellipsis: a count of characters cut
+    names short that had room, and a French "Gros caractères" takes more of the line than
+    "Large print". Regular editions keep planning's shortening (the head is small there).
+    """
+    if not plan.large_print or kit == "booklet":
+        return plan.running_name
+    width = (PAPER_WIDTH_MM.get(plan.paper, PAPER_WIDTH_MM["a4"]) - 25 - 18) / 25.4 * 72
+    mark = text_width_pt(plan.words.large_print, LARGE_PRINT_HEAD_PT, bold=True)
+    return fitted_name(plan.org.name, width - mark - 8 / 25.4 * 72, LARGE_PRINT_HEAD_PT)
 
 
 # A page's worth of writing lines at the smallest pitch (A4, 9 mm): hidden until page flow

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..output import edition_suffix
 from ..planning.plan import Plan
 from ..planning.words import fill_text
-from .html import SPARE_LINES, document_context, document_title, environment, finish, render_html
+from .html import SPARE_LINES, document_context, document_title, environment, finish, place_names, render_html
 from .slides import BUDGETS, SlideDoesNotFit, slides_for
+from .typeset import typeset
 
 if TYPE_CHECKING:
     from .pdf import Rendered, Renderer
@@ -53,6 +55,17 @@ def render_kit(
     return render_booklet(plan, kit_audience(kind), templates, created, renderer, base)
 
 
+_PROSE = re.compile(r'(<div class="prose[^"]*">)(.*?)(</div>)', re.S)
+
+
+def _typeset_prose(html: str, names: list[str]) -> str:
+    """The slides' prose typeset as the printed documents are: a Nation's name in a statement
+    is never broken at its hyphen ("Nation0-/Hyphenated" on a projected slide), nor a range of
+    years. Only the prose: the Nations' own lines keep their names whole already, and a kept
+    run there made PDFium read a pronunciation's closing quote on a line of its own."""
+    return _PROSE.sub(lambda m: m[1] + typeset(f"<body>{m[2]}", names).removeprefix("<body>") + m[3], html)
+
+
 def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: Renderer, base: Path) -> Rendered:
     """The slides, cut tighter and laid out again while any slide runs over its one page.
 
@@ -71,7 +84,8 @@ def render_slides(plan: Plan, templates: Path, created: dt.datetime, renderer: R
             # A word of a Nation's name is never broken, so one wider than the slide cannot fit at all.
             if any(name_width_pt(w.text) > TEXT_WIDTH_PT for n in slide.nations for w in n.words):
                 raise SlideDoesNotFit(slide.title, slide.source)
-        html = finish(template.render(**document_context(plan, "slides", created), slides=slides), plan)
+        html = template.render(**document_context(plan, "slides", created), slides=slides)
+        html = finish(_typeset_prose(html, place_names(plan)), plan)
         rendered = renderer.render(html, base, sheets=("type.css", "slides.css"))
         # Slide n starts on page n, or a slide before it ran over onto a second page.
         over = [

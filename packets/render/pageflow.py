@@ -383,8 +383,11 @@ def fill_rules(document: Document, root: Element) -> dict[str, list[str]]:
 
     For each page whose flow ends with a block of writing lines, as many of its spare lines
     (`html.spare_lines`, hidden until then) as the room below holds: the same lines at the
-    same pitch. Nothing moves: they only take room that was empty. By the id of the section
-    the lines are in, in the order of the pages.
+    same pitch. When a short passage follows the page's last writing lines (the closing
+    words under the last commitment, in large print alone on a page with half of it empty),
+    the lines take the empty room above it and the passage moves down to the foot. Nothing
+    else moves: they only take room that was empty. By the id of the section the lines are
+    in, in the order of the pages.
     """
     parents = _parents(root)
     found: dict[str, list[str]] = {}
@@ -395,29 +398,36 @@ def fill_rules(document: Document, root: Element) -> dict[str, list[str]]:
         top, height = _area(page)
         foot = top + height
         bottom = _bottom(page)
+        blocks = []
         for box, _ in _boxes(body):
             element = getattr(box, "element", None)
             if element is None or "write-lines" not in (element.get("class") or "").split():
                 continue
             lines = [c for c in getattr(box, "children", ()) if getattr(c, "element_tag", None) == "span"]
-            end = box.position_y + box.margin_height() - box.margin_bottom
-            if not lines or abs(end - bottom) > 1.5 or box.element_tag != "div":
-                continue
-            pitch = lines[0].margin_height()
-            rule = lines[0].style["border_bottom_width"]
-            room = foot - end - box.margin_bottom - 1
-            count = int(room // pitch)
-            selector = _selector(element, parents)
-            ident = _section_of(element, parents)
-            if count < 1 or pitch <= rule or selector is None or ident is None:
-                continue
-            children = list(element)
-            spares = [n for n, child in enumerate(children, start=1) if "spare" in (child.get("class") or "").split()]
-            shown = sum(1 for line in lines if "spare" in (line.element.get("class") or "").split())
-            if not spares:
-                continue
-            last = spares[min(len(spares), shown + count) - 1]  # the last spare line to show
-            found.setdefault(ident, []).append(f"{selector} > .spare:nth-child(-n+{last}) {{ display: block; }}")
+            if lines and box.element_tag == "div":
+                blocks.append((box, element, lines))
+        if not blocks:
+            continue
+        box, element, lines = blocks[-1]
+        end = box.position_y + box.margin_height() - box.margin_bottom
+        # The lines end the page, or a passage under them takes less than a third of it.
+        if end > bottom + 1.5 or bottom - end > height / 3:
+            continue
+        pitch = lines[0].margin_height()
+        rule = lines[0].style["border_bottom_width"]
+        room = foot - bottom - (box.margin_bottom if abs(end - bottom) <= 1.5 else 0) - 1
+        count = int(room // pitch)
+        selector = _selector(element, parents)
+        ident = _section_of(element, parents)
+        if count < 1 or pitch <= rule or selector is None or ident is None:
+            continue
+        children = list(element)
+        spares = [n for n, child in enumerate(children, start=1) if "spare" in (child.get("class") or "").split()]
+        shown = sum(1 for line in lines if "spare" in (line.element.get("class") or "").split())
+        if not spares:
+            continue
+        last = spares[min(len(spares), shown + count) - 1]  # the last spare line to show
+        found.setdefault(ident, []).append(f"{selector} > .spare:nth-child(-n+{last}) {{ display: block; }}")
     return found
 
 

@@ -7,12 +7,16 @@ participants may see, and only what a room can read from the back: each module's
 key lines of the opening and closing (content/slides.yaml); the whole scripts stay in the
 guide. Never prompts, things to listen for, warning signs or facilitator notes.
 
-A slide has a fixed size and its text never shrinks, so what cannot be chosen ahead (the
-organization's statement, commitments and supports) is cut here, at sentence ends and
-between list items, by the lines and words it takes: at most 60 words and about six lines a
-slide. A list that fits one slide stays whole. The renderer then checks that every slide
-came out as exactly one page; one that cannot, even cut as short as it can be, stops the
-build with the slide's title and the line of the organization file it comes from.
+A slide has a fixed size and its text does not shrink to fit, so what cannot be chosen
+ahead (the organization's statement, commitments and supports) is cut here, at sentence
+ends and between list items, by the lines and words it takes: at most 60 words and about
+six lines a slide. Lines are measured on the bundled font (French runs about a fifth longer
+than English), so a list that fits one slide stays whole in either language, and a lead-in
+is never left on a slide without its list. The acknowledgement's statement is cut only
+between sentences: one sentence longer than a slide's lines is set at 28 pt (the smallest
+a room reads) rather than cut. The renderer then checks that every slide came out as
+exactly one page; one that cannot, even cut as short as it can be, stops the build with
+the slide's title and the line of the organization file it comes from.
 """
 
 from __future__ import annotations
@@ -22,19 +26,22 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..load.model import Interface, Nation, Organization
 from ..planning.plan import Plan, PlannedModule, RunOfShowRow
 from ..planning.words import date_text, fill_text
+from .measure import SYLLABICS_SCALE, text_width_pt
+from .measure import advances as _advances
 
 # What fits on a 16:9 slide (960 by 540 pt, 5% safe margins) at the body size of 30 pt,
-# measured on the bundled font: characters on a line.
+# measured on the bundled font: characters on a line (the title slide's names and the
+# supports' table, estimated by characters).
 BODY_LINE_CHARS = 56
 MAX_WORDS = 60  # a slide read from the back of a room holds no more
 NAME_SIZE_PT = 48  # the Nations' names
+BODY_SIZE_PT = 30  # templates/css/slides.css --slide-body
 TEXT_WIDTH_PT = 960 - 2 * 48  # the slide's width inside its safe margins (templates/css/slides.css)
-FONTS = Path(__file__).resolve().parent.parent.parent / "templates" / "fonts"
+LIST_WIDTH_PT = TEXT_WIDTH_PT - 12 / 25.4 * 72  # a list's items, inside its 12 mm indent
 
 Source = tuple[str | int, ...]  # where in the organization file a slide's text comes from ("" for the curriculum)
 
@@ -108,6 +115,7 @@ class Slide:
     title: str = ""
     kicker: str = ""
     paragraphs: tuple[str, ...] = ()  # Markdown prose, in order
+    dense: bool = False  # one sentence longer than the slide's lines at body size: set smaller, never cut
     items: tuple[str, ...] = ()  # list items (inline Markdown)
     ordered: bool = False
     start: int = 1  # number of the first item of an ordered list continued from the slide before
@@ -141,22 +149,65 @@ def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
 
 
-def _lines(text: str, chars: int) -> float:
-    """Lines a paragraph or list item takes, with a little space after it."""
-    return math.ceil(len(text) / chars) + 0.25
+_NO_BREAK = re.compile(r"[ \t\n]+(?=[:;?!»])|(?<=«)[ \t\n]+")
 
 
-def _cut(piece: str, chars: int, lines: float, words: int) -> list[str]:
-    """A piece too long for one slide, cut at sentence ends; a sentence longer than a slide, between words."""
+@functools.lru_cache(maxsize=8192)
+def text_lines(text: str, width: float = LIST_WIDTH_PT, size: float = BODY_SIZE_PT) -> int:
+    """Lines a paragraph takes set at `size` in `width` points, wrapped at spaces as the slides
+    are (no hyphenation): measured on the bundled fonts' advances, bold where Markdown makes it
+    bold, so a French line, with longer words, counts as it will print. The spaces the French
+    typography pass makes unbreakable (before a high mark, inside « ») do not break here either."""
+    regular, regular_em = _advances("Andika-Regular.ttf")
+    bold, bold_em = _advances("Andika-Bold.ttf")
+    syllabics, syllabics_em = _advances("NotoSansCanadianAboriginal-Regular.ttf")
+
+    def advance(char: str, strong: bool) -> float:
+        font, em = (bold, bold_em) if strong else (regular, regular_em)
+        if ord(char) in font:
+            return font[ord(char)] / em
+        if ord(char) in syllabics:
+            return syllabics[ord(char)] / syllabics_em * SYLLABICS_SCALE
+        return 0.0 if "\u0300" <= char <= "\u036f" else 0.6
+
+    words: list[float] = []
+    for n, run in enumerate(_NO_BREAK.sub("\u00a0", text.strip()).split("**")):
+        for i, word in enumerate(re.split(r"[ \t\n]+", run.replace("_", ""))):
+            wide = sum(advance(c, n % 2 == 1) for c in word) * size
+            if i == 0 and words and run[:1] not in " \t\n":
+                words[-1] += wide  # the bold run starts inside a word
+            elif word or i == 0:
+                words.append(wide)
+    space = regular[32] / regular_em * size
+    lines, used = 1, 0.0
+    for wide in words:
+        if used and used + space + wide > width:
+            lines, used = lines + 1, 0.0
+        used += (space if used else 0.0) + wide
+        while used > width:  # a word longer than the line breaks where it must
+            lines, used = lines + 1, used - width
+    return lines
+
+
+def _lines(text: str, width: float) -> float:
+    """Lines a paragraph or list item takes in `width` points, with a little space after it."""
+    return text_lines(text, width) + 0.25
+
+
+def _cut(piece: str, width: float, lines: float, words: int, whole_sentences: bool = False) -> list[str]:
+    """A piece too long for one slide, cut at sentence ends; a sentence longer than a slide, between words.
+
+    With `whole_sentences` (the acknowledgement's statement) a sentence within a slide's words is
+    never cut, however many lines it takes: its slide sets it smaller (`Slide.dense`)."""
 
     def fits(text: str) -> bool:
-        return _lines(text, chars) <= lines and count_words(text) <= words
+        return _lines(text, width) <= lines and count_words(text) <= words
 
     if fits(piece):
         return [piece]
     units = []
     for sentence in sentences(piece):
-        if fits(sentence):
+        if fits(sentence) or (whole_sentences and count_words(sentence) <= words):
             units.append(sentence)
             continue
         # A sentence longer than a slide: at its commas and semicolons, and a clause still too long, between words.
@@ -175,24 +226,24 @@ def _cut(piece: str, chars: int, lines: float, words: int) -> list[str]:
     return out
 
 
-def fit(pieces: list[str], chars: int, lines: float, words: int) -> list[list[str]]:
+def fit(pieces: list[str], width: float, lines: float, words: int, whole_sentences: bool = False) -> list[list[str]]:
     """Pieces grouped in order so that each group fits one slide (lines and words).
 
     All of them stay together when they fit one slide; otherwise the fewest slides are
     used, each about as full, so a list is never split 4+3 when one slide holds seven, and
     no slide holds one last item alone.
     """
-    cut = [part for piece in pieces for part in _cut(piece, chars, lines, words)]
-    groups = _greedy(cut, chars, lines, words)
+    cut = [part for piece in pieces for part in _cut(piece, width, lines, words, whole_sentences)]
+    groups = _greedy(cut, width, lines, words)
     if len(groups) < 2:
         return groups
     # Balanced: the same number of slides, each about as full.
-    total_lines = sum(_lines(piece, chars) for piece in cut)
+    total_lines = sum(_lines(piece, width) for piece in cut)
     total_words = sum(count_words(piece) for piece in cut)
     share = max(total_lines / lines, total_words / words)
     for step in range(0, 40):
         scale = min(1.0, share / len(groups) + step * 0.025)
-        balanced = _greedy(cut, chars, lines * scale, words * scale)
+        balanced = _greedy(cut, width, lines * scale, words * scale)
         if len(balanced) == len(groups):
             return balanced
         if scale == 1.0:
@@ -201,12 +252,12 @@ def fit(pieces: list[str], chars: int, lines: float, words: int) -> list[list[st
 
 
 def _greedy(
-    pieces: list[str], chars: int, lines: float, words: float, lines_of: Callable[[str], float] | None = None
+    pieces: list[str], width: float, lines: float, words: float, lines_of: Callable[[str], float] | None = None
 ) -> list[list[str]]:
     groups: list[list[str]] = [[]]
     used_lines, used_words = 0.0, 0
     for piece in pieces:
-        need_lines = lines_of(piece) if lines_of else _lines(piece, chars)
+        need_lines = lines_of(piece) if lines_of else _lines(piece, width)
         need_words = count_words(piece)
         if groups[-1] and (used_lines + need_lines > lines or used_words + need_words > words):
             groups.append([])
@@ -234,11 +285,21 @@ def _paragraphs(text: str) -> list[str]:
 
 
 def _prose_slides(
-    kind: str, title: str, paragraphs: list[str], lines: int, chars: int = BODY_LINE_CHARS, source: Source = ()
+    kind: str, title: str, paragraphs: list[str], lines: int, source: Source = (), whole_sentences: bool = False
 ) -> list[Slide]:
     # A paragraph too long for one slide runs on to the next at a sentence end (see fit).
-    groups = fit(paragraphs, chars, _room(lines, title), _words_left(title))
-    return [Slide(kind, title, paragraphs=tuple(g), source=source) for g in groups]
+    room = _room(lines, title)
+    groups = fit(paragraphs, TEXT_WIDTH_PT, room, _words_left(title), whole_sentences)
+    return [
+        Slide(
+            kind,
+            title,
+            paragraphs=tuple(g),
+            source=source,
+            dense=sum(_lines(p, TEXT_WIDTH_PT) for p in g) > room,
+        )
+        for g in groups
+    ]
 
 
 def _list_slides(
@@ -252,9 +313,13 @@ def _list_slides(
     source: Source = (),
 ) -> list[Slide]:
     pieces = ([intro] if intro else []) + items
+    groups = fit(pieces, LIST_WIDTH_PT, _room(lines, title, kicker), _words_left(title, kicker))
+    if intro and len(groups) > 1 and len(groups[0]) == 1:
+        # A lead-in ends on a colon: it never closes a slide without the start of its list.
+        groups = [[intro, groups[1][0]], *([groups[1][1:]] if groups[1][1:] else []), *groups[2:]]
     slides = []
     number = 1
-    for i, group in enumerate(fit(pieces, BODY_LINE_CHARS, _room(lines, title, kicker), _words_left(title, kicker))):
+    for i, group in enumerate(groups):
         paragraphs = (group[0],) if i == 0 and intro else ()
         listed = tuple(group[len(paragraphs) :])
         slides.append(
@@ -276,32 +341,9 @@ def _list_slides(
 # ---------------------------------------------------------------- the Nations' names
 
 
-@functools.lru_cache(maxsize=4)
-def _advances(font: str) -> tuple[dict[int, int], int]:
-    """Each character's advance in a bundled font, in font units, and its units per em."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(str(FONTS / font), lazy=True) as ttf:
-        metrics = ttf["hmtx"].metrics
-        return {code: metrics[glyph][0] for code, glyph in ttf.getBestCmap().items()}, ttf["head"].unitsPerEm
-
-
 def name_width_pt(text: str, size: float = NAME_SIZE_PT) -> float:
     """How wide a name is set in bold at `size`, from the fonts' own advances (syllabics from their font)."""
-    latin, latin_em = _advances("Andika-Bold.ttf")
-    syllabics, syllabics_em = _advances("NotoSansCanadianAboriginal-Bold.ttf")
-    width = 0.0
-    for char in text:
-        if ord(char) in latin:
-            width += latin[ord(char)] / latin_em
-        elif ord(char) in syllabics:
-            width += syllabics[ord(char)] / syllabics_em * SYLLABICS_SCALE
-        else:
-            width += 0.6
-    return width * size
-
-
-SYLLABICS_SCALE = 1.12  # templates/css/slides.css .syllabics: syllabics look smaller than Andika at one size
+    return text_width_pt(text, size, bold=True)
 
 
 def nation_line(nation: Nation, words: Interface | None = None, language: str = "en") -> NationLine:
@@ -337,7 +379,7 @@ def territory_sentence(plan: Plan) -> str:
 
 def _nation_lines(nation: NationLine) -> float:
     """Body lines a Nation takes on its slide: the name at 48 pt is about one and a half."""
-    details = sum(math.ceil(len(d) / BODY_LINE_CHARS) for d in nation.details)
+    details = sum(text_lines(d, TEXT_WIDTH_PT) for d in nation.details)
     return 1.6 * math.ceil(name_width_pt(nation.name) / TEXT_WIDTH_PT) + details + 0.5
 
 
@@ -354,13 +396,14 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
     nations = [nation_line(n, plan.words, plan.language) for n in ack.nations]
     territory = territory_sentence(plan)
     statement = plan.statement
-    paragraphs = [*statement.paragraphs, *([statement.closing] if statement.closing else [])]
+    shown = statement.slide_paragraphs or statement.paragraphs
+    paragraphs = [*shown, *([statement.closing] if statement.closing else [])]
     # A composed statement is marked as a draft in the guide and the handout, never on
     # the screen: the room hears the statement, the facilitator knows its status.
     where: Source = ("land_acknowledgement", "statement" if ack.statement else "nations")
     together = Slide("nations", title, nations=tuple(nations), territory=territory, paragraphs=tuple(paragraphs))
     need = sum(_nation_lines(n) for n in nations) + (1.25 if territory else 0)
-    need += sum(_lines(p, BODY_LINE_CHARS) for p in paragraphs)
+    need += sum(_lines(p, TEXT_WIDTH_PT) for p in paragraphs)
     if b.merge and nations and paragraphs and slide_words(together) <= MAX_WORDS and need <= _room(b.lines, title):
         slides.append(Slide(**{**together.__dict__, "source": where}))
     else:
@@ -402,13 +445,13 @@ def _acknowledgement(plan: Plan, b: Budget) -> list[Slide]:
                 alone = Slide("nations", title, territory=territory, source=("land_acknowledgement", "territory"))
                 slides.append(alone)
         if paragraphs:
-            slides += _prose_slides("statement", title, paragraphs, b.statement_lines, BODY_LINE_CHARS, where)
+            slides += _prose_slides("statement", title, paragraphs, b.statement_lines, where, whole_sentences=True)
     if ack.commitments:
         slides += _list_slides(
             deck.actions_title,
             list(ack.commitments),
             b.lines,
-            intro=statement.commitments_intro or "",
+            intro=deck.actions_intro,
             source=("land_acknowledgement", "commitments"),
         )
     return slides
@@ -444,7 +487,7 @@ def _support_lines(entry: SupportEntry) -> float:
     """Lines a support takes in the content notice's table: its name wraps in its column; a long
     contact (a number and a chat address) takes its share of the line from the name."""
     if not entry.contact:
-        return _lines(entry.name, BODY_LINE_CHARS)
+        return _lines(entry.name, TEXT_WIDTH_PT)
     together = math.ceil((len(entry.name) + len(entry.contact) + 4) / BODY_LINE_CHARS)
     return max(math.ceil(len(entry.name) / SUPPORT_NAME_CHARS), together) + 0.2
 
@@ -457,7 +500,7 @@ def _support_slides(plan: Plan, b: Budget) -> list[Slide]:
     title = deck.support.title
     # Set a little closer than other lists (templates/css/slides.css .support-list): a line more fits.
     room, words = _room(b.lines, title) + 1, _words_left(title)
-    groups = _greedy([e.text for e in entries], BODY_LINE_CHARS, room, words, lambda t: _lines(t, BODY_LINE_CHARS))
+    groups = _greedy([e.text for e in entries], TEXT_WIDTH_PT, room, words, lambda t: _lines(t, TEXT_WIDTH_PT))
     if len(groups) > 1:  # as many on each slide, so the last does not hold one line alone
         each = math.ceil(len(entries) / len(groups))
         groups = [[e.text for e in entries[i : i + each]] for i in range(0, len(entries), each)]
@@ -504,7 +547,7 @@ def _opening(plan: Plan, b: Budget) -> list[Slide]:
     notice = deck.content_notice
     numbers = tuple(SupportEntry(s.name, s.contact) for s in plan.curriculum.support.lines)
     together = Slide("notice", notice.title, items=tuple(notice.points), heading=deck.support_heading, supports=numbers)
-    need = sum(_lines(p, BODY_LINE_CHARS) for p in notice.points) + 1.25 + sum(_support_lines(e) for e in numbers)
+    need = sum(_lines(p, LIST_WIDTH_PT) for p in notice.points) + 1.25 + sum(_support_lines(e) for e in numbers)
     if need <= _room(b.lines, notice.title) and slide_words(together) <= MAX_WORDS:
         slides = [together]
     else:  # the numbers on a slide of their own, straight after
