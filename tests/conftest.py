@@ -404,3 +404,62 @@ def ideas_missing(curriculum, pdf_reading: str, words: int = 12) -> list[tuple[i
         for lines, carriers in idea_carriers(curriculum).items()
         if not any(" ".join(comparable(c).split()[:words]) in text for c in carriers)
     ]
+
+
+# The example's delivery kit and whole kit are shared by several files (test_delivery_kit,
+# test_print_craft, test_slides, test_packets): built once for the run.
+KIT = ("--slides", "--booklet", "--booklet", "guide", "--fillable")
+
+
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """Every kind of the kit for two organizations, built once for the run, in a batch with two workers."""
+    with built_once(tmp_path_factory, worker_id, "kit-out") as (out, build):
+        if build:
+            org = ROOT / "content/orgs/example.yaml"
+            many = FIXTURES / "orgs/many-nations.yaml"
+            args = (str(org), str(many), "--audience", "participant", *KIT, "--out", str(out), "--jobs", "2")
+            result = run("build", *args)
+            assert result.exit_code == 0, result.output
+    folder = out / "example"
+    return {
+        "out": out,
+        "slides": folder / "example-slides.pdf",
+        "booklet": folder / "example-participant-handout-booklet.pdf",
+        "guide-booklet": folder / "example-facilitator-guide-booklet.pdf",
+        "fillable": folder / "example-participant-handout-fillable.pdf",
+        "handout": folder / "example-participant-handout.pdf",
+        "many-slides": out / "many-nations/many-nations-slides.pdf",
+        "many-booklet": out / "many-nations/many-nations-participant-handout-booklet.pdf",
+    }
+
+
+PAPERS = ("letter", "a4")
+
+
+@pytest.fixture(scope="session")
+def whole_kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The example's whole kit, on Letter and on A4: guide, handout, their large print,
+    both booklets and the fillable handout."""
+    found = {}
+    for paper in PAPERS:
+        with built_once(tmp_path_factory, worker_id, f"whole-kit-{paper}") as (out, build):
+            if build:
+                args = ("--large-print", "--booklet", "handout", "--booklet", "guide", "--fillable", "--slides")
+                result = run("build", "example", *args, "--paper", paper, "--out", str(out), "--jobs", "2")
+                assert result.exit_code == 0, result.output
+        folder = out / "example"
+        for kind in (
+            "facilitator-guide",
+            "participant-handout",
+            "facilitator-guide-large-print",
+            "participant-handout-large-print",
+            "participant-handout-booklet",
+            "facilitator-guide-booklet",
+            "participant-handout-fillable",
+        ):
+            # A paper other than the organization's own is in the name of the guide and handout.
+            named = folder / f"example-{kind}-{paper}.pdf"
+            found[f"{paper}:{kind}"] = named if named.exists() else folder / f"example-{kind}.pdf"
+            assert found[f"{paper}:{kind}"].exists(), found[f"{paper}:{kind}"]
+    return found
