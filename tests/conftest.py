@@ -463,3 +463,28 @@ def whole_kit(tmp_path_factory, worker_id) -> dict[str, Path]:
             found[f"{paper}:{kind}"] = named if named.exists() else folder / f"example-{kind}.pdf"
             assert found[f"{paper}:{kind}"].exists(), found[f"{paper}:{kind}"]
     return found
+
+
+# The longest tests that build their own documents (over a minute each on the 2-core CI machine,
+# by `pytest --durations`), dispatched first of the tests outside an xdist group: `--dist
+# loadgroup` hands out the groups first, then the other tests in collection order, so one of
+# these last would keep a worker busy alone at the end of the run. Order only: each test is
+# whole by itself (xdist runs them in any order already).
+SLOW_FIRST = (
+    "tests/test_print_craft.py::test_a_range_of_years_and_a_hyphenated_name_stay_whole_in_a_long_territory",
+    "tests/test_coordinator.py::test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_nothing",
+    "tests/test_print_craft.py::test_an_email_address_breaks_only_after_its_at_or_before_a_dot",
+    "tests/test_french_ideas.py::test_every_idea_reads_back_in_the_french_guide_and_handout",
+    "tests/test_editions.py::test_a_bilingual_organization_rebuilds_only_the_edition_its_change_reaches",
+    "tests/test_fuzz.py::test_a_logo_check_passes_is_a_logo_build_draws",
+    "tests/test_faults.py::test_a_poisoned_layout_entry_is_never_worse_than_a_miss",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of SLOW_FIRST moved to the front, in its order; every other test keeps its place."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
