@@ -7,6 +7,7 @@ import fcntl
 import functools
 import re
 import shutil
+import signal
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -30,6 +31,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 SOURCE = ROOT.parent / "shared" / "source" / "allyship-guidance.txt"
 SESSIONS = FIXTURES / "sessions"
 SLUGS = sorted(p.stem for p in SESSIONS.glob("*.yaml"))
+
+# A suite started in the background of a shell without job control (`make test &`, nohup)
+# inherits Ctrl-C ignored, and so would every build it starts: the tests that send Ctrl-C to a
+# build would see it finish instead. The builds get Ctrl-C as a person's terminal gives it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run(*args: str, input: str | None = None):
@@ -404,3 +411,87 @@ def ideas_missing(curriculum, pdf_reading: str, words: int = 12) -> list[tuple[i
         for lines, carriers in idea_carriers(curriculum).items()
         if not any(" ".join(comparable(c).split()[:words]) in text for c in carriers)
     ]
+
+
+# The example's delivery kit and whole kit are shared by several files (test_delivery_kit,
+# test_print_craft, test_slides, test_packets): built once for the run.
+KIT = ("--slides", "--booklet", "--booklet", "guide", "--fillable")
+
+
+@pytest.fixture(scope="session")
+def kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """Every kind of the kit for two organizations, built once for the run, in a batch with two workers."""
+    with built_once(tmp_path_factory, worker_id, "kit-out") as (out, build):
+        if build:
+            org = ROOT / "content/orgs/example.yaml"
+            many = FIXTURES / "orgs/many-nations.yaml"
+            args = (str(org), str(many), "--audience", "participant", *KIT, "--out", str(out), "--jobs", "2")
+            result = run("build", *args)
+            assert result.exit_code == 0, result.output
+    folder = out / "example"
+    return {
+        "out": out,
+        "slides": folder / "example-slides.pdf",
+        "booklet": folder / "example-participant-handout-booklet.pdf",
+        "guide-booklet": folder / "example-facilitator-guide-booklet.pdf",
+        "fillable": folder / "example-participant-handout-fillable.pdf",
+        "handout": folder / "example-participant-handout.pdf",
+        "many-slides": out / "many-nations/many-nations-slides.pdf",
+        "many-booklet": out / "many-nations/many-nations-participant-handout-booklet.pdf",
+    }
+
+
+PAPERS = ("letter", "a4")
+
+
+@pytest.fixture(scope="session")
+def whole_kit(tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The example's whole kit, on Letter and on A4: guide, handout, their large print,
+    both booklets and the fillable handout."""
+    found = {}
+    for paper in PAPERS:
+        with built_once(tmp_path_factory, worker_id, f"whole-kit-{paper}") as (out, build):
+            if build:
+                args = ("--large-print", "--booklet", "handout", "--booklet", "guide", "--fillable", "--slides")
+                result = run("build", "example", *args, "--paper", paper, "--out", str(out), "--jobs", "2")
+                assert result.exit_code == 0, result.output
+        folder = out / "example"
+        for kind in (
+            "facilitator-guide",
+            "participant-handout",
+            "facilitator-guide-large-print",
+            "participant-handout-large-print",
+            "participant-handout-booklet",
+            "facilitator-guide-booklet",
+            "participant-handout-fillable",
+        ):
+            # A paper other than the organization's own is in the name of the guide and handout.
+            named = folder / f"example-{kind}-{paper}.pdf"
+            found[f"{paper}:{kind}"] = named if named.exists() else folder / f"example-{kind}.pdf"
+            assert found[f"{paper}:{kind}"].exists(), found[f"{paper}:{kind}"]
+    return found
+
+
+# The longest tests that build their own documents (over a minute each on the 2-core CI machine,
+# by `pytest --durations`), dispatched first of the tests outside an xdist group: `--dist
+# loadgroup` hands out the groups first, then the other tests in collection order, so one of
+# these last would keep a worker busy alone at the end of the run. Order only: each test is
+# whole by itself (xdist runs them in any order already).
+SLOW_FIRST = (
+    "tests/test_print_craft.py::test_a_range_of_years_and_a_hyphenated_name_stay_whole_in_a_long_territory",
+    "tests/test_coordinator.py::test_a_coordinator_on_wolastoqey_territory_inits_checks_builds_edits_and_nothing",
+    "tests/test_print_craft.py::test_an_email_address_breaks_only_after_its_at_or_before_a_dot",
+    "tests/test_french_ideas.py::test_every_idea_reads_back_in_the_french_guide_and_handout",
+    "tests/test_editions.py::test_a_bilingual_organization_rebuilds_only_the_edition_its_change_reaches",
+    "tests/test_fuzz.py::test_a_logo_check_passes_is_a_logo_build_draws",
+    "tests/test_faults.py::test_a_poisoned_layout_entry_is_never_worse_than_a_miss",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of SLOW_FIRST moved to the front, in its order; every other test keeps its place."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)

@@ -15,8 +15,8 @@ import pypdfium2.raw as pdfium_c
 import pytest
 from conftest import (
     FIXTURES,
+    KIT,
     ROOT,
-    built_once,
     flat,
     nfc,
     page_texts,
@@ -34,31 +34,7 @@ from packets.planning.organization import load_organization
 from packets.planning.plan import make_plan
 from packets.render.kit import saddle_stitch_order
 
-KIT = ("--slides", "--booklet", "--booklet", "guide", "--fillable")
 SLIDE_NUMBER = re.compile(r"^\d+ / \d+$")
-
-
-@pytest.fixture(scope="session")
-def kit(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """Every kind of the kit for two organizations, built once for the run, in a batch with two workers."""
-    with built_once(tmp_path_factory, worker_id, "kit-out") as (out, build):
-        if build:
-            org = ROOT / "content/orgs/example.yaml"
-            many = FIXTURES / "orgs/many-nations.yaml"
-            args = (str(org), str(many), "--audience", "participant", *KIT, "--out", str(out), "--jobs", "2")
-            result = run("build", *args)
-            assert result.exit_code == 0, result.output
-    folder = out / "example"
-    return {
-        "out": out,
-        "slides": folder / "example-slides.pdf",
-        "booklet": folder / "example-participant-handout-booklet.pdf",
-        "guide-booklet": folder / "example-facilitator-guide-booklet.pdf",
-        "fillable": folder / "example-participant-handout-fillable.pdf",
-        "handout": folder / "example-participant-handout.pdf",
-        "many-slides": out / "many-nations/many-nations-slides.pdf",
-        "many-booklet": out / "many-nations/many-nations-participant-handout-booklet.pdf",
-    }
 
 
 @pytest.fixture(scope="module")
@@ -385,11 +361,9 @@ def test_booklet_body_text_is_12_pt_at_its_printed_size(kit, key):
     assert min(sizes) >= 9, sorted(sizes)
 
 
-def test_booklet_on_a4_is_a5_pages_on_landscape_a4(tmp_path):
-    result = run("build", "example", "--audience", "participant", "--paper", "a4", "--booklet",
-                 "--out", str(tmp_path), "-j1")  # fmt: skip
-    assert result.exit_code == 0, result.output
-    page = PdfReader(str(tmp_path / "example/example-participant-handout-booklet.pdf")).pages[0]
+def test_booklet_on_a4_is_a5_pages_on_landscape_a4(whole_kit):
+    """The whole kit's A4 booklet, built with `--paper a4 --booklet handout` (conftest.py)."""
+    page = PdfReader(str(whole_kit["a4:participant-handout-booklet"])).pages[0]
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((841.89, 595.28), abs=0.1)
 
 

@@ -499,12 +499,12 @@ def test_a_failed_write_leaves_no_temporary_file(monkeypatch, tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["packet.pdf"]
 
 
-def test_no_temporary_files_are_left_behind(tmp_path):
-    result = run("build", "example", "--out", str(tmp_path), "-j1", "--audience", "participant")
-    assert result.exit_code == 0
-    leftovers = [p.name for p in tmp_path.rglob("*") if p.name.startswith(".partial-")]
+def test_no_temporary_files_are_left_behind(example_build):
+    """The example's shared build (conftest.py), which exited 0: nothing else writes there."""
+    out = example_build["out"]
+    leftovers = [p.name for p in out.rglob("*") if p.name.startswith(".partial-")]
     assert leftovers == []
-    pdfs = list(tmp_path.rglob("*.pdf"))
+    pdfs = list(out.rglob("*.pdf"))
     assert pdfs and all(p.stat().st_size > 1000 for p in pdfs)
     for pdf in pdfs:
         assert not os.stat(pdf).st_mode & 0o002, "written files must not be world-writable"

@@ -154,12 +154,12 @@ def test_nation_names_read_back_exactly(example_build):
             assert nfc(nation["name"]) in text
 
 
-def test_letter_by_default_and_a4_by_option(example_build, tmp_path):
+def test_letter_by_default_and_a4_by_option(example_build, whole_kit):
+    """The A4 handout is the whole kit's, built with `--paper a4` (conftest.py)."""
     box = PdfReader(str(example_build["participant"])).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (612, 792)
-    result = run("build", "example", "--audience", "participant", "--paper", "a4", "--out", str(tmp_path), "-j1")
-    assert result.exit_code == 0, result.output
-    box = PdfReader(str(tmp_path / "example/example-participant-handout-a4.pdf")).pages[0].mediabox
+    assert whole_kit["a4:participant-handout"].name == "example-participant-handout-a4.pdf"
+    box = PdfReader(str(whole_kit["a4:participant-handout"])).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
@@ -202,10 +202,9 @@ def test_build_all_builds_every_org_in_content_orgs(tmp_path):
         assert (tmp_path / org.stem / f"{org.stem}-participant-handout.pdf").is_file()
 
 
-def test_html_option_writes_the_intermediate_html(tmp_path):
-    result = run("build", "example", "--audience", "participant", "--html", "--out", str(tmp_path), "-j1")
-    assert result.exit_code == 0, result.output
-    html = (tmp_path / "example/example-participant-handout.html").read_text(encoding="utf-8")
+def test_html_option_writes_the_intermediate_html(example_build):
+    """The example's shared build is made with --html (conftest.py)."""
+    html = (example_build["out"] / "example/example-participant-handout.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and 'rel="stylesheet"' in html
 
 

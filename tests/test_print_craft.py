@@ -17,8 +17,8 @@ import pytest
 import yaml
 from conftest import (
     FIXTURES,
+    PAPERS,
     ROOT,
-    built_once,
     fixture_editions,
     flat,
     page_fill,
@@ -33,35 +33,6 @@ from packets.load.curriculum import Project, load_curriculum
 
 FRENCH_WORDS = load_curriculum(Project(ROOT), "fr").interface
 ORGS = ("pacific-coast", "treaty-six", "many-nations", "francophone")
-PAPERS = ("letter", "a4")
-
-
-@pytest.fixture(scope="session")
-def whole_kit(tmp_path_factory, worker_id) -> dict[str, Path]:
-    """The example's whole kit, on Letter and on A4: guide, handout, their large print,
-    both booklets and the fillable handout."""
-    found = {}
-    for paper in PAPERS:
-        with built_once(tmp_path_factory, worker_id, f"whole-kit-{paper}") as (out, build):
-            if build:
-                args = ("--large-print", "--booklet", "handout", "--booklet", "guide", "--fillable", "--slides")
-                result = run("build", "example", *args, "--paper", paper, "--out", str(out), "--jobs", "2")
-                assert result.exit_code == 0, result.output
-        folder = out / "example"
-        for kind in (
-            "facilitator-guide",
-            "participant-handout",
-            "facilitator-guide-large-print",
-            "participant-handout-large-print",
-            "participant-handout-booklet",
-            "facilitator-guide-booklet",
-            "participant-handout-fillable",
-        ):
-            # A paper other than the organization's own is in the name of the guide and handout.
-            named = folder / f"example-{kind}-{paper}.pdf"
-            found[f"{paper}:{kind}"] = named if named.exists() else folder / f"example-{kind}.pdf"
-            assert found[f"{paper}:{kind}"].exists(), found[f"{paper}:{kind}"]
-    return found
 
 
 def _fixture(builds: Path, org: str, kind: str) -> Path:

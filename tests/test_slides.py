@@ -136,8 +136,12 @@ SESSIONS = {60: "session-60", 120: "session-120", 180: "session-180"}
 FIXTURE_ORGS = ("many-nations", "pacific-coast", "treaty-six", "francophone", "bilingual-nb")
 
 
+# The example's and many-nations' slides are the delivery kit's (conftest.py `kit`), built once for the run.
+IN_THE_KIT = {"example": "slides", "many-nations": "many-slides"}
+
+
 @pytest.fixture(scope="session")
-def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
+def decks(tmp_path_factory, worker_id, kit) -> dict[str, Path]:
     """The slides of three session lengths, the example and every fixture organization, built once."""
     with built_once(tmp_path_factory, worker_id, "decks-out") as (out, build):
         orgs = out / "orgs"
@@ -148,21 +152,22 @@ def decks(tmp_path_factory, worker_id) -> dict[str, Path]:
             (orgs / "crowded.yaml").write_text(_crowded_org(), encoding="utf-8")
             (orgs / "treaty-statement.yaml").write_text(TREATY_STATEMENT, encoding="utf-8")
             (orgs / "long-sentence.yaml").write_text(LONG_SENTENCE, encoding="utf-8")
-            files = [*sorted(map(str, orgs.glob("*.yaml"))), "example"]
-            files += [str(FIXTURES / "orgs" / f"{slug}.yaml") for slug in FIXTURE_ORGS]
+            files = sorted(map(str, orgs.glob("*.yaml")))
+            files += [str(FIXTURES / "orgs" / f"{slug}.yaml") for slug in FIXTURE_ORGS if slug not in IN_THE_KIT]
             args = (*files, "--audience", "participant", "--slides", "--out", str(out / "built"), "--jobs", "2")
             result = run("build", *args)
             assert result.exit_code == 0, result.output
     from packets.render.kit import kit_name
 
-    slugs = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS]
+    built = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence"]
+    built += [slug for slug in FIXTURE_ORGS if slug not in IN_THE_KIT]
     fixtures = {slug: fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[0] for slug in FIXTURE_ORGS}
-    found = {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in slugs}
+    found = {slug: out / "built" / slug / kit_name(slug, "slides", fixtures.get(slug, "en")) for slug in built}
     # Every edition of an organization with more than one (`languages: [en, fr]`): its French deck too.
     for slug in FIXTURE_ORGS:
         for language in fixture_editions(FIXTURES / "orgs" / f"{slug}.yaml")[1:]:
             found[f"{slug}-{language}"] = out / "built" / slug / kit_name(slug, "slides", language)
-    return found
+    return found | {slug: kit[key] for slug, key in IN_THE_KIT.items()}
 
 
 ALL = [*SESSIONS.values(), "crowded", "treaty-statement", "long-sentence", "example", *FIXTURE_ORGS, "bilingual-nb-fr"]
