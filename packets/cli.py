@@ -768,6 +768,19 @@ def _print_invitation(email: str, base: str, token: str) -> None:
     )
 
 
+def _require_org_files(orgs: tuple[str, ...], or_else: str = "") -> None:
+    """Someone is given only organizations that exist: a typo would give them nothing, silently."""
+    root = find_project_root()
+    for org in orgs:
+        if not (root / "content" / "orgs" / f"{org}.yaml").is_file():
+            click.echo(
+                f"error: there is no organization file content/orgs/{org}.yaml; check the name "
+                f"(`packets list` shows them){or_else}",
+                err=True,
+            )
+            raise click.exceptions.Exit(2)
+
+
 @main.group(epilog="Example: packets users add ann@example.org --role coordinator --org riverside")
 def users() -> None:
     """Accounts of the team server (`packets serve`): add, list, orgs, remove, invite."""
@@ -791,15 +804,7 @@ def users_add(
 ) -> None:
     """Add someone and print their one-time invitation link (they choose their password there)."""
     base = _link_base(public_url)
-    root = find_project_root()
-    for org in orgs:
-        if not (root / "content" / "orgs" / f"{org}.yaml").is_file():
-            click.echo(
-                f"error: there is no organization file content/orgs/{org}.yaml; check the name "
-                "(`packets list` shows them), or create it first with `packets init`",
-                err=True,
-            )
-            raise click.exceptions.Exit(2)
+    _require_org_files(orgs, ", or create it first with `packets init`")
     with _accounts(db_path) as accounts:
         person = accounts.add_user(email, role, orgs, may_create)
         _print_invitation(person.email, base, accounts.invite(person.email))
@@ -848,15 +853,7 @@ def users_orgs(email: str, add: tuple[str, ...], remove: tuple[str, ...], db_pat
     if not add and not remove:
         click.echo("error: name an organization with --add SLUG or --remove SLUG", err=True)
         raise click.exceptions.Exit(2)
-    root = find_project_root()
-    for org in add:
-        if not (root / "content" / "orgs" / f"{org}.yaml").is_file():
-            click.echo(
-                f"error: there is no organization file content/orgs/{org}.yaml; "
-                "check the name (`packets list` shows them)",
-                err=True,
-            )
-            raise click.exceptions.Exit(2)
+    _require_org_files(add)
     with _accounts(db_path) as accounts:
         person = accounts.change_orgs(email, add, remove)
     now = ", ".join(sorted(person.orgs)) or "no organization"
