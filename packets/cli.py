@@ -23,6 +23,7 @@ import click
 from . import __version__
 from .errors import InputError, Problem
 from .languages import LANGUAGES
+from .output import Terminated, raise_terminated
 
 if TYPE_CHECKING:  # the loader is imported lazily: `packets --help` starts without it
     from .load.curriculum import Project
@@ -60,15 +61,6 @@ def _print_problems(problems: list[Problem]) -> None:
     """Each file's errors first (what stops the build), then its warnings, each in line order."""
     for problem in sorted(problems, key=lambda p: (p.path, not p.is_error, p.line)):
         click.echo(str(problem), err=True)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (a service stopping, the studio's stop, `kill`): the build unwinds as for Ctrl-C."""
-
-
-def _terminated(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
-    raise Terminated
 
 
 class PacketsGroup(click.Group):
@@ -215,7 +207,7 @@ def build(
 
     # SIGTERM stops a build as Ctrl-C does: the workers are stopped, nothing half-written stays.
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _terminated)
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
         ctx.call_on_close(lambda: signal.signal(signal.SIGTERM, previous))
     jobs = jobs or os.cpu_count() or 1
     debug = ctx.meta.get("debug", False)

@@ -199,6 +199,17 @@ def interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service stopping, the studio's stop, `kill`): a build unwinds as for Ctrl-C,
+    finishing a write under way and stopping its workers."""
+
+
+def raise_terminated(signum: int, frame: object) -> None:
+    """SIGTERM's handler for a build (`packets build`, the studio's build job): Terminated, once."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
+    raise Terminated
+
+
 def start_without_stops(thread: threading.Thread) -> None:
     """Start a helper thread with Ctrl-C and SIGTERM blocked in it for its whole life, so that
     they always reach the main thread, which holds them while it writes (`interrupts_held`)."""

@@ -29,7 +29,7 @@ from typing import Any
 from ..errors import InputError, Problem, display_path
 from ..load.curriculum import Project
 from ..load.orgfiles import find_sources
-from ..output import start_without_stops
+from ..output import Terminated, raise_terminated, start_without_stops
 from ..write.batch import Manifest, Summary, build_many, plan_work, shared_inputs_digest
 from ..write.pipeline import BuildOptions
 from ..write.workers import Workers
@@ -72,15 +72,6 @@ def problem_json(problem: Problem) -> dict[str, Any]:
     return {"severity": problem.severity, "message": problem.message, "hint": problem.hint, "line": problem.line}
 
 
-class Stopped(KeyboardInterrupt):
-    """SIGTERM: the studio stopped this build (its time was up, the studio is closing, the studio is gone)."""
-
-
-def _stopped(signum: int, frame: object) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one stop is enough; the unwinding is not broken off
-    raise Stopped
-
-
 def watch_the_studio() -> None:
     """Stop the whole group (this process and its workers) when the studio's end of stdin closes.
 
@@ -105,11 +96,11 @@ def watch_the_studio() -> None:
 
 def main(argv: list[str]) -> int:
     request = json.loads(argv[1])
-    signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGTERM, raise_terminated)  # the studio stopped it: time up, closing, gone
     try:
         watch_the_studio()
         return build(request)
-    except Stopped:  # its workers are stopped and waited for (leaving `ReportingWorkers`)
+    except Terminated:  # its workers are stopped and waited for (leaving `ReportingWorkers`)
         with contextlib.suppress(OSError):  # the studio may be gone, and its end of the pipe with it
             say(status="failed", error="the build was stopped")
         return 143

@@ -281,18 +281,21 @@ def stop_group(process: subprocess.Popen) -> None:
     """
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    while time.monotonic() < deadline and _group_alive(process.pid):
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=0.1)
-    if _group_alive(process.pid):
+    if not _wait_group_gone(process, STOP_GRACE, 0.1):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
-        deadline = time.monotonic() + KILLED_GONE_SECONDS
-        while time.monotonic() < deadline and _group_alive(process.pid):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=0.02)
+        _wait_group_gone(process, KILLED_GONE_SECONDS, 0.02)
     process.wait()
+
+
+def _wait_group_gone(process: subprocess.Popen, seconds: float, poll: float) -> bool:
+    """Wait up to `seconds` for the build's group to end (collecting the build itself as it
+    does); whether it has."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _group_alive(process.pid):
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=poll)
+    return not _group_alive(process.pid)
 
 
 def _group_alive(group: int) -> bool:
